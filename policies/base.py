@@ -1,0 +1,182 @@
+"""The contract every rule implements.
+
+A policy *decides*; it never acts. It receives one platform-neutral event plus the group context and
+returns findings. The pipeline merges them into a verdict and an action plan. Every check returns a
+named result (possibly empty) so moderators can see why the bot acted, and every finding names the
+protocol article it upholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.events import GroupKind, MessageEvent, Role
+from policies.text import TextView
+
+
+class Severity(IntEnum):
+    NONE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | int | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        if isinstance(value, int):
+            return cls(value)
+        return cls[value.strip().upper()]
+
+
+class ActionKind(StrEnum):
+    """What the pipeline may do about a finding. Adapters carry these out through ports."""
+
+    RECORD = "record"  # store the finding (always done for any finding)
+    REMIND = "remind"  # a kind reminder in the group citing the article
+    WARN = "warn"  # a personal warning addressed to the sender
+    DELETE = "delete"  # remove the message inside the approved group
+    NOTIFY = "notify"  # alert the group's moderators
+    ESCALATE = "escalate"  # hand to the escalation monitor (B.5)
+    RESTRICT = "restrict"  # mute the sender for a while (only where the group allows it)
+
+
+class PolicySettings(BaseModel):
+    """Settings every policy has. Subclasses add their own; unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Actions per severity label ("low", "medium", "high", "critical"). Empty means "record only".
+    actions: dict[str, list[ActionKind]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    policy: str
+    flag: str
+    article: str
+    score: float
+    severity: Severity
+    evidence: str
+    category: str | None = None
+    # Member ids this finding is aimed at (a reply target or a mention); used by the pile-on monitor.
+    targets: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "policy": self.policy,
+            "flag": self.flag,
+            "article": self.article,
+            "score": round(self.score, 3),
+            "severity": self.severity.label,
+            "evidence": self.evidence,
+        }
+        if self.category:
+            data["category"] = self.category
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """What a policy may know about the group the event happened in."""
+
+    group_key: str
+    group_kind: GroupKind
+    sender_role: Role
+    settings: PolicySettings
+    language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    now: datetime | None = None
+    # Free-form, validated group facts a policy may read (timetable, allow-lists, consent flags).
+    group_facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PolicyEnv:
+    """Resources a policy may need, handed over by the bootstrap (never built at import time)."""
+
+    data_dir: Path = Path("var")
+    # Bounded pool for CPU-heavy work (OCR, models) so the event loop stays free.
+    cpu: Executor | None = None
+    # Feature-specific services by name (for example the perceptual-hash store of flagged images).
+    services: dict[str, Any] = field(default_factory=dict)
+    # Global options from the ``[models]`` / ``[images]`` config sections, already validated.
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A rule. ``name`` is stable (it appears in config, storage and the check output)."""
+
+    name: ClassVar[str]
+    flag: ClassVar[str]
+    article: ClassVar[str]
+    order: ClassVar[int]
+    settings_model: ClassVar[type[PolicySettings]]
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]]
+    synchronous: ClassVar[bool]
+
+    async def check(
+        self, event: MessageEvent, text: TextView, ctx: PolicyContext
+    ) -> list[Finding]: ...
+
+
+class BasePolicy:
+    """Shared class attributes; subclasses set name, flag, article and implement ``check``.
+
+    ``order`` puts cheap hard rules first (personal data, hashes) and models last; a model cannot
+    overrule a hard rule.
+    """
+
+    name: ClassVar[str]
+    flag: ClassVar[str]
+    article: ClassVar[str]
+    order: ClassVar[int] = 50
+    settings_model: ClassVar[type[PolicySettings]] = PolicySettings
+    # Defaults that differ per group kind (merged below config and group overrides).
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
+    synchronous: ClassVar[bool] = False
+
+    def __init__(self, env: PolicyEnv | None = None) -> None:
+        self.env = env or PolicyEnv()
+
+    async def check(
+        self, event: MessageEvent, text: TextView, ctx: PolicyContext
+    ) -> list[Finding]:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release resources (model sessions, pools). Most policies hold none."""
+
+
+class TextPolicy(BasePolicy):
+    """Base for cheap, deterministic text rules.
+
+    They implement ``check_text`` synchronously; the pipeline calls it directly for speed (no task per
+    rule per message), while ``check`` keeps the common async interface for everything else.
+    """
+
+    order: ClassVar[int] = 10
+    synchronous: ClassVar[bool] = True
+
+    def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
+        raise NotImplementedError
+
+    async def check(
+        self, event: MessageEvent, text: TextView, ctx: PolicyContext
+    ) -> list[Finding]:
+        return self.check_text(text, ctx, event)

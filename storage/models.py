@@ -1,0 +1,231 @@
+"""SQLModel tables. Every row is scoped by group and purged on a retention schedule.
+
+Data minimisation: message text is stored only in ``FindingRecord`` (flagged messages, as evidence
+for an incident) and in ``DigestItem`` (the B.3 mirror). Nothing else keeps what people wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "groups"
+
+    key: str = Field(primary_key=True)  # "platform:chat id"
+    platform: str = Field(index=True)
+    chat_id: str
+    title: str | None = None
+    kind: str = "class"
+    approval: str = Field(default="pending", index=True)  # pending | approved | rejected | left
+    requested_at: datetime = Field(default_factory=now_utc)
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    approval_deadline: datetime | None = None
+    # Overrides set at run time (``/beleid``), merged above the config file's overrides.
+    overrides: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    mode: str | None = None  # observe | enforce; None = config
+    # Rights check: None = unknown, False = missing (the group runs in observe mode until fixed).
+    can_delete: bool | None = None
+    can_read_all: bool | None = None
+    language: str | None = None
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("group_key", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    member_id: str
+    role: str
+    display_name: str | None = None
+    first_seen: datetime = Field(default_factory=now_utc)
+    last_seen: datetime = Field(default_factory=now_utc)
+
+
+class FindingRecord(SQLModel, table=True):
+    __tablename__ = "findings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    message_id: str
+    member_id: str = Field(index=True)
+    policy: str
+    flag: str = Field(index=True)
+    article: str
+    severity: int
+    score: float
+    evidence: str
+    category: str | None = None
+    # The flagged message's text, kept as evidence for the incident; purged with the finding.
+    text: str | None = None
+    incident_id: int | None = Field(default=None, index=True)
+    # Moderator feedback: None (none given), "correct" or "wrong".
+    feedback: str | None = None
+    created_at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    status: str = Field(default="open", index=True)  # open | acknowledged | resolved
+    severity: int = 0
+    reason: str = ""  # why it was opened: critical | burst | pile_on | ladder | report | manual
+    articles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    members: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The minimal context: flagged messages and a few around them, as dicts.
+    context: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    assignee: str | None = None
+    tier: int = 0  # 0 = group moderators, 1 = team leader, 2 = leadership
+    confidential: bool = False  # quiet reports (A.11): visible to the adviser only
+    created_at: datetime = Field(default_factory=now_utc, index=True)
+    updated_at: datetime = Field(default_factory=now_utc)
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class ActionRecord(SQLModel, table=True):
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    message_id: str | None = None
+    member_id: str | None = None
+    action: str
+    article: str | None = None
+    observe: bool = False  # planned but not carried out (observe mode)
+    ok: bool = True
+    created_at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class OutboxItem(SQLModel, table=True):
+    """A message that must reach someone: alerts, private notices, e-mails.
+
+    ``dedupe_key`` is unique, so enqueuing the same alert or mail twice (a crash between decide and
+    commit, a replayed update) stores it once; the dispatcher marks it sent exactly once.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)
+    kind: str = Field(index=True)  # alert | chat | mail
+    channel: str  # "telegram:<chat>", "matrix:<room>", "mail:<addr>", "console:<name>"
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=now_utc, index=True)
+    last_error: str | None = None
+    # Where the delivered message landed ({"chat_id": ..., "message_id": ...}) for later edits.
+    ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    group_key: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=now_utc, index=True)
+    sent_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every moderator and admin action: approvals, policy changes, acknowledgements, decisions."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now_utc, index=True)
+    actor: str  # "telegram:<user id>", "matrix:@user:server", "cli", "system"
+    action: str
+    group_key: str | None = Field(default=None, index=True)
+    target: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Platform update ids already handled, so a redelivered update is processed at most once."""
+
+    __tablename__ = "processed_updates"
+
+    platform: str = Field(primary_key=True)
+    update_id: str = Field(primary_key=True)
+    at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class AdapterState(SQLModel, table=True):
+    """Small persistent values of adapters (sync tokens, update offsets)."""
+
+    __tablename__ = "adapter_state"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class DigestItem(SQLModel, table=True):
+    """A message mirrored to the B.3 e-mail digest. Removed when flagged or deleted."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("group_key", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    message_id: str
+    sender_name: str
+    sender_role: str
+    text: str
+    reply_to_text: str | None = None
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    important: bool = False
+    sent_at: datetime = Field(default_factory=now_utc, index=True)
+    edited_at: datetime | None = None
+    withdrawn: bool = False  # flagged or deleted after it was queued: never mailed
+
+
+class Subscriber(SQLModel, table=True):
+    __tablename__ = "subscribers"
+    __table_args__ = (UniqueConstraint("group_key", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    email: str
+    state: str = Field(default="pending", index=True)  # pending | confirmed | unsubscribed | bouncing
+    created_at: datetime = Field(default_factory=now_utc)
+    confirmed_at: datetime | None = None
+    last_error: str | None = None
+
+
+class Feedback(SQLModel, table=True):
+    """Moderator feedback on the bot's judgement, used for allow-lists, retraining and precision."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)
+    finding_id: int | None = Field(default=None, index=True)
+    flag: str
+    verdict: str  # wrong (false positive) | missed (false negative) | correct
+    # For "missed": the text the moderator marked harmful (kept for retraining, purged on schedule).
+    text: str | None = None
+    term: str | None = None  # an allow-list term the moderator added with the verdict
+    by: str
+    at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class ImageHash(SQLModel, table=True):
+    """Perceptual hashes of images flagged or confirmed by moderators, for re-share detection."""
+
+    __tablename__ = "image_hashes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phash: str = Field(index=True)
+    dhash: str | None = None
+    group_key: str
+    finding_id: int | None = None
+    source: str = "flagged"  # flagged | confirmed
+    created_at: datetime = Field(default_factory=now_utc, index=True)
