@@ -75,6 +75,8 @@ class Finding:
     category: str | None = None
     # Member ids this finding is aimed at (a reply target or a mention); used by the pile-on monitor.
     targets: tuple[str, ...] = ()
+    # Machine-readable details for the core (for example {"phash": "..."} of a flagged image).
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -103,6 +105,9 @@ class PolicyContext:
     now: datetime | None = None
     # Free-form, validated group facts a policy may read (timetable, allow-lists, consent flags).
     group_facts: Mapping[str, Any] = field(default_factory=dict)
+    # Findings of the cheaper rules that ran before this one (models run last and may skip
+    # messages the rules already settled; a model cannot overrule a hard rule).
+    prior_findings: tuple[Finding, ...] = ()
 
 
 @dataclass(slots=True)
