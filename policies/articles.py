@@ -16,8 +16,7 @@ B2 = "B.2"
 B3 = "B.3"
 B5 = "B.5"
 AVG = "AVG"
-
-ALL = (P3, A1, A2, A5, A6, A7, A8, A9, A10, A11, B1, B2, B3, B5, AVG)
-
 # Principles 3 and 4 (respectful communication); cited for untargeted profanity, which is not A.10.
 P3 = "P.3"
+
+ALL = (P3, A1, A2, A5, A6, A7, A8, A9, A10, A11, B1, B2, B3, B5, AVG)
