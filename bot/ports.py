@@ -41,8 +41,12 @@ class SentRef:
 
 @runtime_checkable
 class ChatPort(Protocol):
-    """What the core may do in a chat platform. Every method is safe to call: it never raises for
-    platform errors (message already gone, bot removed); it logs and returns False/None instead."""
+    """What the core may do in a chat platform.
+
+    Platform errors that can never succeed (message already gone, bot removed or blocked) are logged
+    and answered with False/None. Errors worth retrying (network, time-outs, flood limits) raise
+    ``bot.outbox.TemporaryDeliveryError`` (with ``retry_after`` where the platform says it), so the
+    outbox retries them; in-group actions taken directly by the pipeline catch and log those."""
 
     platform: str
 

@@ -1,0 +1,148 @@
+"""The ``schoolwacht`` command line (Typer).
+
+Feature commands live in their own modules in this package, each exposing a Typer ``app``; they are
+mounted in ``_mount`` below so importing this module stays cheap and side-effect free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import AppConfig, ConfigError, load_config
+
+app = typer.Typer(
+    name="schoolwacht",
+    help="schoolwacht: a moderation bot for school group chats that upholds the school's "
+    "social-media protocol.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (TOML). Default: $SCHOOLWACHT_CONFIG, "
+                 "else the built-in defaults (SQLite in ./var, console adapter, mail to var/mail).",
+                 show_default=False),
+]
+
+# (module, command name, help) of feature sub-apps; each module exposes a Typer ``app``.
+SUB_APPS: tuple[tuple[str, str, str], ...] = (
+    ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
+)
+# (module, attribute) of single commands mounted at the top level.
+COMMANDS: tuple[tuple[str, str], ...] = ()
+
+
+def config_from(path: Path | None) -> AppConfig:
+    """Load the config or stop with one clear line (exit code 2)."""
+    if path is None and os.environ.get("SCHOOLWACHT_CONFIG"):
+        path = Path(os.environ["SCHOOLWACHT_CONFIG"])
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def setup_logging(verbose: bool = False) -> None:
+    from bot.logging_setup import configure
+
+    configure(logging.DEBUG if verbose else logging.INFO)
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Run the bot: every adapter enabled in the config, the scheduler and the outbox.
+
+    With no config this opens the console chat: post as a named user with a role into a named
+    group and see exactly what the bot does.
+    """
+    cfg = config_from(config)
+    setup_logging(verbose)
+    from bot.bootstrap import run_app
+
+    try:
+        asyncio.run(run_app(cfg))
+    except ConfigError as exc:
+        typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def check(
+    input: Annotated[str, typer.Argument(help="JSON Lines file, or - for standard input.")] = "-",
+    config: ConfigOption = None,
+) -> None:
+    """Judge messages without side effects (JSON Lines in, JSON Lines out, same order).
+
+    Input lines: {"id", "text"?, "image"?, "group_kind": "class|parent|staff",
+    "sender_role": "student|teacher|parent|staff"}. Output lines: {"id", "flags", "severity",
+    "findings": [{"policy", "article", "score", "evidence", ...}]}. A bad line gives
+    {"id", "error"} and processing continues. Without --config the built-in defaults of each
+    group kind apply.
+    """
+    cfg = config_from(config) if config or os.environ.get("SCHOOLWACHT_CONFIG") else AppConfig()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from bot.checker import Checker
+
+    async def main() -> None:
+        try:
+            checker = Checker.from_config(cfg)
+        except ConfigError as exc:
+            typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        stream = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
+        out = sys.stdout
+        try:
+            for number, raw in enumerate(stream, start=1):
+                line = raw.decode("utf-8", errors="replace").strip()
+                if not line:
+                    continue
+                result = await checker.check_line(line, number)
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                out.flush()
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+            await checker.aclose()
+
+    try:
+        asyncio.run(main())
+    except FileNotFoundError:
+        typer.echo(f"schoolwacht: cannot read {input}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _mount() -> None:
+    for module_name, name, help_text in SUB_APPS:
+        module = importlib.import_module(module_name)
+        app.add_typer(module.app, name=name, help=help_text)
+    for module_name, attr in COMMANDS:
+        module = importlib.import_module(module_name)
+        app.command()(getattr(module, attr))
+
+
+_mount()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""``schoolwacht groups``: the school's approval of groups (B.1) from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
+
+
+def _services(config: Path | None):  # type: ignore[no-untyped-def]
+    from bot.cli import config_from
+    from storage.db import Database
+    from storage.repositories import Repositories
+
+    cfg = config_from(config)
+    return cfg, Repositories(Database(cfg.storage.url))
+
+
+@app.command("list")
+def list_groups(
+    config: ConfigOption = None,
+    status: Annotated[str | None, typer.Option(help="pending, approved, rejected or left")] = None,
+) -> None:
+    """List the groups the bot knows, with kind and approval state."""
+    cfg, repos = _services(config)
+    rows = repos.groups.all(status)
+    known = {row.key for row in rows}
+    for group in cfg.groups:
+        if group.id not in known and (status in (None, "approved")):
+            typer.echo(f"{group.id}\t{group.kind.value}\tapproved (config)\t{group.title or ''}")
+    for row in rows:
+        typer.echo(f"{row.key}\t{row.kind}\t{row.approval}\t{row.title or ''}")
+
+
+@app.command()
+def approve(
+    group: Annotated[str, typer.Argument(help="Group key, e.g. telegram:-1001234567890")],
+    kind: Annotated[str | None, typer.Option(help="class, parent or staff")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Approve a pending group: the running bot starts moderating it and says so in the group."""
+    cfg, repos = _services(config)
+    from bot.approval import decide_offline
+
+    ok, message = decide_offline(cfg, repos, group, approve=True, actor="cli", kind=kind)
+    typer.echo(message)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def reject(
+    group: Annotated[str, typer.Argument(help="Group key, e.g. telegram:-1001234567890")],
+    config: ConfigOption = None,
+) -> None:
+    """Reject a group: the running bot explains why in the group and leaves it."""
+    cfg, repos = _services(config)
+    from bot.approval import decide_offline
+
+    ok, message = decide_offline(cfg, repos, group, approve=False, actor="cli")
+    typer.echo(message)
+    raise typer.Exit(0 if ok else 1)

@@ -1,0 +1,104 @@
+"""The groups the bot knows, with their effective policy cached in memory.
+
+Resolving a group validates every policy layer, which is too slow to do per message; the directory
+caches the result per group and drops it whenever the group changes (approval, ``/beleid``, rights).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.config import AppConfig
+from bot.events import GroupKind
+from bot.groups import EffectiveGroup, PolicyResolver
+from storage.models import Group, now_utc
+from storage.repositories import Repositories
+
+
+class GroupDirectory:
+    def __init__(self, config: AppConfig, resolver: PolicyResolver, repos: Repositories) -> None:
+        self.config = config
+        self.resolver = resolver
+        self.repos = repos
+        self._cache: dict[str, EffectiveGroup] = {}
+
+    async def sync_config(self) -> None:
+        """Make sure every group listed in the config exists as approved (pre-approval, B.1)."""
+
+        def work() -> None:
+            for group in self.config.groups:
+                row = self.repos.groups.get(group.id)
+                platform, _, chat_id = group.id.partition(":")
+                if row is None:
+                    row = Group(key=group.id, platform=platform, chat_id=chat_id,
+                                title=group.title, kind=group.kind.value)
+                row.kind = group.kind.value
+                if group.approved and row.approval in ("pending", "rejected", "left"):
+                    row.approval = "approved"
+                    row.decided_at = now_utc()
+                    row.decided_by = "config"
+                self.repos.groups.upsert(row)
+
+        await self.repos.db.run(work)
+        self._cache.clear()
+
+    async def get(self, key: str) -> EffectiveGroup | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        row = await self.repos.db.run(self.repos.groups.get, key)
+        config_group = self.config.group(key)
+        if row is None and config_group is None:
+            return None
+        effective = self.resolver.resolve(row, config_group)
+        self._cache[key] = effective
+        return effective
+
+    def invalidate(self, key: str) -> None:
+        self._cache.pop(key, None)
+
+    async def row(self, key: str) -> Group | None:
+        return await self.repos.db.run(self.repos.groups.get, key)
+
+    async def register(self, key: str, *, title: str | None, kind: GroupKind,
+                       deadline: datetime | None) -> Group:
+        """Store a newly seen group as pending (or return the existing row unchanged)."""
+
+        def work() -> Group:
+            row = self.repos.groups.get(key)
+            if row is not None:
+                if row.approval == "left":
+                    row.approval = "pending"
+                    row.approval_deadline = deadline
+                    row.requested_at = now_utc()
+                if title:
+                    row.title = title
+                return self.repos.groups.upsert(row)
+            platform, _, chat_id = key.partition(":")
+            return self.repos.groups.upsert(Group(key=key, platform=platform, chat_id=chat_id,
+                                                  title=title, kind=kind.value,
+                                                  approval_deadline=deadline))
+
+        row = await self.repos.db.run(work)
+        self.invalidate(key)
+        return row
+
+    async def update(self, key: str, **values: Any) -> Group | None:
+        row = await self.repos.db.run(lambda: self.repos.groups.update(key, **values))
+        self.invalidate(key)
+        return row
+
+    async def set_override(self, key: str, policy: str, values: Mapping[str, Any]) -> Group | None:
+        """Store validated run-time overrides for one policy of a group (``/beleid``)."""
+        row = await self.row(key)
+        if row is None:
+            return None
+        overrides = {name: dict(v) for name, v in (row.overrides or {}).items()}
+        overrides.setdefault(policy, {}).update(values)
+        return await self.update(key, overrides=overrides)
+
+    def kind_of(self, key: str) -> GroupKind | None:
+        group = self.config.group(key)
+        return group.kind if group else None

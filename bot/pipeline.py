@@ -1,0 +1,228 @@
+"""The route of one message: group policy → policies → verdict → plan → ports, storage, alerts.
+
+``Pipeline.handle`` is what every adapter calls for a message. It never learns which platform it
+serves: it looks up the chat port by the event's platform name and talks only to that port, the
+repositories, and the outbox. Listeners (escalation, digest, image memory) see every decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.alerts import AlertService, Router
+from bot.directory import GroupDirectory
+from bot.evaluator import Evaluator
+from bot.events import MessageEvent
+from bot.groups import EffectiveGroup
+from bot.i18n import t
+from bot.outbox import TemporaryDeliveryError
+from bot.planner import ReminderLimiter, plan_actions
+from bot.ports import Button, ChatPort, OutgoingAlert
+from bot.verdict import ActionPlan, Verdict
+from policies.base import ActionKind, Finding
+from storage.models import ActionRecord, FindingRecord
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Decision:
+    """What the pipeline decided and did for one message."""
+
+    event: MessageEvent
+    group: EffectiveGroup
+    verdict: Verdict
+    plan: ActionPlan
+    finding_ids: list[int] = field(default_factory=list)  # aligned with verdict.findings
+    deleted: bool = False
+
+
+class DecisionListener(Protocol):
+    """Gets every decision (clean messages too): escalation monitor, digest queue, image memory."""
+
+    async def on_decision(self, decision: Decision) -> None: ...
+
+
+def article_text(article: str, lang: str) -> str:
+    try:
+        return t(f"article.{article}", lang)
+    except KeyError:
+        return article
+
+
+def flag_text(flag: str, lang: str) -> str:
+    try:
+        return t(f"flag.{flag}", lang)
+    except KeyError:
+        return flag
+
+
+def policy_text(finding: Finding, action: str, lang: str, **values: str) -> str:
+    """A policy's own text for an action (``harassment.remind``) or the core's generic one."""
+    for key in (f"{finding.flag}.{action}.{finding.category}", f"{finding.flag}.{action}",
+                f"action.{action}"):
+        try:
+            return t(key, lang, **values)
+        except KeyError:
+            continue
+    return t(f"action.{action}", lang, **values)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        directory: GroupDirectory,
+        evaluator: Evaluator,
+        repos: Repositories,
+        alerts: AlertService,
+        router: Router,
+        timezone: str = "Europe/Amsterdam",
+        ports: dict[str, ChatPort] | None = None,
+        listeners: Sequence[DecisionListener] = (),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.directory = directory
+        self.evaluator = evaluator
+        self.repos = repos
+        self.alerts = alerts
+        self.router = router
+        self.tz = ZoneInfo(timezone)
+        self.ports: dict[str, ChatPort] = dict(ports or {})
+        self.listeners: list[DecisionListener] = list(listeners)
+        self.reminders = ReminderLimiter()
+        self.clock = clock
+
+    def add_port(self, port: ChatPort) -> None:
+        self.ports[port.platform] = port
+
+    def add_listener(self, listener: DecisionListener) -> None:
+        self.listeners.append(listener)
+
+    async def evaluate(self, event: MessageEvent, group: EffectiveGroup) -> Verdict:
+        return await self.evaluator.evaluate(
+            event, kind=group.kind, settings=group.settings, language=group.language,
+            timezone=str(self.tz), facts=group.facts, now=self.clock())
+
+    async def handle(self, event: MessageEvent) -> Decision | None:
+        """Moderate one message. Returns None for groups the bot does not work in (yet)."""
+        group = await self.directory.get(event.group_key)
+        if group is None or not group.approved:
+            log.debug("message in unapproved group ignored", extra={"group": event.group_key})
+            return None
+        verdict = await self.evaluate(event, group)
+        plan = plan_actions(
+            verdict, group.settings, sender_role=event.sender.role, observe=group.observe,
+            group_key=group.key, member_id=event.sender.platform_id,
+            today=self.clock().astimezone(self.tz).date(), reminders=self.reminders)
+        decision = Decision(event=event, group=group, verdict=verdict, plan=plan)
+        if not verdict.clean:
+            decision.finding_ids = await self._record_findings(decision)
+            await self._carry_out(decision)
+        for listener in self.listeners:
+            try:
+                await listener.on_decision(decision)
+            except Exception:
+                log.exception("decision listener failed",
+                              extra={"listener": type(listener).__name__})
+        return decision
+
+    async def _record_findings(self, decision: Decision) -> list[int]:
+        event = decision.event
+        records = [
+            FindingRecord(
+                group_key=decision.group.key, message_id=event.message_id,
+                member_id=event.sender.platform_id, policy=f.policy, flag=f.flag,
+                article=f.article, severity=int(f.severity), score=f.score, evidence=f.evidence,
+                category=f.category, text=event.text or None,
+            )
+            for f in decision.verdict.findings
+        ]
+        repos = self.repos
+
+        def work() -> list[int]:
+            repos.members.upsert(decision.group.key, event.sender.platform_id,
+                                 event.sender.role.value, event.sender.display_name)
+            return repos.findings.add_many(records)
+
+        return await repos.db.run(work)
+
+    async def _carry_out(self, decision: Decision) -> None:
+        event, group, plan = decision.event, decision.group, decision.plan
+        port = self.ports.get(event.platform)
+        lang = group.language
+        done: list[ActionRecord] = []
+        for action in plan.actions:
+            kind = action.kind
+            article = article_text(action.finding.article, lang)
+            in_group = kind in (ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND,
+                                ActionKind.RESTRICT)
+            ok = True
+            if in_group and (plan.observe or port is None):
+                ok = False
+            elif in_group and port is not None:
+                ok = await self._in_group(port, decision, kind, article, lang)
+            elif kind is ActionKind.NOTIFY:
+                await self._notify(decision, action.finding)
+            done.append(ActionRecord(group_key=group.key, message_id=event.message_id,
+                                     member_id=event.sender.platform_id, action=kind.value,
+                                     article=action.finding.article,
+                                     observe=plan.observe and in_group, ok=ok))
+        if done:
+            await self.repos.db.run(self.repos.actions.add_many, done)
+
+    async def _in_group(self, port: ChatPort, decision: Decision, kind: ActionKind,
+                        article: str, lang: str) -> bool:
+        event = decision.event
+        name = event.sender.display_name
+        finding = decision.plan.get(kind).finding  # type: ignore[union-attr]
+        try:
+            if kind is ActionKind.DELETE:
+                decision.deleted = await port.delete_message(
+                    event.group_id, event.message_id,
+                    reason=t("action.delete_reason", lang, article=article))
+                return decision.deleted
+            if kind in (ActionKind.WARN, ActionKind.REMIND):
+                text = policy_text(finding, kind.value, lang, name=name, article=article)
+                reply_to = None if decision.deleted else event.message_id
+                return await port.send_message(event.group_id, text, reply_to=reply_to) is not None
+            if kind is ActionKind.RESTRICT:
+                from datetime import timedelta
+
+                until = self.clock() + timedelta(hours=1)
+                return await port.restrict_member(event.group_id, event.sender.platform_id,
+                                                  until=until)
+        except TemporaryDeliveryError as exc:
+            log.warning("in-group action failed", extra={"action": kind.value,
+                                                         "group": decision.group.key,
+                                                         "error": str(exc)[:200]})
+        return False
+
+    async def _notify(self, decision: Decision, finding: Finding) -> None:
+        group, event, lang = decision.group, decision.event, decision.group.language
+        done = [a.kind.value for a in decision.plan.actions
+                if a.kind not in (ActionKind.NOTIFY, ActionKind.ESCALATE, ActionKind.RECORD)]
+        done_text = ", ".join(done) if done else t("alert.done_none", lang)
+        if decision.plan.observe:
+            done_text = f"{done_text} {t('alert.observe', lang)}"
+        text = t("alert.finding", lang, group=group.title or group.key,
+                 flag=flag_text(finding.flag, lang), severity=t(f"severity.{finding.severity.label}",
+                                                                lang),
+                 member=event.sender.display_name, article=article_text(finding.article, lang),
+                 evidence=finding.evidence, done=done_text)
+        index = decision.verdict.findings.index(finding)
+        finding_id = decision.finding_ids[index] if index < len(decision.finding_ids) else None
+        buttons: tuple[Button, ...] = ()
+        if finding_id is not None:
+            buttons = (Button(t("alert.button_correct", lang), f"fb:correct:{finding_id}"),
+                       Button(t("alert.button_wrong", lang), f"fb:wrong:{finding_id}"))
+        await self.alerts.send(self.router.moderators(group), OutgoingAlert(text=text,
+                                                                             buttons=buttons),
+                               key=f"finding:{group.key}:{event.message_id}",
+                               group_key=group.key)

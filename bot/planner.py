@@ -1,0 +1,75 @@
+"""From a verdict to an action plan, by each policy's per-severity action table.
+
+Rules that keep the bot kind and trustworthy:
+- staff messages are never deleted or answered in the group (B.4: they speak for the school); a
+  serious finding about them is only recorded and, from ``high``, shown to moderators;
+- a reminder goes to a member at most once per flag per day; a repeat is reported to the group's
+  moderators instead of nagging in the group;
+- a warning replaces a reminder (one bot message per offending message);
+- in observe mode nothing happens in the group; records, alerts and escalation still do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from bot.events import Role
+from bot.verdict import ActionPlan, PlannedAction, Verdict
+from policies.base import ActionKind, Finding, PolicySettings, Severity
+
+IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
+ORDER = (ActionKind.DELETE, ActionKind.RESTRICT, ActionKind.WARN, ActionKind.REMIND,
+         ActionKind.NOTIFY, ActionKind.ESCALATE)
+
+
+class ReminderLimiter:
+    """Remembers who was reminded of what today. In memory: after a restart a member may get one
+    more reminder that day, which is harmless."""
+
+    def __init__(self) -> None:
+        self._day: date | None = None
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def first_today(self, group_key: str, member_id: str, flag: str, today: date) -> bool:
+        if today != self._day:
+            self._day, self._seen = today, set()
+        key = (group_key, member_id, flag)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+def plan_actions(
+    verdict: Verdict,
+    settings: Mapping[str, PolicySettings],
+    *,
+    sender_role: Role,
+    observe: bool,
+    group_key: str,
+    member_id: str,
+    today: date,
+    reminders: ReminderLimiter,
+) -> ActionPlan:
+    chosen: dict[ActionKind, Finding] = {}
+    first_today: dict[str, bool] = {}
+    for finding in sorted(verdict.findings, key=lambda f: (f.severity, f.score), reverse=True):
+        policy_settings = settings.get(finding.policy)
+        table = policy_settings.actions if policy_settings else {}
+        for kind in map(ActionKind, table.get(finding.severity.label, [])):
+            if kind in (ActionKind.REMIND, ActionKind.WARN) and not sender_role.is_staff:
+                if finding.flag not in first_today:
+                    first_today[finding.flag] = reminders.first_today(
+                        group_key, member_id, finding.flag, today)
+                if not first_today[finding.flag]:
+                    kind = ActionKind.NOTIFY  # a repeat goes to the teacher, not the group again
+            chosen.setdefault(kind, finding)
+    if sender_role.is_staff:
+        chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}
+        if verdict.severity < Severity.HIGH:
+            chosen.pop(ActionKind.NOTIFY, None)
+    if ActionKind.WARN in chosen:
+        chosen.pop(ActionKind.REMIND, None)
+    actions = tuple(PlannedAction(kind, chosen[kind]) for kind in ORDER if kind in chosen)
+    return ActionPlan(actions=actions, observe=observe)

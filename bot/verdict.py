@@ -1,0 +1,69 @@
+"""A verdict merges all findings about one message; a plan says what to do about it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from policies.base import ActionKind, Finding, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    findings: tuple[Finding, ...] = ()
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> Verdict:
+        return cls(tuple(findings))
+
+    @property
+    def flags(self) -> list[str]:
+        return sorted({f.flag for f in self.findings})
+
+    @property
+    def severity(self) -> Severity:
+        return max((f.severity for f in self.findings), default=Severity.NONE)
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+    @property
+    def articles(self) -> list[str]:
+        return sorted({f.article for f in self.findings})
+
+    def primary(self) -> Finding | None:
+        """The most serious finding (highest severity, then score): it names the article cited."""
+        if not self.findings:
+            return None
+        return max(self.findings, key=lambda f: (f.severity, f.score))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "flags": self.flags,
+            "severity": self.severity.label,
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    kind: ActionKind
+    finding: Finding
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    actions: tuple[PlannedAction, ...] = ()
+    observe: bool = False  # observe mode: in-group actions are recorded, not carried out
+
+    def has(self, kind: ActionKind) -> bool:
+        return any(a.kind is kind for a in self.actions)
+
+    def get(self, kind: ActionKind) -> PlannedAction | None:
+        return next((a for a in self.actions if a.kind is kind), None)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [a.kind.value for a in self.actions]

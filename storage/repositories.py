@@ -1,0 +1,295 @@
+"""Repositories: small, synchronous units of database work.
+
+They run on the database thread (``Database.run``); callers in the event loop await them. Each method
+opens its own short transaction, so a crash never leaves half a decision behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from storage.db import Database
+from storage.models import (
+    ActionRecord,
+    AdapterState,
+    AuditEntry,
+    FindingRecord,
+    Group,
+    Member,
+    OutboxItem,
+    ProcessedUpdate,
+    now_utc,
+)
+
+
+class GroupRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> Group | None:
+        with self.db.session() as s:
+            return s.get(Group, key)
+
+    def all(self, approval: str | None = None) -> list[Group]:
+        with self.db.session() as s:
+            query = select(Group).order_by(Group.key)
+            if approval:
+                query = query.where(Group.approval == approval)
+            return list(s.exec(query))
+
+    def upsert(self, group: Group) -> Group:
+        with self.db.session() as s:
+            merged = s.merge(group)
+            s.commit()
+            return merged
+
+    def update(self, key: str, **values: Any) -> Group | None:
+        with self.db.session() as s:
+            group = s.get(Group, key)
+            if group is None:
+                return None
+            for name, value in values.items():
+                setattr(group, name, value)
+            s.add(group)
+            s.commit()
+            return group
+
+    def overdue_pending(self, now: datetime) -> list[Group]:
+        with self.db.session() as s:
+            query = select(Group).where(
+                Group.approval == "pending",
+                col(Group.approval_deadline).is_not(None),
+                col(Group.approval_deadline) <= now,
+            )
+            return list(s.exec(query))
+
+
+class MemberRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def upsert(self, group_key: str, member_id: str, role: str, display_name: str | None) -> None:
+        with self.db.session() as s:
+            member = s.exec(
+                select(Member).where(Member.group_key == group_key, Member.member_id == member_id)
+            ).first()
+            if member is None:
+                member = Member(group_key=group_key, member_id=member_id, role=role,
+                                display_name=display_name)
+            else:
+                member.role = role
+                member.display_name = display_name or member.display_name
+                member.last_seen = now_utc()
+            s.add(member)
+            s.commit()
+
+    def get(self, group_key: str, member_id: str) -> Member | None:
+        with self.db.session() as s:
+            return s.exec(
+                select(Member).where(Member.group_key == group_key, Member.member_id == member_id)
+            ).first()
+
+
+class FindingRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add_many(self, records: Sequence[FindingRecord]) -> list[int]:
+        with self.db.session() as s:
+            s.add_all(records)
+            s.commit()
+            return [r.id for r in records if r.id is not None]
+
+    def get(self, finding_id: int) -> FindingRecord | None:
+        with self.db.session() as s:
+            return s.get(FindingRecord, finding_id)
+
+    def for_member(self, member_id: str, group_key: str | None = None) -> list[FindingRecord]:
+        with self.db.session() as s:
+            query = select(FindingRecord).where(FindingRecord.member_id == member_id)
+            if group_key:
+                query = query.where(FindingRecord.group_key == group_key)
+            return list(s.exec(query.order_by(FindingRecord.created_at)))
+
+    def for_message(self, group_key: str, message_id: str) -> list[FindingRecord]:
+        with self.db.session() as s:
+            return list(s.exec(select(FindingRecord).where(
+                FindingRecord.group_key == group_key, FindingRecord.message_id == message_id)))
+
+    def link_incident(self, finding_ids: Iterable[int], incident_id: int) -> None:
+        ids = list(finding_ids)
+        if not ids:
+            return
+        with self.db.session() as s:
+            s.execute(update(FindingRecord).where(col(FindingRecord.id).in_(ids))
+                      .values(incident_id=incident_id))
+            s.commit()
+
+    def count_by_flag(self) -> dict[str, int]:
+        with self.db.session() as s:
+            rows = s.execute(select(FindingRecord.flag, func.count()).group_by(FindingRecord.flag))
+            return {flag: n for flag, n in rows}
+
+
+class ActionRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add_many(self, records: Sequence[ActionRecord]) -> None:
+        with self.db.session() as s:
+            s.add_all(records)
+            s.commit()
+
+    def for_group(self, group_key: str) -> list[ActionRecord]:
+        with self.db.session() as s:
+            return list(s.exec(select(ActionRecord).where(ActionRecord.group_key == group_key)
+                               .order_by(col(ActionRecord.id))))
+
+
+class AuditRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, actor: str, action: str, *, group_key: str | None = None,
+            target: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        with self.db.session() as s:
+            s.add(AuditEntry(actor=actor, action=action, group_key=group_key, target=target,
+                             detail=detail or {}))
+            s.commit()
+
+    def list(self, group_key: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        with self.db.session() as s:
+            query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+            if group_key:
+                query = query.where(AuditEntry.group_key == group_key)
+            return list(s.exec(query))
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def enqueue(self, item: OutboxItem) -> bool:
+        """Store an item unless one with the same dedupe key exists. True when newly stored."""
+        with self.db.session() as s:
+            s.add(item)
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+            return True
+
+    def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        with self.db.session() as s:
+            query = (select(OutboxItem)
+                     .where(OutboxItem.status == "pending", col(OutboxItem.next_attempt_at) <= now)
+                     .order_by(col(OutboxItem.id)).limit(limit))
+            return list(s.exec(query))
+
+    def next_due_at(self) -> datetime | None:
+        with self.db.session() as s:
+            return s.exec(select(func.min(OutboxItem.next_attempt_at))
+                          .where(OutboxItem.status == "pending")).first()
+
+    def mark_sent(self, item_id: int, ref: dict[str, Any] | None) -> None:
+        with self.db.session() as s:
+            s.execute(update(OutboxItem).where(col(OutboxItem.id) == item_id)
+                      .values(status="sent", sent_at=now_utc(), ref=ref, last_error=None))
+            s.commit()
+
+    def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+        with self.db.session() as s:
+            item = s.get(OutboxItem, item_id)
+            if item is None:
+                return
+            item.attempts += 1
+            item.last_error = error[:500]
+            if retry_at is None:
+                item.status = "dead"
+            else:
+                item.next_attempt_at = retry_at
+            s.add(item)
+            s.commit()
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        with self.db.session() as s:
+            return s.get(OutboxItem, item_id)
+
+    def by_key(self, dedupe_key: str) -> OutboxItem | None:
+        with self.db.session() as s:
+            return s.exec(select(OutboxItem).where(OutboxItem.dedupe_key == dedupe_key)).first()
+
+    def list(self, status: str | None = None, kind: str | None = None) -> list[OutboxItem]:
+        with self.db.session() as s:
+            query = select(OutboxItem).order_by(col(OutboxItem.id))
+            if status:
+                query = query.where(OutboxItem.status == status)
+            if kind:
+                query = query.where(OutboxItem.kind == kind)
+            return list(s.exec(query))
+
+
+class StateRepository:
+    """Adapter state (offsets, sync tokens) and processed update ids."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> str | None:
+        with self.db.session() as s:
+            row = s.get(AdapterState, key)
+            return row.value if row else None
+
+    def set(self, key: str, value: str) -> None:
+        with self.db.session() as s:
+            s.merge(AdapterState(key=key, value=value))
+            s.commit()
+
+    def claim_update(self, platform: str, update_id: str) -> bool:
+        """Record an update id; False if it was already processed (so it is skipped)."""
+        with self.db.session() as s:
+            if self.db.engine.dialect.name == "sqlite":
+                result = s.execute(sqlite_insert(ProcessedUpdate)
+                                   .values(platform=platform, update_id=update_id, at=now_utc())
+                                   .on_conflict_do_nothing())
+                s.commit()
+                return bool(result.rowcount)
+            s.add(ProcessedUpdate(platform=platform, update_id=update_id))
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+            return True
+
+    def forget_updates_before(self, cutoff: datetime) -> int:
+        with self.db.session() as s:
+            result = s.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < cutoff))
+            s.commit()
+            return int(result.rowcount or 0)
+
+
+def older_than(days: int, now: datetime | None = None) -> datetime:
+    return (now or now_utc()) - timedelta(days=days)
+
+
+class Repositories:
+    """All repositories over one database, built once by the bootstrap."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.groups = GroupRepository(db)
+        self.members = MemberRepository(db)
+        self.findings = FindingRepository(db)
+        self.actions = ActionRepository(db)
+        self.audit = AuditRepository(db)
+        self.outbox = OutboxRepository(db)
+        self.state = StateRepository(db)
