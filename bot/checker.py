@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import AppConfig
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from bot.evaluator import Evaluator
+from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from bot.groups import PolicyResolver
 from bot.verdict import Verdict
 from policies.base import PolicyEnv, PolicySettings

@@ -6,6 +6,7 @@ caches the result per group and drops it whenever the group changes (approval, `
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,14 @@ from storage.repositories import Repositories
 
 
 class GroupDirectory:
+    # Changes made by another process (the CLI approving a group) show up within this many seconds.
+    TTL_SECONDS = 10.0
+
     def __init__(self, config: AppConfig, resolver: PolicyResolver, repos: Repositories) -> None:
         self.config = config
         self.resolver = resolver
         self.repos = repos
-        self._cache: dict[str, EffectiveGroup] = {}
+        self._cache: dict[str, tuple[float, EffectiveGroup]] = {}
 
     async def sync_config(self) -> None:
         """Make sure every group listed in the config exists as approved (pre-approval, B.1)."""
@@ -46,14 +50,14 @@ class GroupDirectory:
 
     async def get(self, key: str) -> EffectiveGroup | None:
         cached = self._cache.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and time.monotonic() - cached[0] < self.TTL_SECONDS:
+            return cached[1]
         row = await self.repos.db.run(self.repos.groups.get, key)
         config_group = self.config.group(key)
         if row is None and config_group is None:
             return None
         effective = self.resolver.resolve(row, config_group)
-        self._cache[key] = effective
+        self._cache[key] = (time.monotonic(), effective)
         return effective
 
     def invalidate(self, key: str) -> None:

@@ -1,0 +1,133 @@
+"""Mail backends, swappable like Django's: ``smtp``, ``file`` (the embedded default), ``console``
+and ``memory`` (tests). All share ``send_messages(messages) -> int``.
+
+SMTP errors are sorted for the outbox: 4xx replies and network trouble are temporary (retried with
+backoff), 5xx replies are permanent (the item is marked dead and a digest subscriber bouncing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TextIO
+
+import aiosmtplib
+
+from bot.config import MailSettings, secret
+from bot.outbox import PermanentDeliveryError, TemporaryDeliveryError
+
+log = logging.getLogger(__name__)
+
+
+class MailTemporaryError(TemporaryDeliveryError):
+    pass
+
+
+class MailPermanentError(PermanentDeliveryError):
+    def __init__(self, message: str, recipients: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.recipients = recipients or []
+
+
+class MemoryBackend:
+    """Keeps messages in a list: tests assert on ``outbox``."""
+
+    def __init__(self) -> None:
+        self.outbox: list[EmailMessage] = []
+
+    async def send_messages(self, messages: list[EmailMessage]) -> int:
+        self.outbox.extend(messages)
+        return len(messages)
+
+
+class ConsoleBackend:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    async def send_messages(self, messages: list[EmailMessage]) -> int:
+        for message in messages:
+            self.stream.write(f"--- mail to {message['To']}: {message['Subject']}\n")
+            body = message.get_body(("plain",))
+            self.stream.write((body.get_content() if body else "") + "\n")
+        self.stream.flush()
+        return len(messages)
+
+
+class FileBackend:
+    """Writes each message as an ``.eml`` file, named after its Message-ID so a retry overwrites
+    instead of duplicating."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def send_messages(self, messages: list[EmailMessage]) -> int:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for message in messages:
+            if not message["Message-ID"]:
+                message["Message-ID"] = make_msgid()
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", message["Message-ID"].strip("<>"))
+            path = self.folder / f"{name}.eml"
+            data = message.as_bytes()
+            await asyncio.to_thread(path.write_bytes, data)
+        return len(messages)
+
+
+class SmtpBackend:
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings.smtp
+
+    async def send_messages(self, messages: list[EmailMessage]) -> int:
+        smtp = self.settings
+        username = secret(smtp.username_env)
+        password = secret(smtp.password_env)
+        client = aiosmtplib.SMTP(
+            hostname=smtp.host, port=smtp.port, timeout=smtp.timeout_seconds,
+            use_tls=smtp.security == "tls",
+            start_tls=True if smtp.security == "starttls" else False,
+        )
+        sent = 0
+        try:
+            await client.connect()
+            if username and password:
+                await client.login(username, password)
+            for message in messages:
+                errors, _ = await client.send_message(message)
+                if errors:
+                    refused = [addr for addr, (code, _) in errors.items() if code >= 500]
+                    if refused:
+                        raise MailPermanentError(f"recipients refused: {len(refused)}", refused)
+                sent += 1
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            if all(code >= 500 for code in codes):
+                raise MailPermanentError("recipient refused",
+                                         [r.recipient for r in exc.recipients]) from None
+            raise MailTemporaryError("recipient temporarily refused") from None
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                raise MailPermanentError(f"smtp {exc.code}") from None
+            raise MailTemporaryError(f"smtp {exc.code}") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise MailTemporaryError(type(exc).__name__) from None
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except aiosmtplib.SMTPException:
+                    client.close()
+        return sent
+
+
+def make_backend(settings: MailSettings) -> MemoryBackend | ConsoleBackend | FileBackend | SmtpBackend:
+    if settings.backend == "smtp":
+        return SmtpBackend(settings)
+    if settings.backend == "console":
+        return ConsoleBackend()
+    if settings.backend == "memory":
+        return MemoryBackend()
+    return FileBackend(settings.folder)

@@ -1,0 +1,156 @@
+"""The application object: everything wired once (see ``bot.bootstrap``), started and stopped here.
+
+Adapters receive this object and call its ``on_*`` methods with neutral events; that is the whole
+surface an adapter needs. The core owns the event loop's long-running parts: the outbox dispatcher,
+the scheduler, and each adapter's own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.alerts import AlertService, Router
+from bot.approval import ApprovalService
+from bot.commands import CommandResult, CommandRouter
+from bot.config import AppConfig
+from bot.directory import GroupDirectory
+from bot.evaluator import Evaluator
+from bot.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, MessageEvent
+from bot.outbox import Dispatcher, Outbox
+from bot.pipeline import Decision, Pipeline
+from bot.ports import ChatPort, MailBackend
+from bot.scheduler import Scheduler
+from policies.base import PolicyEnv
+from storage.db import Database
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    """A chat platform. ``start`` returns once the adapter runs in the background."""
+
+    name: str
+    port: ChatPort
+
+    async def start(self, app: App) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class App:
+    config: AppConfig
+    db: Database
+    repos: Repositories
+    env: PolicyEnv
+    evaluator: Evaluator
+    directory: GroupDirectory
+    outbox: Outbox
+    dispatcher: Dispatcher
+    router: Router
+    alerts: AlertService
+    approvals: ApprovalService
+    commands: CommandRouter
+    pipeline: Pipeline
+    scheduler: Scheduler
+    mail: MailBackend
+    adapters: list[Adapter] = field(default_factory=list)
+    # Coroutines that start feature services (escalation, digests) after the core is up.
+    starters: list[Callable[[App], Awaitable[None]]] = field(default_factory=list)
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    services: dict[str, Any] = field(default_factory=dict)
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # --- what adapters call -------------------------------------------------------------------
+    async def on_message(self, event: MessageEvent) -> Decision | None:
+        return await self.pipeline.handle(event)
+
+    async def on_command(self, event: CommandEvent) -> CommandResult:
+        return await self.commands.handle(event)
+
+    async def on_bot_added(self, event: BotAddedEvent, kind: GroupKind | None = None) -> str:
+        return await self.approvals.on_bot_added(event, kind=kind)
+
+    async def on_member_joined(self, event: MemberJoinedEvent) -> None:
+        group = await self.directory.get(event.group_key)
+        if group is None or not group.approved:
+            return
+        await self.repos.db.run(self.repos.members.upsert, event.group_key,
+                                event.member.platform_id, event.member.role.value, None)
+
+    async def on_rights(self, group_key: str, *, can_delete: bool, can_read_all: bool) -> None:
+        """An adapter's rights check: missing rights put the group in observe mode until fixed."""
+        row = await self.directory.row(group_key)
+        if row is None or (row.can_delete, row.can_read_all) == (can_delete, can_read_all):
+            return
+        await self.directory.update(group_key, can_delete=can_delete, can_read_all=can_read_all)
+        await self.repos.db.run(lambda: self.repos.audit.add(
+            "system", "group.rights", group_key=group_key,
+            detail={"can_delete": can_delete, "can_read_all": can_read_all}))
+
+    def add_port(self, port: ChatPort) -> None:
+        """Make a platform reachable for the pipeline and the outbox."""
+        from bot.delivery import chat_handler
+
+        self.pipeline.add_port(port)
+        self.dispatcher.register(port.platform, chat_handler(port, self.repos.outbox))
+
+    # --- life cycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        from bot import jobs
+        from bot.delivery import mail_handler
+
+        await self.directory.sync_config()
+        self.dispatcher.register("mail", mail_handler(self.mail))
+        jobs.register("approval.expire", self.approvals.expire_overdue)
+        jobs.register("privacy.purge", self._purge)
+        self.scheduler.every("approval.expire", 300, "approval.expire")
+        self.scheduler.cron("privacy.purge", "privacy.purge", hour=3, minute=30)
+        for starter in self.starters:
+            await starter(self)
+        for adapter in self.adapters:
+            self.add_port(adapter.port)
+            await adapter.start(self)
+        self.scheduler.start()
+        self.dispatcher.start()
+        await self.approvals.expire_overdue()
+        log.info("schoolwacht started", extra={"adapters": ",".join(a.name for a in
+                                                                     self.adapters)})
+
+    async def _purge(self) -> None:
+        from bot.privacy import purge
+
+        await self.repos.db.run(purge, self.db, self.config.storage.retention)
+
+    async def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter stop failed", extra={"adapter": adapter.name})
+        for stopper in reversed(self.stoppers):
+            await stopper()
+        try:
+            await asyncio.wait_for(self.dispatcher.deliver_due(), 10)
+        except Exception:
+            log.exception("final outbox pass failed")
+        await self.dispatcher.stop()
+        self.scheduler.shutdown()
+        await self.evaluator.aclose()
+        if self.env.cpu is not None:
+            self.env.cpu.shutdown(wait=False, cancel_futures=True)
+        self.db.close()
+        from bot import jobs
+
+        jobs.clear()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()

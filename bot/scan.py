@@ -1,0 +1,396 @@
+"""Scan a chat log with the real policies and build an incident report (A.11).
+
+A mentor who receives an exported chat gets a report in a minute: the same checker as the bot (no side
+effects: nothing stored, nothing sent), then a summary, the most serious moments, and a timeline with
+each flagged message in its context. This module is platform-neutral: adapters (WhatsApp exports)
+turn their messages into ``ChatRecord``s; ``bot.scan_render`` writes the report as JSON, Markdown or
+HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.events import GroupKind, MessageEvent, Role
+from policies.base import Finding, Severity
+
+DEFAULT_CONTEXT = 2  # messages shown before and after each flagged one
+TOP_MOMENTS = 10
+
+
+class RecordKind:
+    TEXT = "text"
+    MEDIA = "media"
+    DELETED = "deleted"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    """One message of a chat log: what the report shows, and the event the checker sees.
+
+    ``timestamp`` and ``sender`` are exactly as written in the source. ``event`` is None when there is
+    nothing to check (a media placeholder without the file, a deleted message).
+    """
+
+    index: int
+    line_index: int
+    timestamp: str
+    sender: str
+    text: str
+    kind: str
+    sent_at: datetime
+    attachments: tuple[str, ...] = ()
+    edited: bool = False
+    event: MessageEvent | None = None
+
+    @property
+    def display_sender(self) -> str:
+        return _strip_marks(self.sender)
+
+
+class VerdictLike(Protocol):
+    @property
+    def flags(self) -> list[str]: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+
+class CheckerLike(Protocol):
+    """What the scan needs of ``bot.checker.Checker``."""
+
+    async def evaluate(self, event: MessageEvent, kind: GroupKind) -> VerdictLike: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedMessage:
+    record: ChatRecord
+    flags: tuple[str, ...]
+    severity: Severity
+    articles: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(sorted({f.category for f in self.findings if f.category}))
+
+
+@dataclass(slots=True)
+class ScanResult:
+    source_name: str
+    group_kind: GroupKind
+    records: list[ChatRecord]
+    flagged: list[FlaggedMessage]  # in chat order
+    system_lines: int = 0
+    group_title: str | None = None
+    platform: str = "whatsapp"
+    layout: str | None = None  # "android" / "ios"
+    staff: tuple[str, ...] = ()  # senders configured as staff (teacher, mentor)
+
+
+def _strip_marks(value: str) -> str:
+    return value.translate(_MARK_TABLE).strip()
+
+
+_MARK_TABLE = str.maketrans(
+    "", "", "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def default_role(kind: GroupKind) -> Role:
+    """Everyone in an exported class group is a student, in a parent group a parent."""
+    return {GroupKind.CLASS: Role.STUDENT, GroupKind.PARENT: Role.PARENT}.get(kind, Role.STAFF)
+
+
+async def scan_records(
+    records: Sequence[ChatRecord],
+    checker: CheckerLike,
+    kind: GroupKind,
+    *,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 500,
+) -> list[FlaggedMessage]:
+    """Run every checkable record through the checker; return the flagged ones in chat order.
+
+    ``progress`` is called with the number of records handled since the last call. Uses
+    ``checker.evaluate_many(events, kind)`` when the checker offers it.
+    """
+    flagged: list[FlaggedMessage] = []
+    many = getattr(checker, "evaluate_many", None)
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        todo = [r for r in chunk if r.event is not None]
+        if many is not None and todo:
+            verdicts = list(await many([r.event for r in todo], kind))
+        else:
+            verdicts = [await checker.evaluate(r.event, kind) for r in todo]  # type: ignore[arg-type]
+        for record, verdict in zip(todo, verdicts, strict=True):
+            if verdict.flags:
+                flagged.append(
+                    FlaggedMessage(
+                        record=record,
+                        flags=tuple(verdict.flags),
+                        severity=verdict.severity,
+                        articles=tuple(sorted({f.article for f in verdict.findings})),
+                        findings=tuple(verdict.findings),
+                    )
+                )
+        if progress is not None:
+            progress(len(chunk))
+    return flagged
+
+
+# --- the report model -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSummary:
+    name: str  # as shown (pseudonym for bystanders on request)
+    sender: str  # as written in the export
+    messages: int
+    flagged: int
+    max_severity: Severity
+    flags: Mapping[str, int]
+    articles: Mapping[str, int]
+    is_staff: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    record: ChatRecord
+    name: str
+    text: str
+    flagged: FlaggedMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineSegment:
+    entries: tuple[TimelineEntry, ...]
+    skipped_before: int  # messages left out between the previous segment and this one
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    flagged: FlaggedMessage
+    name: str
+    text: str
+    anchor: str
+
+
+@dataclass(slots=True)
+class Report:
+    source_name: str
+    group_title: str | None
+    group_kind: GroupKind
+    layout: str | None
+    generated_at: datetime
+    messages_total: int
+    text_messages: int
+    media_messages: int
+    deleted_messages: int
+    system_lines: int
+    period_start: ChatRecord | None
+    period_end: ChatRecord | None
+    members: list[MemberSummary]
+    findings: list[tuple[FlaggedMessage, str, str]]  # (flagged, shown name, shown text), chat order
+    per_article: dict[str, int]
+    per_flag: dict[str, int]
+    per_severity: dict[str, int]
+    moments: list[Moment]
+    timeline: list[TimelineSegment]
+    member_order: list[str] = field(default_factory=list)  # senders by first message
+    context: int = DEFAULT_CONTEXT
+    pseudonymised: bool = False
+    pseudonyms: dict[str, str] = field(default_factory=dict)  # sender -> pseudonym
+
+
+# Titles and particles that are not names on their own ("Dhr. Kramer" is replaced as "Kramer").
+_NOT_A_NAME = frozenset(
+    ["dhr", "mevr", "mw", "mr", "mrs", "ms", "miss", "sir", "juf", "meester", "meneer", "mevrouw", "de", "van", "der", "den", "het", "ter", "ten", "te", "la", "le", "da", "di", "du", "von", "vd", "mama", "papa", "moeder", "vader", "ouder", "ouders", "mentor", "docent"]
+)
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+
+
+def _name_patterns(
+    names: Mapping[str, str], protected: Iterable[str]
+) -> list[tuple[re.Pattern[str], str]]:
+    """Patterns that find a bystander's name (full, or a distinctive part) in message texts."""
+    protected_tokens = {
+        t.casefold() for name in protected for t in _NAME_TOKEN.findall(_strip_marks(name))
+    }
+    token_owner: dict[str, set[str]] = {}
+    for sender in names:
+        for token in _NAME_TOKEN.findall(_strip_marks(sender)):
+            token_owner.setdefault(token.casefold(), set()).add(sender)
+    pairs: list[tuple[str, str]] = []
+    for sender, alias in names.items():
+        full = _strip_marks(sender)
+        if full:
+            pairs.append((full, alias))
+        for token in _NAME_TOKEN.findall(full):
+            folded = token.casefold()
+            if (
+                len(token) >= 3
+                and folded not in _NOT_A_NAME
+                and folded not in protected_tokens
+                and len(token_owner.get(folded, ())) == 1
+                and token != full
+            ):
+                pairs.append((token, alias))
+    pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+    return [
+        (re.compile(rf"(?<!\w){re.escape(text)}(?!\w)", re.IGNORECASE), alias)
+        for text, alias in pairs
+    ]
+
+
+def _pseudonymiser(
+    records: Sequence[ChatRecord], flagged_senders: set[str], staff: Iterable[str], label: str
+) -> tuple[dict[str, str], Callable[[str], str]]:
+    """Aliases for bystanders (members without findings) and a function that hides their names."""
+    aliases: dict[str, str] = {}
+    for record in records:
+        if record.sender not in flagged_senders and record.sender not in aliases:
+            aliases[record.sender] = label.format(n=len(aliases) + 1)
+    keep = set(flagged_senders) | set(staff)
+    keep -= set(aliases)
+    patterns = _name_patterns(aliases, keep)
+
+    def hide(text: str) -> str:
+        if not text:
+            return text
+        for pattern, alias in patterns:
+            if pattern.search(text):
+                text = pattern.sub(alias, text)
+        return text
+
+    return aliases, hide
+
+
+def build_report(
+    result: ScanResult,
+    *,
+    pseudonymise: bool = False,
+    context: int = DEFAULT_CONTEXT,
+    pseudonym_label: str = "Deelnemer {n}",
+    now: datetime | None = None,
+) -> Report:
+    """Everything the renderers show, computed once."""
+    records = result.records
+    flagged_by_index = {f.record.index: f for f in result.flagged}
+    flagged_senders = {f.record.sender for f in result.flagged}
+
+    aliases: dict[str, str] = {}
+    hide: Callable[[str], str] = lambda text: text  # noqa: E731
+    if pseudonymise:
+        aliases, hide = _pseudonymiser(records, flagged_senders, result.staff, pseudonym_label)
+
+    def name_of(sender: str) -> str:
+        return aliases.get(sender) or _strip_marks(sender)
+
+    # Members in order of first message.
+    counts: Counter[str] = Counter(r.sender for r in records)
+    member_flags: dict[str, Counter[str]] = {}
+    member_articles: dict[str, Counter[str]] = {}
+    member_flagged: Counter[str] = Counter()
+    member_max: dict[str, Severity] = {}
+    for f in result.flagged:
+        sender = f.record.sender
+        member_flagged[sender] += 1
+        member_flags.setdefault(sender, Counter()).update(f.flags)
+        member_articles.setdefault(sender, Counter()).update(f.articles)
+        member_max[sender] = max(member_max.get(sender, Severity.NONE), f.severity)
+    member_order = list(dict.fromkeys(r.sender for r in records))
+    members = [
+        MemberSummary(
+            name=name_of(sender),
+            sender=sender,
+            messages=counts[sender],
+            flagged=member_flagged[sender],
+            max_severity=member_max.get(sender, Severity.NONE),
+            flags=dict(member_flags.get(sender, {})),
+            articles=dict(member_articles.get(sender, {})),
+            is_staff=sender in result.staff,
+        )
+        for sender in member_order
+    ]
+    members.sort(key=lambda m: (-m.max_severity, -m.flagged, 0))
+
+    per_article: Counter[str] = Counter()
+    per_flag: Counter[str] = Counter()
+    per_severity: Counter[str] = Counter()
+    for f in result.flagged:
+        per_article.update(f.articles)
+        per_flag.update(f.flags)
+        per_severity[f.severity.label] += 1
+
+    def anchor(record: ChatRecord) -> str:
+        return f"m{record.index}"
+
+    findings = [(f, name_of(f.record.sender), hide(f.record.text)) for f in result.flagged]
+    ranked = sorted(result.flagged, key=lambda f: (-f.severity, -len(f.flags), f.record.index))
+    moments = [
+        Moment(f, name_of(f.record.sender), hide(f.record.text), anchor(f.record))
+        for f in ranked[:TOP_MOMENTS]
+    ]
+
+    timeline: list[TimelineSegment] = []
+    windows: list[list[int]] = []
+    for f in result.flagged:
+        lo, hi = max(0, f.record.index - context), min(len(records) - 1, f.record.index + context)
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    previous_end = -1
+    for lo, hi in windows:
+        entries = tuple(
+            TimelineEntry(
+                record=records[i],
+                name=name_of(records[i].sender),
+                text=hide(records[i].text),
+                flagged=flagged_by_index.get(i),
+            )
+            for i in range(lo, hi + 1)
+        )
+        timeline.append(TimelineSegment(entries, skipped_before=lo - previous_end - 1))
+        previous_end = hi
+
+    return Report(
+        source_name=result.source_name,
+        group_title=hide(result.group_title) if result.group_title else None,
+        group_kind=result.group_kind,
+        layout=result.layout,
+        generated_at=now or datetime.now().astimezone(),
+        messages_total=len(records),
+        text_messages=sum(1 for r in records if r.kind == RecordKind.TEXT),
+        media_messages=sum(1 for r in records if r.kind == RecordKind.MEDIA),
+        deleted_messages=sum(1 for r in records if r.kind == RecordKind.DELETED),
+        system_lines=result.system_lines,
+        period_start=records[0] if records else None,
+        period_end=records[-1] if records else None,
+        members=members,
+        findings=findings,
+        per_article=dict(sorted(per_article.items(), key=lambda kv: (-kv[1], kv[0]))),
+        per_flag=dict(sorted(per_flag.items(), key=lambda kv: (-kv[1], kv[0]))),
+        per_severity={
+            s.label: per_severity[s.label]
+            for s in sorted(Severity, reverse=True)
+            if per_severity[s.label]
+        },
+        moments=moments,
+        timeline=timeline,
+        member_order=member_order,
+        context=context,
+        pseudonymised=pseudonymise,
+        pseudonyms=aliases,
+    )
