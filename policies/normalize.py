@@ -1,7 +1,17 @@
-"""Text normalisation shared by all text rules.
+"""Text normalisation shared by all text rules, in one cheap pass per message.
 
-First version: Unicode NFKC, case folding and removal of zero-width/control characters. The full
-chain (homoglyphs, leetspeak, stretched letters, letter-spaced words) is built in the detection work.
+Two forms come out of it (see ``policies.text.TextView``):
+
+* ``normalize``: Unicode NFKC, case folding, invisible/control characters removed, Cyrillic and
+  Greek look-alike letters mapped to Latin. Digits and punctuation are untouched, so phone numbers,
+  dates and amounts keep working for the personal-data and topic rules.
+* ``fold``: built on the normalised form for word lists: diacritics stripped, apostrophes dropped
+  (``zo'n`` -> ``zon``), letter-spaced words joined (``l o s e r``, ``k.a.n.k.e.r``), leetspeak
+  folded inside words only (``k@nker``, ``h0er``, ``5let``; ``06-12345678`` and ``7e uur`` stay as
+  they are) and stretched letters squeezed to two (``loooooser`` -> ``looser``). ``skeleton``
+  collapses every run of a repeated letter to one, so ``looser``/``loser`` meet in lookups.
+
+ASCII text (most chat lines) takes a fast path that skips the Unicode work.
 """
 
 from __future__ import annotations
@@ -11,17 +21,172 @@ import unicodedata
 
 MAX_CHARS = 20_000  # rules look at the first 20k characters; longer messages are cut, not rejected
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+# Cyrillic and Greek letters that look like Latin ones (lower case; text is case-folded first).
+_HOMOGLYPHS = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ь": "b", "п": "n", "г": "r", "ә": "e", "ӧ": "o",
+    "ү": "y", "ґ": "r",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u",
+    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "ϲ": "c", "ϳ": "j", "ά": "a", "έ": "e", "ί": "i", "ό": "o", "ύ": "u",
+    # Latin and IPA look-alikes that NFKC keeps
+    "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j", "ɩ": "i", "ʀ": "r", "ɴ": "n", "ʏ": "y", "ᴋ": "k",
+    "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴜ": "u", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ʜ": "h", "ʟ": "l",
+    "ꜱ": "s", "ᴘ": "p", "ᴡ": "w", "ᴠ": "v", "ᴢ": "z", "ʙ": "b", "ɢ": "g",
+}  # fmt: skip
+_HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
+_CONFUSABLE_SCRIPT = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0250-\u02af\u1d00-\u1d7f\ua700-\ua7ff]"
+)
+_LATIN_LETTER = re.compile(r"[a-z]")
+
+# Leetspeak, only applied inside a word that also has letters.
+_LEET_TABLE = str.maketrans({
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+    "@": "a", "$": "s", "€": "e", "!": "i", "|": "l", "¡": "i", "£": "e",
+})  # fmt: skip
+_LEET_CHAR = re.compile(r"[0-9@$€|!¡£]")
+_LEET_SYMBOL = re.compile(r"[@$€|¡£]")
+_LEET_BANG = re.compile(r"[a-z]!+[a-z]")
+# A leet character touching a letter (``k@n``, ``h0e``, ``d3b``); ``!`` only between letters.
+_LEET_NEAR_LETTER = re.compile(r"[^\W\d_][0-9@$€|¡£]|[0-9@$€|¡£][^\W\d_]|[^\W\d_]!+[^\W\d_]")
+_CHUNK = re.compile(r"[^\s.,;:?\"'()\[\]{}<>/\\]+")
+_UNIT = re.compile(
+    r"\d+(?:e|de|ste|st|nd|rd|th|x|k|m|u|h|uur|min|sec|cm|km|kg|g|gb|mb|mm|ml|l|pm|am|s|jr|p|fps"
+    r"|hz|ghz|v|w|kw|kwh|d|euro|eur)?"
+)
+_APOSTROPHES = "'’`´ʼ‘"
+_APOSTROPHE_TABLE = str.maketrans("", "", _APOSTROPHES)
+_SEP = " .\\-_*·•~+"
+_SPACED = re.compile(rf"\b\w(?:[{_SEP}]{{1,3}}\w\b){{2,}}")
+_SPACER = re.compile(rf"[{_SEP}]")
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+_RUNS = re.compile(r"([^\W\d_])\1+")
+_TRIPLE = re.compile(r"(\w)\1\1", re.ASCII)  # cheap pre-check for _STRETCH
 
 
 def clean(text: str) -> str:
     """Make any input safe to process: valid UTF-8 text of bounded length, invisibles removed."""
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
-    # Lone surrogates (from broken JSON or platforms) would crash encoders further down.
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    if not text.isascii():
+        # Lone surrogates (from broken JSON or platforms) would crash encoders further down.
+        text = text.encode("utf-8", "replace").decode("utf-8")
     return _INVISIBLE.sub("", text)
 
 
+def _map_homoglyphs(text: str) -> str:
+    """Map look-alikes when they hide among Latin letters (``kаnker`` with a Cyrillic а).
+
+    Text written wholly in Cyrillic or Greek stays itself unless every letter in it is a look-alike.
+    """
+    if not _CONFUSABLE_SCRIPT.search(text):
+        return text
+    if _LATIN_LETTER.search(text):
+        return text.translate(_HOMOGLYPH_TABLE)
+    mapped = text.translate(_HOMOGLYPH_TABLE)
+    return mapped if not _CONFUSABLE_SCRIPT.search(mapped) else text
+
+
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", clean(text)).casefold()
+    """NFKC, case folding, invisibles removed, look-alike letters mapped; digits untouched."""
+    return normalize_clean(clean(text))
+
+
+def normalize_clean(text: str) -> str:
+    """``normalize`` for text that already went through ``clean``."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # NFKC may produce new invisibles (for example from compatibility spaces); drop them again.
+    return _map_homoglyphs(_INVISIBLE.sub("", text))
+
+
+def strip_marks(text: str) -> str:
+    """Drop combining marks (``zoë`` -> ``zoe``, strike-through ``k̶a̶n̶`` -> ``kan``)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    run = match.group(0)
+    joined = _SPACER.sub("", run)
+    # "1 2 3" or "a b" lists are not words in disguise: need two letters at least.
+    if sum(ch.isalpha() for ch in joined) < 2:
+        return run
+    return joined
+
+
+def join_spaced(text: str) -> str:
+    """``l o s e r`` / ``k.a.n.k.e.r`` / ``k-y-s`` -> one word (three single characters or more)."""
+    return _SPACED.sub(_join_spaced, text)
+
+
+def _fold_chunk(match: re.Match[str]) -> str:
+    chunk = match.group(0)
+    if _UNIT.fullmatch(chunk) or not _LEET_NEAR_LETTER.search(chunk):
+        return chunk  # numbers, times, ordinals, phone numbers, "niet!": leave alone
+    # Exclamation marks around a word are punctuation; a leading @ is a mention, not an "a".
+    core = chunk.strip("!¡")
+    head = chunk[: chunk.index(core)] if core else chunk
+    tail = chunk[len(head) + len(core) :]
+    if core.startswith("@"):
+        return head + "@" + core[1:].translate(_LEET_TABLE) + tail
+    return head + core.translate(_LEET_TABLE) + tail
+
+
+def fold_leet(text: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:
+    """Fold leetspeak inside words that also contain letters (``d3bi3l`` -> ``debiel``).
+
+    With ``tokens`` (``\\w+`` tokens) a digit can only be leet inside a mixed letter/digit token,
+    which is cheaper to see there than with a regex over the whole text.
+    """
+    if not _LEET_CHAR.search(text):
+        return text
+    if tokens is not None and not _LEET_SYMBOL.search(text):
+        if ("!" not in text or not _LEET_BANG.search(text)) and all(
+            tok.isalpha() or tok.isdigit() for tok in tokens
+        ):
+            return text
+    elif not _LEET_NEAR_LETTER.search(text):
+        return text
+    return _CHUNK.sub(_fold_chunk, text)
+
+
+def squeeze(text: str) -> str:
+    """Stretched letters down to two: ``loooooser`` -> ``looser``."""
+    return _STRETCH.sub(r"\1\1", text)
+
+
+def skeleton(text: str) -> str:
+    """Every run of a repeated letter down to one: ``looser`` -> ``loser``."""
+    return _RUNS.sub(r"\1", text)
+
+
+def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:
+    """The form word lists are matched against; ``normalized`` comes from ``normalize``.
+
+    ``tokens`` (the ``\\w+`` tokens of ``normalized``) lets the cheap pre-checks skip the
+    letter-spacing pass for the many messages that have fewer than three one-letter tokens.
+    """
+    text = strip_marks(normalized)
+    for mark in _APOSTROPHES:
+        if mark in text:
+            text = text.translate(_APOSTROPHE_TABLE)
+            break
+    if tokens is None or list(map(len, tokens)).count(1) >= 3:
+        text = join_spaced(text)
+    text = fold_leet(text, tokens)
+    return squeeze(text) if _TRIPLE.search(text) else text

@@ -4,25 +4,49 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from policies.normalize import clean, normalize
+from policies.normalize import clean, fold, normalize_clean, skeleton
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LETTERS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TextView:
-    """The original text (kept for evidence) next to its normalised form and tokens."""
+    """The original text (kept for evidence) next to its normalised forms and tokens.
+
+    - ``normalized``/``tokens``: NFKC, case-folded, invisibles removed, look-alike letters mapped.
+      Digits untouched (phone numbers, dates, amounts).
+    - ``folded``/``words``: for word lists; leetspeak folded, letter-spaced words joined, stretched
+      letters squeezed to two, diacritics and apostrophes dropped.
+    - ``skeletons`` (computed on first use): ``words`` with every run of a repeated letter collapsed
+      (``looser`` -> ``loser``), aligned with ``words`` index by index.
+    """
 
     original: str
     normalized: str
     tokens: tuple[str, ...] = field(default=())
+    folded: str = ""
+    words: tuple[str, ...] = field(default=())
 
     @classmethod
     def of(cls, text: str | None) -> TextView:
         original = clean(text or "")
-        folded = normalize(original)
-        return cls(original=original, normalized=folded, tokens=tuple(_WORD.findall(folded)))
+        normalized = normalize_clean(original)
+        tokens = _WORD.findall(normalized)
+        folded = fold(normalized, tokens)
+        if folded is normalized and "_" not in normalized:
+            words = tuple(tokens)  # nothing was folded: the tokens are the words
+        else:
+            words = tuple(_LETTERS.findall(folded))
+        return cls(original, normalized, tuple(tokens), folded, words)
+
+    @cached_property
+    def skeletons(self) -> tuple[str, ...]:
+        folded = self.folded or self.normalized
+        skel = skeleton(folded)
+        return self.words if skel == folded else tuple(_LETTERS.findall(skel))
 
     @property
     def empty(self) -> bool:
