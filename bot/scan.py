@@ -1,10 +1,10 @@
 """Scan a chat log with the real policies and build an incident report (A.11).
 
-A mentor who receives an exported chat gets a report in a minute: the same checker as the bot (no side
-effects: nothing stored, nothing sent), then a summary, the most serious moments, and a timeline with
-each flagged message in its context. This module is platform-neutral: adapters (WhatsApp exports)
-turn their messages into ``ChatRecord``s; ``bot.scan_render`` writes the report as JSON, Markdown or
-HTML.
+A mentor who receives an exported chat gets a report in a minute: the same checker as the bot (no
+side effects: nothing stored, nothing sent), then a summary, the most serious moments, and a
+timeline with each flagged message in its context. This module is platform-neutral: adapters
+(WhatsApp exports) turn their messages into ``ChatRecord``s; ``bot.scan_render`` writes the report
+as JSON, Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ class RecordKind:
 class ChatRecord:
     """One message of a chat log: what the report shows, and the event the checker sees.
 
-    ``timestamp`` and ``sender`` are exactly as written in the source. ``event`` is None when there is
-    nothing to check (a media placeholder without the file, a deleted message).
+    ``timestamp`` and ``sender`` are exactly as written in the source. ``event`` is None when there
+    is nothing to check (a media placeholder without the file, a deleted message).
     """
 
     index: int
@@ -215,7 +215,11 @@ class Report:
 
 # Titles and particles that are not names on their own ("Dhr. Kramer" is replaced as "Kramer").
 _NOT_A_NAME = frozenset(
-    ["dhr", "mevr", "mw", "mr", "mrs", "ms", "miss", "sir", "juf", "meester", "meneer", "mevrouw", "de", "van", "der", "den", "het", "ter", "ten", "te", "la", "le", "da", "di", "du", "von", "vd", "mama", "papa", "moeder", "vader", "ouder", "ouders", "mentor", "docent"]
+    (
+        "dhr", "mevr", "mw", "mr", "mrs", "ms", "miss", "sir", "juf", "meester", "meneer",
+        "mevrouw", "de", "van", "der", "den", "het", "ter", "ten", "te", "la", "le", "da", "di", "du", "von",
+        "vd", "mama", "papa", "moeder", "vader", "ouder", "ouders", "mentor", "docent",
+    )
 )
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 
@@ -256,13 +260,17 @@ def _name_patterns(
 def _pseudonymiser(
     records: Sequence[ChatRecord], flagged_senders: set[str], staff: Iterable[str], label: str
 ) -> tuple[dict[str, str], Callable[[str], str]]:
-    """Aliases for bystanders (members without findings) and a function that hides their names."""
+    """Aliases for bystanders (members without findings) and a function that hides their names.
+
+    Staff keep their names: they act in their role, and the report is for the school.
+    """
     aliases: dict[str, str] = {}
+    staff = set(staff)
     for record in records:
-        if record.sender not in flagged_senders and record.sender not in aliases:
-            aliases[record.sender] = label.format(n=len(aliases) + 1)
-    keep = set(flagged_senders) | set(staff)
-    keep -= set(aliases)
+        sender = record.sender
+        if sender not in flagged_senders and sender not in staff and sender not in aliases:
+            aliases[sender] = label.format(n=len(aliases) + 1)
+    keep = (set(flagged_senders) | staff) - set(aliases)
     patterns = _name_patterns(aliases, keep)
 
     def hide(text: str) -> str:

@@ -2,8 +2,8 @@
 
 The JSON keys ``messages_total``, ``members`` and ``findings`` (each with ``timestamp``, ``sender``,
 ``text``, ``flags``, ``severity``, ``articles``) are a contract other tools rely on: timestamps and
-senders are exactly as written in the export. The HTML page has inline CSS only (no scripts, fonts or
-images from elsewhere) so it can be mailed, archived in a student file and printed as it is.
+senders are exactly as written in the export. The HTML page has inline CSS only (no scripts, fonts
+or images from elsewhere) so it can be mailed, archived in a student file and printed as it is.
 """
 
 from __future__ import annotations
@@ -186,9 +186,10 @@ def render_markdown(report: Report, lang: str = "nl") -> str:
                 line = f"- `{entry.record.timestamp}` **{_md(entry.name)}**: {text}{edited}"
                 if entry.flagged is not None:
                     f = entry.flagged
+                    quoted = text.replace("  \n", "  \n  > ")
                     line = (
-                        f"- ⚠️ `{entry.record.timestamp}` **{_md(entry.name)}**: **{text}**{edited}"
-                        f"  \n  _{L('why')}: "
+                        f"- ⚠️ `{entry.record.timestamp}` **{_md(entry.name)}**{edited}  \n"
+                        f"  > {quoted}  \n  _{L('why')}: "
                         + ", ".join(_label("flag", flag, lang) for flag in f.flags)
                         + f"; {_label('severity', f.severity.label, lang)}; "
                         + ", ".join(f.articles) + "_"

@@ -40,7 +40,9 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
 )
 # (module, attribute) of single commands mounted at the top level.
-COMMANDS: tuple[tuple[str, str], ...] = ()
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("bot.cli.scan", "scan"),
+)
 
 
 def config_from(path: Path | None) -> AppConfig:
