@@ -217,8 +217,8 @@ class Report:
 _NOT_A_NAME = frozenset(
     (
         "dhr", "mevr", "mw", "mr", "mrs", "ms", "miss", "sir", "juf", "meester", "meneer",
-        "mevrouw", "de", "van", "der", "den", "het", "ter", "ten", "te", "la", "le", "da", "di", "du", "von",
-        "vd", "mama", "papa", "moeder", "vader", "ouder", "ouders", "mentor", "docent",
+        "mevrouw", "de", "van", "der", "den", "het", "ter", "ten", "te", "la", "le", "da", "di",
+        "du", "von", "vd", "mama", "papa", "moeder", "vader", "ouder", "ouders", "mentor", "docent",
     )
 )
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
