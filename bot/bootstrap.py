@@ -26,6 +26,7 @@ from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
 from bot.ports import MailBackend
 from bot.scheduler import Scheduler
+from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
 from storage.db import Database
 from storage.repositories import Repositories
@@ -58,17 +59,20 @@ def build_adapters(config: AppConfig) -> list[Adapter]:
 def build_app(config: AppConfig, *, mail: MailBackend | None = None,
               adapters: Sequence[Adapter] | None = None,
               clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              features: Sequence[str] = FEATURES) -> App:
+              features: Sequence[str] = FEATURES,
+              policies: Sequence[BasePolicy] | None = None) -> App:
+    """Build the object graph. ``policies`` replaces the registered rules (tests use this to drive
+    the core with rules of their own)."""
     from adapters.mail import make_backend
 
-    types = policy_types()
+    types = policy_types() if policies is None else {p.name: type(p) for p in policies}
     resolver = PolicyResolver(config, types)
     resolver.validate_config()
     db = Database(config.storage.url)
     repos = Repositories(db)
     env = policy_env(config, side_effects=True)
     env.services["db"] = db
-    evaluator = Evaluator(build_policies(env))
+    evaluator = Evaluator(build_policies(env) if policies is None else list(policies))
     directory = GroupDirectory(config, resolver, repos)
     outbox = Outbox(repos.outbox)
     dispatcher = Dispatcher(outbox)
