@@ -16,6 +16,7 @@ _REGISTRY: dict[str, type[BasePolicy]] = {}
 
 BUILTIN_MODULES: tuple[str, ...] = (
     # one line per policy module, in any order (``order`` on the class decides the run order)
+    "policies.personal_data",
 )
 
 
