@@ -103,6 +103,8 @@ class Lexicon:
     freemail: frozenset[str]
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
+    street_suffixes: tuple[str, ...]
+    english_street_words: frozenset[str]
     street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
     not_streets: frozenset[str]
@@ -164,6 +166,8 @@ def lexicon() -> Lexicon:
         freemail=frozenset(contact["freemail"]),
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
+        street_suffixes=tuple(suffixes),
+        english_street_words=frozenset(addr["english_street_words"]),
         street_re=street,
         english_street_re=english,
         not_streets=frozenset(addr["not_streets"]),
@@ -855,6 +859,60 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
     return False
 
 
+_IBAN_GATE = re.compile(r"[A-Za-z]{2}\d{2}")
+_POSTCODE_GATE = re.compile(r"\d{4}\s?[A-Za-z]{2}(?![A-Za-z])")
+_BIRTH_TOKENS = frozenset(
+    [
+        "geboren",
+        "geb",
+        "geboortedatum",
+        "geboortedag",
+        "born",
+        "dob",
+        "birth",
+        "birthdate",
+        "birthday",
+        "verjaardag",
+        "jarig",
+    ]
+)
+# Grade verbs and words: a grade detector runs only when one of these is in the message.
+_GRADE_TOKENS = frozenset(
+    [
+        "heeft",
+        "had",
+        "kreeg",
+        "haalde",
+        "scoorde",
+        "staat",
+        "has",
+        "got",
+        "scored",
+        "gets",
+        "krijgt",
+        "cijfer",
+        "cijfers",
+        "cijferlijst",
+        "resultaat",
+        "resultaten",
+        "uitslag",
+        "uitslagen",
+        "score",
+        "scores",
+        "punten",
+        "beoordeling",
+        "grade",
+        "grades",
+        "results",
+        "marks",
+        "rapport",
+        "rapportcijfer",
+        "onvoldoende",
+        "onvoldoendes",
+    ]
+)
+
+
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
     """All personal-data hits in one message (cheap gates first: most messages stop here)."""
     settings = settings or PersonalDataSettings()
@@ -876,12 +934,22 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
         hits += found.emails()
         hits += found.handles()
     if has_digit:
-        hits += found.iban()
-        hits += found.bsn()
-        hits += found.phones()
-        hits += found.addresses()
-        hits += found.dob()
-        hits += found.grades()
+        # Finer gates: each detector's regexes only run when its cheap precondition holds.
+        digit_count = sum(ch.isdigit() for ch in original)
+        if digit_count >= 8:
+            if _IBAN_GATE.search(original):
+                hits += found.iban()
+            hits += found.bsn()
+            hits += found.phones()
+        if _POSTCODE_GATE.search(original) or any(
+            t.endswith(lex.street_suffixes) or t in lex.english_street_words for t in tokens
+        ):
+            hits += found.addresses()
+        tokset = set(tokens)
+        if not tokset.isdisjoint(_BIRTH_TOKENS):
+            hits += found.dob()
+        if not tokset.isdisjoint(_GRADE_TOKENS):
+            hits += found.grades()
     if has_credential:
         hits += found.credentials()
     if has_medical:
