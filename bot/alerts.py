@@ -92,8 +92,8 @@ class AlertService:
                    version: str) -> None:
         """Edit an alert already delivered (for example: acknowledged by a moderator)."""
         for channel in channels:
-            if channel.startswith(("mail:", "console:")):
-                continue
+            if channel.startswith("mail:"):
+                continue  # a sent mail cannot be edited
             await self.outbox.put(kind="edit", channel=channel,
                                   payload={**alert_payload(alert), "original": f"{key}@{channel}"},
                                   dedupe_key=f"{key}@{channel}#{version}")

@@ -40,7 +40,8 @@ ALIASES = {
     "approve": "approve", "goedkeuren": "approve",
     "reject": "reject", "afwijzen": "reject",
 }
-ENGLISH = {"help", "rules", "report", "policy", "link", "approve", "reject"}
+# Aliases typed in English get English answers; button names (approve, reject, ...) do not.
+ENGLISH = {"help", "rules", "report", "policy", "link"}
 
 
 @dataclass(frozen=True, slots=True)

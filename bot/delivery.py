@@ -6,7 +6,7 @@ from email import message_from_string, policy
 from email.message import EmailMessage
 from typing import Any
 
-from bot.outbox import Handler, PermanentDeliveryError
+from bot.outbox import Handler, PermanentDeliveryError, TemporaryDeliveryError
 from bot.ports import Button, ChatPort, MailBackend, OutgoingAlert, SentRef
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
@@ -45,6 +45,8 @@ def chat_handler(port: ChatPort, repo: OutboxRepository) -> Handler:
             return None
         if item.kind == "edit":
             original = await repo.db.run(repo.by_key, payload["original"])
+            if original is not None and original.status == "pending":
+                raise TemporaryDeliveryError("the alert to edit is not delivered yet")
             if original is None or not original.ref:
                 raise PermanentDeliveryError("nothing to edit")
             ref = SentRef(chat_id=str(original.ref["chat_id"]),

@@ -92,7 +92,8 @@ class Dispatcher:
                 await self.repo.db.run(self.repo.mark_failed, item.id, str(exc), None)
                 continue
             except Exception as exc:  # temporary by default: a network error must not lose it
-                retry = getattr(exc, "retry_after", None) or backoff(item.attempts)
+                retry_after = getattr(exc, "retry_after", None)
+                retry = backoff(item.attempts) if retry_after is None else float(retry_after)
                 dead = item.attempts + 1 >= MAX_ATTEMPTS
                 log.warning("outbox delivery failed", extra={
                     "item": item.id, "kind": item.kind, "attempt": item.attempts + 1,

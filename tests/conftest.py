@@ -1,0 +1,38 @@
+"""Shared test fixtures. Tests use real components: SQLite files, the real pipeline and outbox.
+
+No test may reach the network except loopback; the guard below fails any other connection.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6) and not (
+        host.startswith("127.") or host in ("::1", "localhost")
+    ):
+        raise RuntimeError(f"test tried to reach the network: {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The project's shared folder (design notes, corpus), beside the repository."""
+    return ROOT.parent / "shared"

@@ -1,0 +1,59 @@
+"""Helpers for tests of the core: a deterministic rule and an app on a temporary database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bot.config import AppConfig, parse_config
+from bot.events import GroupKind, MessageEvent
+from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.text import TextView
+
+
+class WordSettings(PolicySettings):
+    words: list[str] = ["rotzak"]
+    actions: dict[str, list[ActionKind]] = {
+        "low": [ActionKind.REMIND],
+        "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
+        "critical": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
+    }
+
+
+class WordRule(TextPolicy):
+    """Flags configured words: medium, or low when written as 'zacht:<word>' (test-only rule)."""
+
+    name: ClassVar[str] = "word"
+    flag: ClassVar[str] = "harassment"
+    article: ClassVar[str] = "A.10"
+    settings_model = WordSettings
+    kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {GroupKind.STAFF: {"enabled": False}}
+
+    def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
+        settings = ctx.settings
+        assert isinstance(settings, WordSettings)
+        for word in settings.words:
+            if f"zacht:{word}" in text.normalized:
+                return [Finding(self.name, self.flag, self.article, 0.5, Severity.LOW,
+                                f"woord '{word}'")]
+            if word in text.normalized:
+                return [Finding(self.name, self.flag, self.article, 0.9, Severity.MEDIUM,
+                                f"woord '{word}'")]
+        return []
+
+
+def config(tmp_path: Path, **extra: Any) -> AppConfig:
+    data: dict[str, Any] = {
+        "storage": {"url": f"sqlite:///{tmp_path / 'sw.db'}"},
+        "mail": {"backend": "memory"},
+        "adapters": {"console": {"enabled": False}},
+        "school": {"admins": [{"name": "Beheer", "channels": ["console:admins"]}]},
+        "groups": [
+            {"id": "console:klas", "kind": "class", "title": "Klas 2B",
+             "moderators": [{"name": "Mentor", "channels": ["console:mentor"]}]},
+            {"id": "console:ouders", "kind": "parent", "title": "Ouders 2B", "mode": "observe"},
+        ],
+    }
+    for key, value in extra.items():
+        data[key] = value
+    return parse_config(data)
