@@ -41,7 +41,7 @@ ALIASES = {
     "reject": "reject", "afwijzen": "reject",
 }
 # Aliases typed in English get English answers; button names (approve, reject, ...) do not.
-ENGLISH = {"help", "rules", "report", "policy", "link"}
+ENGLISH = {"rules", "report", "policy", "link"}
 
 
 @dataclass(frozen=True, slots=True)
