@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -267,11 +268,12 @@ class AppConfig(Section):
     policies: PoliciesSettings = PoliciesSettings()
     groups: list[GroupSettings] = []
 
+    @cached_property
+    def _groups_by_id(self) -> dict[str, GroupSettings]:
+        return {group.id: group for group in self.groups}
+
     def group(self, key: str) -> GroupSettings | None:
-        for group in self.groups:
-            if group.id == key:
-                return group
-        return None
+        return self._groups_by_id.get(key)
 
     @property
     def sender_name(self) -> str:

@@ -6,6 +6,7 @@ caches the result per group and drops it whenever the group changes (approval, `
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -19,14 +20,33 @@ from storage.repositories import Repositories
 
 
 class GroupDirectory:
-    # Changes made by another process (the CLI approving a group) show up within this many seconds.
-    TTL_SECONDS = 10.0
+    # Changes made by another process (the CLI approving a group) show up within this many
+    # seconds: one query re-reads all group rows in the background and drops changed entries.
+    REFRESH_SECONDS = 10.0
 
     def __init__(self, config: AppConfig, resolver: PolicyResolver, repos: Repositories) -> None:
         self.config = config
         self.resolver = resolver
         self.repos = repos
-        self._cache: dict[str, tuple[float, EffectiveGroup]] = {}
+        self._cache: dict[str, EffectiveGroup] = {}
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._refreshed = time.monotonic()
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> None:
+        """Drop cached groups whose stored row changed (for example approved by the CLI)."""
+        rows = await self.repos.db.run(self.repos.groups.all)
+        self._refreshed = time.monotonic()
+        for row in rows:
+            if self._rows.get(row.key) not in (None, row.model_dump()):
+                self.invalidate(row.key)
+
+    def _maybe_refresh(self) -> None:
+        if time.monotonic() - self._refreshed < self.REFRESH_SECONDS:
+            return
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshed = time.monotonic()
+            self._refreshing = asyncio.create_task(self.refresh())
 
     async def sync_config(self) -> None:
         """Make sure every group listed in the config exists as approved (pre-approval, B.1)."""
@@ -47,21 +67,26 @@ class GroupDirectory:
 
         await self.repos.db.run(work)
         self._cache.clear()
+        self._rows.clear()
 
     async def get(self, key: str) -> EffectiveGroup | None:
+        self._maybe_refresh()
         cached = self._cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < self.TTL_SECONDS:
-            return cached[1]
+        if cached is not None:
+            return cached
         row = await self.repos.db.run(self.repos.groups.get, key)
         config_group = self.config.group(key)
         if row is None and config_group is None:
             return None
         effective = self.resolver.resolve(row, config_group)
-        self._cache[key] = (time.monotonic(), effective)
+        self._cache[key] = effective
+        if row is not None:
+            self._rows[key] = row.model_dump()
         return effective
 
     def invalidate(self, key: str) -> None:
         self._cache.pop(key, None)
+        self._rows.pop(key, None)
 
     async def row(self, key: str) -> Group | None:
         return await self.repos.db.run(self.repos.groups.get, key)

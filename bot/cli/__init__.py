@@ -56,10 +56,18 @@ def config_from(path: Path | None) -> AppConfig:
         raise typer.Exit(2) from None
 
 
-def setup_logging(verbose: bool = False) -> None:
+def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
+    """JSON logs on stderr; with the console chat they go to var/schoolwacht.log instead, so the
+    terminal shows only the conversation (``--verbose`` keeps them on screen)."""
     from bot.logging_setup import configure
 
-    configure(logging.DEBUG if verbose else logging.INFO)
+    level = logging.DEBUG if verbose else logging.INFO
+    if cfg.adapters.console.enabled and not verbose:
+        log_path = Path("var/schoolwacht.log")
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        configure(level, stream=log_path.open("a", encoding="utf-8"))
+    else:
+        configure(level)
 
 
 @app.command()
@@ -73,7 +81,7 @@ def run(
     group and see exactly what the bot does.
     """
     cfg = config_from(config)
-    setup_logging(verbose)
+    setup_logging(cfg, verbose)
     from bot.bootstrap import run_app
 
     try:
