@@ -69,6 +69,9 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # One delivery pass at a time: the background loop and an explicit call (the console
+        # shows alerts at once) must never pick up the same pending item twice.
+        self._pass = asyncio.Lock()
 
     def register(self, scheme: str, handler: Handler) -> None:
         """Deliver items whose channel starts with ``scheme:`` (telegram, matrix, mail, console)."""
@@ -76,6 +79,10 @@ class Dispatcher:
 
     async def deliver_due(self) -> int:
         """Deliver every due item once; returns how many were sent."""
+        async with self._pass:
+            return await self._deliver_due()
+
+    async def _deliver_due(self) -> int:
         items = await self.repo.db.run(self.repo.due, now_utc())
         sent = 0
         for item in items:

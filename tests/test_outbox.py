@@ -110,3 +110,24 @@ async def test_items_for_channels_without_a_handler_wait(tmp_path: Path) -> None
     assert await dispatcher.deliver_due() == 0
     assert outbox.repo.list()[0].status == "pending"
     db.close()
+
+
+async def test_concurrent_passes_never_deliver_an_item_twice(tmp_path: Path) -> None:
+    import asyncio
+
+    db, outbox, dispatcher = outbox_on(tmp_path / "o.db")
+    sent: list[str] = []
+
+    async def handler(item: OutboxItem):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        sent.append(item.dedupe_key)
+        return None
+
+    dispatcher.register("console", handler)
+    for n in range(5):
+        await outbox.put(kind="alert", channel="console:x", payload={"text": str(n)},
+                         dedupe_key=f"k{n}")
+    await asyncio.gather(dispatcher.deliver_due(), dispatcher.deliver_due(),
+                         dispatcher.deliver_due())
+    assert sorted(sent) == [f"k{n}" for n in range(5)]
+    db.close()

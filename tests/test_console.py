@@ -1,0 +1,53 @@
+"""`make run`'s main job: the console chat on the example config, driven through a pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
+    out = run_console(tmp_path, [
+        "Wanneer is de toets van wiskunde?",
+        "bel Daan maar op 06-12345678 hoor",
+        "/regels",
+        "/als Juf Jansen teacher",
+        "/status",
+        "/groep nieuwe-groep",
+        "/approve console:nieuwe-groep",
+        "/stop",
+    ])
+    assert "Je bent Sam (student) in groep console:3a." in out
+    assert "#2 Sam: bel Daan" in out
+    # Someone else's phone number: the bot acts in the group, citing the protocol, kindly.
+    assert "Hoi Sam" in out and "AVG" in out
+    assert "🔔 [melding → mentor-3a]" in out
+    assert "De afspraken in deze groep (klasgroep)" in out
+    assert "🔒 [privé aan Juf Jansen] Status van Klas 3A" in out
+    assert "wacht op goedkeuring" in out  # the new group waits (B.1)
+    assert "Deze groep is goedgekeurd door school" in out
+    # State lives where the example config says: ./var
+    assert (tmp_path / "var" / "schoolwacht.db").exists()
+    assert (tmp_path / "var" / "alerts" / "alerts.jsonl").exists()
+    log = (tmp_path / "var" / "schoolwacht.log").read_text()
+    assert "12345678" not in log and "Daan" not in log  # logs never carry contents
+
+
+def test_alerts_survive_a_restart_without_duplicates(tmp_path: Path) -> None:
+    run_console(tmp_path, ["bel Daan maar op 06-12345678", "/stop"])
+    run_console(tmp_path, ["/stop"])
+    alerts = (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()
+    assert len([a for a in alerts if "mentor-3a" in a]) == 1
