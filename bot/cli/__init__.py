@@ -38,6 +38,7 @@ ConfigOption = Annotated[
 # (module, command name, help) of feature sub-apps; each module exposes a Typer ``app``.
 SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
+    ("bot.cli.digest", "digest", "E-mail digests for students without the app (B.3)."),
 )
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
