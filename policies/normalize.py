@@ -70,6 +70,7 @@ _SPACED = re.compile(rf"\b\w(?:[{_SEP}]{{1,3}}\w\b){{2,}}")
 _SPACER = re.compile(rf"[{_SEP}]")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _RUNS = re.compile(r"([^\W\d_])\1+")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _TRIPLE = re.compile(r"(\w)\1\1", re.ASCII)  # cheap pre-check for _STRETCH
 
 
@@ -170,6 +171,11 @@ def squeeze(text: str) -> str:
     return _STRETCH.sub(r"\1\1", text)
 
 
+def has_stretch(text: str) -> bool:
+    """Whether a letter repeats three times or more (``loooser``)."""
+    return _TRIPLE.search(text) is not None
+
+
 def skeleton(text: str) -> str:
     """Every run of a repeated letter down to one: ``looser`` -> ``loser``."""
     return _RUNS.sub(r"\1", text)
@@ -186,6 +192,8 @@ def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> 
         if mark in text:
             text = text.translate(_APOSTROPHE_TABLE)
             break
+    if "-" in text:  # try-hard, kanker-moeilijk, ov-kaart: one word (numbers keep their dash)
+        text = _HYPHEN.sub("", text)
     if tokens is None or list(map(len, tokens)).count(1) >= 3:
         text = join_spaced(text)
     text = fold_leet(text, tokens)

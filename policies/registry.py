@@ -17,6 +17,12 @@ _REGISTRY: dict[str, type[BasePolicy]] = {}
 BUILTIN_MODULES: tuple[str, ...] = (
     # one line per policy module, in any order (``order`` on the class decides the run order)
     "policies.personal_data",
+    "policies.topic",
+    "policies.harassment",
+    "policies.screenshot",
+    "policies.reshare",
+    "policies.forwarded",
+    "policies.lesson_media",
 )
 
 

@@ -1,0 +1,675 @@
+"""Harassment (protocol A.10): layered, explainable word-list rules for Dutch and English.
+
+Layers, cheapest first, all on ``TextView.words`` (normalised, leetspeak folded, spacing joined):
+
+1. One dict lookup per word finds lexicon words, the first word of multi-word terms and patterns.
+   Long words are also tried as Dutch curse compounds (``kanker`` + ``lijer``) and suffix families
+   (``...hoer``, ``...neuker``). Most messages stop here with no hit at all.
+2. Each hit is weighed by targeting: a reply or mention, second-person words, ``X is een ...``.
+   A label for a person (``sukkel``) is harassment; a curse in the air (``kanker moeilijk``) is only
+   profanity (its own low finding citing principle P.3, never A.10); ``aap``/``homo`` and adjectives
+   (``dik``, ``dom``) count only when aimed at someone.
+3. Context clears: quoting an insult to report it, self-mockery (``ik ben echt een sukkel``),
+   lessons (``kanker`` next to ``cellen``, a teacher's message), sports teams and game characters,
+   the group's allow-list.
+4. Combinations: body part + judgement + person (body shaming), picture + spreading + demand
+   (sextortion), a pile-on call raises any other hit to ``high``, and a personal-data finding from
+   an earlier rule plus mockery or a pile-on call is doxxing.
+
+The lexicons are data: ``policies/lexicons/harassment_*.toml`` (format documented in the files and
+in docs/detection.md). Everything is compiled once into sets and dicts; no regex runs per entry.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from bot.events import GroupKind, MessageEvent
+from policies import articles
+from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.normalize import fold, has_stretch, normalize, skeleton
+from policies.registry import register
+from policies.text import TextView
+
+LEXICON_DIR = Path(__file__).parent / "lexicons"
+LEXICON_FILES = ("harassment_nl.toml", "harassment_en.toml")
+
+# When one word sits in two tables, the stronger kind wins, then the higher severity.
+_KIND_RANK = {"slur": 6, "person": 5, "sexual": 4, "label": 3, "adjective": 2, "curse": 1}
+_KINDS = frozenset(_KIND_RANK)
+_PLURAL_KINDS = frozenset({"person", "label", "slur"})
+_VARIANT_KINDS = frozenset({"person", "slur", "sexual", "curse"})
+_QUOTES = frozenset("'\"‘’“”„«»`")
+_WINDOW = 4
+_POSSESSION = frozenset({"heeft", "hebt", "has", "have", "got", "met"})
+_EXCLAIM = frozenset({("wat", "een"), ("what", "a"), ("what", "an"), ("such", "a"), ("such", "an")})
+
+
+def _exclaims(window: tuple[str, ...]) -> bool:
+    """``wat een (domme) aap`` / ``what a (stupid) pig``: an exclamation about someone."""
+    tail = window[-3:]
+    return any((a, b) in _EXCLAIM for a, b in pairwise(tail)) or (
+        bool(tail) and tail[-1] in ("zon", "zoon")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: str
+    category: str
+    severity: Severity
+    kind: str
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    words: frozenset[str] | None  # None: any one word
+    optional: bool = False
+    gap: bool = False  # zero to three words
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    text: str
+    steps: tuple[Step, ...]
+    category: str
+    severity: Severity
+    unless_before: frozenset[str] = frozenset()
+    entry: Entry | None = None  # set for multi-word lexicon terms (they behave like words)
+
+
+@dataclass(slots=True)
+class Trigger:
+    """Everything one word can start: a lexicon entry and patterns beginning with it."""
+
+    entry: Entry | None = None
+    patterns: list[Pattern] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    index: int
+    end: int
+    term: str
+    category: str
+    severity: Severity
+    kind: str  # a word kind, "pattern", "combo" or "modifier"
+    ambiguous: bool = False
+    how: str = ""
+
+
+@dataclass(slots=True)
+class Lexicon:
+    triggers: dict[str, Trigger]
+    by_skeleton: dict[str, Entry]
+    groups: dict[str, frozenset[str]]
+    context: dict[str, frozenset[str]]
+    prefixes: frozenset[str]
+    prefix_lengths: tuple[int, ...]
+    prefix_starts: frozenset[str]
+    person_tails: frozenset[str]
+    group_tails: frozenset[str]
+    harmless_tails: frozenset[str]
+    not_compounds: frozenset[str]
+    suffixes: dict[str, Entry]
+    suffix_lengths: tuple[int, ...]
+    suffix_ends: frozenset[str]
+    body_heads: frozenset[str]
+    body_tails: frozenset[str]
+    body_tail_lengths: tuple[int, ...]
+
+    def group(self, name: str) -> frozenset[str]:
+        return self.groups.get(name, frozenset())
+
+    def ctx(self, name: str) -> frozenset[str]:
+        return self.context.get(name, frozenset())
+
+
+def _fold_term(term: str) -> str:
+    return fold(normalize(term)).strip()
+
+
+def _compile_step(token: str, groups: Mapping[str, frozenset[str]], source: str) -> Step:
+    if token == "~":
+        return Step(None, gap=True)
+    if token == "*":
+        return Step(None)
+    optional = token.endswith("?")
+    token = token.rstrip("?")
+    words: set[str] = set()
+    for alt in token.split("|"):
+        if alt.startswith("{") and alt.endswith("}"):
+            name = alt[1:-1]
+            if name not in groups:
+                raise ValueError(f"{source}: unknown word group {{{name}}}")
+            words |= groups[name]
+        elif alt:
+            words.add(_fold_term(alt))
+    return Step(frozenset(words), optional=optional)
+
+
+def _compile_pattern(
+    text: str, category: str, severity: Severity, groups: Mapping[str, frozenset[str]],
+    source: str, unless_before: frozenset[str] = frozenset(), entry: Entry | None = None,
+) -> Pattern:
+    steps = tuple(_compile_step(tok, groups, source) for tok in text.split())
+    first = steps[0]
+    if first.words is None or first.optional:
+        raise ValueError(f"{source}: pattern {text!r} must start with a required word")
+    return Pattern(text, steps, category, severity, unless_before, entry)
+
+
+def _variants(term: str, kind: str, language: str) -> Iterable[str]:
+    """Spellings a word list rarely names: plurals, doubled or single letters."""
+    if kind in _PLURAL_KINDS and len(term) >= 4:
+        yield term + "s"
+        yield term + ("en" if language == "nl" else "es")
+        if language == "nl" and kind == "person":  # diminutives: etterbakje, trutje, sukkeltjes
+            for ending in ("je", "tje", "jes", "tjes", "ie"):
+                yield term + ending
+    if kind in _VARIANT_KINDS and len(term) >= 5:
+        skel = skeleton(term)
+        yield skel
+        for i, ch in enumerate(skel):
+            if ch.isalpha():
+                yield skel[: i + 1] + ch + skel[i + 1 :]
+
+
+def _better(new: Entry, old: Entry | None) -> bool:
+    if old is None:
+        return True
+    return (_KIND_RANK[new.kind], new.severity) > (_KIND_RANK[old.kind], old.severity)
+
+
+def load_lexicon(paths: Iterable[Path]) -> Lexicon:
+    """Read and compile lexicon files into lookup structures (merged across languages)."""
+    docs: list[tuple[Path, dict[str, Any]]] = []
+    for path in paths:
+        try:
+            docs.append((path, tomllib.loads(path.read_text("utf-8"))))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: cannot load lexicon: {exc}") from exc
+
+    groups: dict[str, set[str]] = {}
+    context: dict[str, set[str]] = {}
+    comp: dict[str, set[str]] = {}
+    body: dict[str, set[str]] = {"heads": set(), "tails": set()}
+    for _path, doc in docs:
+        for name, words in doc.get("body_compounds", {}).items():
+            body.setdefault(name, set()).update(_fold_term(w) for w in words)
+        for name, words in doc.get("groups", {}).items():
+            groups.setdefault(name, set()).update(_fold_term(w) for w in words)
+        for name, words in doc.get("context", {}).items():
+            context.setdefault(name, set()).update(_fold_term(w) for w in words)
+        for name, words in doc.get("compounds", {}).items():
+            comp.setdefault(name, set()).update(_fold_term(w) for w in words)
+    fgroups = {k: frozenset(v) for k, v in groups.items()}
+
+    singles: dict[str, Entry] = {}
+    language_of: dict[str, str] = {}
+    patterns: list[Pattern] = []
+    suffixes: dict[str, Entry] = {}
+    for path, doc in docs:
+        language = doc.get("language", "nl")
+        for table in doc.get("words", []):
+            kind = table.get("kind", "person")
+            if kind not in _KINDS:
+                raise ValueError(f"{path}: unknown kind {kind!r}")
+            category = table["category"]
+            severity = Severity.parse(table.get("severity", "low"))
+            ambiguous = bool(table.get("ambiguous", False))
+            for raw in table.get("terms", []):
+                term = _fold_term(raw)
+                entry = Entry(term, category, severity, kind, ambiguous)
+                if " " in term:
+                    patterns.append(
+                        _compile_pattern(term, category, severity, fgroups, str(path), entry=entry)
+                    )
+                elif _better(entry, singles.get(term)):
+                    singles[term] = entry
+                    language_of[term] = language
+        for table in doc.get("patterns", []):
+            severity = Severity.parse(table["severity"])
+            unless = frozenset(_fold_term(w) for w in table.get("unless_before", []))
+            for text in table.get("patterns", []):
+                patterns.append(
+                    _compile_pattern(
+                        text.lower(), table["category"], severity, fgroups, str(path), unless
+                    )
+                )
+        for table in doc.get("suffixes", []):
+            severity = Severity.parse(table["severity"])
+            for suffix in table.get("suffixes", []):
+                suffixes[_fold_term(suffix)] = Entry(suffix, table["category"], severity, "person")
+
+    words: dict[str, Entry] = dict(singles)
+    for term, entry in singles.items():
+        for variant in _variants(term, entry.kind, language_of[term]):
+            if variant not in words:
+                words[variant] = Entry(term, entry.category, entry.severity, entry.kind,
+                                       entry.ambiguous)
+    by_skeleton: dict[str, Entry] = {}
+    for term, entry in singles.items():
+        by_skeleton.setdefault(skeleton(term), entry)
+
+    triggers: dict[str, Trigger] = {}
+    for word, entry in words.items():
+        triggers[word] = Trigger(entry=entry)
+    for pattern in patterns:
+        first = pattern.steps[0].words or frozenset()
+        for word in first:
+            triggers.setdefault(word, Trigger()).patterns.append(pattern)
+
+    prefixes = frozenset(comp.get("prefixes", ()))
+    return Lexicon(
+        triggers=triggers,
+        by_skeleton=by_skeleton,
+        groups=fgroups,
+        context={k: frozenset(v) for k, v in context.items()},
+        prefixes=prefixes,
+        prefix_lengths=tuple(sorted({len(p) for p in prefixes}, reverse=True)),
+        prefix_starts=frozenset(p[:2] for p in prefixes),
+        person_tails=frozenset(comp.get("person_tails", ())),
+        group_tails=frozenset(comp.get("group_tails", ())),
+        harmless_tails=frozenset(comp.get("harmless_tails", ())),
+        not_compounds=frozenset(comp.get("not_compounds", ())),
+        suffixes=suffixes,
+        suffix_lengths=tuple(sorted({len(s) for s in suffixes}, reverse=True)),
+        suffix_ends=frozenset(s[-2:] for s in suffixes),
+        body_heads=frozenset(body["heads"]),
+        body_tails=frozenset(body["tails"]),
+        body_tail_lengths=tuple(sorted({len(t) for t in body["tails"]}, reverse=True)),
+    )
+
+
+@lru_cache(maxsize=4)
+def default_lexicon() -> Lexicon:
+    return load_lexicon(LEXICON_DIR / name for name in LEXICON_FILES)
+
+
+def _match(words: tuple[str, ...], start: int, steps: tuple[Step, ...], k: int) -> int:
+    """End index (exclusive) when ``steps[k:]`` match ``words`` from ``start``, else -1."""
+    if k == len(steps):
+        return start
+    step = steps[k]
+    if step.gap:
+        for skip in range(4):
+            end = _match(words, start + skip, steps, k + 1)
+            if end >= 0:
+                return end
+            if start + skip >= len(words):
+                break
+        return -1
+    if start < len(words) and (step.words is None or words[start] in step.words):
+        end = _match(words, start + 1, steps, k + 1)
+        if end >= 0:
+            return end
+    if step.optional:
+        return _match(words, start, steps, k + 1)
+    return -1
+
+
+class HarassmentSettings(PolicySettings):
+    """``allow``: words this group may use (for example ``kanker`` in a biology class group)."""
+
+    allow: list[str] = Field(default_factory=list)
+    # Report untargeted profanity as its own low finding (flag "profanity", principle P.3).
+    profanity: bool = True
+    actions: dict[str, list[ActionKind]] = Field(
+        default_factory=lambda: {
+            "low": [ActionKind.REMIND],
+            "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
+            "high": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
+            "critical": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
+        }
+    )
+
+
+_SEVERITY_SCORE = {
+    Severity.LOW: 0.55,
+    Severity.MEDIUM: 0.75,
+    Severity.HIGH: 0.9,
+    Severity.CRITICAL: 0.97,
+}
+
+
+@register
+class HarassmentPolicy(TextPolicy):
+    """A.10: bullying, threats, sexting, discrimination, exclusion, self-harm encouragement."""
+
+    name: ClassVar[str] = "harassment"
+    flag: ClassVar[str] = "harassment"
+    article: ClassVar[str] = articles.A10
+    order: ClassVar[int] = 20  # after personal data (doxxing reads its findings)
+    settings_model: ClassVar[type[PolicySettings]] = HarassmentSettings
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {
+        # Adults among themselves: no reminders about swearing, harassment still counts.
+        GroupKind.STAFF: {"profanity": False},
+    }
+
+    def __init__(self, env: Any = None, lexicon: Lexicon | None = None) -> None:
+        super().__init__(env)
+        self.lexicon = lexicon or default_lexicon()
+        self._allow_cache: dict[tuple[str, ...], frozenset[str]] = {}
+
+    # -- layer 1: find candidate hits ------------------------------------------------------------
+    def _compound(self, word: str) -> Entry | None:
+        lex = self.lexicon
+        if word in lex.not_compounds:
+            return None
+        if word[:2] in lex.prefix_starts:
+            for n in lex.prefix_lengths:
+                if len(word) - n >= 3 and word[:n] in lex.prefixes:
+                    tail = word[n:]
+                    # "kleren"/"pokken" are klere/pokke + n: ordinary plurals, not compounds.
+                    if tail in lex.harmless_tails or (word[n - 1] == "e" and tail[0] == "n"):
+                        return None
+                    if tail in lex.group_tails:
+                        return Entry(word, "discrimination", Severity.HIGH, "slur")
+                    tail_entry = lex.triggers.get(tail)
+                    if tail in lex.person_tails or (
+                        tail_entry and tail_entry.entry and tail_entry.entry.kind != "curse"
+                    ):
+                        inner = tail_entry.entry if tail_entry and tail_entry.entry else None
+                        if inner and inner.severity > Severity.MEDIUM:
+                            return Entry(word, inner.category, inner.severity, "person")
+                        return Entry(word, "insult", Severity.MEDIUM, "person")
+                    return Entry(word, "profanity", Severity.LOW, "curse", ambiguous=True)
+        for n in lex.body_tail_lengths:
+            if len(word) - n >= 3 and word[-n:] in lex.body_tails:
+                head = word[:-n]
+                if (
+                    head in lex.body_heads
+                    or head[:-1] in lex.body_heads
+                    or head[:-2] in lex.body_heads
+                ):
+                    return Entry(word, "body_shaming", Severity.MEDIUM, "person")
+        if word[-2:] in lex.suffix_ends:
+            for n in lex.suffix_lengths:
+                if len(word) - n >= 3 and word[-n:] in lex.suffixes:
+                    entry = lex.suffixes[word[-n:]]
+                    return Entry(word, entry.category, entry.severity, "person")
+        return None
+
+    def _hits(self, words: tuple[str, ...], skeletons: tuple[str, ...] | None) -> list[Hit]:
+        lex = self.lexicon
+        triggers = lex.triggers
+        hits: list[Hit] = []
+        for i, word in enumerate(words):
+            trig = triggers.get(word)
+            if trig is None:
+                entry = None
+                if len(word) >= 6:
+                    entry = self._compound(word)
+                if entry is None and skeletons is not None:
+                    entry = lex.by_skeleton.get(skeletons[i])
+                if entry is not None:
+                    hits.append(Hit(i, i + 1, word, entry.category, entry.severity, entry.kind,
+                                    entry.ambiguous, "compound" if word == entry.term else "word"))
+                continue
+            if trig.entry is not None:
+                e = trig.entry
+                hits.append(Hit(i, i + 1, e.term, e.category, e.severity, e.kind, e.ambiguous,
+                                "word"))
+            for pattern in trig.patterns:
+                if pattern.unless_before and i > 0 and words[i - 1] in pattern.unless_before:
+                    continue
+                end = _match(words, i + 1, pattern.steps, 1)
+                if end < 0:
+                    continue
+                e = pattern.entry
+                if e is not None:
+                    hits.append(Hit(i, end, e.term, e.category, e.severity, e.kind, e.ambiguous,
+                                    "term"))
+                else:
+                    kind = "modifier" if pattern.category == "incitement" else "pattern"
+                    hits.append(Hit(i, end, pattern.text, pattern.category, pattern.severity,
+                                    kind, False, "pattern"))
+        return hits
+
+    # -- layer 2/3: weigh targeting and context -------------------------------------------------
+    def _subject_is_person(self, words: tuple[str, ...], lo: int, i: int) -> str | None:
+        """``X is (een) ...`` / ``ben jij ...`` before index i: who it is about, if a person."""
+        lex = self.lexicon
+        copula = lex.group("copula")
+        you = lex.group("you")
+        self_words = lex.group("self")
+        nonperson = lex.group("nonperson_subject")
+        for j in range(i - 1, lo - 1, -1):
+            if words[j] in copula:
+                after = words[j + 1] if j + 1 < i else ""
+                if after in you:
+                    return "second person"
+                before = words[j - 1] if j > 0 else ""
+                if before in you:
+                    return "second person"
+                if after in self_words or before in self_words or words[j] in ("ben", "am", "im"):
+                    return None
+                if before and before not in nonperson and not before.isdigit():
+                    return f"'{before}'"
+                return None
+        return None
+
+    def _is_self(self, words: tuple[str, ...], i: int) -> bool:
+        lex = self.lexicon
+        window = words[max(0, i - _WINDOW - 1) : i]
+        you = lex.group("you")
+        if any(w in you for w in window):
+            return False
+        self_words = lex.group("self")
+        self_copula = ("ben", "am", "im", "voel", "was", "lijk", "feel")
+        return any(w in self_words for w in window) and any(w in self_copula for w in window)
+
+    def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
+        settings = ctx.settings
+        if not isinstance(settings, HarassmentSettings):
+            settings = HarassmentSettings.model_validate(settings.model_dump())
+        if not settings.enabled:
+            return []
+        words = text.words
+        if not words:
+            return []
+        stretched = text.folded is not text.normalized and has_stretch(text.normalized)
+        hits = self._hits(words, text.skeletons if stretched else None)
+        doxx_prior = any(f.flag == "personal_data" for f in ctx.prior_findings)
+        if not hits and not doxx_prior:
+            return self._combos_only(text, ctx, event, settings) if len(words) >= 3 else []
+        return self._decide(text, ctx, event, settings, hits, doxx_prior)
+
+    def _allowed(self, settings: HarassmentSettings) -> frozenset[str]:
+        key = tuple(settings.allow)
+        cached = self._allow_cache.get(key)
+        if cached is None:
+            cached = frozenset(_fold_term(w) for w in key)
+            self._allow_cache[key] = cached
+        return cached
+
+    def _combos_only(
+        self, text: TextView, ctx: PolicyContext, event: MessageEvent,
+        settings: HarassmentSettings,
+    ) -> list[Finding]:
+        lex = self.lexicon
+        wset = set(text.words)
+        if wset.isdisjoint(lex.group("body_part")) and wset.isdisjoint(lex.group("media")):
+            return []
+        return self._decide(text, ctx, event, settings, [], False)
+
+    def _decide(
+        self, text: TextView, ctx: PolicyContext, event: MessageEvent,
+        settings: HarassmentSettings, hits: list[Hit], doxx_prior: bool,
+    ) -> list[Finding]:
+        lex = self.lexicon
+        words = text.words
+        wset = set(words)
+        allow = self._allowed(settings) if settings.allow else frozenset()
+        you = lex.group("you")
+        you_present = not wset.isdisjoint(you)
+        targets = tuple(t for t in (event.reply_to_sender_id, *event.mentions) if t)
+        event_target = bool(targets) or "@" in text.original
+        report = not wset.isdisjoint(lex.ctx("report_verbs")) and (
+            not wset.isdisjoint(lex.ctx("report_address"))
+            or not wset.isdisjoint(lex.ctx("report_self_object"))
+            or any(ch in _QUOTES for ch in text.original)
+        )
+        educational = ctx.sender_role.is_staff or not wset.isdisjoint(lex.ctx("educational"))
+        not_a_person = not you_present and not event_target and (
+            not wset.isdisjoint(lex.ctx("sports")) or not wset.isdisjoint(lex.ctx("games"))
+        )
+
+        harassment: list[tuple[Hit, str]] = []
+        profanity: list[Hit] = []
+        cleared: list[str] = []
+        modifiers: list[Hit] = []
+        for hit in hits:
+            if hit.term in allow or words[hit.index] in allow:
+                cleared.append(f"'{hit.term}' allowed in this group")
+                continue
+            if hit.kind == "modifier":
+                modifiers.append(hit)
+                continue
+            if hit.ambiguous and educational:
+                cleared.append(f"'{hit.term}' in a lesson/medical context")
+                continue
+            if report:
+                cleared.append(f"'{hit.term}' quoted to report it")
+                continue
+            if hit.kind == "pattern":
+                harassment.append((hit, "pattern"))
+                continue
+            if hit.kind == "curse":
+                profanity.append(hit)
+                continue
+            if self._is_self(words, hit.index):
+                cleared.append(f"'{hit.term}' about the sender themself")
+                continue
+            lo = max(0, hit.index - _WINDOW)
+            window = words[lo : hit.index]
+            near_you = any(w in you for w in window) or (
+                hit.end < len(words) and words[hit.end] in you
+            )
+            subject = self._subject_is_person(words, lo, hit.index)
+            if hit.kind in ("person", "slur"):
+                if not_a_person and subject is None:
+                    cleared.append(f"'{hit.term}' about a team or game, not a person")
+                    continue
+                why = (
+                    "reply/mention" if event_target
+                    else "second person" if you_present
+                    else f"said of {subject}" if subject
+                    else "label for a person"
+                )
+                harassment.append((hit, why))
+            elif hit.kind == "sexual":
+                if you_present or event_target or subject:
+                    harassment.append((hit, "sexual remark aimed at someone"))
+                else:
+                    profanity.append(hit)
+            elif hit.kind in ("label", "adjective"):
+                if not_a_person and subject is None:
+                    cleared.append(f"'{hit.term}' about a team or game, not a person")
+                    continue
+                direct = hit.kind == "label" and (
+                    (window and window[-1] in you)
+                    or (near_you and subject is not None)
+                    or _exclaims(window)
+                )
+                if subject is not None or direct:
+                    why = subject or ("second person" if near_you else "an exclamation")
+                    harassment.append((hit, f"aimed at {why}"))
+
+        # Combinations of signals that single words cannot carry.
+        combos = self._combos(text, wset, you_present or event_target, report)
+        harassment.extend(combos)
+        if doxx_prior and not report and (modifiers or harassment):
+            harassment.append(
+                (Hit(0, 0, "personal data shared to mock or expose", "doxxing",
+                     Severity.HIGH if modifiers else Severity.MEDIUM, "combo"),
+                 "with a personal-data finding")
+            )
+
+        if harassment:
+            return [self._finding(harassment, modifiers, targets, cleared)]
+        if profanity and settings.profanity:
+            terms = ", ".join(sorted({h.term for h in profanity}))
+            return [
+                Finding(
+                    policy=self.name, flag="profanity", article=articles.P3, score=0.5,
+                    severity=Severity.LOW, category="profanity",
+                    evidence=f"swearing not aimed at anyone: {terms}",
+                    data={"terms": sorted({h.term for h in profanity})},
+                )
+            ]
+        return []
+
+    def _combos(
+        self, text: TextView, wset: set[str], aimed: bool, report: bool
+    ) -> list[tuple[Hit, str]]:
+        if report:
+            return []
+        lex = self.lexicon
+        out: list[tuple[Hit, str]] = []
+        person = (
+            aimed
+            or not wset.isdisjoint(lex.group("person_ref"))
+            or not wset.isdisjoint(_POSSESSION)
+        )
+        body = wset & lex.group("body_part")
+        if body and person:
+            judged = wset & lex.group("negative_eval")
+            if judged - body:
+                out.append((Hit(0, 0, f"{min(body)} + {min(judged - body)}", "body_shaming",
+                                Severity.MEDIUM, "combo"), "judges someone's body"))
+        media = wset & lex.group("media")
+        if media and person:
+            spread = wset & lex.group("spread")
+            demand = wset & lex.group("demand")
+            words = text.words
+            threat_or = any(
+                a in ("of", "or") and b in ("ik", "i", "ill", "anders", "else")
+                for a, b in pairwise(words)
+            )
+            if spread - media and (demand or threat_or):
+                out.append((Hit(0, 0, f"{min(media)} + spread + demand", "sextortion",
+                                Severity.CRITICAL, "combo"), "threatens to spread a picture"))
+        return out
+
+    def _finding(
+        self, hits: list[tuple[Hit, str]], modifiers: list[Hit], targets: tuple[str, ...],
+        cleared: list[str],
+    ) -> Finding:
+        top, _ = max(hits, key=lambda pair: (pair[0].severity, pair[0].kind == "pattern"))
+        severity = top.severity
+        category = top.category
+        notes = [f"{h.category} '{h.term}' ({why})" for h, why in hits]
+        if modifiers:
+            notes.append(f"pile-on call '{modifiers[0].term}'")
+            if severity < Severity.HIGH:
+                severity = Severity.HIGH
+                category = "incitement"
+        score = _SEVERITY_SCORE[severity]
+        if any(why in ("reply/mention", "second person") for _, why in hits):
+            score = min(0.99, score + 0.05)
+        evidence = "; ".join(notes)
+        if cleared:
+            evidence += "; not counted: " + ", ".join(cleared)
+        return Finding(
+            policy=self.name, flag=self.flag, article=self.article, score=score,
+            severity=severity, evidence=evidence, category=category, targets=targets,
+            data={
+                "hits": [
+                    {"term": h.term, "category": h.category, "severity": h.severity.label,
+                     "kind": h.kind, "why": why}
+                    for h, why in hits
+                ],
+                "incitement": bool(modifiers),
+            },
+        )
