@@ -49,8 +49,20 @@ _PLURAL_KINDS = frozenset({"person", "label", "slur"})
 _VARIANT_KINDS = frozenset({"person", "slur", "sexual", "curse"})
 _QUOTES = frozenset("'\"‘’“”„«»`")
 _WINDOW = 4
+_DETERMINERS = frozenset(
+    {"de", "het", "die", "dat", "deze", "dit", "the", "this", "that", "these", "my", "mijn", "mn",
+     "our", "ons", "onze"}
+)
 _POSSESSION = frozenset({"heeft", "hebt", "has", "have", "got", "met"})
 _EXCLAIM = frozenset({("wat", "een"), ("what", "a"), ("what", "an"), ("such", "a"), ("such", "an")})
+
+
+_ARTICLES = frozenset({"een", "n", "ne", "zon", "zoon", "a", "an", "such", "sucha"})
+
+
+def _article_before(window: tuple[str, ...]) -> bool:
+    """``een (vieze) aap`` / ``a (dirty) pig``: the label is used as a noun for someone."""
+    return any(w in _ARTICLES for w in window[-2:])
 
 
 def _exclaims(window: tuple[str, ...]) -> bool:
@@ -366,8 +378,10 @@ class HarassmentPolicy(TextPolicy):
         lex = self.lexicon
         if word in lex.not_compounds:
             return None
-        if word[:2] in lex.prefix_starts:
+        if word[:2] in lex.prefix_starts and len(word) >= 5:
             for n in lex.prefix_lengths:
+                if word[n:] == "op" and word[:n] in lex.prefixes:  # kankerop, tyfusop: get lost
+                    return Entry(word, "insult", Severity.MEDIUM, "person")
                 if len(word) - n >= 3 and word[:n] in lex.prefixes:
                     tail = word[n:]
                     # "kleren"/"pokken" are klere/pokke + n: ordinary plurals, not compounds.
@@ -408,7 +422,7 @@ class HarassmentPolicy(TextPolicy):
             trig = triggers.get(word)
             if trig is None:
                 entry = None
-                if len(word) >= 6:
+                if len(word) >= 5:
                     entry = self._compound(word)
                 if entry is None and skeletons is not None:
                     entry = lex.by_skeleton.get(skeletons[i])
@@ -454,9 +468,13 @@ class HarassmentPolicy(TextPolicy):
                     return "second person"
                 if after in self_words or before in self_words or words[j] in ("ben", "am", "im"):
                     return None
-                if before and before not in nonperson and not before.isdigit():
-                    return f"'{before}'"
-                return None
+                if not before or before in nonperson or before.isdigit():
+                    return None
+                # "de/die/the meme is ...": a thing, unless the noun is a person (die jongen).
+                det = words[j - 2] if j > 1 else ""
+                if det in _DETERMINERS and before not in lex.group("person_nouns"):
+                    return None
+                return f"'{before}'"
         return None
 
     def _is_self(self, words: tuple[str, ...], i: int) -> bool:
@@ -515,12 +533,16 @@ class HarassmentPolicy(TextPolicy):
         you_present = not wset.isdisjoint(you)
         targets = tuple(t for t in (event.reply_to_sender_id, *event.mentions) if t)
         event_target = bool(targets) or "@" in text.original
+        educational = ctx.sender_role.is_staff or not wset.isdisjoint(lex.ctx("educational"))
+        # Quoting: a report verb plus someone to tell, a victim ("noemde me"), quote marks, or a
+        # lesson (a character in a book who insults someone).
         report = not wset.isdisjoint(lex.ctx("report_verbs")) and (
-            not wset.isdisjoint(lex.ctx("report_address"))
+            educational
+            or not wset.isdisjoint(lex.ctx("report_address"))
             or not wset.isdisjoint(lex.ctx("report_self_object"))
             or any(ch in _QUOTES for ch in text.original)
         )
-        educational = ctx.sender_role.is_staff or not wset.isdisjoint(lex.ctx("educational"))
+        teams = lex.ctx("sports") | lex.ctx("games")
         not_a_person = not you_present and not event_target and (
             not wset.isdisjoint(lex.ctx("sports")) or not wset.isdisjoint(lex.ctx("games"))
         )
@@ -557,6 +579,9 @@ class HarassmentPolicy(TextPolicy):
                 hit.end < len(words) and words[hit.end] in you
             )
             subject = self._subject_is_person(words, lo, hit.index)
+            if subject is not None and subject.strip("'") in teams:
+                cleared.append(f"'{hit.term}' about a team or game, not a person")
+                continue
             if hit.kind in ("person", "slur"):
                 if not_a_person and subject is None:
                     cleared.append(f"'{hit.term}' about a team or game, not a person")
@@ -582,6 +607,8 @@ class HarassmentPolicy(TextPolicy):
                     or (near_you and subject is not None)
                     or _exclaims(window)
                 )
+                if hit.kind == "label" and not direct and not _article_before(window):
+                    continue  # "hij is homo" states a fact; "hij is een homo" labels
                 if subject is not None or direct:
                     why = subject or ("second person" if near_you else "an exclamation")
                     harassment.append((hit, f"aimed at {why}"))
