@@ -24,7 +24,7 @@ from PIL import Image
 
 from policies.images import layout as L
 from policies.images import ocr as O
-from policies.images.hashing import ImageHashes, hashes_of
+from policies.images.hashing import ImageHashes, crop_variants, hashes_of
 from policies.images.intake import SafeImage
 from policies.images.pool import Deadline
 
@@ -43,6 +43,7 @@ class Verdict:
     ocr_text: str = ""
     ran_ocr: bool = False
     hashes: ImageHashes | None = None
+    variants: list[ImageHashes] = field(default_factory=list)  # crops, for flagged images only
     stage: str = ""  # which stage decided: camera | photo | layout | ocr
     features: dict[str, Any] = field(default_factory=dict)
 
@@ -51,7 +52,11 @@ class Verdict:
 
 
 def detect(
-    image: SafeImage, deadline: Deadline | None = None, *, want_hashes: bool = True
+    image: SafeImage,
+    deadline: Deadline | None = None,
+    *,
+    want_hashes: bool = True,
+    threshold: float = THRESHOLD,
 ) -> Verdict:
     """Decide; runs on a worker thread (CPU-bound, may call Tesseract)."""
     deadline = deadline or Deadline(30)
@@ -80,13 +85,15 @@ def detect(
     score += points
     evidence.extend(words_evidence)
     feats.update(ocr_points=points)
+    flagged = score >= threshold
     return Verdict(
-        score >= THRESHOLD,
+        flagged,
         score,
         evidence,
         ocr_text=result.text,
         ran_ocr=True,
         hashes=hashes,
+        variants=crop_variants(decoded) if flagged and want_hashes else [],
         stage="ocr",
         features=feats,
     )

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,11 @@ class Deadline:
 
 class ImageWorkPool:
     def __init__(
-        self, workers: int = 1, queue_size: int = 64, timeout_seconds: float = 10.0
+        self,
+        workers: int = 1,
+        queue_size: int = 64,
+        timeout_seconds: float = 10.0,
+        executor: Executor | None = None,
     ) -> None:
         # Tesseract's OpenMP threads fight each other when several OCR runs share the cores; one
         # thread each is faster overall (and halves a single run's time on two cores).
@@ -49,18 +53,25 @@ class ImageWorkPool:
         self.workers = workers
         self.queue_size = queue_size
         self.timeout = timeout_seconds
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="images")
+        # The bootstrap's CPU pool when given (sized by [images] workers), else one of our own.
+        self._own = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="images"
+        )
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
         self._closed = False
 
     @classmethod
-    def from_options(cls, options: Any) -> ImageWorkPool:
+    def from_options(cls, options: Any, executor: Executor | None = None) -> ImageWorkPool:
         if options is None:
-            return cls()
+            return cls(executor=executor)
         get = options.get if isinstance(options, dict) else lambda k, d: getattr(options, k, d)
         return cls(
-            int(get("workers", 1)), int(get("queue_size", 64)), float(get("timeout_seconds", 10))
+            int(get("workers", 1)),
+            int(get("queue_size", 64)),
+            float(get("timeout_seconds", 10)),
+            executor=executor,
         )
 
     @property
@@ -100,7 +111,8 @@ class ImageWorkPool:
 
     def close(self) -> None:
         self._closed = True
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._own:  # a shared executor belongs to the bootstrap, which shuts it down
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _swallow(future: asyncio.Future[Any]) -> None:

@@ -1,0 +1,148 @@
+"""What the media policies share for one process: intake limits, the worker pool, the hash store and
+a small per-attachment cache, so the re-share rule and the screenshot rule fetch and decode an image
+once even though the evaluator runs them concurrently.
+
+The bootstrap may put a ready ``ImageService`` in ``env.services["images"]``; otherwise the first
+image policy builds one from ``env.options["images"]`` (the validated ``[images]`` section) and
+``env.cpu``. The hash store comes from ``env.services["image_hashes"]``, else a database store when
+``env.services`` holds ``db`` and ``side_effects`` is true, else an in-memory store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from bot.events import Attachment, AttachmentKind
+from policies.base import PolicyEnv
+from policies.images.detector import THRESHOLD, Verdict, detect
+from policies.images.hashing import ImageHashes, hashes_of
+from policies.images.intake import ImageRejected, IntakeLimits, SafeImage, open_image
+from policies.images.pool import Deadline, ImageWorkPool, PoolBusy
+from storage.image_hashes import HashMatch, ImageHashStore, InMemoryImageHashStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+IMAGE_MIME_PREFIX = "image/"
+CACHE_SIZE = 32
+
+
+def is_image(att: Attachment) -> bool:
+    if att.kind is AttachmentKind.IMAGE:
+        return True
+    return att.kind is AttachmentKind.DOCUMENT and (att.mime_type or "").startswith(
+        IMAGE_MIME_PREFIX)
+
+
+class ImageService:
+    def __init__(self, limits: IntakeLimits, pool: ImageWorkPool, store: ImageHashStore) -> None:
+        self.limits = limits
+        self.pool = pool
+        self.store = store
+        self._cache: OrderedDict[tuple[str, str], asyncio.Task[Any]] = OrderedDict()
+
+    @classmethod
+    def for_env(cls, env: PolicyEnv) -> ImageService:
+        """The shared service in ``env.services`` (created and registered on first use)."""
+        service = env.services.get("images")
+        if isinstance(service, ImageService):
+            return service
+        options = env.options.get("images")
+        store = env.services.get("image_hashes")
+        if store is None:
+            db = env.services.get("db")
+            if db is not None and env.services.get("side_effects", False):
+                from storage.image_hashes import DatabaseImageHashStore
+
+                store = DatabaseImageHashStore(db)
+            else:
+                store = InMemoryImageHashStore()
+            env.services["image_hashes"] = store
+        pool = ImageWorkPool.from_options(options, executor=env.cpu)
+        service = cls(IntakeLimits.from_options(options), pool, store)
+        env.services["images"] = service
+        return service
+
+    def _once(self, key: tuple[str, str], make: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        task = self._cache.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._cache[key] = task
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return task
+
+    async def load(self, att: Attachment) -> SafeImage | None:
+        """The attachment's bytes through the safe intake; None (logged) when refused."""
+        return await self._once(("load", att.file_id), lambda: self._load(att))
+
+    async def _load(self, att: Attachment) -> SafeImage | None:
+        if att.fetch is None:
+            return None
+        if att.size is not None and att.size > self.limits.max_bytes:
+            log.info("image skipped", extra={"reason": "too_large", "file": att.file_id})
+            return None
+        try:
+            data = await asyncio.wait_for(att.fetch(), self.pool.timeout)
+            return open_image(data, self.limits)
+        except ImageRejected as exc:
+            log.info("image refused", extra={"reason": exc.reason, "file": att.file_id})
+        except TimeoutError:
+            log.info("image skipped", extra={"reason": "fetch_timeout", "file": att.file_id})
+        except OSError as exc:
+            log.info("image skipped", extra={"reason": "fetch_failed", "file": att.file_id,
+                                             "error": type(exc).__name__})
+        return None
+
+    async def _work(self, what: str, att: Attachment, fn: Callable[[Deadline], T]) -> T | None:
+        try:
+            return await self.pool.run(fn)
+        except ImageRejected as exc:
+            log.info("image refused", extra={"reason": exc.reason, "file": att.file_id})
+        except PoolBusy:
+            log.warning("image skipped", extra={"reason": "queue_full", "file": att.file_id})
+        except TimeoutError:
+            log.warning("image skipped", extra={"reason": "timeout", "file": att.file_id,
+                                                "stage": what})
+        except Exception as exc:  # Tesseract missing or crashed: never take the pipeline down
+            log.error("image analysis failed", extra={"file": att.file_id, "stage": what,
+                                                      "error": type(exc).__name__})
+        return None
+
+    async def hashes(self, att: Attachment) -> ImageHashes | None:
+        async def make() -> ImageHashes | None:
+            image = await self.load(att)
+            if image is None:
+                return None
+            return await self._work("hash", att, lambda _d: hashes_of(image.decode(max_width=512)))
+
+        return await self._once(("hash", att.file_id), make)
+
+    async def known(self, att: Attachment) -> tuple[ImageHashes, HashMatch] | None:
+        """A match in the store of flagged images, if this picture is one of them."""
+        hashes = await self.hashes(att)
+        if hashes is None:
+            return None
+        hit = await self.store.match(hashes.phash, hashes.dhash)
+        return (hashes, hit) if hit is not None else None
+
+    async def analyse(self, att: Attachment, threshold: float = THRESHOLD) -> Verdict | None:
+        async def make() -> Verdict | None:
+            image = await self.load(att)
+            if image is None:
+                return None
+            return await self._work("detect", att,
+                                    lambda d: detect(image, d, threshold=threshold))
+
+        return await self._once((f"detect:{threshold}", att.file_id), make)
+
+    async def aclose(self) -> None:
+        for task in self._cache.values():
+            task.cancel()
+        self._cache.clear()
+        self.pool.close()
