@@ -30,9 +30,11 @@ class RecordKind:
     UNAVAILABLE = "unavailable"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChatRecord:
     """One message of a chat log: what the report shows, and the event the checker sees.
+
+    Read-only by convention (not frozen, which would cost microseconds per message on big chats).
 
     ``timestamp`` and ``sender`` are exactly as written in the source. ``event`` is None when there
     is nothing to check (a media placeholder without the file, a deleted message).

@@ -88,7 +88,7 @@ def to_records(
                 timestamp=message.timestamp,
                 sender=message.sender,
                 text=message.text,
-                kind=message.kind.value,
+                kind=message.kind,  # a StrEnum: compares equal to its value
                 sent_at=sent_at,
                 attachments=(message.media_file,) if message.media_file else (),
                 edited=message.edited,
