@@ -107,12 +107,6 @@ class DigestRepository:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # --- items ----------------------------------------------------------------------------------
-    def has_findings(self, group_key: str, message_id: str) -> bool:
-        with self.db.session() as s:
-            return s.exec(select(FindingRecord.id).where(
-                FindingRecord.group_key == group_key,
-                FindingRecord.message_id == message_id)).first() is not None
-
     def item(self, group_key: str, message_id: str) -> DigestItem | None:
         with self.db.session() as s:
             return s.exec(select(DigestItem).where(DigestItem.group_key == group_key,
@@ -124,7 +118,8 @@ class DigestRepository:
         with self.db.session() as s:
             flagged = s.exec(select(FindingRecord.id).where(
                 FindingRecord.group_key == item.group_key,
-                FindingRecord.message_id == item.message_id)).first()
+                FindingRecord.message_id == item.message_id, col(FindingRecord.severity) > 0)
+            ).first()
             row = s.exec(select(DigestItem).where(DigestItem.group_key == item.group_key,
                                                   DigestItem.message_id == item.message_id)).first()
             if flagged is not None or (row is not None and row.withdrawn):
@@ -161,7 +156,8 @@ class DigestRepository:
     def withdraw_flagged(self, group_key: str) -> int:
         """Withdraw queued items whose message got a finding after it was queued (any path)."""
         with self.db.session() as s:
-            flagged = select(FindingRecord.message_id).where(FindingRecord.group_key == group_key)
+            flagged = select(FindingRecord.message_id).where(FindingRecord.group_key == group_key,
+                                                             col(FindingRecord.severity) > 0)
             result = s.execute(update(DigestItem).where(
                 DigestItem.group_key == group_key, col(DigestItem.withdrawn).is_(False),
                 col(DigestItem.message_id).in_(flagged))

@@ -27,6 +27,7 @@ from bot.digest.schedule import Schedule, parse_schedule
 from bot.digest.tokens import CONFIRM_DAYS, TokenSigner
 from bot.events import AttachmentKind, MessageEvent
 from bot.outbox import Handler, PermanentDeliveryError
+from policies.base import Severity
 from storage.db import Database
 from storage.digest_repo import DigestRepository, fingerprint
 from storage.models import DigestItem, OutboxItem, Subscriber
@@ -113,7 +114,8 @@ class DigestService:
         settings = self.settings(group_key)
         if settings is None:
             return
-        if not decision.verdict.clean or decision.deleted:
+        # A finding of severity "none" is information (a topic score), not a flag.
+        if decision.verdict.severity > Severity.NONE or decision.deleted:
             self._recent.pop((group_key, event.message_id), None)
             await self.db.run(self.repo.withdraw, group_key, event.message_id)
             log.info("digest item withdrawn", extra={"group": group_key,
