@@ -1,0 +1,208 @@
+"""Is a message school business? Article A.7 (parent groups) and B.2 (class groups).
+
+A parent app and a class group are for school-related communication only. This rule asks the
+topic model (``policies/topic_model.py``: school and off-topic word lists plus a small logistic
+regression trained on the project's own examples) how likely a message is off topic, after three
+shortcuts that keep teachers' trust:
+
+- acknowledgements ("oké, dank u!", "top 👍") and emoji-only reactions are always on topic;
+- words or topics a group's admins allowed (settings ``allow`` / ``allowed_topics``) clear it;
+- messages by staff need far more evidence (their posts are the school's information, B.4).
+
+Staff groups are never judged (``kind_defaults``). Harassment found by an earlier rule is off topic
+unless the message is about schoolwork; the harassment rule itself decides whether it is harassment.
+The default action is a kind reminder citing the article; the pipeline limits reminders to one per
+member per day and reports repeats to the group's teacher or mentor.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from bot.events import GroupKind, MessageEvent
+from policies import articles
+from policies.base import (
+    ActionKind,
+    Finding,
+    PolicyContext,
+    PolicyEnv,
+    PolicySettings,
+    Severity,
+    TextPolicy,
+)
+from policies.registry import register
+from policies.text import TextView
+from policies.topic_model import (
+    LEXICON_PATH,
+    MODEL_PATH,
+    TopicModel,
+    TopicModelError,
+    features,
+    load_lexicon,
+    load_model,
+)
+
+log = logging.getLogger(__name__)
+
+# A school's own retrained model (``schoolwacht topic train --feedback``) lives in the data folder
+# and wins over the model shipped with the code.
+LOCAL_MODEL_NAME = "topic_model.json"
+SCHOOLWORK = frozenset({"lessons", "tests", "homework"})
+
+
+class TopicSettings(PolicySettings):
+    """Per school / per group settings of the topic rule."""
+
+    # Probability of "off topic" from which a message is flagged.
+    threshold: float = Field(0.5, ge=0.05, le=0.99)
+    # The same for messages sent by teachers and staff (their posts are official information).
+    staff_threshold: float = Field(0.9, ge=0.05, le=1.0)
+    # Words or phrases that make a message on topic in this group (a club's own subject, a trip).
+    allow: list[str] = Field(default_factory=list)
+    # Off-topic categories of the lexicon this group allows, e.g. ["sport"] for a sports class.
+    allowed_topics: list[str] = Field(default_factory=list)
+    # Reminders to one member within a day before the group's teacher is told (read by the core).
+    report_repeats_after: int = Field(2, ge=1)
+    actions: dict[str, list[ActionKind]] = Field(
+        default_factory=lambda: {"none": [ActionKind.REMIND], "low": [ActionKind.REMIND]}
+    )
+
+
+@dataclass(frozen=True)
+class Acknowledgements:
+    core: frozenset[str]
+    filler: frozenset[str]
+
+    def match(self, words: tuple[str, ...]) -> bool:
+        if not words or len(words) > 8:
+            return False
+        return any(w in self.core for w in words) and all(
+            w in self.core or w in self.filler for w in words
+        )
+
+
+@lru_cache(maxsize=2)
+def acknowledgements(path: Path = LEXICON_PATH) -> Acknowledgements:
+    data = tomllib.loads(path.read_text("utf-8")).get("acknowledgements", {})
+    return Acknowledgements(frozenset(data.get("core", [])), frozenset(data.get("filler", [])))
+
+
+def _folded_terms(terms: list[str]) -> list[str]:
+    out = []
+    for term in terms:
+        view = TextView.of(term)
+        words = view.words or view.tokens
+        if words:
+            out.append(" " + " ".join(words) + " ")
+    return out
+
+
+@register
+class TopicPolicy(TextPolicy):
+    """A.7 / B.2: flag messages that are not school business, kindly."""
+
+    name: ClassVar[str] = "topic"
+    flag: ClassVar[str] = "off_topic"
+    article: ClassVar[str] = articles.B2  # A.7 in parent groups (chosen per finding)
+    # After the word-list rules (it reads their findings), before heavy models.
+    order: ClassVar[int] = 60
+    settings_model: ClassVar[type[PolicySettings]] = TopicSettings
+    kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {GroupKind.STAFF: {"enabled": False}}
+
+    def __init__(self, env: PolicyEnv | None = None) -> None:
+        super().__init__(env)
+        self.lexicon = load_lexicon()
+        self.acks = acknowledgements()
+        self.model_path = self._model_path()
+        self.model: TopicModel = load_model(self.model_path)
+
+    def _model_path(self) -> Path:
+        configured = self.env.options.get("topic_model")
+        if configured:
+            return Path(configured)
+        local = Path(self.env.data_dir) / LOCAL_MODEL_NAME
+        if local.exists():
+            try:
+                load_model(local)
+                return local
+            except TopicModelError as exc:  # a broken local model must not stop the bot
+                log.warning(
+                    "local topic model unusable, using the shipped one", extra={"error": str(exc)}
+                )
+        return MODEL_PATH
+
+    def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
+        if ctx.group_kind == GroupKind.STAFF or text.empty:
+            return []
+        settings = ctx.settings if isinstance(ctx.settings, TopicSettings) else TopicSettings()
+        verdict = self.judge(text, settings, ctx)
+        if verdict is None:
+            return []
+        probability, category, evidence = verdict
+        article = articles.A7 if ctx.group_kind == GroupKind.PARENT else articles.B2
+        return [
+            Finding(
+                policy=self.name,
+                flag=self.flag,
+                article=article,
+                score=probability,
+                # Off topic alone is not harmful: severity "none", a kind reminder is enough.
+                severity=Severity.NONE,
+                evidence=evidence,
+                category=category,
+                data={"probability": round(probability, 3)},
+            )
+        ]
+
+    def probability(self, text: TextView, settings: TopicSettings | None = None) -> float:
+        """P(off topic) from the model alone (used by benchmarks and tests)."""
+        settings = settings or TopicSettings()
+        found = self._categories(text, settings)
+        return self.model.probability(features(text, self.lexicon, found))
+
+    def _categories(self, text: TextView, settings: TopicSettings) -> dict[str, list[str]]:
+        found = self.lexicon.categories(text)
+        for topic in settings.allowed_topics:
+            found.pop(topic, None)
+        return found
+
+    def judge(
+        self, text: TextView, settings: TopicSettings, ctx: PolicyContext
+    ) -> tuple[float, str, str] | None:
+        """``(probability, category, evidence)`` when off topic, else None."""
+        words = text.words or text.tokens
+        if not words or self.acks.match(tuple(words)):
+            return None  # emoji-only reactions and acknowledgements are on topic
+        if settings.allow:
+            padded = " " + " ".join(words) + " "
+            if any(term in padded for term in _folded_terms(settings.allow)):
+                return None
+        found = self._categories(text, settings)
+        feats = features(text, self.lexicon, found)
+        probability = self.model.probability(feats)
+        schoolwork = any(cat in found for cat in SCHOOLWORK)
+        harassment = any(f.flag == "harassment" for f in ctx.prior_findings)
+        if harassment and not schoolwork:
+            probability = max(probability, 0.95)
+        threshold = settings.staff_threshold if ctx.sender_role.is_staff else settings.threshold
+        if probability < threshold:
+            return None
+        off = {c: e for c, e in found.items() if c in self.lexicon.off_topic}
+        if harassment and not schoolwork:
+            category = "harassment"
+        elif off:
+            category = max(off, key=lambda c: len(off[c]))
+        else:
+            category = "not_school"
+        shown = ", ".join(dict.fromkeys(off.get(category, [])))[:60]
+        evidence = f"geen schoolonderwerp ({category}"
+        evidence += f": {shown})" if shown else ")"
+        evidence += f", kans {probability:.2f}"
+        return probability, category, evidence

@@ -1,0 +1,502 @@
+"""The topic model: is a message school business or something else?
+
+A small logistic regression over sparse features, in pure Python so it needs no extra dependency and
+scores a message in microseconds:
+
+- words and word pairs of the folded text (leetspeak undone, accents dropped);
+- word beginnings and endings of longer words, so Dutch compounds and inflections generalise
+  ("wiskundetoets" shares "toets" with "toets", "ingeleverd" shares "inlev" with "inleveren");
+- the topic lexicon (``policies/lexicons/topic.toml``): one feature per school or off-topic
+  category found, which carries the word lists' knowledge to words the training data never had;
+- a few shape features (a question, a time of day, emoji only, a very short message).
+
+Training data is written by the project (``policies/topic_data/train.jsonl``), never copied from the
+shared corpus, and moderator feedback adds examples ("wrongly flagged" and "missed" messages).
+``train`` is deterministic (fixed seed), so the same data gives the same model file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+from policies.text import TextView
+
+PACKAGE_DIR = Path(__file__).parent
+LEXICON_PATH = PACKAGE_DIR / "lexicons" / "topic.toml"
+TRAIN_PATH = PACKAGE_DIR / "topic_data" / "train.jsonl"
+MODEL_PATH = PACKAGE_DIR / "topic_data" / "model.json"
+MODEL_VERSION = 1
+
+# Function words carry no topic; as features they only let the model memorise its examples.
+STOPWORDS = frozenset(
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "maar",
+        "dus",
+        "want",
+        "als",
+        "dan",
+        "dat",
+        "die",
+        "dit",
+        "deze",
+        "er",
+        "hier",
+        "daar",
+        "nog",
+        "ook",
+        "al",
+        "wel",
+        "niet",
+        "geen",
+        "is",
+        "zijn",
+        "was",
+        "waren",
+        "ben",
+        "bent",
+        "heb",
+        "hebt",
+        "heeft",
+        "hebben",
+        "had",
+        "wordt",
+        "worden",
+        "werd",
+        "kan",
+        "kun",
+        "kunnen",
+        "zal",
+        "zou",
+        "moet",
+        "moeten",
+        "mag",
+        "mogen",
+        "wil",
+        "wilt",
+        "willen",
+        "ik",
+        "je",
+        "jij",
+        "u",
+        "hij",
+        "zij",
+        "ze",
+        "we",
+        "wij",
+        "jullie",
+        "mij",
+        "me",
+        "mijn",
+        "mn",
+        "m'n",
+        "jouw",
+        "jou",
+        "zijn",
+        "zn",
+        "haar",
+        "ons",
+        "onze",
+        "hun",
+        "hen",
+        "wat",
+        "wie",
+        "waar",
+        "hoe",
+        "wanneer",
+        "waarom",
+        "welke",
+        "van",
+        "voor",
+        "met",
+        "op",
+        "in",
+        "aan",
+        "naar",
+        "bij",
+        "uit",
+        "over",
+        "om",
+        "tot",
+        "door",
+        "te",
+        "toch",
+        "nou",
+        "even",
+        "eens",
+        "zo",
+        "heel",
+        "erg",
+        "echt",
+        "nu",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "so",
+        "if",
+        "then",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "here",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "what",
+        "who",
+        "where",
+        "when",
+        "how",
+        "why",
+        "which",
+        "of",
+        "for",
+        "with",
+        "on",
+        "in",
+        "at",
+        "to",
+        "from",
+        "by",
+        "about",
+        "as",
+        "just",
+    ]
+)
+_TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b")
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    """Lexicon categories as fast lookups: words, prefixes, suffixes and phrases."""
+
+    words: dict[str, frozenset[str]]
+    prefixes: dict[str, frozenset[str]]
+    suffixes: dict[str, frozenset[str]]
+    phrases: tuple[tuple[str, frozenset[str]], ...]
+    symbols: tuple[tuple[str, frozenset[str]], ...]
+    school: frozenset[str]
+    off_topic: frozenset[str]
+
+    def categories(self, text: TextView) -> dict[str, list[str]]:
+        """Category -> the lexicon entries found (for features and for evidence)."""
+        found: dict[str, list[str]] = {}
+        words = text.words or text.tokens
+
+        def add(cats: Iterable[str], entry: str) -> None:
+            for cat in cats:
+                found.setdefault(cat, []).append(entry)
+
+        for word in words:
+            cats = self.words.get(word)
+            if cats:
+                add(cats, word)
+            n = len(word)
+            if n >= 4:
+                for size in range(3, min(n, 14) + 1):
+                    pre = self.prefixes.get(word[:size])
+                    if pre:
+                        add(pre, word)
+                    if size < n:
+                        suf = self.suffixes.get(word[n - size :])
+                        if suf:
+                            add(suf, word)
+        padded = f" {' '.join(words)} "
+        for phrase, cats in self.phrases:
+            if phrase in padded:
+                add(cats, phrase.strip())
+        raw = text.normalized
+        for symbol, cats in self.symbols:
+            if symbol in raw:
+                add(cats, symbol)
+        return found
+
+
+def _fold_entry(entry: str) -> str:
+    view = TextView.of(entry)
+    words = view.words or view.tokens
+    return " ".join(words) if words else entry.strip().casefold()
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> TopicLexicon:
+    data = tomllib.loads(path.read_text("utf-8"))
+    words: dict[str, set[str]] = {}
+    prefixes: dict[str, set[str]] = {}
+    suffixes: dict[str, set[str]] = {}
+    phrases: dict[str, set[str]] = {}
+    symbols: dict[str, set[str]] = {}
+    school: set[str] = set()
+    off: set[str] = set()
+    for section, sink in (("school", school), ("off_topic", off)):
+        for category, items in data.get(section, {}).items():
+            sink.add(category)
+            for item in items:
+                raw = item.strip()
+                if not raw:
+                    continue
+                if raw.endswith("*"):
+                    prefixes.setdefault(_fold_entry(raw[:-1]), set()).add(category)
+                elif raw.startswith("*"):
+                    suffixes.setdefault(_fold_entry(raw[1:]), set()).add(category)
+                else:
+                    folded = _fold_entry(raw)
+                    if not any(ch.isalnum() for ch in folded):  # an emoji: matched on the text
+                        symbols.setdefault(raw.casefold(), set()).add(category)
+                    elif " " in folded:  # a phrase: matched on the word sequence
+                        phrases.setdefault(f" {folded} ", set()).add(category)
+                    else:
+                        words.setdefault(folded, set()).add(category)
+    return TopicLexicon(
+        words={k: frozenset(v) for k, v in words.items()},
+        prefixes={k: frozenset(v) for k, v in prefixes.items() if len(k) >= 3},
+        suffixes={k: frozenset(v) for k, v in suffixes.items() if len(k) >= 3},
+        phrases=tuple((k, frozenset(v)) for k, v in sorted(phrases.items())),
+        symbols=tuple((k, frozenset(v)) for k, v in sorted(symbols.items())),
+        school=frozenset(school),
+        off_topic=frozenset(off),
+    )
+
+
+def features(
+    text: TextView, lexicon: TopicLexicon, found: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The sparse binary features of one message."""
+    words = list(text.words or text.tokens)
+    feats: set[str] = set()
+    content = []
+    for word in words:
+        if word.isdigit():
+            feats.add("x:number" if len(word) < 6 else "x:long_number")
+            continue
+        if word in STOPWORDS:
+            continue
+        content.append(word)
+        feats.add("w:" + word)
+        if len(word) >= 7:
+            feats.add("p:" + word[:5])
+            feats.add("s:" + word[-5:])
+    for first, second in pairwise(content):
+        feats.add(f"b:{first}_{second}")
+    found = lexicon.categories(text) if found is None else found
+    school_hits = 0
+    off_hits = 0
+    for category, entries in found.items():
+        side = "school" if category in lexicon.school else "off"
+        feats.add(f"L:{side}:{category}")
+        if side == "school":
+            school_hits += len(entries)
+        else:
+            off_hits += len(entries)
+    feats.add(f"L:school_n:{min(school_hits, 3)}")
+    feats.add(f"L:off_n:{min(off_hits, 3)}")
+    original = text.original
+    if "?" in original:
+        feats.add("x:question")
+    if _TIME.search(original):
+        feats.add("x:time")
+    if _EMOJI.search(original):
+        feats.add("x:emoji")
+    n = len(words)
+    feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
+    return sorted(feats)
+
+
+@dataclass
+class TopicModel:
+    """Logistic regression weights: P(off topic) = sigmoid(bias + sum of weights of features)."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    bias: float = 0.0
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def logit(self, feats: Sequence[str]) -> float:
+        get = self.weights.get
+        return self.bias + sum(get(f, 0.0) for f in feats)
+
+    def probability(self, feats: Sequence[str]) -> float:
+        z = max(-30.0, min(30.0, self.logit(feats)))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def top_features(self, feats: Sequence[str], n: int = 3) -> list[tuple[str, float]]:
+        """The features that pushed hardest towards off-topic (for evidence)."""
+        scored = [(f, self.weights.get(f, 0.0)) for f in feats]
+        return sorted((x for x in scored if x[1] > 0), key=lambda x: -x[1])[:n]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": MODEL_VERSION,
+            "bias": round(self.bias, 5),
+            "meta": self.meta,
+            "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
+        }
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=0), "utf-8")
+        tmp.replace(path)  # atomic: a running bot never reads a half-written model
+
+    @classmethod
+    def load(cls, path: Path) -> TopicModel:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise TopicModelError(f"cannot read topic model {path}: {exc}") from None
+        if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
+            raise TopicModelError(f"{path} is not a topic model of version {MODEL_VERSION}")
+        weights = data.get("weights")
+        if not isinstance(weights, dict):
+            raise TopicModelError(f"{path} has no weights")
+        return cls(
+            weights={str(k): float(v) for k, v in weights.items()},
+            bias=float(data.get("bias", 0.0)),
+            meta=dict(data.get("meta") or {}),
+        )
+
+
+class TopicModelError(Exception):
+    """A missing or corrupt model file, phrased for the person running the bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    off_topic: bool
+    weight: float = 1.0
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false)."""
+    out = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(
+                Example(str(row["text"]), bool(row["off_topic"]), float(row.get("weight", 1)))
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a training example ({exc})") from None
+    return out
+
+
+def train(
+    examples: Sequence[Example],
+    *,
+    epochs: int = 20,
+    l2: float = 1e-2,
+    rate: float = 0.1,
+    seed: int = 13,
+    min_count: int = 1,
+    lexicon: TopicLexicon | None = None,
+) -> TopicModel:
+    """Fit logistic regression with Adagrad and L2; deterministic for a given seed."""
+    lexicon = lexicon or load_lexicon()
+    rows = [
+        (features(TextView.of(ex.text), lexicon), 1.0 if ex.off_topic else 0.0, ex.weight)
+        for ex in examples
+    ]
+    counts: dict[str, int] = {}
+    for feats, _, _ in rows:
+        for f in feats:
+            counts[f] = counts.get(f, 0) + 1
+    keep = {f for f, c in counts.items() if c >= min_count or f.startswith(("L:", "x:"))}
+    rows = [([f for f in feats if f in keep], y, w) for feats, y, w in rows]
+    positives = sum(y for _, y, _ in rows) or 1.0
+    negatives = (len(rows) - positives) or 1.0
+    # Balance the classes so the decision threshold means the same whatever the mix.
+    class_weight = {1.0: len(rows) / (2 * positives), 0.0: len(rows) / (2 * negatives)}
+    weights: dict[str, float] = {}
+    grad_sq: dict[str, float] = {}
+    bias = 0.0
+    bias_sq = 1e-8
+    order = list(range(len(rows)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for index in order:
+            feats, y, w = rows[index]
+            z = bias + sum(weights.get(f, 0.0) for f in feats)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g = (p - y) * w * class_weight[y]
+            bias_sq += g * g
+            bias -= rate * g / math.sqrt(bias_sq)
+            for f in feats:
+                wf = weights.get(f, 0.0)
+                gf = g + l2 * wf
+                acc = grad_sq.get(f, 1e-8) + gf * gf
+                grad_sq[f] = acc
+                weights[f] = wf - rate * gf / math.sqrt(acc)
+    pruned = {f: v for f, v in weights.items() if abs(v) >= 1e-3}
+    return TopicModel(
+        weights=pruned,
+        bias=bias,
+        meta={"examples": len(rows), "off_topic": int(positives), "features": len(pruned)},
+    )
+
+
+@lru_cache(maxsize=8)
+def _cached_model(path: str, mtime: float) -> TopicModel:
+    return TopicModel.load(Path(path))
+
+
+def load_model(path: Path) -> TopicModel:
+    """Load a model file once per change (a retrained file is picked up on its new mtime)."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise TopicModelError(f"cannot read topic model {path}: {exc.strerror}") from None
+    return _cached_model(str(path), mtime)
