@@ -34,7 +34,7 @@ from storage.repositories import Repositories
 log = logging.getLogger(__name__)
 
 # Feature modules, each with ``install(app: App) -> None`` that adds listeners, commands, jobs.
-FEATURES: tuple[str, ...] = ("bot.digest",)
+FEATURES: tuple[str, ...] = ("bot.digest", "bot.escalation")
 
 
 def build_adapters(config: AppConfig) -> list[Adapter]:
