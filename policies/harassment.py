@@ -101,10 +101,25 @@ class Pattern:
 
 @dataclass(slots=True)
 class Trigger:
-    """Everything one word can start: a lexicon entry and patterns beginning with it."""
+    """What one word sets off: a lexicon entry, and the patterns anchored on it.
+
+    A pattern is anchored on its rarest required step ("woont" in "ik weet waar {you} woont"), so
+    everyday words like "je" or "ik" never start a pattern search.
+    """
 
     entry: Entry | None = None
     patterns: list[Pattern] = field(default_factory=list)
+
+
+# Everyday words: never a good anchor for a pattern.
+_COMMON_WORDS = (
+    "ik je jij jou jouw u jullie we wij ze zij hij hem haar die dat de het een en van is niet op te"
+    " in met voor naar als maar of ga gaat wat zo toch gewoon echt er ook nog al dan wel meer mijn"
+    " mn me mij zijn bent ben was heb hebt heeft kan wil moet doe doen the a an to and you i it of"
+    " in that me my so is are was be your ur u he she him her they them we us this on at for with"
+    " just all no not do dont im"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,24 +141,25 @@ class Lexicon:
     groups: dict[str, frozenset[str]]
     context: dict[str, frozenset[str]]
     prefixes: frozenset[str]
-    prefix_lengths: tuple[int, ...]
-    prefix_starts: frozenset[str]
+    prefix_map: dict[str, tuple[str, ...]]
     person_tails: frozenset[str]
     group_tails: frozenset[str]
     harmless_tails: frozenset[str]
     not_compounds: frozenset[str]
     suffixes: dict[str, Entry]
-    suffix_lengths: tuple[int, ...]
-    suffix_ends: frozenset[str]
+    suffix_map: dict[str, tuple[str, ...]]
     body_heads: frozenset[str]
-    body_tails: frozenset[str]
-    body_tail_lengths: tuple[int, ...]
+    body_tail_map: dict[str, tuple[str, ...]]
 
     def group(self, name: str) -> frozenset[str]:
         return self.groups.get(name, frozenset())
 
     def ctx(self, name: str) -> frozenset[str]:
         return self.context.get(name, frozenset())
+
+    @property
+    def teams(self) -> frozenset[str]:
+        return self.context.get("_teams", frozenset())
 
 
 def _fold_term(term: str) -> str:
@@ -277,30 +293,44 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
     for word, entry in words.items():
         triggers[word] = Trigger(entry=entry)
     for pattern in patterns:
-        first = pattern.steps[0].words or frozenset()
-        for word in first:
+        for word in _anchor(pattern):
             triggers.setdefault(word, Trigger()).patterns.append(pattern)
 
     prefixes = frozenset(comp.get("prefixes", ()))
+    prefix_map: dict[str, list[str]] = {}
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        prefix_map.setdefault(prefix[:3] if len(prefix) >= 3 else prefix, []).append(prefix)
     return Lexicon(
         triggers=triggers,
         by_skeleton=by_skeleton,
         groups=fgroups,
-        context={k: frozenset(v) for k, v in context.items()},
+        context={k: frozenset(v) for k, v in context.items()}
+        | {"_teams": frozenset(context.get("sports", set()) | context.get("games", set()))},
         prefixes=prefixes,
-        prefix_lengths=tuple(sorted({len(p) for p in prefixes}, reverse=True)),
-        prefix_starts=frozenset(p[:2] for p in prefixes),
+        prefix_map={k: tuple(v) for k, v in prefix_map.items()},
         person_tails=frozenset(comp.get("person_tails", ())),
         group_tails=frozenset(comp.get("group_tails", ())),
         harmless_tails=frozenset(comp.get("harmless_tails", ())),
         not_compounds=frozenset(comp.get("not_compounds", ())),
         suffixes=suffixes,
-        suffix_lengths=tuple(sorted({len(s) for s in suffixes}, reverse=True)),
-        suffix_ends=frozenset(s[-2:] for s in suffixes),
+        suffix_map=_by_ending(suffixes),
         body_heads=frozenset(body["heads"]),
-        body_tails=frozenset(body["tails"]),
-        body_tail_lengths=tuple(sorted({len(t) for t in body["tails"]}, reverse=True)),
+        body_tail_map=_by_ending(body["tails"]),
     )
+
+
+def _by_ending(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Group endings by their last two letters, longest first, for a cheap pre-check."""
+    out: dict[str, list[str]] = {}
+    for item in sorted(items, key=len, reverse=True):
+        out.setdefault(item[-2:], []).append(item)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _anchor(pattern: Pattern) -> frozenset[str]:
+    """The required step with the rarest words; a hit on it starts the pattern search."""
+    required = [s.words for s in pattern.steps if s.words is not None and not s.optional]
+    return min(required, key=lambda ws: (len(ws & _COMMON) > 0, len(ws)))
 
 
 @lru_cache(maxsize=4)
@@ -378,11 +408,13 @@ class HarassmentPolicy(TextPolicy):
         lex = self.lexicon
         if word in lex.not_compounds:
             return None
-        if word[:2] in lex.prefix_starts and len(word) >= 5:
-            for n in lex.prefix_lengths:
-                if word[n:] == "op" and word[:n] in lex.prefixes:  # kankerop, tyfusop: get lost
+        candidates = lex.prefix_map.get(word[:3]) or lex.prefix_map.get(word[:2]) or ()
+        for prefix in candidates:
+            if word.startswith(prefix):
+                n = len(prefix)
+                if word[n:] == "op":  # kankerop, tyfusop: get lost
                     return Entry(word, "insult", Severity.MEDIUM, "person")
-                if len(word) - n >= 3 and word[:n] in lex.prefixes:
+                if len(word) - n >= 3:
                     tail = word[n:]
                     # "kleren"/"pokken" are klere/pokke + n: ordinary plurals, not compounds.
                     if tail in lex.harmless_tails or (word[n - 1] == "e" and tail[0] == "n"):
@@ -398,26 +430,26 @@ class HarassmentPolicy(TextPolicy):
                             return Entry(word, inner.category, inner.severity, "person")
                         return Entry(word, "insult", Severity.MEDIUM, "person")
                     return Entry(word, "profanity", Severity.LOW, "curse", ambiguous=True)
-        for n in lex.body_tail_lengths:
-            if len(word) - n >= 3 and word[-n:] in lex.body_tails:
-                head = word[:-n]
+        for body_tail in lex.body_tail_map.get(word[-2:], ()):
+            if len(word) - len(body_tail) >= 3 and word.endswith(body_tail):
+                head = word[: -len(body_tail)]
                 if (
                     head in lex.body_heads
                     or head[:-1] in lex.body_heads
                     or head[:-2] in lex.body_heads
                 ):
                     return Entry(word, "body_shaming", Severity.MEDIUM, "person")
-        if word[-2:] in lex.suffix_ends:
-            for n in lex.suffix_lengths:
-                if len(word) - n >= 3 and word[-n:] in lex.suffixes:
-                    entry = lex.suffixes[word[-n:]]
-                    return Entry(word, entry.category, entry.severity, "person")
+        for suffix in lex.suffix_map.get(word[-2:], ()):
+            if len(word) - len(suffix) >= 3 and word.endswith(suffix):
+                entry = lex.suffixes[suffix]
+                return Entry(word, entry.category, entry.severity, "person")
         return None
 
     def _hits(self, words: tuple[str, ...], skeletons: tuple[str, ...] | None) -> list[Hit]:
         lex = self.lexicon
         triggers = lex.triggers
         hits: list[Hit] = []
+        candidates: list[Pattern] = []
         for i, word in enumerate(words):
             trig = triggers.get(word)
             if trig is None:
@@ -434,7 +466,17 @@ class HarassmentPolicy(TextPolicy):
                 e = trig.entry
                 hits.append(Hit(i, i + 1, e.term, e.category, e.severity, e.kind, e.ambiguous,
                                 "word"))
-            for pattern in trig.patterns:
+            if trig.patterns:
+                candidates.extend(trig.patterns)
+        seen: set[int] = set()
+        for pattern in candidates:
+            if id(pattern) in seen:
+                continue
+            seen.add(id(pattern))
+            first = pattern.steps[0].words or frozenset()
+            for i, word in enumerate(words):
+                if word not in first:
+                    continue
                 if pattern.unless_before and i > 0 and words[i - 1] in pattern.unless_before:
                     continue
                 end = _match(words, i + 1, pattern.steps, 1)
@@ -448,6 +490,7 @@ class HarassmentPolicy(TextPolicy):
                     kind = "modifier" if pattern.category == "incitement" else "pattern"
                     hits.append(Hit(i, end, pattern.text, pattern.category, pattern.severity,
                                     kind, False, "pattern"))
+                break
         return hits
 
     # -- layer 2/3: weigh targeting and context -------------------------------------------------
@@ -542,7 +585,7 @@ class HarassmentPolicy(TextPolicy):
             or not wset.isdisjoint(lex.ctx("report_self_object"))
             or any(ch in _QUOTES for ch in text.original)
         )
-        teams = lex.ctx("sports") | lex.ctx("games")
+        teams = lex.teams
         not_a_person = not you_present and not event_target and (
             not wset.isdisjoint(lex.ctx("sports")) or not wset.isdisjoint(lex.ctx("games"))
         )

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from policies.normalize import clean, fold, normalize_clean, skeleton
+from policies.normalize import FOLD_MAX_CHARS, clean, fold, normalize_clean, skeleton
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LETTERS = re.compile(r"[^\W_]+", re.UNICODE)
@@ -35,7 +35,10 @@ class TextView:
         original = clean(text or "")
         normalized = normalize_clean(original)
         tokens = _WORD.findall(normalized)
-        folded = fold(normalized, tokens)
+        if len(normalized) <= FOLD_MAX_CHARS:
+            folded = fold(normalized, tokens)
+        else:
+            folded = fold(normalized[:FOLD_MAX_CHARS])
         if folded is normalized and "_" not in normalized:
             words = tuple(tokens)  # nothing was folded: the tokens are the words
         else:

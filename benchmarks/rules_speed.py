@@ -1,0 +1,119 @@
+"""Rules-layer speed: normalisation + every registered text rule, messages per second on one core.
+
+Prints figures; it is not a test. Target (issue 3): >= 20,000 messages/s. The message mix is
+synthetic but shaped like school chat: mostly short clean lines, some long ones, some swearing, a
+few insults with obfuscation, emoji-only lines, numbers, and an occasional very long paste.
+
+    .venv/bin/python benchmarks/rules_speed.py [--messages 50000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.events import GroupKind, MessageEvent, Role, Sender
+from policies.base import PolicyContext, TextPolicy
+from policies.registry import build_policies
+from policies.text import TextView
+
+CLEAN = [
+    "hoi allemaal, morgen is de toets van hoofdstuk {n}, vergeet je rekenmachine niet!",
+    "weet iemand welke opdrachten we voor maandag moeten maken?",
+    "oké dankje meneer 👍",
+    "het {n}e uur valt uit, we hebben dus eerder vrij",
+    "kan iemand de aantekeningen van biologie sturen? ik was ziek",
+    "Beste ouders, de excursie naar het museum is op {n} mei. Graag €{n} overmaken.",
+    "did anyone finish the english essay yet?",
+    "wie heeft er zin om samen te leren in de mediatheek na het {n}e uur",
+    "hahaha ja klopt",
+    "Herinnering: inleveren werkstuk geschiedenis uiterlijk vrijdag 23:59 via de ELO.",
+    "lol",
+    "mijn fiets is kapot dus ik ben iets later",
+    "Morgen gym in de sporthal, neem je sportkleding mee.",
+    "ik snap paragraaf {n}.{n} echt niet, iemand tips?",
+]
+ROUGH = [
+    "kut, mn bus rijdt niet vandaag",
+    "die toets was echt kanker moeilijk",
+    "jij bent echt een sukkel {name}",
+    "{name} is zo'n k@nker l o s e r",
+    "ik weet waar je woont {name}",
+    "niemand wil jou in de groep",
+    "sеm is a fаt lоsеr",
+    "iedereen stuurt vanavond 'dikzak' naar {name}, wie doet mee??",
+    "ik ben echt een sukkel, sleutels vergeten",
+    "meneer, {name} noemde me een hoer in de app",
+]
+ODD = ["😂😂😂🔥🔥", "مرحبا كيف حالك", "bel me op 06-12345678 na 16:00", "\ud800 kapotte tekst"]
+NAMES = ["sem", "tess", "luuk", "noa", "daan", "mila", "jesse", "fenna"]
+
+
+def make_messages(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out: list[str] = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.80:
+            text = rng.choice(CLEAN)
+        elif roll < 0.95:
+            text = rng.choice(ROUGH)
+        elif roll < 0.999:
+            text = rng.choice(ODD)
+        else:
+            text = " ".join(rng.choice(CLEAN) for _ in range(400))  # a long paste (~25 kB)
+        out.append(text.format(n=rng.randint(1, 9), name=rng.choice(NAMES)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    policies = [p for p in build_policies() if isinstance(p, TextPolicy)]
+    messages = make_messages(args.messages, args.seed)
+    sender = Sender("u1", "Leerling", Role.STUDENT)
+    events = [
+        MessageEvent("console", "bench", str(i), sender, text=m) for i, m in enumerate(messages)
+    ]
+    contexts = {
+        p.name: PolicyContext("console:bench", GroupKind.CLASS, Role.STUDENT, p.settings_model())
+        for p in policies
+    }
+
+    def run(only: list[TextPolicy], normalise_only: bool = False) -> tuple[float, int]:
+        found = 0
+        start = time.perf_counter()
+        for event in events:
+            view = TextView.of(event.text)
+            if normalise_only:
+                continue
+            for policy in only:
+                found += len(policy.check_text(view, contexts[policy.name], event))
+        return time.perf_counter() - start, found
+
+    run(policies)  # warm-up (lexicons, caches)
+    print(f"messages: {len(messages)} (seed {args.seed}); text rules: "
+          f"{', '.join(p.name for p in policies)}")
+    elapsed, _ = run([], normalise_only=True)
+    print(f"normalisation only:         {len(messages) / elapsed:>10,.0f} msgs/s")
+    for policy in policies:
+        elapsed, found = run([policy])
+        print(f"normalisation + {policy.name:<11} {len(messages) / elapsed:>10,.0f} msgs/s"
+              f"  ({found} findings)")
+    elapsed, found = run(policies)
+    rate = len(messages) / elapsed
+    verdict = "meets" if rate >= 20_000 else "BELOW"
+    print(f"all text rules:             {rate:>10,.0f} msgs/s  ({found} findings) "
+          f"-> {verdict} the 20,000 msgs/s target")
+
+
+if __name__ == "__main__":
+    main()
