@@ -1,0 +1,518 @@
+"""The Telegram adapter: python-telegram-bot 22 (asyncio), run inside the core's event loop.
+
+The core owns the loop, so this never calls ``run_polling``: ``start`` calls ``initialize()``,
+``start()`` and then ``updater.start_polling()`` (or ``start_webhook()`` in production), and
+``stop`` undoes them. Every update goes through one handler that first claims the update id in the
+database (at most once, even after a restart or a re-delivery), then translates it into a neutral
+event for the core: messages and edits, joins and leaves, the bot being added or its rights
+changing, commands and button presses. Actions come back through ``TelegramPort``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from telegram import Chat, ChatMember, Message, Update, User
+from telegram.constants import ChatMemberStatus
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from adapters.telegram import linking
+from adapters.telegram.port import PLATFORM, TelegramPort
+from adapters.telegram.roles import DEFAULT_ROLE, RoleResolver
+from adapters.telegram.translate import (
+    attachments,
+    forward_origin,
+    mentions,
+    parse_callback,
+    parse_command,
+    reply_target,
+)
+from bot.commands import CommandResult, Reply, canonical
+from bot.config import AppConfig, ConfigError, secret
+from bot.events import (
+    BotAddedEvent,
+    CommandEvent,
+    GroupKind,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MessageEvent,
+    Role,
+    Sender,
+    group_key,
+)
+from bot.i18n import t
+from bot.outbox import TemporaryDeliveryError
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "edited_message", "my_chat_member", "chat_member", "callback_query")
+GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
+IN_GROUP = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+# Only the school's admins decide on groups (B.1); a teacher who is admin of their own class group
+# must not approve it by typing /approve there.
+SCHOOL_ADMIN_COMMANDS = frozenset({"approve", "reject"})
+TOAST_LIMIT = 200  # answerCallbackQuery text
+
+
+def file_url(base_url: str) -> str:
+    """The file download base that belongs to a Bot API base URL (``…/bot`` → ``…/file/bot``)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("bot")] + "file/bot"
+    return base + "/file/bot"
+
+
+def _is_member(member: ChatMember) -> bool:
+    if member.status in IN_GROUP:
+        return True
+    return member.status == ChatMemberStatus.RESTRICTED and bool(getattr(member, "is_member",
+                                                                         False))
+
+
+class TelegramAdapter:
+    name = PLATFORM
+
+    def __init__(self, config: AppConfig, *, poll_timeout: int = 10) -> None:
+        settings = config.adapters.telegram
+        token = secret(settings.token_env)
+        if not token:
+            raise ConfigError(f"adapters.telegram: no bot token: set the environment variable "
+                              f"{settings.token_env} (the token BotFather gave you)")
+        self.webhook_secret: str | None = None
+        if settings.mode == "webhook":
+            if not settings.webhook_url:
+                raise ConfigError("adapters.telegram.webhook_url: required when mode = "
+                                  "\"webhook\" (the public https address Telegram posts to)")
+            self.webhook_secret = secret(settings.webhook_secret_env)
+            if not self.webhook_secret:
+                raise ConfigError(f"adapters.telegram: webhook mode needs a secret token: set the "
+                                  f"environment variable {settings.webhook_secret_env}")
+        self.config = config
+        self.settings = settings
+        self.poll_timeout = poll_timeout
+        builder = (ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
+                   .concurrent_updates(False))
+        if settings.base_url:
+            builder = builder.base_url(settings.base_url).base_file_url(
+                file_url(settings.base_url))
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.bot = self.application.bot
+        self.port = TelegramPort(self.bot)
+        self.roles = RoleResolver(self.bot, {str(i) for i in settings.staff_user_ids},
+                                  self._load_linked)
+        self.trusted_chats = self._trusted_chats(config)
+        self._app: App | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._started = False
+
+    @staticmethod
+    def _trusted_chats(config: AppConfig) -> set[int]:
+        """Chats where alerts with buttons land: the admin chat and every Telegram contact."""
+        chats: set[int] = set()
+        if config.adapters.telegram.admin_chat_id is not None:
+            chats.add(config.adapters.telegram.admin_chat_id)
+        contacts = [*config.school.admins, *config.school.leadership, *config.school.team_leaders]
+        if config.school.confidential_adviser:
+            contacts.append(config.school.confidential_adviser)
+        for group in config.groups:
+            contacts.extend(group.moderators)
+        for contact in contacts:
+            for channel in contact.channels:
+                scheme, _, target = channel.partition(":")
+                if scheme == PLATFORM and target.lstrip("-").isdigit():
+                    chats.add(int(target))
+        return chats
+
+    @property
+    def app(self) -> App:
+        assert self._app is not None, "TelegramAdapter.start() has not run"
+        return self._app
+
+    async def _load_linked(self) -> set[str]:
+        return await self.app.repos.db.run(linking.linked_staff, self.app.repos.db)
+
+    # --- life cycle ------------------------------------------------------------------------------
+    async def start(self, app: App) -> None:
+        self._app = app
+        state = app.repos.state
+
+        async def state_get(key: str) -> str | None:
+            return await app.repos.db.run(state.get, key)
+
+        async def state_set(key: str, value: str) -> None:
+            await app.repos.db.run(state.set, key, value)
+
+        self.port.bind_state(state_get, state_set)
+        app.commands.register("koppel", self._koppel)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        await self.application.initialize()  # getMe: fails here on a wrong token
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None
+        if self.settings.mode == "webhook":
+            assert self.settings.webhook_url is not None
+            path = urlparse(self.settings.webhook_url).path.strip("/") or "telegram"
+            await updater.start_webhook(
+                listen=self.settings.webhook_listen, port=self.settings.webhook_port,
+                url_path=path, webhook_url=self.settings.webhook_url,
+                allowed_updates=list(ALLOWED_UPDATES), secret_token=self.webhook_secret)
+        else:
+            await updater.start_polling(timeout=self.poll_timeout,
+                                        allowed_updates=list(ALLOWED_UPDATES),
+                                        error_callback=self._polling_error)
+        self._started = True
+        self._spawn(self._check_known_groups())
+        log.info("telegram adapter started", extra={"mode": self.settings.mode,
+                                                    "bot_id": self.bot.id})
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        for task in list(self._tasks):
+            task.cancel()
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        log.info("telegram adapter stopped")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    def _polling_error(exc: TelegramError) -> None:
+        # python-telegram-bot keeps polling with back-off; only the kind of error is logged.
+        log.warning("telegram polling error", extra={"error": type(exc).__name__})
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram update failed", extra={"update": update_id,
+                                                   "error": type(error).__name__},
+                  exc_info=error)
+
+    # --- routing ---------------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        app = self.app
+        claimed = await app.repos.db.run(app.repos.state.claim_update, PLATFORM,
+                                         str(update.update_id))
+        if not claimed:
+            log.info("telegram update already processed", extra={"update": update.update_id})
+            return
+        if update.my_chat_member is not None:
+            await self._on_my_chat_member(update)
+        elif update.chat_member is not None:
+            self.roles.forget_admins(update.chat_member.chat.id)  # someone's status changed
+        elif update.callback_query is not None:
+            await self._on_callback(update)
+        elif update.message is not None:
+            await self._on_message(update.message, edited=False)
+        elif update.edited_message is not None:
+            await self._on_message(update.edited_message, edited=True)
+
+    async def _kind(self, key: str) -> GroupKind:
+        group = await self.app.directory.get(key)
+        if group is not None:
+            return group.kind
+        return self.app.directory.kind_of(key) or GroupKind.CLASS
+
+    async def _language(self, key: str | None) -> str:
+        if key is not None and (group := await self.app.directory.get(key)) is not None:
+            return group.language
+        return self.config.school.language
+
+    # --- the bot itself: added, removed, rights (B.1) --------------------------------------------
+    async def _on_my_chat_member(self, update: Update) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        chat = change.chat
+        if chat.type not in GROUP_TYPES:
+            return  # a private chat started/blocked, or a channel: not a group to moderate
+        self.roles.forget_admins(chat.id)
+        was_in, is_in = _is_member(change.old_chat_member), _is_member(change.new_chat_member)
+        key = group_key(PLATFORM, str(chat.id))
+        if is_in and not was_in:
+            await self._bot_added(chat, change.from_user)
+        elif was_in and not is_in:
+            log.info("bot removed from group", extra={"group": key,
+                                                      "status": change.new_chat_member.status})
+        else:
+            await self.check_rights(chat.id)
+
+    async def _bot_added(self, chat: Chat, added_by: User | None) -> str:
+        key = group_key(PLATFORM, str(chat.id))
+        sender = None
+        if added_by is not None:
+            sender = await self.roles.sender(added_by, chat, await self._kind(key))
+        state = await self.app.on_bot_added(BotAddedEvent(
+            platform=PLATFORM, group_id=str(chat.id), group_title=chat.title, added_by=sender))
+        log.info("bot added to group", extra={"group": key, "approval": state})
+        if state != "rejected":
+            await self.check_rights(chat.id)
+        return state
+
+    async def check_rights(self, chat_id: int) -> tuple[bool, bool] | None:
+        """Can the bot delete messages and read all of them? Tells the teacher how to fix it."""
+        key = group_key(PLATFORM, str(chat_id))
+        try:
+            member = await self.bot.get_chat_member(chat_id, self.bot.id)
+            me = await self.bot.get_me()
+        except Forbidden:
+            log.info("rights check skipped: bot not in group", extra={"group": key})
+            return None
+        except TelegramError as exc:
+            log.warning("rights check failed", extra={"group": key, "error": type(exc).__name__})
+            return None
+        is_admin = member.status == ChatMemberStatus.ADMINISTRATOR
+        can_delete = is_admin and bool(getattr(member, "can_delete_messages", False))
+        # Administrators receive every message; otherwise only with privacy mode off (BotFather).
+        can_read_all = is_admin or bool(me.can_read_all_group_messages)
+        before = await self.app.directory.row(key)
+        if before is None:
+            return can_delete, can_read_all
+        previous = (before.can_delete, before.can_read_all)
+        await self.app.on_rights(key, can_delete=can_delete, can_read_all=can_read_all)
+        log.info("rights checked", extra={"group": key, "can_delete": can_delete,
+                                          "can_read_all": can_read_all})
+        if previous == (can_delete, can_read_all) or before.approval in ("rejected", "left"):
+            return can_delete, can_read_all
+        lang = before.language or self.config.school.language
+        bot_name = f"@{self.bot.username}" if self.bot.username else "schoolwacht"
+        stamp = int(asyncio.get_running_loop().time() * 1000)
+        if not (can_delete and can_read_all):
+            parts = [t("telegram.rights.missing_header", lang)]
+            if not can_delete:
+                parts.append(t("telegram.rights.delete_steps", lang, bot=bot_name))
+                if not can_read_all:
+                    parts.append(t("telegram.rights.read_steps", lang, bot=bot_name))
+            else:
+                parts.append(t("telegram.rights.read_steps_only", lang, bot=bot_name))
+            parts.append(t("telegram.rights.footer", lang))
+            suffix = f"rights:missing:{int(can_delete)}{int(can_read_all)}:{stamp}"
+            text = "\n\n".join(parts)
+        elif False in previous:
+            suffix, text = f"rights:ok:{stamp}", t("telegram.rights.ok", lang)
+        else:
+            return can_delete, can_read_all
+        await self.app.outbox.put(kind="chat", channel=key, payload={"text": text},
+                                  dedupe_key=f"group:{key}:{suffix}", group_key=key)
+        return can_delete, can_read_all
+
+    async def _check_known_groups(self) -> None:
+        """After a restart, re-check the rights in every Telegram group still in use."""
+        rows = await self.app.repos.db.run(self.app.repos.groups.all)
+        for row in rows:
+            if row.platform == PLATFORM and row.approval in ("pending", "approved"):
+                try:
+                    await self.check_rights(int(row.chat_id))
+                except Exception:
+                    log.exception("rights check failed", extra={"group": row.key})
+
+    # --- messages --------------------------------------------------------------------------------
+    async def _on_message(self, message: Message, *, edited: bool) -> None:
+        chat = message.chat
+        if chat.type == Chat.PRIVATE:
+            parsed = None if edited else parse_command(message, self.bot.username)
+            if parsed is not None:
+                await self._on_command(message, *parsed)
+            return
+        if chat.type not in GROUP_TYPES:
+            return
+        key = group_key(PLATFORM, str(chat.id))
+        if message.migrate_to_chat_id is not None:
+            log.warning("group became a supergroup with a new id; it needs approval again",
+                        extra={"group": key, "new_chat": message.migrate_to_chat_id})
+            return
+        if message.new_chat_members or message.left_chat_member is not None:
+            await self._on_members(message)
+            return
+        if await self.app.directory.row(key) is None and self.config.group(key) is None:
+            # Added while the bot was offline for longer than Telegram keeps updates.
+            await self._bot_added(chat, None)
+            return
+        if not edited and (parsed := parse_command(message, self.bot.username)) is not None:
+            name, args = parsed
+            addressed = "@" in (message.text or "").split()[0]
+            if addressed or canonical(name)[0] in self.app.commands.commands:
+                await self._on_command(message, name, args)
+                return
+        kind = await self._kind(key)
+        sender = await self.roles.sender(message.from_user, chat, kind, message.sender_chat)
+        files = attachments(message, self.bot, self.settings.max_download_bytes)
+        text = message.text or message.caption or ""
+        if not text and not files:
+            return  # service messages (pins, title changes) carry nothing to judge
+        reply_to, reply_sender = reply_target(message)
+        event = MessageEvent(
+            platform=PLATFORM, group_id=str(chat.id), message_id=str(message.message_id),
+            sender=sender, text=text, attachments=files, reply_to_message_id=reply_to,
+            reply_to_sender_id=reply_sender, mentions=mentions(message, self.roles.usernames),
+            forward_origin=forward_origin(message),
+            sent_at=(message.edit_date if edited and message.edit_date else message.date),
+            edited=edited, group_title=chat.title)
+        decision = await self.app.on_message(event)
+        log.debug("telegram message handled", extra={
+            "group": key, "message": message.message_id, "edited": edited,
+            "findings": len(decision.verdict.findings) if decision else None})
+
+    async def _on_members(self, message: Message) -> None:
+        chat = message.chat
+        key = group_key(PLATFORM, str(chat.id))
+        kind = await self._kind(key)
+        for user in message.new_chat_members or ():
+            if user.id == self.bot.id:
+                continue  # handled by my_chat_member
+            self.roles.forget_admins(chat.id)
+            member = await self.roles.sender(user, chat, kind)
+            await self.app.on_member_joined(MemberJoinedEvent(
+                platform=PLATFORM, group_id=str(chat.id), member=member))
+        left = message.left_chat_member
+        if left is not None and left.id != self.bot.id:
+            self.roles.forget_admins(chat.id)
+            event = MemberLeftEvent(platform=PLATFORM, group_id=str(chat.id),
+                                    member_id=str(left.id))
+            on_left = getattr(self.app, "on_member_left", None)  # the core has no hook (yet)
+            if on_left is not None:
+                await on_left(event)
+            log.info("member left", extra={"group": key})
+
+    # --- commands and buttons --------------------------------------------------------------------
+    async def _school_admin(self, user: User, chat: Chat | None) -> bool:
+        """Staff by config or link code, or an admin of a chat where the school's alerts land."""
+        uid = str(user.id)
+        if await self.roles.is_staff(uid):
+            return True
+        if chat is None or chat.id not in self.trusted_chats:
+            return False
+        if chat.type == Chat.PRIVATE:
+            return chat.id == user.id
+        return uid in await self.roles.admins(chat.id)
+
+    async def _command_sender(self, user: User | None, chat: Chat, name: str,
+                              sender_chat: Chat | None = None) -> Sender:
+        key = group_key(PLATFORM, str(chat.id))
+        kind = await self._kind(key) if chat.type in GROUP_TYPES else GroupKind.CLASS
+        if canonical(name)[0] in SCHOOL_ADMIN_COMMANDS and user is not None:
+            if await self._school_admin(user, chat):
+                return Sender(str(user.id), user.full_name, Role.STAFF)
+            return Sender(str(user.id), user.full_name, DEFAULT_ROLE[kind])
+        if user is not None and chat.id in self.trusted_chats and await self._school_admin(
+                user, chat):
+            return Sender(str(user.id), user.full_name, Role.STAFF,
+                          is_group_admin=chat.type in GROUP_TYPES)
+        return await self.roles.sender(user, chat, kind, sender_chat)
+
+    async def _on_command(self, message: Message, name: str, args: tuple[str, ...]) -> None:
+        chat = message.chat
+        in_group = chat.type in GROUP_TYPES
+        sender = await self._command_sender(message.from_user, chat, name, message.sender_chat)
+        reply_to, reply_sender = reply_target(message)
+        event = CommandEvent(platform=PLATFORM, group_id=str(chat.id) if in_group else None,
+                             sender=sender, name=name, args=args,
+                             message_id=str(message.message_id), reply_to_message_id=reply_to,
+                             reply_to_sender_id=reply_sender)
+        result = await self.app.on_command(event)
+        deleted = False
+        if result.delete_command and in_group:
+            deleted = await self._quietly(self.port.delete_message(
+                str(chat.id), str(message.message_id), reason="command"))
+        await self._deliver(result, event, chat, user=message.from_user,
+                            reply_to=None if deleted or not in_group else str(message.message_id))
+        log.info("telegram command handled", extra={"command": canonical(name)[0],
+                                                    "in_group": in_group,
+                                                    "replies": len(result.replies)})
+
+    async def _deliver(self, result: CommandResult, event: CommandEvent, chat: Chat,
+                       user: User | None, reply_to: str | None) -> None:
+        private_chat = chat.type == Chat.PRIVATE
+        for reply in result.replies:
+            if reply.to == "private" and not private_chat and user is not None:
+                sent = await self._quietly(self.port.send_private(str(user.id), reply.text))
+                if not sent:  # never started a chat with the bot: a note, never the text itself
+                    lang = await self._language(event.group_key)
+                    link = f"https://t.me/{self.bot.username}" if self.bot.username else "@bot"
+                    note = t("telegram.private.fallback", lang, name=user.first_name, link=link)
+                    await self._quietly(self.port.send_message(str(chat.id), note,
+                                                               reply_to=reply_to))
+            else:
+                await self._quietly(self.port.send_message(str(chat.id), reply.text,
+                                                           reply_to=reply_to))
+
+    @staticmethod
+    async def _quietly(call: Any) -> Any:
+        """A direct reply that fails for now is logged (by the port) and dropped, not retried:
+        the person can simply ask again."""
+        try:
+            return await call
+        except TemporaryDeliveryError:
+            return None
+
+    async def _on_callback(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message is not None else None
+        data = await self.port.resolve_callback(query.data or "")
+        lang = self.config.school.language
+        if not data or chat is None:
+            await self._answer(query, t("telegram.callback.expired", lang))
+            return
+        name, args = parse_callback(data)
+        in_group = chat.type in GROUP_TYPES
+        sender = await self._command_sender(query.from_user, chat, name)
+        event = CommandEvent(platform=PLATFORM, group_id=str(chat.id) if in_group else None,
+                             sender=sender, name=name, args=args,
+                             message_id=str(message.message_id) if message else None)
+        result = await self.app.on_command(event)
+        # Only the person who pressed sees the toast, so it may carry a private answer too; what
+        # does not fit goes into the chat (or privately) as a message.
+        replies = list(result.replies)
+        toast = t("telegram.callback.done", lang)
+        if replies and len(replies[0].text) <= TOAST_LIMIT:
+            toast = replies.pop(0).text
+        await self._answer(query, toast)
+        rest = CommandResult(replies)
+        if rest.replies:
+            await self._deliver(rest, event, chat, user=query.from_user, reply_to=None)
+        log.info("telegram button handled", extra={"command": canonical(name)[0],
+                                                   "chat": chat.id})
+
+    @staticmethod
+    async def _answer(query: Any, text: str) -> None:
+        try:
+            await query.answer(text=text)
+        except TelegramError as exc:  # an old press (answers expire): nothing to do
+            log.info("callback answer failed", extra={"error": type(exc).__name__})
+
+    # --- /koppel ---------------------------------------------------------------------------------
+    async def _koppel(self, event: CommandEvent, lang: str) -> CommandResult:
+        if event.platform != PLATFORM:
+            return CommandResult([Reply(t("command.unknown", lang))])
+        if not event.args:
+            return CommandResult([Reply(t("telegram.link.usage", lang), to="private")])
+        code = "".join(event.args)
+        db = self.app.repos.db
+        if event.group_id is not None:
+            await db.run(linking.burn, db, code)  # seen by the whole group: never valid again
+            return CommandResult([Reply(t("telegram.link.private_only", lang), to="private")],
+                                 delete_command=True)
+        outcome = await db.run(linking.redeem, db, code, event.sender.platform_id)
+        if outcome == "linked":
+            self.roles.linked(event.sender.platform_id)
+            await db.run(lambda: self.app.repos.audit.add(
+                f"{PLATFORM}:{event.sender.platform_id}", "staff.linked"))
+        log.info("link code redeemed", extra={"outcome": outcome})
+        return CommandResult([Reply(t(f"telegram.link.{outcome}", lang))])
