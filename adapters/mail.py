@@ -78,17 +78,35 @@ class FileBackend:
 
 
 class SmtpBackend:
+    """Sends through the school's relay with aiosmtplib (STARTTLS or implicit TLS; login from the
+    environment variables named in ``[mail.smtp]``).
+
+    Only a refused *recipient* (5xx to RCPT TO) is the address's fault, so only then does
+    ``MailPermanentError.recipients`` name it (a digest subscriber is then marked bouncing). A
+    refused login or sender is the set-up's fault: it is retried (temporary) and logged, so fixing
+    the configuration delivers the mail instead of losing it.
+    """
+
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings.smtp
 
+    def _credentials(self) -> tuple[str | None, str | None]:
+        smtp = self.settings
+        username, password = secret(smtp.username_env), secret(smtp.password_env)
+        if (smtp.username_env or smtp.password_env) and not (username and password):
+            log.error("smtp credentials missing from the environment",
+                      extra={"username_env": smtp.username_env,
+                             "password_env": smtp.password_env})
+            raise MailTemporaryError("smtp credentials missing")
+        return username, password
+
     async def send_messages(self, messages: list[EmailMessage]) -> int:
         smtp = self.settings
-        username = secret(smtp.username_env)
-        password = secret(smtp.password_env)
+        username, password = self._credentials()
         client = aiosmtplib.SMTP(
             hostname=smtp.host, port=smtp.port, timeout=smtp.timeout_seconds,
             use_tls=smtp.security == "tls",
-            start_tls=True if smtp.security == "starttls" else False,
+            start_tls=smtp.security == "starttls",
         )
         sent = 0
         try:
@@ -105,9 +123,13 @@ class SmtpBackend:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             if all(code >= 500 for code in codes):
-                raise MailPermanentError("recipient refused",
+                raise MailPermanentError(f"recipient refused ({codes[0]})",
                                          [r.recipient for r in exc.recipients]) from None
             raise MailTemporaryError("recipient temporarily refused") from None
+        except (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused) as exc:
+            log.error("smtp relay refused the login or sender: check [mail] and [mail.smtp]",
+                      extra={"code": exc.code})
+            raise MailTemporaryError(f"smtp {exc.code} (login or sender refused)") from None
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code >= 500:
                 raise MailPermanentError(f"smtp {exc.code}") from None
@@ -123,7 +145,9 @@ class SmtpBackend:
         return sent
 
 
-def make_backend(settings: MailSettings) -> MemoryBackend | ConsoleBackend | FileBackend | SmtpBackend:
+def make_backend(
+    settings: MailSettings,
+) -> MemoryBackend | ConsoleBackend | FileBackend | SmtpBackend:
     if settings.backend == "smtp":
         return SmtpBackend(settings)
     if settings.backend == "console":

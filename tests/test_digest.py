@@ -49,6 +49,14 @@ class Recorder:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.refuse: set[str] = set()
+        self.refuse_sender = False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return "553 5.7.1 Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -456,6 +464,24 @@ async def test_permanent_failure_marks_the_subscriber_bouncing(env: Env) -> None
     assert bounced.last_error
     await app.on_message(msg("Morgen normaal rooster.", "71"))
     assert await service(app).compose(KLAS) == 1  # only the address that still works
+
+
+async def test_refused_sender_is_a_setup_problem_not_a_bounce(env: Env) -> None:
+    app = await env.app()
+    await subscribe(env, app, "student@example.org")
+    env.recorder.refuse_sender = True  # the relay does not accept our from_address (yet)
+    await app.on_message(msg("Sportdag: neem water en zonnebrand mee.", "75"))
+    assert await service(app).compose(KLAS) == 1
+    assert await app.dispatcher.deliver_due() == 0
+    assert await states(app) == {"student@example.org": "confirmed"}
+    [item] = await app.db.run(lambda: app.repos.outbox.list(status="pending", kind="mail"))
+    assert item.attempts == 1 and "553" in (item.last_error or "")
+    env.recorder.refuse_sender = False  # the administrator fixed the relay
+    for _ in range(40):
+        if await app.dispatcher.deliver_due():
+            break
+        await asyncio.sleep(0.1)
+    assert len([m for m in env.recorder.to("student@example.org") if "Sportdag" in plain(m)]) == 1
 
 
 async def test_important_messages_go_out_at_once(env: Env) -> None:

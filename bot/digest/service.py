@@ -301,6 +301,11 @@ class DigestService:
         groups = await self.db.run(self.repo.groups_with_important)
         return sum([await self.compose(g, important_only=True, important=True) for g in groups])
 
+    async def withdraw(self, group_key: str, message_id: str) -> None:
+        """For other features that remove a message later (a moderator's deletion): never mail
+        it."""
+        await self.db.run(self.repo.withdraw, group_key, message_id)
+
     async def mark_important(self, group_key: str, message_id: str) -> int | None:
         item = await self.db.run(self.repo.mark_important, group_key, message_id)
         if item is None or item.id is None:
@@ -410,6 +415,8 @@ class DigestService:
             try:
                 return await inner(item)
             except MailPermanentError as exc:
+                if not exc.recipients:  # the message, not the address, was refused
+                    raise
                 await self.db.run(self.repo.set_state, int(info["subscriber_id"]), "bouncing",
                                   str(exc))
                 log.warning("digest subscriber bouncing",
