@@ -26,7 +26,7 @@ from bot.directory import GroupDirectory
 from bot.escalation.context import RecentMessages, merge_context
 from bot.escalation.ladder import NONE, LadderView, assess
 from bot.escalation.settings import EscalationSettings, settings_from
-from bot.escalation.texts import alert_body, describe, names_from_context, pseudonym, subject
+from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
 from bot.groups import EffectiveGroup
 from bot.i18n import t
 from bot.ports import Button, OutgoingAlert
@@ -55,6 +55,16 @@ class Trigger:
     targets: list[str] = field(default_factory=list)
     articles: set[str] = field(default_factory=set)
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """What makes this trigger news for an open incident: a pile-on on another member or a
+        member reaching another ladder step alerts again; the same trigger again does not."""
+        if self.reason == "pile_on":
+            return f"pile_on:{self.detail.get('target')}"
+        if self.reason == "ladder":
+            return f"ladder:{self.detail.get('member')}:{self.detail.get('step')}"
+        return self.reason
 
     def as_detail(self) -> dict[str, Any]:
         return {"reason": self.reason, "offenders": list(self.offenders), **self.detail}
@@ -212,6 +222,7 @@ class IncidentService:
         settings = self.settings(group)
         triggers = sorted(triggers, key=lambda tr: REASON_ORDER.index(tr.reason))
         reasons = _unique(tr.reason for tr in triggers)
+        keys = _unique(tr.key for tr in triggers)
         severity = max(tr.severity for tr in triggers)
         flagged = set().union(*(tr.message_ids for tr in triggers))
         finding_ids = set().union(*(tr.finding_ids for tr in triggers))
@@ -224,7 +235,7 @@ class IncidentService:
         async with self.lock(group.key):
             existing = await self.db.run(self.incidents.active_for_group, group.key, since)
             if existing is not None:
-                return await self._grow(existing, group, settings, triggers, reasons, severity,
+                return await self._grow(existing, group, settings, triggers, keys, severity,
                                         members, articles, context, finding_ids, critical)
             tier = settings.critical_tier if critical else 0
             incident = Incident(group_key=group.key, status="open", severity=int(severity),
@@ -237,7 +248,7 @@ class IncidentService:
             what = triggers[0].as_detail()
             await self.db.run(lambda: self.incidents.audit(
                 "system", "incident.open", group_key=group.key, target=incident_target(incident_id),
-                detail={"reasons": reasons, "severity": Severity(severity).label, "tier": tier,
+                detail={"reasons": keys, "severity": Severity(severity).label, "tier": tier,
                         "what": what, "triggers": [tr.as_detail() for tr in triggers[1:]],
                         "findings": sorted(finding_ids)}))
         log.info("incident opened", extra={"incident": incident_id, "group": group.key,
@@ -253,17 +264,17 @@ class IncidentService:
         return incident
 
     async def _grow(self, incident: Incident, group: EffectiveGroup,
-                    settings: EscalationSettings, triggers: list[Trigger], reasons: list[str],
+                    settings: EscalationSettings, triggers: list[Trigger], keys: list[str],
                     severity: Severity, members: list[str], articles: list[str],
                     context: list[dict[str, Any]], finding_ids: set[int],
                     critical: bool) -> Incident:
         assert incident.id is not None
         incident_id = incident.id
         known = await self.db.run(self.incidents.reasons, incident_id)
-        new_reasons = [r for r in reasons if r not in known]
+        new_keys = [k for k in keys if k not in known]
         raised = int(severity) > incident.severity
         tier = incident.tier
-        if critical and incident.status == "open":
+        if critical:
             tier = max(tier, settings.critical_tier)
 
         def change(row: Incident) -> None:
@@ -278,19 +289,17 @@ class IncidentService:
         await self.db.run(self.repos.findings.link_incident, finding_ids, incident_id)
         await self.db.run(lambda: self.incidents.audit(
             "system", "incident.update", group_key=group.key, target=incident_target(incident_id),
-            detail={"reasons": reasons, "new_reasons": new_reasons,
+            detail={"reasons": keys, "new_reasons": new_keys,
                     "severity": Severity(updated.severity).label, "tier": tier,
                     "findings": sorted(finding_ids)}))
-        if not (new_reasons or raised) or updated.status == "resolved":
+        if not (new_keys or raised) or updated.status == "resolved":
             return updated
-        trigger = next((tr for tr in triggers if tr.reason in new_reasons), triggers[0])
+        trigger = next((tr for tr in triggers if tr.key in new_keys), triggers[0])
         lang = group.language
         names = await self.names(updated)
-        header = t("escalation.alert.update", lang,
-                   what=describe(trigger.as_detail(), names, lang))
-        text = header + alert_body(updated, group_title=self.title(group, group.key),
-                                   detail=await self.opening_detail(updated), names=names,
-                                   lang=lang)
+        text = t("escalation.alert.update", lang) + alert_body(
+            updated, group_title=self.title(group, group.key), detail=trigger.as_detail(),
+            names=names, lang=lang)
         # One update alert per triggering message: a replayed message does not alert twice.
         marker = max(trigger.message_ids) if trigger.message_ids else str(len(known))
         key = f"{incident_target(incident_id)}:u{marker}"
