@@ -12,6 +12,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -164,6 +165,30 @@ async def test_parent_group_roles_and_staff(tmp_path: Path, checker: Checker) ->
     result = await prepared.run(checker)
     assert [(f.record.timestamp, f.record.sender) for f in result.flagged] == \
         await flagged_one_by_one(export, checker, GroupKind.PARENT)
+
+
+async def test_zip_images_go_through_the_image_rules(tmp_path: Path, checker: Checker) -> None:
+    """A chat screenshot attached in a zip export is flagged (A.8); a camera photo is not."""
+    from tests.imagegen import generate
+
+    screenshot, photo = generate(1, 1, seed=1, styles=("whatsapp_light",), negatives=("photo",))
+    names = ["00000002-PHOTO-2026-02-02-21-05-00.png", "00000003-PHOTO-2026-02-02-21-06-00.jpg"]
+    export = tmp_path / "WhatsApp Chat - 3C.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("_chat.txt", "\n".join([
+            "[02-02-2026 21:04:00] Daan: moet je zien wat ze zei",
+            f"{LRM}[02-02-2026 21:05:00] Daan: {LRM}<bijgevoegd: {names[0]}>",
+            f"{LRM}[02-02-2026 21:06:00] Sara: {LRM}<bijgevoegd: {names[1]}>",
+        ]) + "\n")
+        archive.writestr(names[0], screenshot.data)
+        archive.writestr(names[1], photo.data)
+    data = report_json(build_report(await scan_export(export, checker)))
+    by_time = {f["timestamp"]: f for f in data["findings"]}
+    leaked = by_time["02-02-2026 21:05:00"]
+    assert "leaked_screenshot" in leaked["flags"] and "A.8" in leaked["articles"]
+    assert leaked["attachments"] == [names[0]] and leaked["sender"] == "Daan"
+    other = by_time.get("02-02-2026 21:06:00")
+    assert other is None or "leaked_screenshot" not in other["flags"]
 
 
 # --- pseudonymisation -----------------------------------------------------------------------------
