@@ -40,6 +40,11 @@ _HOMOGLYPHS = {
     "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u",
     "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
     "ϲ": "c", "ϳ": "j", "ά": "a", "έ": "e", "ί": "i", "ό": "o", "ύ": "u",
+    # Capitals (mapped before case folding, since lower-case Greek nu looks like v, not n)
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
+    "Т": "t", "У": "y", "Х": "x", "І": "i", "Ј": "j", "Ѕ": "s", "Α": "a", "Β": "b", "Ε": "e",
+    "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t",
+    "Υ": "y", "Χ": "x",
     # Latin and IPA look-alikes that NFKC keeps
     "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j", "ɩ": "i", "ʀ": "r", "ɴ": "n", "ʏ": "y", "ᴋ": "k",
     "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴜ": "u", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ʜ": "h", "ʟ": "l",
@@ -94,7 +99,7 @@ def _map_homoglyphs(text: str) -> str:
     """
     if not _CONFUSABLE_SCRIPT.search(text):
         return text
-    if _LATIN_LETTER.search(text):
+    if _LATIN_LETTER.search(text.lower()):
         return text.translate(_HOMOGLYPH_TABLE)
     mapped = text.translate(_HOMOGLYPH_TABLE)
     return mapped if not _CONFUSABLE_SCRIPT.search(mapped) else text
@@ -109,9 +114,9 @@ def normalize_clean(text: str) -> str:
     """``normalize`` for text that already went through ``clean``."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text)
     # NFKC may produce new invisibles (for example from compatibility spaces); drop them again.
-    return _map_homoglyphs(_INVISIBLE.sub("", text))
+    return _map_homoglyphs(_INVISIBLE.sub("", text)).casefold()
 
 
 def strip_marks(text: str) -> str:
@@ -198,6 +203,8 @@ def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> 
     if "-" in text:  # try-hard, kanker-moeilijk, ov-kaart: one word (numbers keep their dash)
         text = _HYPHEN.sub("", text)
     if tokens is None or list(map(len, tokens)).count(1) >= 3:
-        text = join_spaced(text)
+        joined = join_spaced(text)
+        if joined != text:
+            text, tokens = joined, None  # new words: look at them afresh for leetspeak
     text = fold_leet(text, tokens)
     return squeeze(text) if _TRIPLE.search(text) else text

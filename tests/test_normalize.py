@@ -1,0 +1,130 @@
+"""Each normalisation step, and inputs that must never crash or stall the rules."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from policies.normalize import (
+    FOLD_MAX_CHARS,
+    MAX_CHARS,
+    clean,
+    fold,
+    fold_leet,
+    has_stretch,
+    join_spaced,
+    normalize,
+    skeleton,
+    squeeze,
+    strip_marks,
+)
+from policies.text import TextView
+
+
+def test_nfkc_and_case_folding() -> None:
+    assert normalize("ＫＡＮＫＥＲ") == "kanker"  # full-width letters
+    assert normalize("𝐤𝐚𝐧𝐤𝐞𝐫") == "kanker"  # mathematical bold
+    assert normalize("Straße") == "strasse"  # casefold, not lower
+
+
+def test_zero_width_and_control_characters_are_removed() -> None:
+    assert normalize("ik m\u200baak je a\u200df\u2060") == "ik maak je af"
+    assert clean("a\x00b\x07c\ufeff") == "abc"
+    assert clean("regel 1\nregel 2\t!") == "regel 1\nregel 2\t!"  # newlines and tabs stay
+
+
+def test_homoglyphs_mapped_inside_latin_text() -> None:
+    assert normalize("sеm is a fаt lоsеr") == "sem is a fat loser"  # Cyrillic е а о
+    assert normalize("ΚΑΝΚΕR") == "kanker"  # Greek capitals among Latin
+    assert normalize("КАНКЕR") == "kahker"  # Cyrillic Н looks like H, and is mapped so
+    # Text written wholly in Cyrillic with real Cyrillic letters stays Cyrillic.
+    assert normalize("привет") == "привет"
+
+
+def test_leetspeak_folds_inside_words_only() -> None:
+    assert fold_leet("k@nker h0er d3bi3l 5let") == "kanker hoer debiel slet"
+    # Numbers, times, ordinals, amounts and mentions stay as they are.
+    assert fold_leet("bel 06-12345678 om 15:00, het 7e uur, 3 euro") == (
+        "bel 06-12345678 om 15:00, het 7e uur, 3 euro"
+    )
+    assert fold_leet("@j4n") == "@jan"
+    assert fold_leet("wow!!! niet!") == "wow!!! niet!"  # exclamation marks around words
+    assert fold_leet("k!nker") == "kinker"
+
+
+def test_stretched_letters_squeezed_and_skeleton() -> None:
+    assert squeeze("loooooser") == "looser"
+    assert skeleton("looser") == skeleton("loser") == "loser"
+    assert has_stretch("jaaaa") and not has_stretch("jaa")
+
+
+def test_letter_spaced_words_are_joined() -> None:
+    assert join_spaced("l o s e r") == "loser"
+    assert join_spaced("k.a.n.k.e.r") == "kanker"
+    assert join_spaced("k-y-s") == "kys"
+    assert join_spaced("s u k k e l  dylan") == "sukkel  dylan"
+    # Lists of numbers or two letters are not words in disguise.
+    assert join_spaced("1 2 3") == "1 2 3"
+    assert join_spaced("a b") == "a b"
+
+
+def test_marks_apostrophes_and_hyphens() -> None:
+    assert strip_marks("k̶a̶n̶k̶e̶r̶ zoë") == "kanker zoe"
+    assert fold(normalize("zo'n try-hard")) == "zon tryhard"
+    assert fold(normalize("06-12345678")) == "06-12345678"
+
+
+def test_textview_keeps_original_for_evidence() -> None:
+    view = TextView.of("Jij bent een L 0 S E R")
+    assert view.original == "Jij bent een L 0 S E R"
+    assert view.normalized == "jij bent een l 0 s e r"
+    assert view.words == ("jij", "bent", "een", "loser")
+    assert view.tokens[:3] == ("jij", "bent", "een")
+
+
+def test_textview_skeletons_align_with_words() -> None:
+    view = TextView.of("wat een sukkkkkel")
+    assert view.words == ("wat", "een", "sukkel")
+    assert view.skeletons == ("wat", "en", "sukel")
+    assert len(view.skeletons) == len(view.words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "😂🔥💀" * 50,  # emoji only
+        "مرحبا بك في المجموعة",  # right-to-left
+        "abc \ud800 def \udfff",  # lone surrogates
+        "\u202eesrever\u202c",  # bidi override
+        "Ünïcödé 中文 русский ελληνικά mixed",
+        "",
+        "   ",
+    ],
+)
+def test_odd_input_never_crashes(text: str) -> None:
+    view = TextView.of(text)
+    view.original.encode("utf-8")  # always valid UTF-8
+    assert isinstance(view.words, tuple)
+    assert len(view.skeletons) == len(view.words)
+
+
+def test_emoji_only_has_no_words() -> None:
+    view = TextView.of("😂😂😂")
+    assert view.words == ()
+    assert not view.empty  # the emoji are still there for other rules
+
+
+def test_surrogates_replaced() -> None:
+    assert "\ud800" not in TextView.of("x\ud800y").original
+
+
+def test_one_megabyte_message_is_bounded() -> None:
+    text = ("jij bent een sukkel 06-12345678 " * 40_000)[:1_000_000]
+    start = time.perf_counter()
+    view = TextView.of(text)
+    elapsed = time.perf_counter() - start
+    assert len(view.original) == MAX_CHARS
+    assert len(view.folded) <= FOLD_MAX_CHARS
+    assert view.words[:4] == ("jij", "bent", "een", "sukkel")
+    assert elapsed < 2.0  # generous: a bound on work, not a speed target
