@@ -529,3 +529,15 @@ def test_callback_data_keeps_group_keys_whole() -> None:
     assert parse_callback("ack:5") == ("ack", ("5",))
     assert parse_callback("help") == ("help", ())
     assert file_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
+
+
+async def test_group_upgraded_to_supergroup_asks_approval_for_its_new_id(start, standin) -> None:
+    api = standin
+    app = await start()
+    new = group(-100888, "Klas 2B")
+    # Telegram's service message in the new supergroup; the bot never saw this id before.
+    api.push(message(new, TEACHER, None, migrate_from_chat_id=-4242))
+    alert = (await api.wait_for(lambda: [c for c in sent_to(api, ADMIN_CHAT) if buttons(c)]))[0]
+    assert buttons(alert)[0] == "approve:telegram:-100888"
+    row = await app.directory.row("telegram:-100888")
+    assert row is not None and row.approval == "pending"
