@@ -210,6 +210,9 @@ class Report:
     moments: list[Moment]
     timeline: list[TimelineSegment]
     member_order: list[str] = field(default_factory=list)  # senders by first message
+    # Why each flagged message was flagged (the findings' evidence, names hidden on request),
+    # by message index.
+    reasons: dict[int, list[str]] = field(default_factory=dict)
     context: int = DEFAULT_CONTEXT
     pseudonymised: bool = False
     pseudonyms: dict[str, str] = field(default_factory=dict)  # sender -> pseudonym
@@ -400,6 +403,10 @@ def build_report(
         moments=moments,
         timeline=timeline,
         member_order=member_order,
+        reasons={
+            f.record.index: list(dict.fromkeys(hide(x.evidence) for x in f.findings if x.evidence))
+            for f in result.flagged
+        },
         context=context,
         pseudonymised=pseudonymise,
         pseudonyms=aliases,

@@ -57,6 +57,7 @@ def report_json(report: Report) -> dict[str, Any]:
                 "severity": f.severity.label,
                 "articles": list(f.articles),
                 "categories": list(f.categories),
+                "reasons": report.reasons.get(f.record.index, []),
                 "line_index": f.record.line_index,
                 "message_index": f.record.index,
                 "sent_at": f.record.sent_at.isoformat(),
@@ -192,7 +193,9 @@ def render_markdown(report: Report, lang: str = "nl") -> str:
                         f"  > {quoted}  \n  _{L('why')}: "
                         + ", ".join(_label("flag", flag, lang) for flag in f.flags)
                         + f"; {_label('severity', f.severity.label, lang)}; "
-                        + ", ".join(f.articles) + "_"
+                        + ", ".join(f.articles)
+                        + "".join(f" — {_md(r)}" for r in report.reasons.get(f.record.index, []))
+                        + "_"
                     )
                 out.append(line)
             out.append("")

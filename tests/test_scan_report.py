@@ -121,6 +121,7 @@ async def test_json_report_lists_every_flagged_message(tmp_path: Path, checker: 
     for key in ANDROID_FLAGGED:
         finding = by_key[key]
         assert "personal_data" in finding["flags"] and "AVG" in finding["articles"]
+        assert finding["reasons"] and all(isinstance(r, str) and r for r in finding["reasons"])
     for finding in report["findings"]:
         assert set(finding) >= {"timestamp", "sender", "text", "flags", "severity", "articles"}
         assert finding["severity"] in ("low", "medium", "high", "critical")
