@@ -40,6 +40,7 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
     ("bot.cli.digest", "digest", "E-mail digests for students without the app (B.3)."),
     ("bot.cli.telegram", "telegram", "Telegram link codes for staff (/koppel)."),
+    ("bot.cli.incidents", "incidents", "Incidents (B.5, A.11): list, ack, resolve, export."),
 )
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
