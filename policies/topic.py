@@ -94,14 +94,16 @@ def acknowledgements(path: Path = LEXICON_PATH) -> Acknowledgements:
     return Acknowledgements(frozenset(data.get("core", [])), frozenset(data.get("filler", [])))
 
 
-def _folded_terms(terms: list[str]) -> list[str]:
+@lru_cache(maxsize=256)
+def _folded_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Allow-list terms folded like messages, padded for whole-word matching (cached per list)."""
     out = []
     for term in terms:
         view = TextView.of(term)
         words = view.words or view.tokens
         if words:
             out.append(" " + " ".join(words) + " ")
-    return out
+    return tuple(out)
 
 
 @register
@@ -182,7 +184,7 @@ class TopicPolicy(TextPolicy):
             return None  # emoji-only reactions and acknowledgements are on topic
         if settings.allow:
             padded = " " + " ".join(words) + " "
-            if any(term in padded for term in _folded_terms(settings.allow)):
+            if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
         found = self._categories(text, settings)
         feats = features(text, self.lexicon, found)

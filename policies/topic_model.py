@@ -217,6 +217,9 @@ _TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b")
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
 
+_WORD_CACHE_SIZE = 50_000
+
+
 @dataclass(frozen=True)
 class TopicLexicon:
     """Lexicon categories as fast lookups: words, prefixes, suffixes and phrases."""
@@ -228,6 +231,30 @@ class TopicLexicon:
     symbols: tuple[tuple[str, frozenset[str]], ...]
     school: frozenset[str]
     off_topic: frozenset[str]
+    # First word -> the phrases starting with it.
+    phrase_index: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Word -> categories, filled as messages come in (chat vocabulary repeats a lot).
+    cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def word_categories(self, word: str) -> tuple[str, ...]:
+        """The categories one word belongs to (as a word, by its start or by its ending)."""
+        cached = self.cache.get(word)
+        if cached is not None:
+            return cached
+        cats: set[str] = set(self.words.get(word, ()))
+        n = len(word)
+        if n >= 4:
+            for size in range(3, min(n, 14) + 1):
+                cats.update(self.prefixes.get(word[:size], ()))
+                if size < n:
+                    cats.update(self.suffixes.get(word[n - size :], ()))
+        result = tuple(sorted(cats))
+        if len(self.cache) >= _WORD_CACHE_SIZE:
+            self.cache.clear()  # bounded; a cold start is cheap
+        self.cache[word] = result
+        return result
 
     def categories(self, text: TextView) -> dict[str, list[str]]:
         """Category -> the lexicon entries found (for features and for evidence)."""
@@ -239,23 +266,16 @@ class TopicLexicon:
                 found.setdefault(cat, []).append(entry)
 
         for word in words:
-            cats = self.words.get(word)
+            cats = self.word_categories(word)
             if cats:
                 add(cats, word)
-            n = len(word)
-            if n >= 4:
-                for size in range(3, min(n, 14) + 1):
-                    pre = self.prefixes.get(word[:size])
-                    if pre:
-                        add(pre, word)
-                    if size < n:
-                        suf = self.suffixes.get(word[n - size :])
-                        if suf:
-                            add(suf, word)
-        padded = f" {' '.join(words)} "
-        for phrase, cats in self.phrases:
-            if phrase in padded:
-                add(cats, phrase.strip())
+        padded = ""
+        for head in set(words):
+            # phrases are indexed by their first word: only a few substring tests per message
+            for phrase, cats in self.phrase_index.get(head, ()):
+                padded = padded or f" {' '.join(words)} "
+                if phrase in padded:
+                    add(cats, phrase.strip())
         raw = text.normalized
         for symbol, cats in self.symbols:
             if symbol in raw:
@@ -267,6 +287,15 @@ def _fold_entry(entry: str) -> str:
     view = TextView.of(entry)
     words = view.words or view.tokens
     return " ".join(words) if words else entry.strip().casefold()
+
+
+def _index_phrases(
+    phrases: dict[str, set[str]],
+) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for phrase, cats in sorted(phrases.items()):
+        index.setdefault(phrase.split()[0], []).append((phrase, frozenset(cats)))
+    return {head: tuple(items) for head, items in index.items()}
 
 
 @lru_cache(maxsize=4)
@@ -304,29 +333,46 @@ def load_lexicon(path: Path = LEXICON_PATH) -> TopicLexicon:
         suffixes={k: frozenset(v) for k, v in suffixes.items() if len(k) >= 3},
         phrases=tuple((k, frozenset(v)) for k, v in sorted(phrases.items())),
         symbols=tuple((k, frozenset(v)) for k, v in sorted(symbols.items())),
+        phrase_index=_index_phrases(phrases),
         school=frozenset(school),
         off_topic=frozenset(off),
     )
+
+
+_WORD_FEATS: dict[str, tuple[str, ...]] = {}
+
+
+def _word_features(word: str) -> tuple[str, ...]:
+    """A word's own features (cached: a pure function of the word)."""
+    if word.isdigit():
+        out: tuple[str, ...] = ("x:number" if len(word) < 6 else "x:long_number",)
+    elif word in STOPWORDS:
+        out = ()
+    elif len(word) >= 7:
+        out = ("w:" + word, "p:" + word[:5], "s:" + word[-5:])
+    else:
+        out = ("w:" + word,)
+    if len(_WORD_FEATS) >= _WORD_CACHE_SIZE:
+        _WORD_FEATS.clear()
+    _WORD_FEATS[word] = out
+    return out
 
 
 def features(
     text: TextView, lexicon: TopicLexicon, found: dict[str, list[str]] | None = None
 ) -> list[str]:
     """The sparse binary features of one message."""
-    words = list(text.words or text.tokens)
+    words = text.words or text.tokens
     feats: set[str] = set()
     content = []
     for word in words:
-        if word.isdigit():
-            feats.add("x:number" if len(word) < 6 else "x:long_number")
-            continue
-        if word in STOPWORDS:
-            continue
-        content.append(word)
-        feats.add("w:" + word)
-        if len(word) >= 7:
-            feats.add("p:" + word[:5])
-            feats.add("s:" + word[-5:])
+        word_feats = _WORD_FEATS.get(word)
+        if word_feats is None:
+            word_feats = _word_features(word)
+        if word_feats:
+            feats.update(word_feats)
+            if word_feats[0][0] == "w":
+                content.append(word)
     for first, second in pairwise(content):
         feats.add(f"b:{first}_{second}")
     found = lexicon.categories(text) if found is None else found
@@ -344,13 +390,13 @@ def features(
     original = text.original
     if "?" in original:
         feats.add("x:question")
-    if _TIME.search(original):
+    if (":" in original or "." in original) and _TIME.search(original):
         feats.add("x:time")
-    if _EMOJI.search(original):
+    if not original.isascii() and _EMOJI.search(original):
         feats.add("x:emoji")
     n = len(words)
     feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
-    return sorted(feats)
+    return list(feats)
 
 
 @dataclass
@@ -446,7 +492,7 @@ def train(
     """Fit logistic regression with Adagrad and L2; deterministic for a given seed."""
     lexicon = lexicon or load_lexicon()
     rows = [
-        (features(TextView.of(ex.text), lexicon), 1.0 if ex.off_topic else 0.0, ex.weight)
+        (sorted(features(TextView.of(ex.text), lexicon)), 1.0 if ex.off_topic else 0.0, ex.weight)
         for ex in examples
     ]
     counts: dict[str, int] = {}
