@@ -68,6 +68,7 @@ class BotApiStandIn:
         self._deleted: set[tuple[str, str]] = set()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self.last_poll: dict[str, Any] = {}  # parameters of the latest getUpdates
         self.port = 0
 
     # --- server ----------------------------------------------------------------------------------
@@ -184,6 +185,7 @@ class BotApiStandIn:
                          "supports_inline_queries": False})
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> web.Response:
+        self.last_poll = params
         offset = int(params.get("offset") or 0)
         self._queue = [u for u in self._queue if u["update_id"] >= offset]  # confirmed
         wait = min(float(params.get("timeout") or 0), 30.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,11 @@ async def test_added_approved_moderated_and_rejected_group_left(start, standin) 
     api = standin
     api.admins[ADMIN_CHAT] = [ADMIN]
     app = await start()
+
+    # Polling asks for every update kind the adapter needs (Telegram sends no others).
+    polled = await api.wait_for(lambda: api.last_poll)
+    assert {"message", "edited_message", "my_chat_member", "chat_member",
+            "callback_query"} <= set(polled["allowed_updates"])
 
     # 1. A teacher adds the bot as a plain member: pending, one waiting message, the admin alert.
     await added(api, CLASS)
@@ -284,6 +290,13 @@ async def test_port_maps_errors_to_the_contract(standin, monkeypatch) -> None:
         api.fail("editMessageText", 400, "Bad Request: message is not modified")
         assert await port.edit_alert(await port.send_alert(str(ADMIN_CHAT), OutgoingAlert("y")),
                                      OutgoingAlert("y")) is True
+        # Restrict: every permission off, until the given time.
+        until = datetime.now(UTC) + timedelta(hours=1)
+        assert await port.restrict_member(str(CLASS_ID), str(STUDENT["id"]), until=until) is True
+        (restrict,) = api.calls_of("restrictChatMember")
+        assert restrict["user_id"] == str(STUDENT["id"])
+        assert restrict["permissions"] and not any(restrict["permissions"].values())
+        assert int(restrict["until_date"]) == int(until.timestamp())
         # Long callback data (a Matrix room key) is stored and resolved, never cut off.
         stored: dict[str, str] = {}
 
@@ -519,6 +532,17 @@ def test_missing_token_is_a_clear_config_error(tmp_path, standin, monkeypatch) -
     with pytest.raises(ConfigError, match="SCHOOLWACHT_TELEGRAM_WEBHOOK_SECRET"):
         TelegramAdapter(make_config(tmp_path, standin, mode="webhook",
                                     webhook_url="https://bot.school.example/tg"))
+
+
+async def test_wrong_token_stops_start_up_with_a_clear_error(tmp_path, standin,
+                                                              monkeypatch) -> None:
+    monkeypatch.setenv("SCHOOLWACHT_TELEGRAM_TOKEN", "999:not-the-token")
+    app = build_app(make_config(tmp_path, standin), mail=MemoryBackend())
+    try:
+        with pytest.raises(ConfigError, match="refused the bot token"):
+            await app.start()
+    finally:
+        await app.stop()
 
 
 def test_callback_data_keeps_group_keys_whole() -> None:

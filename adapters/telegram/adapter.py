@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from telegram import Chat, ChatMember, Message, Update, User
 from telegram.constants import ChatMemberStatus
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram import linking
@@ -153,7 +153,11 @@ class TelegramAdapter:
         app.commands.register("koppel", self._koppel)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        await self.application.initialize()  # getMe: fails here on a wrong token
+        try:
+            await self.application.initialize()  # getMe: a wrong token fails here
+        except InvalidToken:
+            raise ConfigError(f"adapters.telegram: Telegram refused the bot token in "
+                              f"{self.settings.token_env}; copy it again from BotFather") from None
         await self.application.start()
         updater = self.application.updater
         assert updater is not None
