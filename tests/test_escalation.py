@@ -168,3 +168,23 @@ async def test_students_cannot_acknowledge(h) -> None:
     result = await h.command(KIM, "ack", str(incident.id))
     assert result.replies[0].to == "private"
     assert incidents(h.app)[0].status == "open"
+
+
+async def test_a_rule_can_ask_for_escalation_itself(tmp_path: Path) -> None:
+    from tests.escalation_support import GROUP
+
+    cfg = config(tmp_path)
+    group = cfg.groups[0].model_copy(update={"policies": {"marker": {"actions": {
+        "medium": ["escalate"]}}}})
+    cfg = cfg.model_copy(update={"groups": [group]})
+    assert cfg.groups[0].id == f"telegram:{GROUP}"
+    harness = await start(cfg, tmp_path)
+    try:
+        await harness.say(SAM, "[[grof]] één bericht", minute=0)
+        (incident,) = incidents(harness.app)
+        assert incident.reason == "policy" and incident.tier == 0
+        await harness.deliver()
+        (alert,) = harness.alerts(harness.telegram, "800")
+        assert "pesten of kwetsend bericht (van Sam)" in alert
+    finally:
+        await harness.app.stop()

@@ -235,3 +235,38 @@ async def test_unknown_escalation_key_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="increasing"):
         build_app(bad, mail=MemoryBackend(), adapters=[], policies=[MarkerRule()],
                   features=("bot.escalation",))
+
+
+async def test_unacknowledged_report_is_reminded_to_the_adviser_only(tmp_path: Path) -> None:
+    h = await start(config(tmp_path, escalation={"remind_after_minutes": 0.01}), tmp_path)
+    try:
+        await h.command(KIM, "meld", "iemand", "wordt", "gechanteerd", "met", "fotos")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and all(
+                i.dedupe_key != "incident:1:r1@telegram:700" for i in outbox(h.app)):
+            await asyncio.sleep(0.1)
+        await h.deliver()
+        alerts = h.alerts(h.telegram, "700")
+        assert len(alerts) == 2 and alerts[1].startswith("⏰ Herinnering: deze stille melding")
+        assert "Melder: Kim" in alerts[1]
+        assert {a.chat_id for a in h.telegram.actions} == {"700"} and h.matrix.actions == []
+        assert incidents(h.app)[0].tier == 0
+    finally:
+        await h.app.stop()
+
+
+def test_documented_example_config_is_valid() -> None:
+    import re
+    import tomllib
+
+    from bot.config import parse_config
+    from bot.escalation.settings import settings_from, validate_config
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "escalation.md").read_text("utf-8")
+    block = re.search(r"## Example configuration\n\n```toml\n(.*?)```", doc, re.S)
+    assert block is not None
+    cfg = parse_config(tomllib.loads(block.group(1)))
+    validate_config(cfg)
+    group = cfg.groups[0]
+    merged = settings_from({**cfg.policies.class_.escalation, **group.escalation})
+    assert merged.pile_on_senders == 2 and merged.burst_count == 3
