@@ -258,6 +258,27 @@ def test_ios_day_first_with_comma() -> None:
     assert len(export.system_lines) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "platform", "order", "first", "second"),
+    [
+        ("2024-01-05 09:00 - Ann: hi\n2024-01-13 21:00 - Bo: yo\n", "android", "ymd",
+         datetime(2024, 1, 5, 9, 0), datetime(2024, 1, 13, 21, 0)),
+        ("[05/01/2024, 9:05:12 a.m.] Ann: hi\n[13/01/2024, 9:05:12 p.m.] Bo: yo\n", "ios", "dmy",
+         datetime(2024, 1, 5, 9, 5, 12), datetime(2024, 1, 13, 21, 5, 12)),
+        ("05.01.24, 09:05 - Ann: hi\n13.01.24, 21:05 - Bo: yo\n", "android", "dmy",
+         datetime(2024, 1, 5, 9, 5), datetime(2024, 1, 13, 21, 5)),
+        ("12/1/23, 11:59\u00a0PM - Ann: hi\n12/2/23, 12:00\u00a0AM - Bo: yo\n", "android", "mdy",
+         datetime(2023, 12, 1, 23, 59), datetime(2023, 12, 2, 0, 0)),
+    ],
+)
+def test_other_date_and_time_forms(text: str, platform: str, order: str, first: datetime,
+                                   second: datetime) -> None:
+    export = parse_export(text)
+    assert (export.platform, export.date_order) == (platform, order)
+    assert [m.sent_at for m in export.messages] == [first, second]
+    assert [m.sender for m in export.messages] == ["Ann", "Bo"]
+
+
 def test_not_an_export_is_refused() -> None:
     with pytest.raises(ExportFormatError):
         parse_export("hallo\ndit is gewoon een tekstbestand\n")
