@@ -120,7 +120,7 @@ def scan(
                    err=True)
         raise typer.Exit(2) from None
     for name in prepared.unknown_names:
-        typer.echo(f"schoolwacht: '{name}' does not occur in the chat (--staff/--role)", err=True)
+        typer.echo(t("scan.unknown_name", language, name=name), err=True)
 
     show_bar = sys.stderr.isatty() and len(prepared.records) >= 500
     result = asyncio.run(_run(prepared, cfg, language, show_bar))
