@@ -34,10 +34,9 @@ class RecordKind:
 class ChatRecord:
     """One message of a chat log: what the report shows, and the event the checker sees.
 
-    Read-only by convention (not frozen, which would cost microseconds per message on big chats).
-
     ``timestamp`` and ``sender`` are exactly as written in the source. ``event`` is None when there
-    is nothing to check (a media placeholder without the file, a deleted message).
+    is nothing to check (a media placeholder without the file, a deleted message). Read-only by
+    convention (not frozen, which would cost microseconds per message on big chats).
     """
 
     index: int
@@ -119,7 +118,7 @@ async def scan_records(
     kind: GroupKind,
     *,
     progress: Callable[[int], None] | None = None,
-    batch: int = 500,
+    batch: int = 200,
 ) -> list[FlaggedMessage]:
     """Run every checkable record through the checker; return the flagged ones in chat order.
 
