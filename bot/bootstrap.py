@@ -34,7 +34,7 @@ from storage.repositories import Repositories
 log = logging.getLogger(__name__)
 
 # Feature modules, each with ``install(app: App) -> None`` that adds listeners, commands, jobs.
-FEATURES: tuple[str, ...] = ("bot.digest", "bot.escalation")
+FEATURES: tuple[str, ...] = ("bot.digest", "bot.escalation", "bot.feedback_commands")
 
 
 def build_adapters(config: AppConfig) -> list[Adapter]:

@@ -52,8 +52,15 @@ class SettingsError(ValueError):
 
 
 def _merge(base: dict[str, Any], layer: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A later layer replaces a setting, except allow-lists (``allow``, ``allowed_*``): those
+    add up, so a word a moderator allowed in the chat does not drop the config file's words."""
     if layer:
-        base.update(layer)
+        for key, value in layer.items():
+            previous = base.get(key)
+            if key.startswith("allow") and isinstance(previous, list) and isinstance(value, list):
+                base[key] = list(dict.fromkeys([*previous, *value]))
+            else:
+                base[key] = value
     return base
 
 

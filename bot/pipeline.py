@@ -63,10 +63,36 @@ def flag_text(flag: str, lang: str) -> str:
         return flag
 
 
-def policy_text(finding: Finding, action: str, lang: str, **values: str) -> str:
-    """A policy's own text for an action (``harassment.remind``) or the core's generic one."""
-    for key in (f"{finding.flag}.{action}.{finding.category}", f"{finding.flag}.{action}",
-                f"action.{action}"):
+def _label(keys: tuple[str, ...], lang: str, fallback: str) -> str:
+    for key in keys:
+        try:
+            return t(key, lang)
+        except KeyError:
+            continue
+    return fallback
+
+
+def policy_text(finding: Finding, action: str, lang: str, kind: str, **values: str) -> str:
+    """The most specific text for an action: the policy's own for this kind of group or category
+    (``topic.remind.parent``, ``harassment.profanity``), then the flag's, then the core's.
+
+    Texts may use {name}, {article}, {group}, {severity}, {category} and {kind} (the finding's
+    category in words, from ``<policy>.category.*`` or ``<policy>.kind.*``)."""
+    category = finding.category or ""
+    label = _label((f"{finding.policy}.category.{category}", f"{finding.policy}.kind.{category}",
+                    f"flag.{finding.flag}"), lang, category)
+    values = {"category": label, "kind": _label((f"{finding.policy}.kind.{category}",), lang,
+                                                label),
+              "severity": t(f"severity.{finding.severity.label}", lang), "group": "", **values}
+    keys: list[str] = []
+    for prefix in dict.fromkeys((finding.policy, finding.flag)):
+        keys += [f"{prefix}.{action}.{kind}", f"{prefix}.{action}.{category}"]
+        if finding.flag != prefix:
+            keys.append(f"{prefix}.{finding.flag}")
+        keys.append(f"{prefix}.{action}")
+        if action == "warn":
+            keys.append(f"{prefix}.removed")  # a warning goes with the removal of the message
+    for key in (*keys, f"action.{action}"):
         try:
             return t(key, lang, **values)
         except KeyError:
@@ -189,7 +215,9 @@ class Pipeline:
                     reason=t("action.delete_reason", lang, article=article))
                 return decision.deleted
             if kind in (ActionKind.WARN, ActionKind.REMIND):
-                text = policy_text(finding, kind.value, lang, name=name, article=article)
+                text = policy_text(finding, kind.value, lang, decision.group.kind.value,
+                                   name=name, article=article,
+                                   group=decision.group.title or decision.group.key)
                 reply_to = None if decision.deleted else event.message_id
                 return await port.send_message(event.group_id, text, reply_to=reply_to) is not None
             if kind is ActionKind.RESTRICT:
@@ -206,7 +234,7 @@ class Pipeline:
 
     async def _notify(self, decision: Decision, finding: Finding) -> None:
         group, event, lang = decision.group, decision.event, decision.group.language
-        done = [a.kind.value for a in decision.plan.actions
+        done = [t(f"done.{a.kind.value}", lang) for a in decision.plan.actions
                 if a.kind not in (ActionKind.NOTIFY, ActionKind.ESCALATE, ActionKind.RECORD)]
         done_text = ", ".join(done) if done else t("alert.done_none", lang)
         if decision.plan.observe:

@@ -370,8 +370,9 @@ class HarassmentSettings(PolicySettings):
         default_factory=lambda: {
             "low": [ActionKind.REMIND],
             "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
-            "high": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
-            "critical": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
+            "high": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY, ActionKind.ESCALATE],
+            "critical": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY,
+                         ActionKind.ESCALATE],
         }
     )
 

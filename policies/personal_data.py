@@ -54,9 +54,11 @@ class PersonalDataSettings(PolicySettings):
     categories: list[str] = Field(default_factory=lambda: list(CATEGORIES))
     actions: dict[str, list[ActionKind]] = Field(
         default_factory=lambda: {
-            "medium": [ActionKind.REMIND, ActionKind.NOTIFY],
-            "high": [ActionKind.DELETE, ActionKind.REMIND, ActionKind.NOTIFY],
-            "critical": [ActionKind.DELETE, ActionKind.REMIND, ActionKind.NOTIFY],
+            # Someone else's data is taken out of the group (it protects that person), and the
+            # sender is told why, kindly.
+            "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
+            "high": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
+            "critical": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
         }
     )
 

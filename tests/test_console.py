@@ -33,7 +33,8 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
     assert "Je bent Sam (student) in groep console:3a." in out
     assert "#2 Sam: bel Daan" in out
     # Someone else's phone number: the bot acts in the group, citing the protocol, kindly.
-    assert "Hoi Sam" in out and "AVG" in out
+    assert "🗑  [bot] bericht #2 in 3a verwijderd" in out
+    assert "Het bericht van Sam is uit de groep gehaald" in out and "AVG" in out
     assert "🔔 [melding → mentor-3a]" in out
     assert "De afspraken in deze groep (klasgroep)" in out
     assert "🔒 [privé aan Juf Jansen] Status van Klas 3A" in out

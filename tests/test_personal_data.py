@@ -217,6 +217,6 @@ def test_bad_input_gives_a_safe_verdict(text: str) -> None:
 
 def test_default_actions() -> None:
     settings = PersonalDataSettings()
-    assert "delete" in settings.actions["high"]
-    assert "delete" not in settings.actions["medium"]
-    assert "notify" in settings.actions["medium"]
+    # Someone else's data is taken out of the group and the sender is told why.
+    for severity in ("medium", "high"):
+        assert {"delete", "warn", "notify"} <= set(settings.actions[severity])

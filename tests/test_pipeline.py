@@ -175,3 +175,32 @@ def test_decision_time_is_the_clock_of_the_app(tmp_path: Path) -> None:
                             policies=[WordRule()], clock=lambda: fixed)
     assert application.pipeline.clock() == fixed
     application.db.close()
+
+
+async def test_feedback_buttons_mark_findings_and_extend_the_allow_list(tmp_path: Path) -> None:
+    from bot.events import CommandEvent
+    from policies.personal_data import PersonalDataPolicy
+
+    application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[],
+                            policies=[PersonalDataPolicy()],
+                            features=("bot.feedback_commands",))
+    try:
+        await application.directory.sync_config()
+        application.add_port(RecordingPort("console"))
+        first = await application.on_message(msg("zijn nummer is 06-12345678"))
+        finding_id = first.finding_ids[0]
+        student = await application.on_command(CommandEvent(
+            platform="console", group_id="klas", sender=STUDENT, name="fb",
+            args=("wrong", str(finding_id))))
+        assert "medewerkers" in student.replies[0].text
+        result = await application.on_command(CommandEvent(
+            platform="console", group_id="klas", sender=TEACHER, name="fb",
+            args=("wrong", str(finding_id), "06-12345678")))
+        assert result.replies[0].to == "private" and "06-12345678" in result.replies[0].text
+        again = await application.on_message(msg("zijn nummer is 06-12345678", mid="2"))
+        assert again.verdict.clean  # the moderator allowed it in this group
+        report = await application.services["feedback"].report(["console:klas"])
+        row = next(r for r in report if r.flag == "personal_data")
+        assert row.wrong == 1
+    finally:
+        await application.stop()
