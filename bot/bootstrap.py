@@ -7,6 +7,7 @@ Tests call ``build_app`` with their own mail backend, adapters or clock; ``run_a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
@@ -100,10 +101,8 @@ async def run_app(config: AppConfig) -> None:
         raise
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(app.stop()))
-        except (NotImplementedError, RuntimeError):
-            pass
     await app.start()
     try:
         await app.wait_stopped()

@@ -9,6 +9,7 @@ nothing (a dedupe key is stored once; an item is marked sent right after the pla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -128,10 +129,8 @@ class Dispatcher:
 
                     next_due = next_due.replace(tzinfo=UTC)
                 timeout = max(0.05, min(timeout, (next_due - now_utc()).total_seconds()))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox.wakeup.wait(), timeout)
-            except TimeoutError:
-                pass
 
     def start(self) -> None:
         self._stopping = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from bot.config import AppConfig, parse_config
 from bot.events import GroupKind, MessageEvent
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
@@ -12,12 +14,12 @@ from policies.text import TextView
 
 
 class WordSettings(PolicySettings):
-    words: list[str] = ["rotzak"]
-    actions: dict[str, list[ActionKind]] = {
+    words: list[str] = Field(default_factory=lambda: ["rotzak"])
+    actions: dict[str, list[ActionKind]] = Field(default_factory=lambda: {
         "low": [ActionKind.REMIND],
         "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
         "critical": [ActionKind.DELETE, ActionKind.NOTIFY, ActionKind.ESCALATE],
-    }
+    })
 
 
 class WordRule(TextPolicy):

@@ -50,7 +50,7 @@ def test_policy_overrides_are_validated_against_the_policy_schema() -> None:
     with pytest.raises(ConfigError, match=r"groups\[0\]\.policies\.word\.wordz: unknown key"):
         PolicyResolver(cfg, {"word": WordRule}).validate_config()
     cfg = parse_config({"policies": {"parent": {"policies": {"nope": {}}}}})
-    with pytest.raises(ConfigError, match="policies.parent.policies.nope: unknown policy"):
+    with pytest.raises(ConfigError, match=r"policies\.parent\.policies\.nope: unknown policy"):
         PolicyResolver(cfg, {"word": WordRule}).validate_config()
 
 
