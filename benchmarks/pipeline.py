@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import parse_config  # noqa: E402
-from bot.events import MessageEvent, Role, Sender  # noqa: E402
-from policies.text import TextView  # noqa: E402
+from bot.config import parse_config
+from bot.events import MessageEvent, Role, Sender
+from policies.text import TextView
 
 SCHOOL = [
     "Morgen is het {vak}-proefwerk over hoofdstuk {n}, neem je rekenmachine mee",
@@ -87,25 +87,25 @@ class NullPort:
 
     platform = "console"
 
-    async def send_message(self, chat_id, text, *, reply_to=None, notice=True):  # noqa: ANN001
+    async def send_message(self, chat_id, text, *, reply_to=None, notice=True):
         return None
 
-    async def delete_message(self, chat_id, message_id, *, reason):  # noqa: ANN001
+    async def delete_message(self, chat_id, message_id, *, reason):
         return True
 
-    async def restrict_member(self, chat_id, member_id, *, until):  # noqa: ANN001
+    async def restrict_member(self, chat_id, member_id, *, until):
         return True
 
-    async def leave_group(self, chat_id):  # noqa: ANN001
+    async def leave_group(self, chat_id):
         return True
 
-    async def send_alert(self, chat_id, alert):  # noqa: ANN001
+    async def send_alert(self, chat_id, alert):
         return None
 
-    async def edit_alert(self, ref, alert):  # noqa: ANN001
+    async def edit_alert(self, ref, alert):
         return True
 
-    async def send_private(self, user_id, text):  # noqa: ANN001
+    async def send_private(self, user_id, text):
         return None
 
 
