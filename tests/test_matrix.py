@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.matrix.media import MediaClient, MediaTooLarge
 from tests.matrix_support import Person, bot_config, eventually, start_bot
 from tests.synapse_fixture import Synapse, synapse  # noqa: F401  (session fixture)
 
@@ -124,7 +125,7 @@ async def test_approved_room_redacts_harassment_and_leaves_clean_messages(
         assert "A.10" in redaction["content"]["reason"]
         alert = await eventually(lambda: teacher.notice_containing(management, "A.10"),
                                  what="alert in the management room")
-        assert "!sw fb correct:" in alert["content"]["body"]
+        assert "!sw fb correct " in alert["content"]["body"]
         assert teacher.redaction_of(klas, clean) is None
         findings = await app.repos.db.run(app.repos.findings.for_message, f"matrix:{klas}", clean)
         assert findings == []
@@ -144,6 +145,13 @@ async def test_approved_room_redacts_harassment_and_leaves_clean_messages(
         await eventually(lambda: student.notice_containing(dm, "alleen voor medewerkers"),
                          what="private refusal")
         assert teacher.notice_containing(klas, "Status van") is None
+        assert student.user_id in await teacher.members(klas)
+
+        # Kick only on a moderator's explicit command.
+        await teacher.say(klas, f"!sw kick {student.user_id} herhaaldelijk pesten")
+        await eventually(lambda: teacher.notice_containing(klas, "verwijderd door"),
+                         what="kick confirmation")
+        assert student.user_id not in await teacher.members(klas)
     finally:
         await app.stop()
 
@@ -200,3 +208,38 @@ async def test_restarts_lose_no_event(synapse: Synapse, tmp_path: Path, people, 
         assert findings and len(findings) == len({f.policy for f in findings})
     finally:
         await app.stop()
+
+
+async def test_media_is_read_through_the_authenticated_api_and_decrypted(
+        synapse: Synapse, people) -> None:  # noqa: F811
+    """Plain and encrypted attachments as the image rules get them, within the size limit."""
+    import io
+
+    from nio import UploadResponse
+
+    teacher, bot = await people("docent"), synapse.register("schoolwacht")
+    image = bytes(range(256)) * 40
+    plain, _ = await teacher.client.upload(io.BytesIO(image), content_type="image/png",
+                                           filesize=len(image))
+    secret, keys = await teacher.client.upload(io.BytesIO(image), content_type="image/png",
+                                               filesize=len(image), encrypt=True)
+    assert isinstance(plain, UploadResponse) and isinstance(secret, UploadResponse)
+    assert keys is not None
+    media = MediaClient(synapse.url, lambda: bot.access_token, max_bytes=len(image))
+    small = MediaClient(synapse.url, lambda: bot.access_token, max_bytes=len(image) - 1)
+    try:
+        plain_content = {"msgtype": "m.image", "body": "foto.png", "url": plain.content_uri}
+        encrypted_content = {"msgtype": "m.image", "body": "foto.png",
+                             "file": {**keys, "url": secret.content_uri}}
+        assert await media.fetcher(plain_content)() == image  # type: ignore[misc]
+        assert await media.fetcher(encrypted_content)() == image  # type: ignore[misc]
+        assert await media.download(secret.content_uri) != image  # ciphertext on the server
+        for content in (plain_content, encrypted_content):
+            try:
+                await small.fetcher(content)()  # type: ignore[misc]
+            except MediaTooLarge:
+                continue
+            raise AssertionError("an attachment over the limit was downloaded")
+    finally:
+        await media.close()
+        await small.close()

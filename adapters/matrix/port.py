@@ -40,12 +40,15 @@ _TEMPORARY_CODES = {"M_LIMIT_EXCEEDED"}
 
 
 def button_command(button: Button) -> str:
-    """A button as the command a moderator types.
+    """A button as the command a moderator types (the same split as Telegram's buttons).
 
-    ``approve:matrix:!r`` becomes ``!sw approve matrix:!r``; ``fb:correct:7`` ``!sw fb correct:7``.
+    ``approve:matrix:!r`` becomes ``!sw approve matrix:!r`` (a group key stays whole);
+    ``fb:correct:7`` becomes ``!sw fb correct 7``.
     """
     name, _, rest = button.data.partition(":")
-    return f"!sw {name} {rest}".strip()
+    if rest.partition(":")[0] in ("matrix", "telegram", "console"):
+        return f"!sw {name} {rest}"
+    return " ".join(["!sw", name, *[part for part in rest.split(":") if part]])
 
 
 def render_alert(alert: OutgoingAlert, lang: str = "nl") -> tuple[str, str]:
