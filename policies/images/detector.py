@@ -63,8 +63,9 @@ def detect(
     if image.camera:
         return Verdict(False, -10, [f"camera-EXIF ({image.camera})"], stage="camera")
     decoded = image.decode(max_width=O.OCR_WIDTH)
-    hashes = hashes_of(decoded) if want_hashes else None
-    lay = L.analyse(L.preview_of(decoded))
+    preview = L.preview_of(decoded)
+    hashes = hashes_of(preview) if want_hashes else None
+    lay = L.analyse(preview)
     feats: dict[str, Any] = {"flat": round(lay.flat, 2), "lines": lay.lines}
     if lay.flat < FLAT_PHOTO:
         return Verdict(
@@ -93,7 +94,7 @@ def detect(
         ocr_text=result.text,
         ran_ocr=True,
         hashes=hashes,
-        variants=crop_variants(decoded) if flagged and want_hashes else [],
+        variants=crop_variants(preview) if flagged and want_hashes else [],
         stage="ocr",
         features=feats,
     )

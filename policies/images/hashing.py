@@ -26,7 +26,8 @@ class ImageHashes:
 def hashes_of(img: Image.Image) -> ImageHashes:
     grey = img.convert("L")
     if grey.width > 256:
-        grey = grey.resize((256, max(1, round(grey.height * 256 / grey.width))), Image.BILINEAR)
+        size = (256, max(1, round(grey.height * 256 / grey.width)))
+        grey = grey.resize(size, Image.BILINEAR, reducing_gap=2.0)
     return ImageHashes(
         phash=str(imagehash.phash(grey, hash_size=HASH_SIZE)),
         dhash=str(imagehash.dhash(grey, hash_size=HASH_SIZE)),

@@ -90,9 +90,8 @@ class SafeImage:
         except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError) as exc:
             raise ImageRejected("corrupt", type(exc).__name__) from None
         if max_width and img.width > max_width:
-            img = img.resize(
-                (max_width, max(1, round(img.height * max_width / img.width))), Image.BILINEAR
-            )
+            size = (max_width, max(1, round(img.height * max_width / img.width)))
+            img = img.resize(size, Image.BILINEAR, reducing_gap=2.0)
         return img
 
 
@@ -106,6 +105,10 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 
 def _camera(img: Image.Image) -> str | None:
+    # PNG keeps EXIF in a chunk that may follow the pixels; Pillow would decode the whole image to
+    # find it. Screenshots are what PNGs usually are, so only a header chunk is looked at there.
+    if img.format == "PNG" and "exif" not in img.info:
+        return None
     try:
         exif = img.getexif()
         if not exif:
@@ -140,10 +143,12 @@ def open_image(data: bytes, limits: IntakeLimits | None = None) -> SafeImage:
             if width * height > limits.max_pixels:
                 raise ImageRejected("bomb", f"{width}x{height}")
             camera = _camera(img)
-            try:
-                orientation = img.getexif().get(0x0112, 1)
-            except Exception:
-                orientation = 1
+            orientation = 1
+            if img.format != "PNG" or "exif" in img.info:
+                try:
+                    orientation = img.getexif().get(0x0112, 1)
+                except Exception:
+                    orientation = 1
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

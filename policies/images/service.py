@@ -119,7 +119,7 @@ class ImageService:
             image = await self.load(att)
             if image is None:
                 return None
-            return await self._work("hash", att, lambda _d: hashes_of(image.decode(max_width=512)))
+            return await self._work("hash", att, lambda _d: hashes_of(image.decode(max_width=256)))
 
         return await self._once(("hash", att.file_id), make)
 
