@@ -63,7 +63,7 @@ class BotApiStandIn:
 
     def __post_init__(self) -> None:
         self._queue: list[dict[str, Any]] = []
-        self._ids = itertools.count(1)
+        self._last_id = 0  # update ids grow, as Telegram's do
         self._message_ids = itertools.count(9000)
         self._deleted: set[tuple[str, str]] = set()
         self._runner: web.AppRunner | None = None
@@ -96,7 +96,8 @@ class BotApiStandIn:
         """Queue updates for getUpdates; an update without ``update_id`` gets the next one."""
         ids = []
         for update in updates:
-            update.setdefault("update_id", next(self._ids))
+            update.setdefault("update_id", self._last_id + 1)
+            self._last_id = max(self._last_id, update["update_id"])
             self._queue.append(update)
             ids.append(update["update_id"])
         return ids
