@@ -1,0 +1,17 @@
+"""The optional machine-learning layer (extra ``ml``): a Detoxify model, on torch or ONNX Runtime.
+
+Nothing here imports torch, transformers or onnxruntime at module import time; they load when a
+model is loaded, so the bot runs without the extra installed (the lexicon layer alone).
+
+- ``detoxify_loader``: load a Detoxify checkpoint from a local folder (no downloads).
+- ``onnx_runner``: export a checkpoint to ONNX (int8 where it keeps agreement) and run it.
+- ``batcher``: micro-batching off the event loop.
+- ``scorer``: one interface for both back-ends, and the start-up loader with its fall-back.
+- ``tiny``: build small (or Detoxify-sized) random-weight models locally for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from policies.ml.errors import ModelLoadError
+
+__all__ = ["ModelLoadError"]
