@@ -26,7 +26,8 @@ HELP = """Console-chat van schoolwacht. Typ een bericht en druk op Enter.
   /groep NAAM [SOORT]  ga naar een groep (soort: class, parent, staff)
   /antwoord N TEKST    antwoord op bericht N
   /stop                stoppen
-Opdrachten voor de bot: /help, /regels, /meld, /status, /beleid, /approve console:NAAM
+Opdrachten voor de bot: /help, /regels, /meld, /status, /beleid
+Als beheerder (/als Beheer staff): /approve console:NAAM, /reject console:NAAM
 """
 
 

@@ -94,6 +94,9 @@ class AlertService:
         for channel in channels:
             if channel.startswith("mail:"):
                 continue  # a sent mail cannot be edited
+            original = await self.outbox.repo.db.run(self.outbox.repo.by_key, f"{key}@{channel}")
+            if original is None:
+                continue  # that alert was never sent here (for example: approved on invite)
             await self.outbox.put(kind="edit", channel=channel,
                                   payload={**alert_payload(alert), "original": f"{key}@{channel}"},
                                   dedupe_key=f"{key}@{channel}#{version}")

@@ -19,7 +19,14 @@ from bot.commands import CommandResult, CommandRouter
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
-from bot.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, MessageEvent
+from bot.events import (
+    BotAddedEvent,
+    CommandEvent,
+    GroupKind,
+    MemberJoinedEvent,
+    MemberLeftEvent,
+    MessageEvent,
+)
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Decision, Pipeline
 from bot.ports import ChatPort, MailBackend
@@ -83,6 +90,18 @@ class App:
         await self.repos.db.run(self.repos.members.upsert, event.group_key,
                                 event.member.platform_id, event.member.role.value, None)
 
+    async def on_member_left(self, event: MemberLeftEvent) -> None:
+        """Someone left: forget them unless a finding in this group still needs their record."""
+        await self.repos.db.run(self.repos.members.forget_if_clean, event.group_key,
+                                event.member_id)
+
+    async def on_group_migrated(self, old_key: str, new_key: str) -> None:
+        """The platform gave a group a new id; it keeps its approval and settings."""
+        moved = await self.directory.rekey(old_key, new_key)
+        if moved is not None:
+            await self.repos.db.run(lambda: self.repos.audit.add(
+                "system", "group.migrated", group_key=new_key, target=old_key))
+
     async def on_rights(self, group_key: str, *, can_delete: bool, can_read_all: bool) -> None:
         """An adapter's rights check: missing rights put the group in observe mode until fixed."""
         row = await self.directory.row(group_key)
@@ -131,6 +150,10 @@ class App:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        try:  # deliver what is due while the adapters can still send it
+            await asyncio.wait_for(self.dispatcher.deliver_due(), 10)
+        except Exception:
+            log.exception("final outbox pass failed")
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
@@ -138,10 +161,6 @@ class App:
                 log.exception("adapter stop failed", extra={"adapter": adapter.name})
         for stopper in reversed(self.stoppers):
             await stopper()
-        try:
-            await asyncio.wait_for(self.dispatcher.deliver_due(), 10)
-        except Exception:
-            log.exception("final outbox pass failed")
         await self.dispatcher.stop()
         self.scheduler.shutdown()
         await self.evaluator.aclose()

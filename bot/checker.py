@@ -64,9 +64,10 @@ class Checker:
         return self._settings[kind]
 
     async def evaluate(self, event: MessageEvent, kind: GroupKind) -> Verdict:
+        """Judge one event as of its own time (a scanned export is judged when it was written)."""
         return await self.evaluator.evaluate(
             event, kind=kind, settings=self.settings(kind), language=self.config.school.language,
-            timezone=self.config.school.timezone)
+            timezone=self.config.school.timezone, now=event.sent_at)
 
     async def check_line(self, line: str, number: int) -> dict[str, Any]:
         """One JSON Lines input to one output object; errors become an error object."""

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import CommandEvent, GroupKind
+from bot.events import CommandEvent, GroupKind, Role
 from bot.i18n import t
 from storage.models import FindingRecord, now_utc
 from storage.repositories import Repositories
@@ -64,6 +64,9 @@ Handler = Callable[[CommandEvent, str], Awaitable[CommandResult]]
 class CommandSpec:
     handler: Handler
     staff_only: bool = False
+    # School-level decisions (approving groups, B.1) are for school staff (role ``staff``: admins,
+    # leadership), never for a teacher or a group admin deciding about their own group.
+    school_only: bool = False
 
 
 def canonical(name: str) -> tuple[str, str | None]:
@@ -91,11 +94,12 @@ class CommandRouter:
         self.register("regels", self._rules)
         self.register("status", self._status, staff_only=True)
         self.register("beleid", self._policy, staff_only=True)
-        self.register("approve", self._approve, staff_only=True)
-        self.register("reject", self._reject, staff_only=True)
+        self.register("approve", self._approve, school_only=True)
+        self.register("reject", self._reject, school_only=True)
 
-    def register(self, name: str, handler: Handler, *, staff_only: bool = False) -> None:
-        self.commands[name] = CommandSpec(handler, staff_only)
+    def register(self, name: str, handler: Handler, *, staff_only: bool = False,
+                 school_only: bool = False) -> None:
+        self.commands[name] = CommandSpec(handler, staff_only or school_only, school_only)
 
     async def language_for(self, event: CommandEvent, alias_lang: str | None) -> str:
         if alias_lang:
@@ -116,6 +120,8 @@ class CommandRouter:
             return CommandResult([Reply(t("command.unknown", lang))])
         if spec.staff_only and not (event.sender.role.is_staff or event.sender.is_group_admin):
             return CommandResult([Reply(t("command.staff_only", lang), to="private")])
+        if spec.school_only and event.sender.role is not Role.STAFF:
+            return CommandResult([Reply(t("command.school_only", lang), to="private")])
         try:
             return await spec.handler(event, lang)
         except Exception:

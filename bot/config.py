@@ -138,6 +138,8 @@ class MatrixSettings(Section):
     password_env: str | None = "SCHOOLWACHT_MATRIX_PASSWORD"
     device_name: str = "schoolwacht"
     store_path: Path = Path("var/matrix-store")
+    # Passphrase that encrypts the end-to-end key store at rest (recommended in production).
+    store_key_env: str | None = "SCHOOLWACHT_MATRIX_STORE_KEY"
     management_room: str | None = None
     staff: list[str] = []
     max_download_bytes: int = 10_000_000

@@ -48,10 +48,29 @@ class GroupDirectory:
             self._refreshed = time.monotonic()
             self._refreshing = asyncio.create_task(self.refresh())
 
+    def _admin_rooms(self) -> list[str]:
+        """The Telegram admin chat and the Matrix management room: the school's own rooms."""
+        rooms = []
+        telegram, matrix = self.config.adapters.telegram, self.config.adapters.matrix
+        if telegram.enabled and telegram.admin_chat_id is not None:
+            rooms.append(f"telegram:{telegram.admin_chat_id}")
+        if matrix.enabled and matrix.management_room:
+            rooms.append(f"matrix:{matrix.management_room}")
+        return rooms
+
     async def sync_config(self) -> None:
-        """Make sure every group listed in the config exists as approved (pre-approval, B.1)."""
+        """Make sure every group listed in the config exists as approved (pre-approval, B.1), and
+        so do the admin chat and the management room (they are the school's own)."""
 
         def work() -> None:
+            for key in self._admin_rooms():
+                row = self.repos.groups.get(key)
+                if row is None or row.approval != "approved":
+                    platform, _, chat_id = key.partition(":")
+                    row = row or Group(key=key, platform=platform, chat_id=chat_id,
+                                       kind=GroupKind.STAFF.value, title="beheer")
+                    row.approval, row.decided_at, row.decided_by = "approved", now_utc(), "config"
+                    self.repos.groups.upsert(row)
             for group in self.config.groups:
                 row = self.repos.groups.get(group.id)
                 platform, _, chat_id = group.id.partition(":")
@@ -118,6 +137,28 @@ class GroupDirectory:
         row = await self.repos.db.run(lambda: self.repos.groups.update(key, **values))
         self.invalidate(key)
         return row
+
+    async def rekey(self, old: str, new: str) -> Group | None:
+        """A chat got a new id (a Telegram group upgraded to a supergroup): the group keeps its
+        approval, kind and settings under the new key; the old key is marked left."""
+
+        def work() -> Group | None:
+            with self.repos.db.session() as s:  # one transaction: never two approved copies
+                row = s.get(Group, old)
+                if row is None:
+                    return None
+                platform, _, chat_id = new.partition(":")
+                moved = s.merge(Group(**{**row.model_dump(), "key": new, "platform": platform,
+                                         "chat_id": chat_id}))
+                row.approval, row.decided_at, row.decided_by = "left", now_utc(), "system:migrated"
+                s.add(row)
+                s.commit()
+                return moved
+
+        moved = await self.repos.db.run(work)
+        self.invalidate(old)
+        self.invalidate(new)
+        return moved
 
     async def set_override(self, key: str, policy: str, values: Mapping[str, Any]) -> Group | None:
         """Store validated run-time overrides for one policy of a group (``/beleid``)."""

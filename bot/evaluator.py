@@ -75,16 +75,21 @@ class Evaluator:
         findings = self.run_text_rules(event, text, kind=kind, settings=settings,
                                        language=language, timezone=timezone, facts=facts, now=now)
         rules = [r for r in self.async_rules
-                 if (s := settings.get(r.name)) is None or s.enabled]
+                 if ((s := settings.get(r.name)) is None or s.enabled) and r.wants(event)]
         if rules:
             prior = tuple(findings)
-            results = await asyncio.gather(
-                *(r.check(event, text, self._context(
-                    r, group_key=event.group_key, kind=kind, role=event.sender.role,
-                    settings=settings, language=language, timezone=timezone, facts=facts, now=now,
-                    prior=prior)) for r in rules),
-                return_exceptions=True,
-            )
+            checks = [r.check(event, text, self._context(
+                r, group_key=event.group_key, kind=kind, role=event.sender.role,
+                settings=settings, language=language, timezone=timezone, facts=facts, now=now,
+                prior=prior)) for r in rules]
+            results: list[Any] = []
+            if len(checks) == 1:  # the common case: no task or gather for a single rule
+                try:
+                    results.append(await checks[0])
+                except Exception as exc:
+                    results.append(exc)
+            else:
+                results = await asyncio.gather(*checks, return_exceptions=True)
             for rule, result in zip(rules, results, strict=True):
                 if isinstance(result, BaseException):
                     log.error("policy failed", extra={"policy": rule.name,

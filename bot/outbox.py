@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.models import OutboxItem, now_utc
@@ -116,17 +116,18 @@ class Dispatcher:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before the pass, so a wake-up (new item, or stop) during it is not lost.
+            self.outbox.wakeup.clear()
             try:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox pass failed")
-            self.outbox.wakeup.clear()
+            if self._stopping:
+                break
             timeout = self.poll_seconds
             next_due = await self.repo.db.run(self.repo.next_due_at)
             if next_due is not None:
                 if next_due.tzinfo is None:
-                    from datetime import UTC
-
                     next_due = next_due.replace(tzinfo=UTC)
                 timeout = max(0.05, min(timeout, (next_due - now_utc()).total_seconds()))
             with contextlib.suppress(TimeoutError):

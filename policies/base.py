@@ -159,6 +159,11 @@ class BasePolicy:
     def __init__(self, env: PolicyEnv | None = None) -> None:
         self.env = env or PolicyEnv()
 
+    def wants(self, event: MessageEvent) -> bool:
+        """Whether this rule has anything to look at in ``event``. Media rules say no to plain text,
+        so a text message costs them nothing (no task, no await)."""
+        return True
+
     async def check(
         self, event: MessageEvent, text: TextView, ctx: PolicyContext
     ) -> list[Finding]:

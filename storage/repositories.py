@@ -90,6 +90,18 @@ class MemberRepository:
             s.add(member)
             s.commit()
 
+    def forget_if_clean(self, group_key: str, member_id: str) -> bool:
+        """Delete a member who left and has no findings in that group (data minimisation)."""
+        with self.db.session() as s:
+            flagged = s.exec(select(FindingRecord.id).where(
+                FindingRecord.group_key == group_key, FindingRecord.member_id == member_id)).first()
+            if flagged is not None:
+                return False
+            result = s.execute(delete(Member).where(Member.group_key == group_key,
+                                                    Member.member_id == member_id))
+            s.commit()
+            return bool(result.rowcount)
+
     def get(self, group_key: str, member_id: str) -> Member | None:
         with self.db.session() as s:
             return s.exec(

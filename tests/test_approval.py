@@ -70,12 +70,15 @@ async def test_approval_by_button_starts_moderation_and_is_audited(app) -> None:
     assert [a.action for a in app.repos.audit.list("console:nieuw")][:1] == ["group.approved"]
 
 
-async def test_students_cannot_approve(app) -> None:
+async def test_only_the_school_approves(app) -> None:
     await app.on_bot_added(added())
-    result = await app.on_command(CommandEvent(platform="console", group_id="nieuw",
-                                               sender=STUDENT, name="approve",
-                                               args=("console:nieuw",)))
-    assert "medewerkers" in result.replies[0].text
+    for sender in (STUDENT, TEACHER, Sender("t2", "Groepsbeheerder", Role.TEACHER,
+                                            is_group_admin=True)):
+        result = await app.on_command(CommandEvent(platform="console", group_id="nieuw",
+                                                   sender=sender, name="approve",
+                                                   args=("console:nieuw",)))
+        assert result.replies[0].to == "private"
+        assert "medewerkers" in result.replies[0].text or "schoolleiding" in result.replies[0].text
     assert (await app.directory.row("console:nieuw")).approval == "pending"
 
 

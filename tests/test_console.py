@@ -28,6 +28,8 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
         "/status",
         "/groep nieuwe-groep",
         "/approve console:nieuwe-groep",
+        "/als Beheer staff",
+        "/approve console:nieuwe-groep",
         "/stop",
     ])
     assert "Je bent Sam (student) in groep console:3a." in out
@@ -39,6 +41,7 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
     assert "De afspraken in deze groep (klasgroep)" in out
     assert "🔒 [privé aan Juf Jansen] Status van Klas 3A" in out
     assert "wacht op goedkeuring" in out  # the new group waits (B.1)
+    assert "alleen beheerders en de schoolleiding" in out  # a teacher cannot approve (B.1)
     assert "Deze groep is goedgekeurd door school" in out
     # State lives where the example config says: ./var
     assert (tmp_path / "var" / "schoolwacht.db").exists()

@@ -131,3 +131,25 @@ async def test_concurrent_passes_never_deliver_an_item_twice(tmp_path: Path) -> 
                          dispatcher.deliver_due())
     assert sorted(sent) == [f"k{n}" for n in range(5)]
     db.close()
+
+
+async def test_the_running_dispatcher_delivers_at_once_and_stops_promptly(tmp_path: Path) -> None:
+    import asyncio
+    import time
+
+    db, outbox, dispatcher = outbox_on(tmp_path / "o.db")
+    delivered = asyncio.Event()
+
+    async def handler(item: OutboxItem):  # type: ignore[no-untyped-def]
+        delivered.set()
+        return None
+
+    dispatcher.register("console", handler)
+    dispatcher.start()
+    await asyncio.sleep(0.05)
+    await outbox.put(kind="alert", channel="console:x", payload={"text": "a"}, dedupe_key="k")
+    await asyncio.wait_for(delivered.wait(), 2)  # woken by the new item, not by the 5 s poll
+    started = time.monotonic()
+    await dispatcher.stop()
+    assert time.monotonic() - started < 1.0
+    db.close()

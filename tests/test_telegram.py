@@ -24,7 +24,7 @@ from adapters.telegram.port import TelegramPort
 from adapters.telegram.translate import parse_callback
 from bot.bootstrap import build_app
 from bot.config import AppConfig, ConfigError, parse_config
-from bot.events import AttachmentKind, ForwardOrigin, MessageEvent, Role
+from bot.events import AttachmentKind, ForwardOrigin, GroupKind, MessageEvent, Role
 from bot.outbox import TemporaryDeliveryError
 from bot.ports import Button, OutgoingAlert
 from policies.registry import policy_types
@@ -567,3 +567,23 @@ async def test_group_upgraded_to_supergroup_asks_approval_for_its_new_id(start, 
     assert buttons(alert)[0] == "approve:telegram:-100888"
     row = await app.directory.row("telegram:-100888")
     assert row is not None and row.approval == "pending"
+
+
+async def test_approved_group_keeps_its_approval_when_it_becomes_a_supergroup(start, standin
+                                                                             ) -> None:
+    api = standin
+    app = await start()
+    old_id, new_id = -4343, -100999
+    await app.directory.register(f"telegram:{old_id}", title="Klas 2C", kind=GroupKind.CLASS,
+                                 deadline=None)
+    await app.directory.update(f"telegram:{old_id}", approval="approved")
+    basic_group = {**group(old_id, "Klas 2C"), "type": "group"}  # basic groups get migrated
+    api.push(message(basic_group, TEACHER, None, migrate_to_chat_id=new_id))
+    for _ in range(100):
+        row = await app.directory.row(f"telegram:{new_id}")
+        if row is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None and row.approval == "approved" and row.kind == "class"
+    assert (await app.directory.row(f"telegram:{old_id}")).approval == "left"
+    assert "group.migrated" in [a.action for a in app.repos.audit.list(f"telegram:{new_id}")]

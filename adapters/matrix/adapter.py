@@ -45,7 +45,7 @@ from adapters.matrix.port import MatrixPort
 from adapters.matrix.powers import Powers, creators_from, role_for
 from adapters.matrix.translate import PLATFORM, ParsedCommand, parse_command, to_message
 from bot.commands import CommandResult, Reply
-from bot.config import AppConfig
+from bot.config import AppConfig, secret
 from bot.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
 from bot.i18n import t
 from bot.outbox import TemporaryDeliveryError
@@ -91,10 +91,16 @@ class MatrixAdapter:
         self.settings = config.adapters.matrix
         self.store = Path(self.settings.store_path)
         self.store.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.client = AsyncClient(
-            self.settings.homeserver, self.settings.user_id, store_path=str(self.store),
-            config=AsyncClientConfig(max_timeouts=1, backoff_factor=0.5, request_timeout=30,
-                                     encryption_enabled=True, store_sync_tokens=False))
+        store_key = secret(self.settings.store_key_env)
+        if store_key is None:
+            log.warning("matrix key store is protected by file permissions only; set the "
+                        "environment variable named in adapters.matrix.store_key_env",
+                        extra={"env": self.settings.store_key_env})
+        client_config = AsyncClientConfig(max_timeouts=1, backoff_factor=0.5, request_timeout=30,
+                                          encryption_enabled=True, store_sync_tokens=False,
+                                          **({"pickle_key": store_key} if store_key else {}))
+        self.client = AsyncClient(self.settings.homeserver, self.settings.user_id,
+                                  store_path=str(self.store), config=client_config)
         self.lang = config.school.language
         self.port = MatrixPort(self.client, lang=lambda: self.lang,
                                before_send=self._ensure_room,

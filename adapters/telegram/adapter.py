@@ -318,7 +318,10 @@ class TelegramAdapter:
     async def _check_known_groups(self) -> None:
         """After a restart, re-check the rights in every Telegram group still in use."""
         rows = await self.app.repos.db.run(self.app.repos.groups.all)
+        admin_chat = self.settings.admin_chat_id
         for row in rows:
+            if row.chat_id == str(admin_chat):
+                continue  # the admin chat only receives alerts: the bot needs no rights there
             if row.platform == PLATFORM and row.approval in ("pending", "approved"):
                 try:
                     await self.check_rights(int(row.chat_id))
@@ -337,8 +340,10 @@ class TelegramAdapter:
             return
         key = group_key(PLATFORM, str(chat.id))
         if message.migrate_to_chat_id is not None:
-            log.warning("group became a supergroup with a new id; it needs approval again",
-                        extra={"group": key, "new_chat": message.migrate_to_chat_id})
+            new_key = group_key(PLATFORM, str(message.migrate_to_chat_id))
+            log.info("group became a supergroup with a new id",
+                     extra={"group": key, "new_group": new_key})
+            await self.app.on_group_migrated(key, new_key)
             return
         if message.new_chat_members or message.left_chat_member is not None:
             await self._on_members(message)
@@ -388,9 +393,7 @@ class TelegramAdapter:
             self.roles.forget_admins(chat.id)
             event = MemberLeftEvent(platform=PLATFORM, group_id=str(chat.id),
                                     member_id=str(left.id))
-            on_left = getattr(self.app, "on_member_left", None)  # the core has no hook (yet)
-            if on_left is not None:
-                await on_left(event)
+            await self.app.on_member_left(event)
             log.info("member left", extra={"group": key})
 
     # --- commands and buttons --------------------------------------------------------------------

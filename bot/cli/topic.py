@@ -33,10 +33,9 @@ FEEDBACK_WEIGHT = 2.0  # a school's own corrections count double against the gen
 
 
 def _feedback_examples(config: Path | None) -> list[Example]:
-    from storage.feedback_repo import FeedbackRepository
-
     from bot.cli import config_from
     from storage.db import Database
+    from storage.feedback_repo import FeedbackRepository
 
     cfg = config_from(config)
     db = Database(cfg.storage.url)
