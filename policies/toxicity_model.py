@@ -95,6 +95,10 @@ class ToxicityModelPolicy(BasePolicy):
         self.skipped = 0  # messages the rules settled (for metrics and tests)
         self.scored = 0
 
+    def wants(self, event: MessageEvent) -> bool:
+        """No model, or no text: this rule costs nothing (no task, no await)."""
+        return self.batcher is not None and bool(event.text)
+
     def settled(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> bool:
         """Whether the rules already decided this message (see the module docstring)."""
         if any(f.flag == "harassment" for f in ctx.prior_findings):
