@@ -34,6 +34,9 @@ class ForwardedPrivatePolicy(BasePolicy):
     settings_model: ClassVar[type[PolicySettings]] = ForwardedSettings
     kind_defaults: ClassVar = {GroupKind.STAFF: {"enabled": False}}
 
+    def wants(self, event: MessageEvent) -> bool:
+        return event.forward_origin is not None and event.forward_origin.is_private
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         origin = event.forward_origin
         if origin is None or not origin.is_private:

@@ -85,6 +85,9 @@ class LessonMediaPolicy(BasePolicy):
     kind_defaults: ClassVar = {GroupKind.PARENT: {"enabled": False},
                                GroupKind.STAFF: {"enabled": False}}
 
+    def wants(self, event: MessageEvent) -> bool:
+        return any(_media_word(a) is not None for a in event.attachments)
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         if ctx.group_kind is not GroupKind.CLASS:
             return []

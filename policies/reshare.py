@@ -38,6 +38,9 @@ class ResharePolicy(BasePolicy):
     settings_model: ClassVar[type[PolicySettings]] = ReshareSettings
     kind_defaults: ClassVar = {GroupKind.STAFF: {"enabled": False}}
 
+    def wants(self, event: MessageEvent) -> bool:
+        return any(is_image(att) for att in event.attachments)
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         service = ImageService.for_env(self.env)
         findings: list[Finding] = []

@@ -46,6 +46,9 @@ class ScreenshotPolicy(BasePolicy):
     def _service(self) -> ImageService:
         return ImageService.for_env(self.env)
 
+    def wants(self, event: MessageEvent) -> bool:
+        return any(is_image(att) for att in event.attachments)
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         settings = ctx.settings
         min_score = getattr(settings, "min_score", 4.0)
