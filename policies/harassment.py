@@ -150,6 +150,9 @@ class Lexicon:
     suffix_map: dict[str, tuple[str, ...]]
     body_heads: frozenset[str]
     body_tail_map: dict[str, tuple[str, ...]]
+    # Cheap pre-checks: first three / last three letters that any compound rule could match.
+    compound_starts: frozenset[str] = frozenset()
+    compound_ends: frozenset[str] = frozenset()
 
     def group(self, name: str) -> frozenset[str]:
         return self.groups.get(name, frozenset())
@@ -316,6 +319,8 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
         suffix_map=_by_ending(suffixes),
         body_heads=frozenset(body["heads"]),
         body_tail_map=_by_ending(body["tails"]),
+        compound_starts=frozenset(p[:3] for p in prefixes),
+        compound_ends=frozenset(e[-3:] for e in (*suffixes, *body["tails"])),
     )
 
 
@@ -449,13 +454,16 @@ class HarassmentPolicy(TextPolicy):
     def _hits(self, words: tuple[str, ...], skeletons: tuple[str, ...] | None) -> list[Hit]:
         lex = self.lexicon
         triggers = lex.triggers
+        starts, ends = lex.compound_starts, lex.compound_ends
         hits: list[Hit] = []
         candidates: list[Pattern] = []
         for i, word in enumerate(words):
             trig = triggers.get(word)
             if trig is None:
                 entry = None
-                if len(word) >= 5:
+                if len(word) >= 5 and (
+                    word[:3] in starts or word[:2] == "kk" or word[-3:] in ends
+                ):
                     entry = self._compound(word)
                 if entry is None and skeletons is not None:
                     entry = lex.by_skeleton.get(skeletons[i])
