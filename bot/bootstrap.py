@@ -30,6 +30,7 @@ from bot.scheduler import Scheduler
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
 from storage.db import Database
+from storage.image_hashes import DatabaseImageHashStore, FlaggedImageMemory
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     repos = Repositories(db)
     env = policy_env(config, side_effects=True)
     env.services["db"] = db
+    # Flagged images are remembered in the database, so a re-post is recognised in any group.
+    image_hashes = DatabaseImageHashStore(db)
+    env.services["image_hashes"] = image_hashes
     evaluator = Evaluator(build_policies(env) if policies is None else list(policies))
     directory = GroupDirectory(config, resolver, repos)
     outbox = Outbox(repos.outbox)
@@ -82,7 +86,8 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     approvals = ApprovalService(config, directory, repos, outbox, alerts, router)
     commands = CommandRouter(config, directory, repos, approvals)
     pipeline = Pipeline(directory=directory, evaluator=evaluator, repos=repos, alerts=alerts,
-                        router=router, timezone=config.school.timezone, clock=clock)
+                        router=router, timezone=config.school.timezone, clock=clock,
+                        listeners=[FlaggedImageMemory(image_hashes)])
     app = App(config=config, db=db, repos=repos, env=env, evaluator=evaluator,
               directory=directory, outbox=outbox, dispatcher=dispatcher, router=router,
               alerts=alerts, approvals=approvals, commands=commands, pipeline=pipeline,
