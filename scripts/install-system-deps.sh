@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: Tesseract OCR with Dutch and English (image rules), Chromium
 # (the WhatsApp report is read back in a headless browser; dossiers are printed to PDF), fonts for
-# generated test images. Installs through apt when it can; otherwise says exactly what is missing.
+# generated test images, and a PostgreSQL server (storage tests run on SQLite and PostgreSQL). Installs through apt when it can; otherwise says exactly what is missing.
 set -euo pipefail
 
 missing=()
@@ -13,7 +13,11 @@ if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/nul
   missing+=(tesseract-ocr-eng)
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# PostgreSQL server: the storage tests run against SQLite and a real PostgreSQL.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+compgen -G "/usr/share/fonts/truetype/liberation*/LiberationSans-Regular.ttf" >/dev/null \
+  || missing+=(fonts-liberation)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -32,6 +32,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+from tests.postgres_fixture import postgres_url  # noqa: E402,F401  (session fixture)
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     """The project's shared folder (design notes, corpus), beside the repository."""

@@ -1,0 +1,67 @@
+"""The same storage tests on every database the school may choose: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import select
+
+from adapters.mail import MemoryBackend
+from bot.bootstrap import build_app
+from bot.events import MessageEvent, Role, Sender
+from storage.db import Database
+from storage.models import FindingRecord, OutboxItem
+from storage.repositories import Repositories
+from tests.core_support import WordRule, config
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sw.db'}"
+    server = request.getfixturevalue("postgres_url")
+    name = f"sw_{uuid.uuid4().hex[:12]}"  # a fresh database per test
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_migrations_on_a_fresh_database(database_url: str) -> None:
+    db = Database(database_url)
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"groups", "findings", "incidents", "outbox", "audit", "digest_items",
+            "subscribers", "image_hashes", "alembic_version"} <= tables
+    db.close()
+    Database(database_url).close()  # applying again is a no-op
+
+
+def test_outbox_dedupe_and_update_claims(database_url: str) -> None:
+    repos = Repositories(Database(database_url))
+    item = {"kind": "alert", "channel": "console:x", "payload": {"text": "é €"}}
+    assert repos.outbox.enqueue(OutboxItem(dedupe_key="k", **item))
+    assert not repos.outbox.enqueue(OutboxItem(dedupe_key="k", **item))
+    assert repos.outbox.list()[0].payload == {"text": "é €"}
+    assert repos.state.claim_update("telegram", "7")
+    assert not repos.state.claim_update("telegram", "7")
+    repos.db.close()
+
+
+async def test_the_pipeline_records_a_finding(database_url: str, tmp_path: Path) -> None:
+    cfg = config(tmp_path).model_copy(update={"storage": config(tmp_path).storage.model_copy(
+        update={"url": database_url})})
+    app = build_app(cfg, mail=MemoryBackend(), adapters=[], policies=[WordRule()])
+    try:
+        await app.directory.sync_config()
+        event = MessageEvent(platform="console", group_id="klas", message_id="1",
+                             sender=Sender("s1", "Sanne", Role.STUDENT), text="rotzak")
+        decision = await app.on_message(event)
+        assert decision.verdict.flags == ["harassment"]
+        with app.db.session() as s:
+            assert s.exec(select(FindingRecord)).one().text == "rotzak"
+    finally:
+        await app.stop()
