@@ -267,3 +267,24 @@ def _scores(policy: HarassmentPolicy, path: Path) -> tuple[float, float, list[st
 def test_held_out_examples_meet_the_targets(policy: HarassmentPolicy, name: str) -> None:
     precision, f1, wrong = _scores(policy, DATA / name)
     assert precision >= 0.92 and f1 >= 0.90, wrong
+
+
+@pytest.mark.parametrize("text", [
+    "als je dat nog een keer zegt dan sla ik je verrot",
+    "straks na het laatste uur steek ik hem neer",
+    "wacht maar, morgen maak ik jullie allemaal af",
+])
+def test_threats_with_the_verb_before_the_subject(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None and found.category == "threat"
+    assert found.severity is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("text", [
+    "morgen maak ik de opdracht af",
+    "als je de opdracht niet maakt ben je dood bij meneer Jansen",
+    "vanmiddag maak ik mijn werkstuk af in de mediatheek",
+])
+def test_school_hyperbole_and_finishing_work_are_not_threats(policy: HarassmentPolicy,
+                                                              text: str) -> None:
+    assert harassment(policy, text) is None
