@@ -59,3 +59,19 @@ def config(tmp_path: Path, **extra: Any) -> AppConfig:
     for key, value in extra.items():
         data[key] = value
     return parse_config(data)
+
+
+async def core_app(tmp_path: Path, **kwargs: Any) -> Any:
+    """The real app on a temporary SQLite database, with the deterministic rule and a recording
+    console port as ``app.port``; the caller stops it."""
+    from adapters.mail import MemoryBackend
+    from bot.bootstrap import build_app
+    from tests.recording_port import RecordingPort
+
+    kwargs.setdefault("policies", [WordRule()])
+    application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[], **kwargs)
+    port = RecordingPort("console")
+    application.add_port(port)
+    await application.directory.sync_config()
+    application.port = port
+    return application

@@ -11,7 +11,7 @@ from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
 from bot.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
 from storage.models import now_utc
-from tests.core_support import WordRule, config
+from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
 
 TEACHER = Sender("t9", "Juf Visser", Role.TEACHER)
@@ -21,12 +21,7 @@ STUDENT = Sender("s1", "Sem", Role.STUDENT)
 
 @pytest.fixture
 async def app(tmp_path: Path):
-    application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[],
-                            policies=[WordRule()])
-    port = RecordingPort("console")
-    application.add_port(port)
-    await application.directory.sync_config()
-    application.port = port  # type: ignore[attr-defined]
+    application = await core_app(tmp_path)
     yield application
     await application.stop()
 

@@ -13,7 +13,7 @@ from bot.bootstrap import build_app
 from bot.events import MessageEvent, Role, Sender
 from policies.base import ActionKind
 from storage.models import ActionRecord, FindingRecord
-from tests.core_support import WordRule, config
+from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
 
 STUDENT = Sender("s1", "Sanne", Role.STUDENT)
@@ -26,12 +26,7 @@ def msg(text: str, group: str = "klas", sender: Sender = STUDENT, mid: str = "1"
 
 @pytest.fixture
 async def app(tmp_path: Path):
-    application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[],
-                            policies=[WordRule()])
-    port = RecordingPort("console")
-    application.add_port(port)
-    await application.directory.sync_config()
-    application.port = port  # type: ignore[attr-defined]
+    application = await core_app(tmp_path)
     yield application
     await application.stop()
 

@@ -112,7 +112,7 @@ def check(
     {"id", "error"} and processing continues. Without --config the built-in defaults of each
     group kind apply.
     """
-    cfg = config_from(config) if config or os.environ.get("SCHOOLWACHT_CONFIG") else AppConfig()
+    cfg = config_from(config)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     from bot.checker import Checker
 

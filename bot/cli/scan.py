@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
@@ -137,15 +136,9 @@ def scan(
 
 
 def _config(path: Path | None) -> AppConfig:
-    from bot.config import load_config
+    from bot.cli import config_from  # the package imports this module while it mounts commands
 
-    if path is None and os.environ.get("SCHOOLWACHT_CONFIG"):
-        path = Path(os.environ["SCHOOLWACHT_CONFIG"])
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    return config_from(path)
 
 
 async def _run(prepared, cfg: AppConfig, language: str, show_bar: bool):
