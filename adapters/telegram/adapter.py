@@ -374,7 +374,7 @@ class TelegramAdapter:
             edited=edited, group_title=chat.title)
         decision = await self.app.on_message(event)
         log.debug("telegram message handled", extra={
-            "group": key, "message": message.message_id, "edited": edited,
+            "group": key, "message_id": message.message_id, "edited": edited,
             "findings": len(decision.verdict.findings) if decision else None})
 
     async def _on_members(self, message: Message) -> None:

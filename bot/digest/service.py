@@ -119,7 +119,7 @@ class DigestService:
             self._recent.pop((group_key, event.message_id), None)
             await self.db.run(self.repo.withdraw, group_key, event.message_id)
             log.info("digest item withdrawn", extra={"group": group_key,
-                                                     "message": event.message_id})
+                                                     "message_id": event.message_id})
             return
         reply_to = self._reply_context(group_key, event)
         if event.text:

@@ -1,0 +1,34 @@
+"""What teachers, students, parents and moderators meet in the console chat on the example config
+(`make run`): flows found while using the product, each kept as a regression test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def log_events(tmp_path: Path) -> list[dict]:
+    lines = (tmp_path / "var" / "schoolwacht.log").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_flagged_message_in_a_digest_group_is_withdrawn_without_errors(tmp_path: Path) -> None:
+    # Class 3A mirrors staff messages by mail (B.3); a flagged message is withdrawn from the queue.
+    run_console(tmp_path, ["Daan je bent echt een sukkel", "/stop"])
+    events = log_events(tmp_path)
+    assert [e for e in events if e["level"] == "error"] == []
+    assert any(e["event"] == "digest item withdrawn" for e in events)
