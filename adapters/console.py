@@ -24,7 +24,7 @@ PLATFORM = "console"
 HELP = """Console-chat van schoolwacht. Typ een bericht en druk op Enter.
   /als NAAM ROL        praat als iemand anders (rol: student, teacher, parent, staff)
   /groep NAAM [SOORT]  ga naar een groep (soort: class, parent, staff)
-  /antwoord N TEKST    antwoord op bericht N
+  /antwoord N TEKST    antwoord op bericht N (ook een opdracht: /antwoord N /meld)
   /stop                stoppen
 Opdrachten voor de bot: /help, /regels, /meld, /status, /beleid
 Als beheerder (/als Beheer staff): /approve console:NAAM, /reject console:NAAM
@@ -106,6 +106,7 @@ class ConsoleChat:
         self.known = {g.partition(":")[2] for g in known_groups}
         self.sender = Sender(platform_id="sam", display_name="Sam", role=Role.STUDENT)
         self._ids = itertools.count(1)
+        self._senders: dict[tuple[str, str], str] = {}  # (group, message id) -> sender id
 
     def _say(self, line: str) -> None:
         self.port._print(line)
@@ -155,23 +156,30 @@ class ConsoleChat:
                                                   group_title=self.group, added_by=self.sender))
             self._whoami()
             return True
+        reply_to: str | None = None
         if head in ("/antwoord", "/reply") and len(words) >= 3:
-            await self._post(" ".join(words[2:]), reply_to=words[1])
-            return True
+            # A reply can be a message or a command (``/antwoord 4 /meld``), as on Telegram.
+            reply_to, words = words[1].lstrip("#"), words[2:]
+            head = words[0].lower()
         if head.startswith("/"):
+            # Commands are not posted in the group: a quiet report (/meld) leaves no trace there.
             await self.on_command(CommandEvent(
                 platform=PLATFORM, group_id=self.group, sender=self.sender, name=head[1:],
-                args=tuple(words[1:])))
+                args=tuple(words[1:]), reply_to_message_id=reply_to,
+                reply_to_sender_id=self._senders.get((self.group, reply_to or ""))))
             return True
-        await self._post(line)
+        await self._post(" ".join(words) if reply_to else line, reply_to=reply_to)
         return True
 
     async def _post(self, text: str, reply_to: str | None = None) -> None:
         message_id = str(next(self._ids))
-        self._say(f"   #{message_id} {self.sender.display_name}: {text}")
+        self._senders[(self.group, message_id)] = self.sender.platform_id
+        where = f" (antwoord op #{reply_to})" if reply_to else ""
+        self._say(f"   #{message_id} {self.sender.display_name}{where}: {text}")
         await self.on_message(MessageEvent(
             platform=PLATFORM, group_id=self.group, message_id=message_id, sender=self.sender,
-            text=text, reply_to_message_id=reply_to, reply_to_sender_id=None,
+            text=text, reply_to_message_id=reply_to,
+            reply_to_sender_id=self._senders.get((self.group, reply_to or "")),
             group_title=self.group))
 
 

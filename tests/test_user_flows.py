@@ -32,3 +32,20 @@ def test_flagged_message_in_a_digest_group_is_withdrawn_without_errors(tmp_path:
     events = log_events(tmp_path)
     assert [e for e in events if e["level"] == "error"] == []
     assert any(e["event"] == "digest item withdrawn" for e in events)
+
+
+def test_quiet_report_as_a_reply_leaves_no_trace_in_the_group(tmp_path: Path) -> None:
+    out = run_console(tmp_path, [
+        "/als Noor student", "Heeft iemand de aantekeningen van biologie?",
+        "/als Mo student", "/antwoord 1 jij bent echt een sukkel",
+        "/als Tim student", "/antwoord 2 /meld ze doen al weken zo tegen Noor",
+        "/stop",
+    ])
+    assert "#2 Mo (antwoord op #1): jij bent echt een sukkel" in out
+    # The report is not a group message: no "#3 Tim", no reminder answering it.
+    assert "#3" not in out and "Tim:" not in out and "(antwoord op #3)" not in out
+    group_lines = [line for line in out.splitlines() if line.startswith("🤖 [bot → 3a]")]
+    assert not any("meld" in line.lower() or "Tim" in line for line in group_lines)
+    assert "🔒 [privé aan Tim] Dank je wel. Je melding is stil doorgegeven" in out
+    adviser = out.split("🔔 [melding → vertrouwenspersoon]", 1)[1]
+    assert "bericht van Mo" in adviser and "ze doen al weken zo tegen Noor" in adviser
