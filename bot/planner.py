@@ -5,7 +5,10 @@ Rules that keep the bot kind and trustworthy:
   serious finding about them is only recorded and, from ``high``, shown to moderators;
 - a reminder goes to a member at most once per flag per day; a repeat is reported to the group's
   moderators instead of nagging in the group;
-- a warning replaces a reminder (one bot message per offending message);
+- a warning replaces a reminder (one bot message per offending message) and is never dropped as a
+  repeat: a member whose message was removed is always told why;
+- a finding of severity ``none`` (an off-topic score) acts only when it is the message's only kind
+  of finding;
 - in observe mode nothing happens in the group; records, alerts and escalation still do.
 """
 
@@ -55,6 +58,10 @@ def plan_actions(
     chosen: dict[ActionKind, Finding] = {}
     first_today: dict[str, bool] = {}
     for finding in sorted(verdict.findings, key=lambda f: (f.severity, f.score), reverse=True):
+        if finding.severity is Severity.NONE and verdict.severity > Severity.NONE:
+            # Information (an off-topic score) beside a real finding: the real one speaks for the
+            # message; otherwise an insult would also get a topic reminder or a topic alert.
+            continue
         policy_settings = settings.get(finding.policy)
         table = policy_settings.actions if policy_settings else {}
         for kind in map(ActionKind, table.get(finding.severity.label, [])):
@@ -62,8 +69,10 @@ def plan_actions(
                 if finding.flag not in first_today:
                     first_today[finding.flag] = reminders.first_today(
                         group_key, member_id, finding.flag, today)
-                if not first_today[finding.flag]:
-                    kind = ActionKind.NOTIFY  # a repeat goes to the teacher, not the group again
+                # A repeated reminder goes to the teacher, not the group again. A warning always
+                # goes: it says why the member's message disappeared.
+                if kind is ActionKind.REMIND and not first_today[finding.flag]:
+                    kind = ActionKind.NOTIFY
             chosen.setdefault(kind, finding)
     if sender_role.is_staff:
         chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}

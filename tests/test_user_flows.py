@@ -49,3 +49,24 @@ def test_quiet_report_as_a_reply_leaves_no_trace_in_the_group(tmp_path: Path) ->
     assert "🔒 [privé aan Tim] Dank je wel. Je melding is stil doorgegeven" in out
     adviser = out.split("🔔 [melding → vertrouwenspersoon]", 1)[1]
     assert "bericht van Mo" in adviser and "ze doen al weken zo tegen Noor" in adviser
+
+
+def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about_topic(
+        tmp_path: Path) -> None:
+    out = run_console(tmp_path, [
+        "/als Lisa student",
+        "wie gaat er zaterdag mee naar het feest bij mij thuis?",   # off topic: a reminder
+        "Bram je bent een sukkel",                                  # an insult, mild
+        "Het nummer van Emma is 06-12345678, app haar maar",        # removed and explained
+        "Emma woont op de Kerkstraat 12 in Zwolle",                 # removed: explained again
+        "/stop",
+    ])
+    assert "🗑  [bot] bericht #3 in 3a verwijderd" in out
+    assert "🗑  [bot] bericht #4 in 3a verwijderd" in out
+    after_4 = out.split("bericht #4 in 3a verwijderd", 1)[1]
+    assert "🤖 [bot → 3a]" in after_4.split("🔔", 1)[0]  # Lisa is told why #4 disappeared
+    # The insult got its own reminder (A.10); no alert calls it 'niet schoolgerelateerd'.
+    alerts = [json.loads(line) for line in
+              (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()]
+    assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
+    assert "(antwoord op #2)" in out and "A.10" in out.split("(antwoord op #2)", 1)[1]
