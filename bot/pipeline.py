@@ -184,6 +184,7 @@ class Pipeline:
         port = self.ports.get(event.platform)
         lang = group.language
         done: list[ActionRecord] = []
+        results: dict[ActionKind, bool] = {}  # what really happened in the group, for the alert
         for action in plan.actions:
             kind = action.kind
             article = article_text(action.finding.article, lang)
@@ -195,7 +196,9 @@ class Pipeline:
             elif in_group and port is not None:
                 ok = await self._in_group(port, decision, kind, article, lang)
             elif kind is ActionKind.NOTIFY:
-                await self._notify(decision, action.finding)
+                await self._notify(decision, action.finding, results)
+            if in_group:
+                results[kind] = ok
             done.append(ActionRecord(group_key=group.key, message_id=event.message_id,
                                      member_id=event.sender.platform_id, action=kind.value,
                                      article=action.finding.article,
@@ -232,13 +235,18 @@ class Pipeline:
                                                          "error": str(exc)[:200]})
         return False
 
-    async def _notify(self, decision: Decision, finding: Finding) -> None:
+    async def _notify(self, decision: Decision, finding: Finding,
+                      results: dict[ActionKind, bool]) -> None:
+        """Alert the moderators. "Gedaan" says what really happened in the group: in observe mode
+        or without rights nothing was removed, and the alert must not say otherwise."""
         group, event, lang = decision.group, decision.event, decision.group.language
-        done = [t(f"done.{a.kind.value}", lang) for a in decision.plan.actions
-                if a.kind not in (ActionKind.NOTIFY, ActionKind.ESCALATE, ActionKind.RECORD)]
+        done = [t(f"done.{kind.value}", lang) for kind, ok in results.items() if ok]
+        failed = [t(f"failed.{kind.value}", lang) for kind, ok in results.items() if not ok]
         done_text = ", ".join(done) if done else t("alert.done_none", lang)
         if decision.plan.observe:
             done_text = f"{done_text} {t('alert.observe', lang)}"
+        elif failed:
+            done_text = "; ".join([done_text, *failed])
         text = t("alert.finding", lang, group=group.title or group.key,
                  flag=flag_text(finding.flag, lang), severity=t(f"severity.{finding.severity.label}",
                                                                 lang),

@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.events import MessageEvent, Role, Sender
+from bot.outbox import TemporaryDeliveryError
+from tests.core_support import core_app
+
 ROOT = Path(__file__).resolve().parent.parent
+STUDENT = Sender("s1", "Sanne", Role.STUDENT)
 
 
 def run_console(tmp_path: Path, lines: list[str]) -> str:
@@ -70,3 +75,30 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
               (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()]
     assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
     assert "(antwoord op #2)" in out and "A.10" in out.split("(antwoord op #2)", 1)[1]
+
+
+def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: Path) -> None:
+    out = run_console(tmp_path, [
+        "/groep ouders-3a", "/als Meneer de Vries teacher", "/beleid modus observe",
+        "/als Moeder van Emma parent", "Het mobiele nummer van juf Anna is 06-12345678",
+        "/stop",
+    ])
+    assert "🗑" not in out
+    alert = out.split("🔔 [melding → mentor-3a]", 1)[1]
+    gedaan = next(line for line in alert.splitlines() if "Gedaan:" in line)
+    assert "verwijderd" not in gedaan and "aangesproken" not in gedaan
+    assert "observatiemodus" in gedaan
+
+
+async def test_alert_says_when_removing_the_message_failed(tmp_path: Path) -> None:
+    app = await core_app(tmp_path)
+    try:
+        app.port.fail_next = TemporaryDeliveryError("platform down")
+        await app.on_message(MessageEvent(platform="console", group_id="klas", message_id="7",
+                                          sender=STUDENT, text="jij bent een rotzak"))
+        await app.dispatcher.deliver_due()
+        text = app.port.of("alert")[0].detail["text"]
+        gedaan = next(line for line in text.splitlines() if line.startswith("Gedaan:"))
+        assert gedaan == "Gedaan: afzender aangesproken; bericht kon niet worden verwijderd"
+    finally:
+        await app.stop()
