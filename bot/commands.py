@@ -75,6 +75,14 @@ def canonical(name: str) -> tuple[str, str | None]:
     return ALIASES.get(name, name), ("en" if name in ENGLISH else None)
 
 
+def _word(prefix: str, value: str, lang: str, sep: str = ".") -> str:
+    """A state (``approved``, ``observe``) in the reader's language; the raw value if unknown."""
+    try:
+        return t(f"{prefix}{sep}{value}", lang)
+    except KeyError:
+        return value
+
+
 def _parse_value(raw: str) -> object:
     try:
         return json.loads(raw)
@@ -152,9 +160,11 @@ class CommandRouter:
 
         findings = await self.repos.db.run(count)
         enabled = ", ".join(sorted(n for n, s in group.settings.items() if s.enabled)) or "-"
-        mode = group.mode + (t("command.rights_missing", lang) if group.rights_missing else "")
+        mode = _word("mode", group.mode, lang) + (t("command.rights_missing", lang)
+                                                   if group.rights_missing else "")
         text = t("command.status", lang, title=group.title or group.key,
-                 kind=t(f"kind.{group.kind.value}", lang), approval=group.approval, mode=mode,
+                 kind=t(f"kind.{group.kind.value}", lang),
+                 approval=_word("approval.word", group.approval, lang, sep="_"), mode=mode,
                  enabled=enabled, findings=findings)
         return CommandResult([Reply(text, to="private")])
 
@@ -167,13 +177,15 @@ class CommandRouter:
         actor = f"{event.platform}:{event.sender.platform_id}"
         if not args:
             return CommandResult([Reply(t("command.policy_list", lang,
-                                          policies=", ".join(group.settings), mode=group.mode),
+                                          policies=", ".join(group.settings),
+                                          mode=_word("mode", group.mode, lang)),
                                         to="private")])
         if args[0] in ("modus", "mode") and len(args) == 2 and args[1] in ("observe", "enforce"):
             await self.directory.update(group.key, mode=args[1])
             await self.repos.db.run(lambda: self.repos.audit.add(
                 actor, "policy.mode", group_key=group.key, detail={"mode": args[1]}))
-            return CommandResult([Reply(t("command.mode_changed", lang, mode=args[1]))])
+            return CommandResult([Reply(t("command.mode_changed", lang,
+                                          mode=_word("mode", args[1], lang)))])
         policy = args[0]
         if policy not in group.settings:
             return CommandResult([Reply(t("command.policy_invalid", lang,

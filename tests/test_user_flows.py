@@ -102,3 +102,13 @@ async def test_alert_says_when_removing_the_message_failed(tmp_path: Path) -> No
         assert gedaan == "Gedaan: afzender aangesproken; bericht kon niet worden verwijderd"
     finally:
         await app.stop()
+
+
+def test_status_and_policy_speak_dutch_to_a_teacher(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["/als Juf Jansen teacher", "/status", "/beleid",
+                                 "/beleid modus observe", "/policy", "/stop"])
+    status = out.split("🔒 [privé aan Juf Jansen] Status van Klas 3A", 1)[1]
+    assert "Goedkeuring: goedgekeurd" in status and "Modus: ingrijpen (enforce)" in status
+    assert "approved" not in status
+    assert "Modus van deze groep is nu: alleen meekijken (observe)." in out
+    assert "Mode: observe" in out  # /policy asks for English
