@@ -132,14 +132,22 @@ def format_report(rows: Iterable[FlagPrecision], lang: str | None = None) -> str
     if not rows:
         lines.append(t("feedback.report.empty", lang))
         return "\n".join(lines)
-    lines.append(
-        f"{'flag':<20}{'findings':>9}{'wrong':>7}{'correct':>9}{'missed':>8}{'precision':>11}"
-    )
+    # Column titles and kinds of finding in the reader's language, as the footer explains them.
+    names = ["flag", "findings", "wrong", "correct", "missed", "precision"]
+    titles = [t(f"feedback.report.col_{n}", lang) for n in names]
+    table = []
     for row in rows:
+        try:
+            kind = f"{t(f'flag.{row.flag}', lang)} ({row.flag})"
+        except KeyError:
+            kind = row.flag
         precision = "-" if row.precision is None else f"{row.precision:.1%}"
-        lines.append(
-            f"{row.flag:<20}{row.findings:>9}{row.wrong:>7}{row.correct:>9}"
-            f"{row.missed:>8}{precision:>11}"
-        )
+        table.append([kind, str(row.findings), str(row.wrong), str(row.correct),
+                      str(row.missed), precision])
+    widths = [max(len(r[i]) for r in [titles, *table]) for i in range(len(titles))]
+    for cells in [titles, *table]:
+        first = cells[0].ljust(widths[0])
+        lines.append("  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:],
+                                                                     strict=True))]))
     lines.append(t("feedback.report.footer", lang))
     return "\n".join(lines)

@@ -165,6 +165,11 @@ def test_training_examples_and_precision_report(db: Database) -> None:
     assert repo.precision_report(["console:andere-groep"]) == []
     text = format_report(report.values(), "en")
     assert "off_topic" in text and "66.7%" in text
+    # Dutch report: Dutch column titles and kinds, matching the Dutch footer ('Gemist').
+    dutch = format_report(report.values(), "nl")
+    assert dutch.splitlines()[1].split() == ["Soort", "Meldingen", "Onterecht", "Klopt",
+                                             "Gemist", "Precisie"]
+    assert "niet schoolgerelateerd (off_topic)" in dutch
 
 
 def test_feedback_changes_the_retrained_topic_model(db: Database) -> None:
