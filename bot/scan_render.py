@@ -126,8 +126,15 @@ def _md_cell(text: str) -> str:
     return _md(text).replace("  \n", " / ")
 
 
+def _text(key: str, lang: str, **values: object) -> str:
+    """A report text; ``<key>_one`` when it exists and ``n`` is 1 ("1 bericht", not "1 berichten")."""
+    if values.get("n") == 1 and f"scan.{key}_one" in catalogue():
+        key = f"{key}_one"
+    return t(f"scan.{key}", lang, **values)
+
+
 def render_markdown(report: Report, lang: str = "nl") -> str:
-    L = lambda key, **kw: t(f"scan.{key}", lang, **kw)  # noqa: E731
+    L = lambda key, **kw: _text(key, lang, **kw)  # noqa: E731
     out: list[str] = [f"# {L('title')}", "", f"_{L('subtitle')}_", ""]
     out += [
         f"- **{L('source')}:** {_md(report.source_name)}",
@@ -235,7 +242,7 @@ def render_html(report: Report, lang: str = "nl") -> str:
     return template.render(
         report=report,
         lang=lang,
-        L=lambda key, **kw: t(f"scan.{key}", lang, **kw),
+        L=lambda key, **kw: _text(key, lang, **kw),
         label=lambda prefix, key: _label(prefix, key, lang),
         shown=lambda record, text: shown_text(record, text, lang),
         period=_period(report, lang),

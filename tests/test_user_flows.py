@@ -112,3 +112,21 @@ def test_status_and_policy_speak_dutch_to_a_teacher(tmp_path: Path) -> None:
     assert "approved" not in status
     assert "Modus van deze groep is nu: alleen meekijken (observe)." in out
     assert "Mode: observe" in out  # /policy asks for English
+
+
+def test_scan_report_says_1_bericht_not_1_berichten(tmp_path: Path) -> None:
+    export = tmp_path / "chat.txt"
+    export.write_text(
+        "[04-02-2026 08:01:10] Meneer Visser: Vandaag gym in zaal 2\n"
+        "[04-02-2026 08:02:00] Ilse: Oké\n"
+        "[04-02-2026 08:03:00] Ilse: Neem je schoenen mee?\n"
+        "[04-02-2026 08:04:00] Koen: ilse jij bent echt een sukkel en een loser\n",
+        encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "scan", str(export), "--staff", "Meneer Visser",
+         "--format", "md", "--context", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "met 1 bericht ervoor en erna" in result.stdout
+    assert "… 1 bericht overgeslagen …" in result.stdout
+    assert "1 berichten" not in result.stdout
