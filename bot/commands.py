@@ -220,7 +220,9 @@ class CommandRouter:
 
     async def _decide(self, event: CommandEvent, lang: str, *, approve: bool) -> CommandResult:
         if not event.args:
-            return CommandResult([Reply(t("command.unknown", lang))])
+            command = event.name.lower().lstrip("/!")
+            return CommandResult([Reply(t("command.decide_usage", lang, command=command),
+                                        to="private")])
         key = event.args[0]
         kind = GroupKind(event.args[1]) if len(event.args) > 1 and event.args[1] in (
             "class", "parent", "staff") else None

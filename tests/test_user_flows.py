@@ -130,3 +130,10 @@ def test_scan_report_says_1_bericht_not_1_berichten(tmp_path: Path) -> None:
     assert "met 1 bericht ervoor en erna" in result.stdout
     assert "… 1 bericht overgeslagen …" in result.stdout
     assert "1 berichten" not in result.stdout
+
+
+def test_approve_without_a_group_explains_how(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["/als Beheer staff", "/approve", "/afwijzen", "/stop"])
+    assert "Die opdracht ken ik niet" not in out
+    assert "🔒 [privé aan Beheer] Gebruik: /approve <groep> [class|parent|staff]" in out
+    assert "🔒 [privé aan Beheer] Gebruik: /afwijzen <groep>" in out
