@@ -91,6 +91,19 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@.-])(?:{_alternation(words)})(?![\w@-])")
 
 
+_ALL_WORD_CHARS = re.compile(r"\w+")
+
+
+def _token_end_re(suffixes: Iterable[str]) -> re.Pattern[str]:
+    """Finds a ``\\w+`` token ending in one of ``suffixes``: one regex search over the text instead
+    of ``token.endswith(suffixes)`` for every token. A suffix with a non-word character can never
+    end a ``\\w+`` token, so it is left out (it could not match token by token either)."""
+    usable = [s for s in suffixes if _ALL_WORD_CHARS.fullmatch(s)]
+    if not usable:
+        return re.compile(r"(?!x)x")  # matches nothing
+    return re.compile(rf"(?:{_alternation(usable)})(?!\w)")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     names: frozenset[str]
@@ -99,6 +112,7 @@ class Lexicon:
     third_person: re.Pattern[str]
     medical_words: frozenset[str]
     medical_suffixes: tuple[str, ...]
+    medical_end_re: re.Pattern[str]
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
     role_mailboxes: frozenset[str]
@@ -106,6 +120,8 @@ class Lexicon:
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
     street_suffixes: tuple[str, ...]
+    street_end_re: re.Pattern[str]
+    street_number_re: re.Pattern[str]
     english_street_words: frozenset[str]
     street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
@@ -159,6 +175,7 @@ def lexicon() -> Lexicon:
         third_person=_words_re(people["third_person"]),
         medical_words=frozenset(medical_words),
         medical_suffixes=tuple(med["suffixes"]),
+        medical_end_re=_token_end_re(med["suffixes"]),
         medical_re=re.compile(
             rf"(?<![\w-])(?:{_alternation(med['words'])}|[a-zà-ÿ]*(?:{_alternation(med['suffixes'])}))"
             r"(?![\w])"
@@ -169,6 +186,9 @@ def lexicon() -> Lexicon:
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
         street_suffixes=tuple(suffixes),
+        street_end_re=_token_end_re(suffixes),
+        # Every street_re match holds "<suffix> <digit>": a cheap scan for that comes first.
+        street_number_re=re.compile(rf"(?:{_alternation(suffixes)})\s+\d"),
         english_street_words=frozenset(addr["english_street_words"]),
         street_re=street,
         english_street_re=english,
@@ -285,7 +305,9 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 
 
 _DIGIT_RUN = re.compile(r"\d")
-_PHONE_CANDIDATE = re.compile(r"(?:\+|00)?\d[\d \-.()/]{7,}\d")
+# A phone number candidate is a digit, 7+ digits or separators, a digit. (Only used as a yes/no gate:
+# starting the pattern with the digit class lets the regex engine skip ahead to the next digit.)
+_PHONE_CANDIDATE = re.compile(r"\d[\d \-.()/]{7,}\d")
 _SERVICE_TYPES = {
     PhoneNumberType.TOLL_FREE,
     PhoneNumberType.PREMIUM_RATE,
@@ -476,7 +498,8 @@ class Detectors:
             if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 12]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
-        for match in lex.street_re.finditer(low):
+        streets = lex.street_re.finditer(low) if lex.street_number_re.search(low) else ()
+        for match in streets:
             name = match.group(1).strip()
             last = name.split()[-1] if name.split() else name
             if last in lex.not_streets or len(last) < 5:
@@ -915,6 +938,20 @@ _GRADE_TOKENS = frozenset(
 )
 
 
+_ASCII_DIGITS = "0123456789"
+
+
+def _has_digits(text: str, at_least: int) -> bool:
+    """Whether ``text`` holds ``at_least`` characters for which ``str.isdigit`` is true.
+
+    ASCII digits are counted in C (``str.count``); only non-ASCII text with too few of them pays
+    for the per-character check (other scripts' digits, superscripts).
+    """
+    if sum(map(text.count, _ASCII_DIGITS)) >= at_least:
+        return True
+    return not text.isascii() and sum(ch.isdigit() for ch in text) >= at_least
+
+
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
     """All personal-data hits in one message (cheap gates first: most messages stop here)."""
     settings = settings or PersonalDataSettings()
@@ -922,9 +959,12 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     has_digit = _DIGIT_RUN.search(original) is not None
     has_at = "@" in original
     lex = lexicon()
-    tokens = text.tokens
-    has_medical = any(t in lex.medical_words or t.endswith(lex.medical_suffixes) for t in tokens)
-    has_credential = any(t in lex.credential_words for t in tokens)
+    # Gates on the message's shared token set and one regex over the text, not per-token loops.
+    tokset = text.token_set
+    has_medical = not tokset.isdisjoint(lex.medical_words) or (
+        lex.medical_end_re.search(text.normalized) is not None
+    )
+    has_credential = not tokset.isdisjoint(lex.credential_words)
     if not (has_digit or has_at or has_medical or has_credential):
         return []
     found = Detectors(text, settings)
@@ -937,17 +977,17 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
         hits += found.handles()
     if has_digit:
         # Finer gates: each detector's regexes only run when its cheap precondition holds.
-        digit_count = sum(ch.isdigit() for ch in original)
-        if digit_count >= 8:
+        if _has_digits(original, 8):
             if _IBAN_GATE.search(original):
                 hits += found.iban()
             hits += found.bsn()
             hits += found.phones()
-        if _POSTCODE_GATE.search(original) or any(
-            t.endswith(lex.street_suffixes) or t in lex.english_street_words for t in tokens
+        if (
+            _POSTCODE_GATE.search(original)
+            or not tokset.isdisjoint(lex.english_street_words)
+            or lex.street_end_re.search(text.normalized)
         ):
             hits += found.addresses()
-        tokset = set(tokens)
         if not tokset.isdisjoint(_BIRTH_TOKENS):
             hits += found.dob()
         if not tokset.isdisjoint(_GRADE_TOKENS):

@@ -22,6 +22,8 @@ class TextView:
       letters squeezed to two, diacritics and apostrophes dropped.
     - ``skeletons`` (computed on first use): ``words`` with every run of a repeated letter collapsed
       (``looser`` -> ``loser``), aligned with ``words`` index by index.
+    - ``token_set``/``word_set`` (computed on first use): the same as sets, built once per message
+      and shared by every rule that asks "is any of these words here" (set intersections).
     """
 
     original: str
@@ -50,6 +52,14 @@ class TextView:
         folded = self.folded or self.normalized
         skel = skeleton(folded)
         return self.words if skel == folded else tuple(_LETTERS.findall(skel))
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
 
     @property
     def empty(self) -> bool:
