@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,6 +44,7 @@ from policies.topic_model import (
     MODEL_PATH,
     TopicModel,
     TopicModelError,
+    feature_set,
     features,
     load_lexicon,
     load_model,
@@ -79,13 +80,16 @@ class TopicSettings(PolicySettings):
 class Acknowledgements:
     core: frozenset[str]
     filler: frozenset[str]
+    either: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "either", self.core | self.filler)
 
     def match(self, words: tuple[str, ...]) -> bool:
+        """At least one acknowledgement word, and nothing but those and filler words."""
         if not words or len(words) > 8:
             return False
-        return any(w in self.core for w in words) and all(
-            w in self.core or w in self.filler for w in words
-        )
+        return not self.core.isdisjoint(words) and self.either.issuperset(words)
 
 
 @lru_cache(maxsize=2)
@@ -180,17 +184,18 @@ class TopicPolicy(TextPolicy):
     ) -> tuple[float, str, str] | None:
         """``(probability, category, evidence)`` when off topic, else None."""
         words = text.words or text.tokens
-        if not words or self.acks.match(tuple(words)):
+        if not words or self.acks.match(words):
             return None  # emoji-only reactions and acknowledgements are on topic
         if settings.allow:
             padded = " " + " ".join(words) + " "
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
         found = self._categories(text, settings)
-        feats = features(text, self.lexicon, found)
-        probability = self.model.probability(feats)
-        schoolwork = any(cat in found for cat in SCHOOLWORK)
-        harassment = any(f.flag == "harassment" for f in ctx.prior_findings)
+        probability = self.model.probability(feature_set(text, self.lexicon, found))
+        schoolwork = not SCHOOLWORK.isdisjoint(found)
+        harassment = bool(ctx.prior_findings) and any(
+            f.flag == "harassment" for f in ctx.prior_findings
+        )
         if harassment and not schoolwork:
             probability = max(probability, 0.95)
         threshold = settings.staff_threshold if ctx.sender_role.is_staff else settings.threshold

@@ -24,8 +24,8 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import pairwise
+from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from policies.text import TextView
@@ -256,6 +256,21 @@ class TopicLexicon:
         self.cache[word] = result
         return result
 
+    @cached_property
+    def phrase_heads(self) -> frozenset[str]:
+        """First words of phrases: one set test tells whether a message can hold a phrase."""
+        return frozenset(self.phrase_index)
+
+    @cached_property
+    def ascii_symbols(self) -> bool:
+        """Whether any symbol entry is ASCII (if not, ASCII messages skip the symbol tests)."""
+        return any(symbol.isascii() for symbol, _ in self.symbols)
+
+    @cached_property
+    def category_features(self) -> dict[str, tuple[str, bool]]:
+        """Category -> its feature name and whether it is a school category (built once)."""
+        return {cat: _category_feature(cat, self.school) for cat in self.school | self.off_topic}
+
     def categories(self, text: TextView) -> dict[str, list[str]]:
         """Category -> the lexicon entries found (for features and for evidence)."""
         found: dict[str, list[str]] = {}
@@ -265,21 +280,31 @@ class TopicLexicon:
             for cat in cats:
                 found.setdefault(cat, []).append(entry)
 
+        # Hot loop (every word of every message): cached lookups, no helper call per word.
+        cache = self.cache
         for word in words:
-            cats = self.word_categories(word)
-            if cats:
-                add(cats, word)
-        padded = ""
-        for head in set(words):
-            # phrases are indexed by their first word: only a few substring tests per message
-            for phrase, cats in self.phrase_index.get(head, ()):
-                padded = padded or f" {' '.join(words)} "
-                if phrase in padded:
-                    add(cats, phrase.strip())
+            cats = cache.get(word)
+            if cats is None:
+                cats = self.word_categories(word)
+            for cat in cats:
+                entries = found.get(cat)
+                if entries is None:
+                    found[cat] = [word]
+                else:
+                    entries.append(word)
+        if not self.phrase_heads.isdisjoint(words):
+            padded = ""
+            for head in set(words):
+                # phrases are indexed by their first word: only a few substring tests per message
+                for phrase, cats in self.phrase_index.get(head, ()):
+                    padded = padded or f" {' '.join(words)} "
+                    if phrase in padded:
+                        add(cats, phrase.strip())
         raw = text.normalized
-        for symbol, cats in self.symbols:
-            if symbol in raw:
-                add(cats, symbol)
+        if self.ascii_symbols or not raw.isascii():
+            for symbol, cats in self.symbols:
+                if symbol in raw:
+                    add(cats, symbol)
         return found
 
 
@@ -358,35 +383,56 @@ def _word_features(word: str) -> tuple[str, ...]:
     return out
 
 
+def _category_feature(category: str, school: frozenset[str]) -> tuple[str, bool]:
+    side = "school" if category in school else "off"
+    return f"L:{side}:{category}", side == "school"
+
+
+_BIGRAM = "b:{}_{}".format
+_COUNT_FEATS = {
+    side: tuple(f"L:{side}_n:{n}" for n in range(4)) for side in ("school", "off")
+}
+
+
 def features(
     text: TextView, lexicon: TopicLexicon, found: dict[str, list[str]] | None = None
 ) -> list[str]:
     """The sparse binary features of one message."""
+    return list(feature_set(text, lexicon, found))
+
+
+def feature_set(
+    text: TextView, lexicon: TopicLexicon, found: dict[str, list[str]] | None = None
+) -> set[str]:
+    """``features`` as the set it is built in (the scorer needs no list copy)."""
     words = text.words or text.tokens
     feats: set[str] = set()
     content = []
+    cache = _WORD_FEATS
     for word in words:
-        word_feats = _WORD_FEATS.get(word)
+        word_feats = cache.get(word)
         if word_feats is None:
             word_feats = _word_features(word)
         if word_feats:
             feats.update(word_feats)
             if word_feats[0][0] == "w":
                 content.append(word)
-    for first, second in pairwise(content):
-        feats.add(f"b:{first}_{second}")
+    if len(content) > 1:
+        feats.update(map(_BIGRAM, content, content[1:]))  # "b:first_second" for each pair
     found = lexicon.categories(text) if found is None else found
     school_hits = 0
     off_hits = 0
-    for category, entries in found.items():
-        side = "school" if category in lexicon.school else "off"
-        feats.add(f"L:{side}:{category}")
-        if side == "school":
-            school_hits += len(entries)
-        else:
-            off_hits += len(entries)
-    feats.add(f"L:school_n:{min(school_hits, 3)}")
-    feats.add(f"L:off_n:{min(off_hits, 3)}")
+    if found:
+        known = lexicon.category_features
+        for category, entries in found.items():
+            feature, school = known.get(category) or _category_feature(category, lexicon.school)
+            feats.add(feature)
+            if school:
+                school_hits += len(entries)
+            else:
+                off_hits += len(entries)
+    feats.add(_COUNT_FEATS["school"][min(school_hits, 3)])
+    feats.add(_COUNT_FEATS["off"][min(off_hits, 3)])
     original = text.original
     if "?" in original:
         feats.add("x:question")
@@ -396,7 +442,7 @@ def features(
         feats.add("x:emoji")
     n = len(words)
     feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
-    return list(feats)
+    return feats
 
 
 @dataclass
@@ -407,11 +453,11 @@ class TopicModel:
     bias: float = 0.0
     meta: dict[str, object] = field(default_factory=dict)
 
-    def logit(self, feats: Sequence[str]) -> float:
-        get = self.weights.get
-        return self.bias + sum(get(f, 0.0) for f in feats)
+    def logit(self, feats: Iterable[str]) -> float:
+        # map() keeps the lookups in C; the sum runs in the same order as a loop would.
+        return self.bias + sum(map(self.weights.get, feats, repeat(0.0)))
 
-    def probability(self, feats: Sequence[str]) -> float:
+    def probability(self, feats: Iterable[str]) -> float:
         z = max(-30.0, min(30.0, self.logit(feats)))
         return 1.0 / (1.0 + math.exp(-z))
 
