@@ -112,6 +112,17 @@ def default_role(kind: GroupKind) -> Role:
     return {GroupKind.CLASS: Role.STUDENT, GroupKind.PARENT: Role.PARENT}.get(kind, Role.STAFF)
 
 
+# Findings that alone do not make a message evidence for an incident report: an off-topic score
+# (severity "none": a group chat of students is mostly not about school) and swearing aimed at
+# nobody (principle 3). With another finding they are listed with it.
+NOT_EVIDENCE_ALONE = frozenset({"off_topic", "profanity"})
+
+
+def reportable(findings: Iterable[Finding]) -> bool:
+    """Whether a message belongs in the incident report's findings."""
+    return any(f.flag not in NOT_EVIDENCE_ALONE and f.severity > Severity.NONE for f in findings)
+
+
 async def scan_records(
     records: Sequence[ChatRecord],
     checker: CheckerLike,
@@ -135,7 +146,7 @@ async def scan_records(
         else:
             verdicts = [await checker.evaluate(r.event, kind) for r in todo]  # type: ignore[arg-type]
         for record, verdict in zip(todo, verdicts, strict=True):
-            if verdict.flags:
+            if reportable(verdict.findings):
                 flagged.append(
                     FlaggedMessage(
                         record=record,

@@ -390,3 +390,17 @@ async def test_html_report_read_back_in_headless_chromium(tmp_path: Path,
     assert dom.by_id["pseudonymised"]["attrs"]["data-value"] == "false"
     # Printable: a print style sheet that keeps messages whole and colours visible.
     assert "@media print" in dom.style and "break-inside: avoid" in dom.style
+
+
+def test_off_topic_chat_and_loose_swearing_are_not_evidence_on_their_own() -> None:
+    from bot.scan import reportable
+    from policies.base import Finding, Severity
+
+    off_topic = Finding("topic", "off_topic", "B.2", 0.9, Severity.NONE, "geen schoolonderwerp")
+    swearing = Finding("harassment", "profanity", "P.3", 0.4, Severity.LOW, "vloek")
+    insult = Finding("harassment", "harassment", "A.10", 0.9, Severity.MEDIUM, "belediging")
+    phone = Finding("personal_data", "personal_data", "AVG", 0.9, Severity.MEDIUM, "nummer")
+    assert not reportable([off_topic])
+    assert not reportable([swearing, off_topic])
+    assert reportable([insult, off_topic])
+    assert reportable([phone])
