@@ -30,6 +30,9 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
+# Findings about a member's own wellbeing also reach the confidential adviser (A.11).
+CONFIDENTIAL_FLAGS = frozenset({"wellbeing"})
+
 
 @dataclass(slots=True)
 class Decision:
@@ -258,7 +261,9 @@ class Pipeline:
         if finding_id is not None:
             buttons = (Button(t("alert.button_correct", lang), f"fb:correct:{finding_id}"),
                        Button(t("alert.button_wrong", lang), f"fb:wrong:{finding_id}"))
-        await self.alerts.send(self.router.moderators(group), OutgoingAlert(text=text,
-                                                                             buttons=buttons),
+        channels = self.router.moderators(group)
+        if finding.flag in CONFIDENTIAL_FLAGS:  # care signals go to the confidential adviser too
+            channels = list(dict.fromkeys([*self.router.confidential_adviser(), *channels]))
+        await self.alerts.send(channels, OutgoingAlert(text=text, buttons=buttons),
                                key=f"finding:{group.key}:{event.message_id}",
                                group_key=group.key)

@@ -22,6 +22,9 @@ from bot.verdict import ActionPlan, PlannedAction, Verdict
 from policies.base import ActionKind, Finding, PolicySettings, Severity
 
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
+# A member who may be at risk (wellbeing) gets no public reminder about anything in that message:
+# the confidential adviser reaches out instead.
+QUIET_FLAGS = frozenset({"wellbeing"})
 ORDER = (ActionKind.DELETE, ActionKind.RESTRICT, ActionKind.WARN, ActionKind.REMIND,
          ActionKind.NOTIFY, ActionKind.ESCALATE)
 
@@ -74,7 +77,7 @@ def plan_actions(
                 if kind is ActionKind.REMIND and not first_today[finding.flag]:
                     kind = ActionKind.NOTIFY
             chosen.setdefault(kind, finding)
-    if sender_role.is_staff:
+    if sender_role.is_staff or any(f.flag in QUIET_FLAGS for f in verdict.findings):
         chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}
         if verdict.severity < Severity.HIGH:
             chosen.pop(ActionKind.NOTIFY, None)

@@ -19,6 +19,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "policies.personal_data",
     "policies.topic",
     "policies.harassment",
+    "policies.wellbeing",
     "policies.toxicity_model",
     "policies.screenshot",
     "policies.reshare",

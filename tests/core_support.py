@@ -61,7 +61,7 @@ def config(tmp_path: Path, **extra: Any) -> AppConfig:
     return parse_config(data)
 
 
-async def core_app(tmp_path: Path, **kwargs: Any) -> Any:
+async def core_app(tmp_path: Path, cfg: AppConfig | None = None, **kwargs: Any) -> Any:
     """The real app on a temporary SQLite database, with the deterministic rule and a recording
     console port as ``app.port``; the caller stops it."""
     from adapters.mail import MemoryBackend
@@ -69,7 +69,7 @@ async def core_app(tmp_path: Path, **kwargs: Any) -> Any:
     from tests.recording_port import RecordingPort
 
     kwargs.setdefault("policies", [WordRule()])
-    application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[], **kwargs)
+    application = build_app(cfg or config(tmp_path), mail=MemoryBackend(), adapters=[], **kwargs)
     port = RecordingPort("console")
     application.add_port(port)
     await application.directory.sync_config()

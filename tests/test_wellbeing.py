@@ -1,0 +1,74 @@
+"""Care signals: a member who may harm themself is never answered in the group; the confidential
+adviser and the mentor hear about it quietly (A.11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.events import GroupKind, MessageEvent, Role, Sender
+from policies.base import PolicyContext, Severity
+from policies.registry import policy_types
+from policies.text import TextView
+from policies.wellbeing import WellbeingPolicy, WellbeingSettings
+from tests.core_support import core_app
+
+
+def findings(text: str):  # type: ignore[no-untyped-def]
+    event = MessageEvent("console", "klas", "1", Sender("s", "Sam", Role.STUDENT), text=text)
+    ctx = PolicyContext("console:klas", GroupKind.CLASS, Role.STUDENT, WellbeingSettings())
+    return WellbeingPolicy().check_text(TextView.of(text), ctx, event)
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ("ik ga mezelf vanavond iets aandoen", Severity.HIGH),
+    ("echt, ik wil gewoon niet meer leven", Severity.HIGH),
+    ("soms denk ik aan zelfmoord", Severity.HIGH),
+    ("niemand zou me missen als ik weg ben", Severity.HIGH),
+    ("ik kr@s m3zelf weer", Severity.HIGH),
+    ("i think im going to hurt myself tonight", Severity.HIGH),
+    ("ik zie het echt niet meer zitten", Severity.MEDIUM),
+])
+def test_signals_are_found(text: str, severity: Severity) -> None:
+    found = findings(text)
+    assert found and found[0].flag == "wellbeing" and found[0].severity is severity
+    assert found[0].article == "A.11"
+
+
+@pytest.mark.parametrize("text", [
+    "ik wil dood haha drie toetsen morgen",
+    "ik ga dood van het lachen 😂",
+    "kms 💀 ik ben mijn sleutels weer vergeten",
+    "morgen doe ik mijn presentatie over zelfmoordpreventie",
+    "hij wil niet meer naar de les",
+    "mijn fiets is kapot, ik zie het niet zitten om te lopen",
+])
+def test_jokes_and_ordinary_school_talk_are_not_signals(text: str) -> None:
+    assert findings(text) == []
+
+
+def test_registered() -> None:
+    assert policy_types()["wellbeing"] is WellbeingPolicy
+
+
+async def test_the_adviser_hears_it_quietly_and_the_group_sees_nothing(tmp_path: Path) -> None:
+    from tests.core_support import config
+
+    cfg = config(tmp_path, school={
+        "admins": [{"name": "Beheer", "channels": ["console:admins"]}],
+        "confidential_adviser": {"name": "Vertrouwenspersoon",
+                                 "channels": ["console:vertrouwenspersoon"]}})
+    app = await core_app(tmp_path, cfg, policies=[WellbeingPolicy()])
+    try:
+        event = MessageEvent("console", "klas", "5", Sender("s1", "Sanne", Role.STUDENT),
+                             text="ik ga mezelf iets aandoen vanavond")
+        decision = await app.on_message(event)
+        assert decision.verdict.flags == ["wellbeing"]
+        await app.dispatcher.deliver_due()
+        assert app.port.of("delete") == [] and app.port.of("send") == []
+        to = sorted(a.chat_id for a in app.port.of("alert"))
+        assert to == ["mentor", "vertrouwenspersoon"]
+        assert "zorgsignaal" in app.port.of("alert")[0].detail["text"]
+    finally:
+        await app.stop()
