@@ -939,17 +939,19 @@ _GRADE_TOKENS = frozenset(
 
 
 _ASCII_DIGITS = "0123456789"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _has_digits(text: str, at_least: int) -> bool:
     """Whether ``text`` holds ``at_least`` characters for which ``str.isdigit`` is true.
 
-    ASCII digits are counted in C (``str.count``); only non-ASCII text with too few of them pays
-    for the per-character check (other scripts' digits, superscripts).
+    ASCII digits are counted in C (``str.count``); of the rest only the non-ASCII characters can
+    be digits (other scripts' digits, superscripts), so only those are tested one by one.
     """
-    if sum(map(text.count, _ASCII_DIGITS)) >= at_least:
-        return True
-    return not text.isascii() and sum(ch.isdigit() for ch in text) >= at_least
+    count = sum(map(text.count, _ASCII_DIGITS))
+    if count < at_least and not text.isascii():
+        count += sum(ch.isdigit() for ch in _NON_ASCII.findall(text))
+    return count >= at_least
 
 
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:

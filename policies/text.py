@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from policies.normalize import FOLD_MAX_CHARS, clean, fold, normalize_clean, skeleton
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LETTERS = re.compile(r"[^\W_]+", re.UNICODE)
+
+_T = TypeVar("_T")
+
+
+class lazy(Generic[_T]):  # lower case: used like the decorator it replaces
+    """``functools.cached_property`` without its lock (Python 3.11 takes an RLock on every first
+    access, which costs more than the values below). A ``TextView`` belongs to one message and is
+    read by one thread, and computing a value twice would be harmless anyway."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> lazy[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> lazy[_T] | _T:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)  # later reads skip the descriptor
+        return value
 
 
 @dataclass(frozen=True)
@@ -47,17 +71,17 @@ class TextView:
             words = tuple(_LETTERS.findall(folded))
         return cls(original, normalized, tuple(tokens), folded, words)
 
-    @cached_property
+    @lazy
     def skeletons(self) -> tuple[str, ...]:
         folded = self.folded or self.normalized
         skel = skeleton(folded)
         return self.words if skel == folded else tuple(_LETTERS.findall(skel))
 
-    @cached_property
+    @lazy
     def token_set(self) -> frozenset[str]:
         return frozenset(self.tokens)
 
-    @cached_property
+    @lazy
     def word_set(self) -> frozenset[str]:
         return frozenset(self.words)
 
