@@ -23,7 +23,7 @@ in docs/detection.md). Everything is compiled once into sets and dicts; no regex
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -382,6 +382,11 @@ class HarassmentSettings(PolicySettings):
     )
 
 
+# What a word sets off by itself (see HarassmentPolicy._word): entry, patterns, how it was found.
+_WordInfo = tuple[Entry | None, Sequence[Pattern], str]
+_UNSEEN: Any = object()
+_WORD_CACHE_SIZE = 50_000
+
 _SEVERITY_SCORE = {
     Severity.LOW: 0.55,
     Severity.MEDIUM: 0.75,
@@ -408,6 +413,7 @@ class HarassmentPolicy(TextPolicy):
         super().__init__(env)
         self.lexicon = lexicon or default_lexicon()
         self._allow_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self._word_cache: dict[str, _WordInfo | None] = {}
 
     # -- layer 1: find candidate hits ------------------------------------------------------------
     def _compound(self, word: str) -> Entry | None:
@@ -451,38 +457,57 @@ class HarassmentPolicy(TextPolicy):
                 return Entry(word, entry.category, entry.severity, "person")
         return None
 
+    def _word(self, word: str) -> _WordInfo | None:
+        """What one word sets off on its own: a lexicon entry and/or patterns, or a compound.
+
+        A pure function of the word, so ``_hits`` caches it: chat vocabulary repeats a lot.
+        """
+        lex = self.lexicon
+        trig = lex.triggers.get(word)
+        if trig is not None:
+            return trig.entry, trig.patterns, "word"
+        if len(word) >= 5 and (
+            word[:3] in lex.compound_starts or word[:2] == "kk" or word[-3:] in lex.compound_ends
+        ):
+            entry = self._compound(word)
+            if entry is not None:
+                return entry, (), "compound" if word == entry.term else "word"
+        return None
+
     def _hits(self, words: tuple[str, ...], skeletons: tuple[str, ...] | None) -> list[Hit]:
         lex = self.lexicon
-        triggers = lex.triggers
-        starts, ends = lex.compound_starts, lex.compound_ends
+        cache = self._word_cache
         hits: list[Hit] = []
         candidates: list[Pattern] = []
         for i, word in enumerate(words):
-            trig = triggers.get(word)
-            if trig is None:
-                entry = None
-                if len(word) >= 5 and (
-                    word[:3] in starts or word[:2] == "kk" or word[-3:] in ends
-                ):
-                    entry = self._compound(word)
-                if entry is None and skeletons is not None:
+            info = cache.get(word, _UNSEEN)
+            if info is _UNSEEN:
+                if len(cache) >= _WORD_CACHE_SIZE:
+                    cache.clear()  # bounded; a cold start is cheap
+                info = cache[word] = self._word(word)
+            if info is None:
+                # Not a lexicon word or compound: maybe a stretched spelling of one.
+                if skeletons is not None:
                     entry = lex.by_skeleton.get(skeletons[i])
-                if entry is not None:
-                    hits.append(Hit(i, i + 1, word, entry.category, entry.severity, entry.kind,
-                                    entry.ambiguous, "compound" if word == entry.term else "word"))
+                    if entry is not None:
+                        hits.append(Hit(i, i + 1, word, entry.category, entry.severity, entry.kind,
+                                        entry.ambiguous,
+                                        "compound" if word == entry.term else "word"))
                 continue
-            if trig.entry is not None:
-                e = trig.entry
+            e, patterns, how = info
+            if e is not None:
                 hits.append(Hit(i, i + 1, e.term, e.category, e.severity, e.kind, e.ambiguous,
-                                "word"))
-            if trig.patterns:
-                candidates.extend(trig.patterns)
+                                how))
+            if patterns:
+                candidates.extend(patterns)
         seen: set[int] = set()
         for pattern in candidates:
             if id(pattern) in seen:
                 continue
             seen.add(id(pattern))
             first = pattern.steps[0].words or frozenset()
+            if first.isdisjoint(words):
+                continue  # the anchor is here, the first word is not: no need to walk the words
             for i, word in enumerate(words):
                 if word not in first:
                     continue
@@ -568,7 +593,7 @@ class HarassmentPolicy(TextPolicy):
         settings: HarassmentSettings,
     ) -> list[Finding]:
         lex = self.lexicon
-        wset = set(text.words)
+        wset = text.word_set
         if wset.isdisjoint(lex.group("body_part")) and wset.isdisjoint(lex.group("media")):
             return []
         return self._decide(text, ctx, event, settings, [], False)
@@ -579,7 +604,7 @@ class HarassmentPolicy(TextPolicy):
     ) -> list[Finding]:
         lex = self.lexicon
         words = text.words
-        wset = set(words)
+        wset = text.word_set
         allow = self._allowed(settings) if settings.allow else frozenset()
         you = lex.group("you")
         you_present = not wset.isdisjoint(you)
@@ -690,7 +715,7 @@ class HarassmentPolicy(TextPolicy):
         return []
 
     def _combos(
-        self, text: TextView, wset: set[str], aimed: bool, report: bool
+        self, text: TextView, wset: frozenset[str], aimed: bool, report: bool
     ) -> list[tuple[Hit, str]]:
         if report:
             return []
