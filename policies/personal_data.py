@@ -334,6 +334,12 @@ _POSTCODE = re.compile(
 )
 _FOUR_DIGITS = re.compile(r"[1-9]\d{3}")  # every _POSTCODE match holds one; far cheaper to find
 _SPACE_DIGIT = re.compile(r"\s+\d")
+# What every "<name> heeft een <grade>" match holds from the space before its verb on; starting
+# with the space class lets the engine skip ahead instead of trying a name at every letter.
+_GRADE_VERB = re.compile(
+    r"\s(?:heeft|had|kreeg|haalde|scoorde|staat|has|got|scored|gets|krijgt)"
+    r"\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?(?:een|a|an)?\s*(?:10|[1-9]|onvoldoende)"
+)
 # A phone number candidate is a digit, 7+ digits or separators, a digit. (Only used as a yes/no gate:
 # starting the pattern with the digit class lets the regex engine skip ahead to the next digit.)
 _PHONE_CANDIDATE = re.compile(r"\d[\d \-.()/]{7,}\d")
@@ -756,7 +762,9 @@ class Detectors:
             r"(?!\s*(?:uur|min|euro|punten van|keer|x\b))"
         )
         hits = []
-        for match in pattern.finditer(self.low):
+        # Every match holds _GRADE_VERB (from the space before its verb on): cheap to look for.
+        matches = pattern.finditer(self.low) if _GRADE_VERB.search(self.low) else ()
+        for match in matches:
             subject = match.group(1)
             if subject in lex.not_names or subject in ("ik", "i", "je", "jij", "you", "we", "wij"):
                 continue
@@ -916,7 +924,8 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
     return False
 
 
-_IBAN_GATE = re.compile(r"[A-Za-z]{2}\d{2}")
+# Two letters and two digits ("NL91"), written digit-first so the engine skips to digits.
+_IBAN_GATE = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")
 _POSTCODE_GATE = re.compile(r"\d{4}\s?[A-Za-z]{2}(?![A-Za-z])")
 _BIRTH_TOKENS = frozenset(
     [
@@ -986,6 +995,20 @@ def _has_digits(text: str, at_least: int) -> bool:
     return count >= at_least
 
 
+_SHORT_TEXT = 500
+
+
+def _token_ends_with(text: TextView, suffixes: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """Whether a token of the message ends with one of ``suffixes``.
+
+    A chat line: one search of ``pattern`` (see ``_token_end_re``). A long paste repeats its words,
+    so testing each distinct token is cheaper than running the regex over every letter.
+    """
+    if len(text.normalized) <= _SHORT_TEXT:
+        return pattern.search(text.normalized) is not None
+    return any(token.endswith(suffixes) for token in text.token_set)
+
+
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
     """All personal-data hits in one message (cheap gates first: most messages stop here)."""
     settings = settings or PersonalDataSettings()
@@ -995,8 +1018,8 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     lex = lexicon()
     # Gates on the message's shared token set and one regex over the text, not per-token loops.
     tokset = text.token_set
-    has_medical = not tokset.isdisjoint(lex.medical_words) or (
-        lex.medical_end_re.search(text.normalized) is not None
+    has_medical = not tokset.isdisjoint(lex.medical_words) or _token_ends_with(
+        text, lex.medical_suffixes, lex.medical_end_re
     )
     has_credential = not tokset.isdisjoint(lex.credential_words)
     if not (has_digit or has_at or has_medical or has_credential):
@@ -1019,7 +1042,7 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
         if (
             _POSTCODE_GATE.search(original)
             or not tokset.isdisjoint(lex.english_street_words)
-            or lex.street_end_re.search(text.normalized)
+            or _token_ends_with(text, lex.street_suffixes, lex.street_end_re)
         ):
             hits += found.addresses()
         if not tokset.isdisjoint(_BIRTH_TOKENS):
