@@ -39,6 +39,11 @@ class Signal:
     source: str
     severity: Severity
     hyperbole: bool
+    # Each required word slot's alternatives: the regex only runs when every slot is present.
+    needs: tuple[frozenset[str], ...]
+
+    def possible(self, words: frozenset[str]) -> bool:
+        return all(not words.isdisjoint(slot) for slot in self.needs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,10 @@ def lexicon() -> Lexicon:
     signals = []
     for block in data["signals"]:
         for source in block["patterns"]:
+            needs = tuple(frozenset(w.split("|")) for w in source.split()
+                          if w != "~" and not w.endswith("?"))
             signals.append(Signal(_pattern(source), source, Severity.parse(block["severity"]),
-                                  bool(block.get("hyperbole", False))))
+                                  bool(block.get("hyperbole", False)), needs))
     return Lexicon(frozenset(data["first_person"]), frozenset(data["laughter"]), tuple(signals))
 
 
@@ -83,14 +90,17 @@ class WellbeingPolicy(TextPolicy):
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         lex = lexicon()
-        words = text.word_set | text.token_set
+        words = text.word_set
         if words.isdisjoint(lex.first_person):
+            return []
+        candidates = [signal for signal in lex.signals if signal.possible(words)]
+        if not candidates:  # nearly every message stops here: no regex runs
             return []
         joined = " " + " ".join(text.words) + " "
         laughs = not words.isdisjoint(lex.laughter) or any(e in text.original for e in lex.laughter
                                                            if not e.isalnum())
         best: Signal | None = None
-        for signal in lex.signals:
+        for signal in candidates:
             if signal.hyperbole and laughs:
                 continue
             if signal.pattern.search(joined) and (best is None or signal.severity > best.severity):
