@@ -156,6 +156,21 @@ def _fold_chunk(match: re.Match[str]) -> str:
     return head + core.translate(_LEET_TABLE) + tail
 
 
+_MIXED_ASCII_TOKEN = re.compile(r"_|[a-zA-Z][0-9]|[0-9][a-zA-Z]")
+
+
+def _plain_tokens(tokens: list[str] | tuple[str, ...]) -> bool:
+    """Whether every token is all letters or all digits (no leetspeak can hide in them).
+
+    ASCII tokens are checked with one regex over the joined tokens (a mixed token has a letter
+    next to a digit, or an underscore); others one by one with ``str.isalpha``/``str.isdigit``.
+    """
+    joined = " ".join(tokens)
+    if joined.isascii():
+        return _MIXED_ASCII_TOKEN.search(joined) is None
+    return all(tok.isalpha() or tok.isdigit() for tok in tokens)
+
+
 def fold_leet(text: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:
     """Fold leetspeak inside words that also contain letters (``d3bi3l`` -> ``debiel``).
 
@@ -165,9 +180,7 @@ def fold_leet(text: str, tokens: list[str] | tuple[str, ...] | None = None) -> s
     if not _LEET_CHAR.search(text):
         return text
     if tokens is not None and not _LEET_SYMBOL.search(text):
-        if ("!" not in text or not _LEET_BANG.search(text)) and all(
-            tok.isalpha() or tok.isdigit() for tok in tokens
-        ):
+        if ("!" not in text or not _LEET_BANG.search(text)) and _plain_tokens(tokens):
             return text
     elif not _LEET_NEAR_LETTER.search(text):
         return text
