@@ -138,6 +138,7 @@ class Hit:
 class Lexicon:
     triggers: dict[str, Trigger]
     by_skeleton: dict[str, Entry]
+    ordinary: frozenset[str]
     groups: dict[str, frozenset[str]]
     context: dict[str, frozenset[str]]
     prefixes: frozenset[str]
@@ -230,6 +231,11 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"{path}: cannot load lexicon: {exc}") from exc
 
+    # Ordinary words that a generated spelling of a lexicon word would otherwise catch ("negeer" is
+    # a doubled-letter form of a slur, "sukkelen" a verb, "eter" an eater).
+    ordinary: set[str] = set()
+    for _path, doc in docs:
+        ordinary.update(_fold_term(w) for w in doc.get("ordinary", {}).get("words", []))
     groups: dict[str, set[str]] = {}
     context: dict[str, set[str]] = {}
     comp: dict[str, set[str]] = {}
@@ -285,7 +291,7 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
     words: dict[str, Entry] = dict(singles)
     for term, entry in singles.items():
         for variant in _variants(term, entry.kind, language_of[term]):
-            if variant not in words:
+            if variant not in words and variant not in ordinary:
                 words[variant] = Entry(term, entry.category, entry.severity, entry.kind,
                                        entry.ambiguous)
     by_skeleton: dict[str, Entry] = {}
@@ -306,6 +312,7 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
     return Lexicon(
         triggers=triggers,
         by_skeleton=by_skeleton,
+        ordinary=frozenset(ordinary),
         groups=fgroups,
         context={k: frozenset(v) for k, v in context.items()}
         | {"_teams": frozenset(context.get("sports", set()) | context.get("games", set()))},
@@ -486,8 +493,9 @@ class HarassmentPolicy(TextPolicy):
                     cache.clear()  # bounded; a cold start is cheap
                 info = cache[word] = self._word(word)
             if info is None:
-                # Not a lexicon word or compound: maybe a stretched spelling of one.
-                if skeletons is not None:
+                # Not a lexicon word or compound: maybe a stretched spelling of one (but an
+                # ordinary word stays itself: "neeee negeer hem" is no slur).
+                if skeletons is not None and word not in lex.ordinary:
                     entry = lex.by_skeleton.get(skeletons[i])
                     if entry is not None:
                         hits.append(Hit(i, i + 1, word, entry.category, entry.severity, entry.kind,

@@ -288,3 +288,29 @@ def test_threats_with_the_verb_before_the_subject(policy: HarassmentPolicy, text
 def test_school_hyperbole_and_finishing_work_are_not_threats(policy: HarassmentPolicy,
                                                               text: str) -> None:
     assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "negeer de vorige mail, de toets is toch op dinsdag",
+    "neeee mevrouw, negeer mijn vorige bericht",
+    "de lampen in lokaal 12 flikkeren de hele tijd",
+    "ik zit nog te sukkelen met opdracht 3",
+    "ik speel fagot in het schoolorkest",
+    "de douches in de gymzaal zijn kapot",
+    "mijn oma zegt dat ik een goede eter ben",
+    "ze gaan er prat op dat ze de beste klas zijn",
+    "de theedoeken liggen in de kast van het practicumlokaal",
+])
+def test_ordinary_words_are_not_mistaken_for_slurs_or_insults(policy: HarassmentPolicy,
+                                                               text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "jij bent echt een neger",
+    "vieze flikkers zijn jullie",
+    "wat een sukkels zijn jullie",
+    "je bent zo'n douche",
+])
+def test_the_words_themselves_still_count_when_aimed(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is not None
