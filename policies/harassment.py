@@ -425,7 +425,7 @@ class HarassmentPolicy(TextPolicy):
     # -- layer 1: find candidate hits ------------------------------------------------------------
     def _compound(self, word: str) -> Entry | None:
         lex = self.lexicon
-        if word in lex.not_compounds:
+        if word in lex.not_compounds or word in lex.ordinary:
             return None
         candidates = lex.prefix_map.get(word[:3]) or lex.prefix_map.get(word[:2]) or ()
         for prefix in candidates:
@@ -452,10 +452,13 @@ class HarassmentPolicy(TextPolicy):
         for body_tail in lex.body_tail_map.get(word[-2:], ()):
             if len(word) - len(body_tail) >= 3 and word.endswith(body_tail):
                 head = word[: -len(body_tail)]
+                # Only a linking -s-/-e-/-en- between the parts ("varkensneus", "apenkop"); a looser
+                # match made "koeltoren" a cow's ear. Food, material and idiom (kippenborsten,
+                # olifantenhuid) are listed as ordinary words in the lexicon.
                 if (
                     head in lex.body_heads
-                    or head[:-1] in lex.body_heads
-                    or head[:-2] in lex.body_heads
+                    or (head[-1:] in ("s", "e") and head[:-1] in lex.body_heads)
+                    or (head.endswith("en") and head[:-2] in lex.body_heads)
                 ):
                     return Entry(word, "body_shaming", Severity.MEDIUM, "person")
         for suffix in lex.suffix_map.get(word[-2:], ()):

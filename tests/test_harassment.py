@@ -314,3 +314,12 @@ def test_ordinary_words_are_not_mistaken_for_slurs_or_insults(policy: Harassment
 ])
 def test_the_words_themselves_still_count_when_aimed(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "de kippenborsten zijn deze week in de aanbieding",
+    "we bekeken de koeltoren van de centrale bij aardrijkskunde",
+    "na de vakantie heb ik een olifantenhuid gekregen voor kritiek",
+])
+def test_food_buildings_and_idiom_are_not_body_shaming(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is None
