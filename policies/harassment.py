@@ -200,6 +200,35 @@ def _compile_pattern(
     return Pattern(text, steps, category, severity, unless_before, entry)
 
 
+# Evidence is read by mentors: categories and patterns in plain Dutch.
+_CATEGORY_NL = {
+    "insult": "belediging", "threat": "bedreiging", "sexual": "seksuele opmerking",
+    "sextortion": "chantage met beelden", "discrimination": "discriminatie",
+    "exclusion": "buitensluiten", "self_harm": "aanzetten tot zelfbeschadiging",
+    "body_shaming": "uiterlijk belachelijk maken", "incitement": "oproep om mee te pesten",
+    "doxxing": "gegevens delen om iemand te kijk te zetten", "profanity": "grof taalgebruik",
+}
+_GROUP_WORDS = {"{you}": "je", "{third}": "hem/haar", "{self}": "ik"}
+_WHY_REPLY = "antwoord aan of vermelding van iemand"
+_WHY_YOU = "gericht aan jij/je"
+
+
+def _readable(term: str) -> str:
+    """A lexicon pattern as a mentor reads it: 'ik weet waar {you} woont|woon' -> 'ik weet waar je
+    woont/woon'."""
+    if " " not in term and "{" not in term:
+        return term
+    words = []
+    for word in term.split():
+        if word == "~":
+            words.append("…")
+        elif word.startswith("{"):
+            words.append(_GROUP_WORDS.get(word.split("|")[0], "…"))
+        else:
+            words.append(word.rstrip("?").replace("|", "/"))
+    return " ".join(words)
+
+
 def _variants(term: str, kind: str, language: str) -> Iterable[str]:
     """Spellings a word list rarely names: plurals, doubled or single letters."""
     if kind in _PLURAL_KINDS and len(term) >= 4:
@@ -641,25 +670,25 @@ class HarassmentPolicy(TextPolicy):
         modifiers: list[Hit] = []
         for hit in hits:
             if hit.term in allow or words[hit.index] in allow:
-                cleared.append(f"'{hit.term}' allowed in this group")
+                cleared.append(f"'{hit.term}' toegestaan in deze groep")
                 continue
             if hit.kind == "modifier":
                 modifiers.append(hit)
                 continue
             if hit.ambiguous and educational:
-                cleared.append(f"'{hit.term}' in a lesson/medical context")
+                cleared.append(f"'{hit.term}' in een les of medische context")
                 continue
             if report:
-                cleared.append(f"'{hit.term}' quoted to report it")
+                cleared.append(f"'{hit.term}' geciteerd om het te melden")
                 continue
             if hit.kind == "pattern":
-                harassment.append((hit, "pattern"))
+                harassment.append((hit, "zinsdeel"))
                 continue
             if hit.kind == "curse":
                 profanity.append(hit)
                 continue
             if self._is_self(words, hit.index):
-                cleared.append(f"'{hit.term}' about the sender themself")
+                cleared.append(f"'{hit.term}' over de afzender zelf")
                 continue
             lo = max(0, hit.index - _WINDOW)
             window = words[lo : hit.index]
@@ -668,27 +697,27 @@ class HarassmentPolicy(TextPolicy):
             )
             subject = self._subject_is_person(words, lo, hit.index)
             if subject is not None and subject.strip("'") in teams:
-                cleared.append(f"'{hit.term}' about a team or game, not a person")
+                cleared.append(f"'{hit.term}' over een team of spel, niet over een persoon")
                 continue
             if hit.kind in ("person", "slur"):
                 if not_a_person and subject is None:
-                    cleared.append(f"'{hit.term}' about a team or game, not a person")
+                    cleared.append(f"'{hit.term}' over een team of spel, niet over een persoon")
                     continue
                 why = (
-                    "reply/mention" if event_target
-                    else "second person" if you_present
-                    else f"said of {subject}" if subject
-                    else "label for a person"
+                    _WHY_REPLY if event_target
+                    else _WHY_YOU if you_present
+                    else f"gezegd over {subject}" if subject
+                    else "scheldwoord voor een persoon"
                 )
                 harassment.append((hit, why))
             elif hit.kind == "sexual":
                 if you_present or event_target or subject:
-                    harassment.append((hit, "sexual remark aimed at someone"))
+                    harassment.append((hit, "seksuele opmerking naar iemand"))
                 else:
                     profanity.append(hit)
             elif hit.kind in ("label", "adjective"):
                 if not_a_person and subject is None:
-                    cleared.append(f"'{hit.term}' about a team or game, not a person")
+                    cleared.append(f"'{hit.term}' over een team of spel, niet over een persoon")
                     continue
                 direct = hit.kind == "label" and (
                     (window and window[-1] in you)
@@ -698,28 +727,28 @@ class HarassmentPolicy(TextPolicy):
                 if hit.kind == "label" and not direct and not _article_before(window):
                     continue  # "hij is homo" states a fact; "hij is een homo" labels
                 if subject is not None or direct:
-                    why = subject or ("second person" if near_you else "an exclamation")
-                    harassment.append((hit, f"aimed at {why}"))
+                    why = subject or ("jij/je" if near_you else "iemand (uitroep)")
+                    harassment.append((hit, f"gericht aan {why}"))
 
         # Combinations of signals that single words cannot carry.
         combos = self._combos(text, wset, you_present or event_target, report)
         harassment.extend(combos)
         if doxx_prior and not report and (modifiers or harassment):
             harassment.append(
-                (Hit(0, 0, "personal data shared to mock or expose", "doxxing",
+                (Hit(0, 0, "persoonsgegevens gedeeld om iemand te kijk te zetten", "doxxing",
                      Severity.HIGH if modifiers else Severity.MEDIUM, "combo"),
-                 "with a personal-data finding")
+                 "samen met persoonsgegevens")
             )
 
         if harassment:
-            return [self._finding(harassment, modifiers, targets, cleared)]
+            return [self._finding(harassment, modifiers, targets, cleared, words)]
         if profanity and settings.profanity:
             terms = ", ".join(sorted({h.term for h in profanity}))
             return [
                 Finding(
                     policy=self.name, flag="profanity", article=articles.P3, score=0.5,
                     severity=Severity.LOW, category="profanity",
-                    evidence=f"swearing not aimed at anyone: {terms}",
+                    evidence=f"vloeken, niet gericht aan iemand: {terms}",
                     data={"terms": sorted({h.term for h in profanity})},
                 )
             ]
@@ -742,7 +771,7 @@ class HarassmentPolicy(TextPolicy):
             judged = wset & lex.group("negative_eval")
             if judged - body:
                 out.append((Hit(0, 0, f"{min(body)} + {min(judged - body)}", "body_shaming",
-                                Severity.MEDIUM, "combo"), "judges someone's body"))
+                                Severity.MEDIUM, "combo"), "oordeel over iemands lichaam"))
         media = wset & lex.group("media")
         if media and person:
             spread = wset & lex.group("spread")
@@ -753,29 +782,35 @@ class HarassmentPolicy(TextPolicy):
                 for a, b in pairwise(words)
             )
             if spread - media and (demand or threat_or):
-                out.append((Hit(0, 0, f"{min(media)} + spread + demand", "sextortion",
-                                Severity.CRITICAL, "combo"), "threatens to spread a picture"))
+                out.append((Hit(0, 0, f"{min(media)} + verspreiden + eis", "sextortion",
+                                Severity.CRITICAL, "combo"), "dreigt een foto te verspreiden"))
         return out
 
     def _finding(
         self, hits: list[tuple[Hit, str]], modifiers: list[Hit], targets: tuple[str, ...],
-        cleared: list[str],
+        cleared: list[str], words: tuple[str, ...] = (),
     ) -> Finding:
         top, _ = max(hits, key=lambda pair: (pair[0].severity, pair[0].kind == "pattern"))
         severity = top.severity
         category = top.category
-        notes = [f"{h.category} '{h.term}' ({why})" for h, why in hits]
+        def shown(hit: Hit) -> str:  # the message's own words for a pattern, else the term
+            if hit.kind == "pattern" and 0 <= hit.index < hit.end <= len(words):
+                return " ".join(words[hit.index : hit.end])
+            return _readable(hit.term)
+
+        notes = [f"{_CATEGORY_NL.get(h.category, h.category)} '{shown(h)}' ({why})"
+                 for h, why in hits]
         if modifiers:
-            notes.append(f"pile-on call '{modifiers[0].term}'")
+            notes.append(f"oproep om mee te doen '{modifiers[0].term}'")
             if severity < Severity.HIGH:
                 severity = Severity.HIGH
                 category = "incitement"
         score = _SEVERITY_SCORE[severity]
-        if any(why in ("reply/mention", "second person") for _, why in hits):
+        if any(why in (_WHY_REPLY, _WHY_YOU) for _, why in hits):
             score = min(0.99, score + 0.05)
         evidence = "; ".join(notes)
         if cleared:
-            evidence += "; not counted: " + ", ".join(cleared)
+            evidence += "; niet meegeteld: " + ", ".join(cleared)
         return Finding(
             policy=self.name, flag=self.flag, article=self.article, score=score,
             severity=severity, evidence=evidence, category=category, targets=targets,

@@ -129,7 +129,7 @@ def test_reply_and_mentions_become_targets(policy: HarassmentPolicy) -> None:
     finding = harassment(policy, "idioot", reply_to="u42", mentions=("u7",))
     assert finding is not None
     assert finding.targets == ("u42", "u7")
-    assert "reply/mention" in finding.evidence
+    assert "antwoord aan of vermelding van iemand" in finding.evidence
     untargeted = harassment(policy, "idioot")
     assert untargeted is not None and untargeted.score < finding.score
 
@@ -180,7 +180,7 @@ def test_incitement_raises_to_high(policy: HarassmentPolicy) -> None:
     pile_on = harassment(policy, "jesper is een sukkel, laten we hem allemaal negeren")
     assert plain is not None and pile_on is not None
     assert pile_on.severity == Severity.HIGH > plain.severity
-    assert "pile-on" in pile_on.evidence
+    assert "oproep om mee te doen" in pile_on.evidence
     # A call to join alone is not harassment.
     assert harassment(policy, "wie doet mee met het schaaktoernooi?") is None
 
@@ -221,7 +221,7 @@ def test_staff_groups_have_no_profanity_reminders() -> None:
 def test_evidence_is_readable(policy: HarassmentPolicy) -> None:
     finding = harassment(policy, "noor is een trut")
     assert finding is not None
-    assert "'trut'" in finding.evidence and "said of 'noor'" in finding.evidence
+    assert "'trut'" in finding.evidence and "gezegd over 'noor'" in finding.evidence
     assert finding.data["hits"][0]["term"] == "trut"
 
 
