@@ -26,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring lines flow into paragraphs in --help
 )
 
 ConfigOption = Annotated[
@@ -147,6 +148,7 @@ def check(
 def _mount() -> None:
     for module_name, name, help_text in SUB_APPS:
         module = importlib.import_module(module_name)
+        module.app.rich_markup_mode = app.rich_markup_mode
         app.add_typer(module.app, name=name, help=help_text)
     for module_name, attr in COMMANDS:
         module = importlib.import_module(module_name)
