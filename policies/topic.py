@@ -44,8 +44,7 @@ from policies.topic_model import (
     MODEL_PATH,
     TopicModel,
     TopicModelError,
-    feature_set,
-    features,
+    TopicScorer,
     load_lexicon,
     load_model,
 )
@@ -128,6 +127,7 @@ class TopicPolicy(TextPolicy):
         self.acks = acknowledgements()
         self.model_path = self._model_path()
         self.model: TopicModel = load_model(self.model_path)
+        self.scorer = TopicScorer(self.model, self.lexicon)
 
     def _model_path(self) -> Path:
         configured = self.env.options.get("topic_model")
@@ -170,8 +170,7 @@ class TopicPolicy(TextPolicy):
     def probability(self, text: TextView, settings: TopicSettings | None = None) -> float:
         """P(off topic) from the model alone (used by benchmarks and tests)."""
         settings = settings or TopicSettings()
-        found = self._categories(text, settings)
-        return self.model.probability(features(text, self.lexicon, found))
+        return self.scorer.probability(text, self._categories(text, settings))
 
     def _categories(self, text: TextView, settings: TopicSettings) -> dict[str, list[str]]:
         found = self.lexicon.categories(text)
@@ -191,7 +190,7 @@ class TopicPolicy(TextPolicy):
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
         found = self._categories(text, settings)
-        probability = self.model.probability(feature_set(text, self.lexicon, found))
+        probability = self.scorer.probability(text, found)
         schoolwork = not SCHOOLWORK.isdisjoint(found)
         harassment = bool(ctx.prior_findings) and any(
             f.flag == "harassment" for f in ctx.prior_findings

@@ -498,6 +498,101 @@ class TopicModel:
         )
 
 
+class TopicScorer:
+    """``model.probability(feature_set(text, lexicon, found))`` with per-word caches.
+
+    Building every message's feature strings (word pairs included) and looking each up cost more
+    than the rest of the topic rule. Here each word is looked at once: which of its features carry
+    a weight in this model, and whether it can start or end a weighted word pair. A pair's string is
+    only built when both halves can be part of one. Features stay a set (a repeated word or a shared
+    word beginning counts once, as in training); only the summation order differs from
+    ``TopicModel.logit`` (the last bits of the float).
+    """
+
+    def __init__(self, model: TopicModel, lexicon: TopicLexicon) -> None:
+        self.weights = model.weights
+        self.bias = model.bias
+        self.lexicon = lexicon
+        firsts: set[str] = set()
+        seconds: set[str] = set()
+        for name in model.weights:
+            if name.startswith("b:"):
+                pair = name[2:]
+                # Tokens may hold "_" themselves: note every way the pair could be split.
+                for cut in range(len(pair)):
+                    if pair[cut] == "_":
+                        firsts.add(pair[:cut])
+                        seconds.add(pair[cut + 1 :])
+        self._firsts = frozenset(firsts)
+        self._seconds = frozenset(seconds)
+        # word -> (its weighted features, content word?, may start a pair?, may end a pair?)
+        self._words: dict[str, tuple[tuple[str, ...], bool, bool, bool]] = {}
+
+    def _word(self, word: str) -> tuple[tuple[str, ...], bool, bool, bool]:
+        feats = _WORD_FEATS.get(word)
+        if feats is None:
+            feats = _word_features(word)
+        content = bool(feats) and feats[0][0] == "w"
+        info = (
+            tuple(f for f in feats if f in self.weights),
+            content,
+            content and word in self._firsts,
+            content and word in self._seconds,
+        )
+        if len(self._words) >= _WORD_CACHE_SIZE:
+            self._words.clear()  # bounded; a cold start is cheap
+        self._words[word] = info
+        return info
+
+    def probability(self, text: TextView, found: dict[str, list[str]]) -> float:
+        words = text.words or text.tokens
+        weights = self.weights
+        feats: set[str] = set()
+        cache = self._words
+        prev_first: str | None = None  # the previous content word, if it may start a pair
+        for word in words:
+            info = cache.get(word)
+            if info is None:
+                info = self._word(word)
+            known, content, first, second = info
+            if known:
+                feats.update(known)
+            if content:
+                if prev_first is not None and second:
+                    pair = "b:" + prev_first + "_" + word
+                    if pair in weights:
+                        feats.add(pair)
+                prev_first = word if first else None
+        school_hits = 0
+        off_hits = 0
+        if found:
+            lexicon = self.lexicon
+            known_cats = lexicon.category_features
+            for category, entries in found.items():
+                feature, school = known_cats.get(category) or _category_feature(
+                    category, lexicon.school
+                )
+                feats.add(feature)
+                if school:
+                    school_hits += len(entries)
+                else:
+                    off_hits += len(entries)
+        feats.add(_COUNT_FEATS["school"][min(school_hits, 3)])
+        feats.add(_COUNT_FEATS["off"][min(off_hits, 3)])
+        original = text.original
+        if "?" in original:
+            feats.add("x:question")
+        if (":" in original or "." in original) and _TIME.search(original):
+            feats.add("x:time")
+        if not original.isascii() and _EMOJI.search(original):
+            feats.add("x:emoji")
+        n = len(words)
+        feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
+        z = self.bias + sum(map(weights.get, feats, repeat(0.0)))
+        z = max(-30.0, min(30.0, z))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
 class TopicModelError(Exception):
     """A missing or corrupt model file, phrased for the person running the bot."""
 
