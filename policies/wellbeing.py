@@ -51,6 +51,30 @@ class Lexicon:
     first_person: frozenset[str]
     laughter: frozenset[str]
     signals: tuple[Signal, ...]
+    # Word -> positions of the signals that need it (one key slot per signal): a message only
+    # tests the few signals one of its words can start, not all of them.
+    index: dict[str, tuple[int, ...]]
+
+    def candidates(self, words: frozenset[str]) -> list[Signal]:
+        """The signals whose every word slot is present, in lexicon order."""
+        hits = set(self.index.get("", ()))  # signals that need no particular word
+        for word in words.intersection(self.index):
+            hits.update(self.index[word])
+        signals = self.signals
+        return [signals[i] for i in sorted(hits) if signals[i].possible(words)]
+
+
+def _index(signals: list[Signal], first_person: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for position, signal in enumerate(signals):
+        if not signal.needs:  # nothing required: always a candidate
+            slot: frozenset[str] = frozenset([""])
+        else:
+            # The slot fewest messages hold: not "ik"/"me", and with the fewest alternatives.
+            slot = min(signal.needs, key=lambda s: (not s.isdisjoint(first_person), len(s)))
+        for word in slot:
+            index.setdefault(word, []).append(position)
+    return {word: tuple(positions) for word, positions in index.items()}
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +87,9 @@ def lexicon() -> Lexicon:
                           if w != "~" and not w.endswith("?"))
             signals.append(Signal(_pattern(source), source, Severity.parse(block["severity"]),
                                   bool(block.get("hyperbole", False)), needs))
-    return Lexicon(frozenset(data["first_person"]), frozenset(data["laughter"]), tuple(signals))
+    first_person = frozenset(data["first_person"])
+    return Lexicon(first_person, frozenset(data["laughter"]), tuple(signals),
+                   _index(signals, first_person))
 
 
 def _pattern(source: str) -> re.Pattern[str]:
@@ -93,7 +119,7 @@ class WellbeingPolicy(TextPolicy):
         words = text.word_set
         if words.isdisjoint(lex.first_person):
             return []
-        candidates = [signal for signal in lex.signals if signal.possible(words)]
+        candidates = lex.candidates(words)
         if not candidates:  # nearly every message stops here: no regex runs
             return []
         joined = " " + " ".join(text.words) + " "
