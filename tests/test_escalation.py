@@ -188,3 +188,35 @@ async def test_a_rule_can_ask_for_escalation_itself(tmp_path: Path) -> None:
         assert "pesten of kwetsend bericht (van Sam)" in alert
     finally:
         await harness.app.stop()
+
+
+async def test_off_topic_chat_from_someone_in_an_open_incident_is_not_joined(tmp_path) -> None:
+    """Regression: a severity-none finding (off topic) from an incident member crashed the
+    monitor (max() of nothing) and would have attached chat to the incident."""
+    from bot.escalation.monitor import ConversationMonitor
+    from bot.events import MessageEvent, Role, Sender
+    from bot.pipeline import Decision
+    from bot.verdict import ActionPlan, Verdict
+    from policies.base import Finding, Severity
+
+    class Service:
+        def settings(self, group):  # type: ignore[no-untyped-def]
+            from bot.escalation.settings import EscalationSettings
+
+            return EscalationSettings()
+
+    class Recent:
+        def add(self, event, size):  # type: ignore[no-untyped-def]
+            pass
+
+    monitor = ConversationMonitor(Service(), Recent())  # type: ignore[arg-type]
+    off_topic = Finding("topic", "off_topic", "B.2", 0.9, Severity.NONE, "geen schoolonderwerp")
+    event = MessageEvent("console", "klas", "9", Sender("s1", "Sam", Role.STUDENT), text="x")
+
+    class Group:
+        key = "console:klas"
+
+    decision = Decision(event=event, group=Group(), verdict=Verdict((off_topic,)),  # type: ignore[arg-type]
+                        plan=ActionPlan())
+    await monitor.on_decision(decision)  # must neither raise nor touch storage
+    assert not monitor.windows.get("console:klas")

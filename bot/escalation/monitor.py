@@ -68,6 +68,8 @@ class ConversationMonitor:
         if decision.verdict.clean or not settings.enabled:
             return
         entries = self._enter(decision, settings)
+        if not entries:  # only informational findings (an off-topic score): nothing to escalate
+            return
         triggers = self._triggers(decision, entries, settings)
         ladder = await self._ladder(decision, entries, settings)
         if ladder is not None:
