@@ -189,8 +189,10 @@ class TopicPolicy(TextPolicy):
             padded = " " + " ".join(words) + " "
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
-        found = self._categories(text, settings)
-        probability = self.scorer.probability(text, found)
+        found, word_logit = self.scorer.scan(text)
+        for topic in settings.allowed_topics:
+            found.pop(topic, None)
+        probability = self.scorer.probability(text, found, word_logit)
         schoolwork = not SCHOOLWORK.isdisjoint(found)
         harassment = bool(ctx.prior_findings) and any(
             f.flag == "harassment" for f in ctx.prior_findings

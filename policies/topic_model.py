@@ -275,11 +275,6 @@ class TopicLexicon:
         """Category -> the lexicon entries found (for features and for evidence)."""
         found: dict[str, list[str]] = {}
         words = text.words or text.tokens
-
-        def add(cats: Iterable[str], entry: str) -> None:
-            for cat in cats:
-                found.setdefault(cat, []).append(entry)
-
         # Hot loop (every word of every message): cached lookups, no helper call per word.
         cache = self.cache
         for word in words:
@@ -292,6 +287,18 @@ class TopicLexicon:
                     found[cat] = [word]
                 else:
                     entries.append(word)
+        self.add_phrases_and_symbols(text, words, found)
+        return found
+
+    def add_phrases_and_symbols(
+        self, text: TextView, words: tuple[str, ...], found: dict[str, list[str]]
+    ) -> None:
+        """The part of ``categories`` that is not word by word: phrases and emoji."""
+
+        def add(cats: Iterable[str], entry: str) -> None:
+            for cat in cats:
+                found.setdefault(cat, []).append(entry)
+
         if not self.phrase_heads.isdisjoint(words):
             padded = ""
             for head in set(words):
@@ -305,7 +312,6 @@ class TopicLexicon:
             for symbol, cats in self.symbols:
                 if symbol in raw:
                     add(cats, symbol)
-        return found
 
 
 def _fold_entry(entry: str) -> str:
@@ -498,6 +504,9 @@ class TopicModel:
         )
 
 
+_WordInfo = tuple[tuple[str, ...], bool, bool, bool, tuple[str, ...]]
+
+
 class TopicScorer:
     """``model.probability(feature_set(text, lexicon, found))`` with per-word caches.
 
@@ -525,10 +534,11 @@ class TopicScorer:
                         seconds.add(pair[cut + 1 :])
         self._firsts = frozenset(firsts)
         self._seconds = frozenset(seconds)
-        # word -> (its weighted features, content word?, may start a pair?, may end a pair?)
-        self._words: dict[str, tuple[tuple[str, ...], bool, bool, bool]] = {}
+        # word -> (its weighted features, content word?, may start a pair?, may end a pair?,
+        # its lexicon categories)
+        self._words: dict[str, _WordInfo] = {}
 
-    def _word(self, word: str) -> tuple[tuple[str, ...], bool, bool, bool]:
+    def _word(self, word: str) -> _WordInfo:
         feats = _WORD_FEATS.get(word)
         if feats is None:
             feats = _word_features(word)
@@ -538,23 +548,28 @@ class TopicScorer:
             content,
             content and word in self._firsts,
             content and word in self._seconds,
+            self.lexicon.word_categories(word),
         )
         if len(self._words) >= _WORD_CACHE_SIZE:
             self._words.clear()  # bounded; a cold start is cheap
         self._words[word] = info
         return info
 
-    def probability(self, text: TextView, found: dict[str, list[str]]) -> float:
+    def scan(self, text: TextView) -> tuple[dict[str, list[str]], float]:
+        """One pass over the words: ``lexicon.categories(text)`` and the words' share of the
+        logit (word, word-part and word-pair features; the rest depends on the categories, which
+        a group's settings may still drop)."""
         words = text.words or text.tokens
         weights = self.weights
         feats: set[str] = set()
+        found: dict[str, list[str]] = {}
         cache = self._words
         prev_first: str | None = None  # the previous content word, if it may start a pair
         for word in words:
             info = cache.get(word)
             if info is None:
                 info = self._word(word)
-            known, content, first, second = info
+            known, content, first, second, cats = info
             if known:
                 feats.update(known)
             if content:
@@ -563,6 +578,24 @@ class TopicScorer:
                     if pair in weights:
                         feats.add(pair)
                 prev_first = word if first else None
+            for cat in cats:
+                entries = found.get(cat)
+                if entries is None:
+                    found[cat] = [word]
+                else:
+                    entries.append(word)
+        self.lexicon.add_phrases_and_symbols(text, words, found)
+        return found, sum(map(weights.__getitem__, feats))
+
+    def probability(
+        self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
+    ) -> float:
+        """P(off topic) given the categories found (``word_logit`` from ``scan``)."""
+        if word_logit is None:
+            word_logit = self.scan(text)[1]
+        words = text.words or text.tokens
+        weights = self.weights
+        feats: set[str] = set()
         school_hits = 0
         off_hits = 0
         if found:
@@ -588,7 +621,7 @@ class TopicScorer:
             feats.add("x:emoji")
         n = len(words)
         feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
-        z = self.bias + sum(map(weights.get, feats, repeat(0.0)))
+        z = self.bias + word_logit + sum(map(weights.get, feats, repeat(0.0)))
         z = max(-30.0, min(30.0, z))
         return 1.0 / (1.0 + math.exp(-z))
 
