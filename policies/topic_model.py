@@ -537,6 +537,18 @@ class TopicScorer:
         # word -> (its weighted features, content word?, may start a pair?, may end a pair?,
         # its lexicon categories)
         self._words: dict[str, _WordInfo] = {}
+        # The weights of the features a message has at most once (0.0 when the model has none).
+        weight = model.weights.get
+        self._categories = {
+            category: (weight(feature, 0.0), school)
+            for category, (feature, school) in lexicon.category_features.items()
+        }
+        self._school_counts = tuple(weight(f, 0.0) for f in _COUNT_FEATS["school"])
+        self._off_counts = tuple(weight(f, 0.0) for f in _COUNT_FEATS["off"])
+        self._question = weight("x:question", 0.0)
+        self._time = weight("x:time", 0.0)
+        self._emoji = weight("x:emoji", 0.0)
+        self._lengths = tuple(weight("x:len:" + n, 0.0) for n in ("0", "1-3", "4-8", "9+"))
 
     def _word(self, word: str) -> _WordInfo:
         feats = _WORD_FEATS.get(word)
@@ -590,40 +602,44 @@ class TopicScorer:
     def probability(
         self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
     ) -> float:
-        """P(off topic) given the categories found (``word_logit`` from ``scan``)."""
+        """P(off topic) given the categories found (``word_logit`` from ``scan``).
+
+        Each of the remaining features occurs at most once per message, so their weights are
+        added directly (looked up once in ``__init__``) instead of collected in a set.
+        """
         if word_logit is None:
             word_logit = self.scan(text)[1]
-        words = text.words or text.tokens
-        weights = self.weights
-        feats: set[str] = set()
+        z = self.bias + word_logit
         school_hits = 0
         off_hits = 0
         if found:
-            lexicon = self.lexicon
-            known_cats = lexicon.category_features
+            categories = self._categories
             for category, entries in found.items():
-                feature, school = known_cats.get(category) or _category_feature(
-                    category, lexicon.school
-                )
-                feats.add(feature)
-                if school:
+                known = categories.get(category)
+                if known is None:
+                    known = self._category(category)
+                z += known[0]
+                if known[1]:
                     school_hits += len(entries)
                 else:
                     off_hits += len(entries)
-        feats.add(_COUNT_FEATS["school"][min(school_hits, 3)])
-        feats.add(_COUNT_FEATS["off"][min(off_hits, 3)])
+        z += self._school_counts[school_hits if school_hits < 3 else 3]
+        z += self._off_counts[off_hits if off_hits < 3 else 3]
         original = text.original
         if "?" in original:
-            feats.add("x:question")
+            z += self._question
         if (":" in original or "." in original) and _TIME.search(original):
-            feats.add("x:time")
+            z += self._time
         if not original.isascii() and _EMOJI.search(original):
-            feats.add("x:emoji")
-        n = len(words)
-        feats.add("x:len:" + ("0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9+"))
-        z = self.bias + word_logit + sum(map(weights.get, feats, repeat(0.0)))
+            z += self._emoji
+        n = len(text.words or text.tokens)
+        z += self._lengths[0 if n == 0 else 1 if n <= 3 else 2 if n <= 8 else 3]
         z = max(-30.0, min(30.0, z))
         return 1.0 / (1.0 + math.exp(-z))
+
+    def _category(self, category: str) -> tuple[float, bool]:
+        feature, school = _category_feature(category, self.lexicon.school)
+        return self.weights.get(feature, 0.0), school
 
 
 class TopicModelError(Exception):
