@@ -30,21 +30,20 @@ ORDER = (ActionKind.DELETE, ActionKind.RESTRICT, ActionKind.WARN, ActionKind.REM
 
 
 class ReminderLimiter:
-    """Remembers who was reminded of what today. In memory: after a restart a member may get one
-    more reminder that day, which is harmless."""
+    """Counts, per member, flag and day, how often a reminder was due. In memory: after a restart a
+    member may get one more reminder that day, which is harmless."""
 
     def __init__(self) -> None:
         self._day: date | None = None
-        self._seen: set[tuple[str, str, str]] = set()
+        self._counts: dict[tuple[str, str, str], int] = {}
 
-    def first_today(self, group_key: str, member_id: str, flag: str, today: date) -> bool:
+    def count(self, group_key: str, member_id: str, flag: str, today: date) -> int:
+        """This occurrence's number today (1 for the first)."""
         if today != self._day:
-            self._day, self._seen = today, set()
+            self._day, self._counts = today, {}
         key = (group_key, member_id, flag)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
+        self._counts[key] = self._counts.get(key, 0) + 1
+        return self._counts[key]
 
 
 def plan_actions(
@@ -59,7 +58,7 @@ def plan_actions(
     reminders: ReminderLimiter,
 ) -> ActionPlan:
     chosen: dict[ActionKind, Finding] = {}
-    first_today: dict[str, bool] = {}
+    occurrence: dict[str, int] = {}
     for finding in sorted(verdict.findings, key=lambda f: (f.severity, f.score), reverse=True):
         if finding.severity is Severity.NONE and verdict.severity > Severity.NONE:
             # Information (an off-topic score) beside a real finding: the real one speaks for the
@@ -69,15 +68,22 @@ def plan_actions(
         table = policy_settings.actions if policy_settings else {}
         for kind in map(ActionKind, table.get(finding.severity.label, [])):
             if kind in (ActionKind.REMIND, ActionKind.WARN) and not sender_role.is_staff:
-                if finding.flag not in first_today:
-                    first_today[finding.flag] = reminders.first_today(
-                        group_key, member_id, finding.flag, today)
-                # A repeated reminder goes to the teacher, not the group again. A warning always
-                # goes: it says why the member's message disappeared.
-                if kind is ActionKind.REMIND and not first_today[finding.flag]:
+                if finding.flag not in occurrence:
+                    occurrence[finding.flag] = reminders.count(group_key, member_id, finding.flag,
+                                                               today)
+                # One reminder a day in the group; the teacher hears once when it goes on (after
+                # ``report_repeats_after`` occurrences, default 2); after that it is only recorded.
+                # A warning always goes: it says why the member's message disappeared.
+                n = occurrence[finding.flag]
+                if kind is ActionKind.REMIND and n > 1:
+                    report_at = getattr(policy_settings, "report_repeats_after", 2)
+                    if n != max(2, report_at):
+                        continue
                     kind = ActionKind.NOTIFY
             chosen.setdefault(kind, finding)
-    if sender_role.is_staff or any(f.flag in QUIET_FLAGS for f in verdict.findings):
+    if any(f.flag in QUIET_FLAGS for f in verdict.findings):
+        chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}
+    elif sender_role.is_staff:
         chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}
         if verdict.severity < Severity.HIGH:
             chosen.pop(ActionKind.NOTIFY, None)

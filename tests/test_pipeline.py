@@ -95,9 +95,13 @@ async def test_unapproved_or_unknown_group_is_ignored(app) -> None:
 async def test_reminder_once_per_member_per_day_then_teacher_is_told(app) -> None:
     first = await app.on_message(msg("zacht:rotzak", mid="1"))
     second = await app.on_message(msg("zacht:rotzak", mid="2"))
+    third = await app.on_message(msg("zacht:rotzak", mid="3"))
     assert first.plan.kinds == ["remind"]
-    assert second.plan.kinds == ["notify"]
+    assert second.plan.kinds == ["notify"]  # the teacher hears it once ...
+    assert third.plan.kinds == []  # ... and is not flooded: later repeats are recorded only
     assert len(app.port.of("send")) == 1
+    await app.dispatcher.deliver_due()
+    assert len(app.port.of("alert")) == 1
 
 
 async def test_missing_rights_put_the_group_in_observe_mode(app) -> None:

@@ -118,9 +118,11 @@ def test_scan_report_says_1_bericht_not_1_berichten(tmp_path: Path) -> None:
     export = tmp_path / "chat.txt"
     export.write_text(
         "[04-02-2026 08:01:10] Meneer Visser: Vandaag gym in zaal 2\n"
-        "[04-02-2026 08:02:00] Ilse: Oké\n"
-        "[04-02-2026 08:03:00] Ilse: Neem je schoenen mee?\n"
-        "[04-02-2026 08:04:00] Koen: ilse jij bent echt een sukkel en een loser\n",
+        "[04-02-2026 08:02:00] Koen: ilse jij bent echt een sukkel en een loser\n"
+        "[04-02-2026 08:03:00] Ilse: Oké\n"
+        "[04-02-2026 08:03:30] Ilse: Neem je schoenen mee?\n"
+        "[04-02-2026 08:03:50] Sanne: ja\n"
+        "[04-02-2026 08:04:00] Koen: sanne jij bent ook een sukkel\n",
         encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "scan", str(export), "--staff", "Meneer Visser",
