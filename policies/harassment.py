@@ -35,7 +35,7 @@ from pydantic import Field
 from bot.events import GroupKind, MessageEvent
 from policies import articles
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
-from policies.normalize import fold, has_stretch, normalize, skeleton
+from policies.normalize import fold, normalize, skeleton
 from policies.registry import register
 from policies.text import TextView
 
@@ -613,7 +613,7 @@ class HarassmentPolicy(TextPolicy):
         words = text.words
         if not words:
             return []
-        stretched = text.folded is not text.normalized and has_stretch(text.normalized)
+        stretched = text.stretched
         hits = self._hits(words, text.skeletons if stretched else None)
         doxx_prior = any(f.flag == "personal_data" for f in ctx.prior_findings)
         if not hits and not doxx_prior:

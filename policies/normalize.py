@@ -67,6 +67,12 @@ _LEET_BANG = re.compile(r"[a-z]!+[a-z]")
 # A leet character touching a letter (``k@n``, ``h0e``, ``d3b``); ``!`` only between letters.
 _LEET_NEAR_LETTER = re.compile(r"[^\W\d_][0-9@$€|¡£]|[0-9@$€|¡£][^\W\d_]|[^\W\d_]!+[^\W\d_]")
 _CHUNK = re.compile(r"[^\s.,;:?\"'()\[\]{}<>/\\]+")
+# A whole chunk (as ``_CHUNK``) that holds a leet character: the chunks ``_fold_chunk`` may change.
+# The look-behind starts matches at a chunk's start only, so the scan stays linear.
+_LEET_CHUNK = re.compile(
+    r"(?<![^\s.,;:?\"'()\[\]{}<>/\\])[^\s.,;:?\"'()\[\]{}<>/\\]*[0-9@$€|!¡£]"
+    r"[^\s.,;:?\"'()\[\]{}<>/\\]*"
+)
 _UNIT = re.compile(
     r"\d+(?:e|de|ste|st|nd|rd|th|x|k|m|u|h|uur|min|sec|cm|km|kg|g|gb|mb|mm|ml|l|pm|am|s|jr|p|fps"
     r"|hz|ghz|v|w|kw|kwh|d|euro|eur)?"
@@ -119,14 +125,36 @@ def normalize_clean(text: str) -> str:
     return _map_homoglyphs(_INVISIBLE.sub("", text)).casefold()
 
 
+def _combining_class() -> re.Pattern[str]:
+    """A regex character class of every combining mark (``unicodedata.combining(ch) != 0``).
+
+    Removing them with one ``sub`` is the same as testing each character in Python, but runs in C.
+    All combining marks live in the first two planes (the last is U+1E94A), which keeps building
+    the class at import to a few milliseconds.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x20000):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    parts = (
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile("[" + "".join(parts) + "]")
+
+
+_COMBINING = _combining_class()
+
+
 def strip_marks(text: str) -> str:
     """Drop combining marks (``zoë`` -> ``zoe``, strike-through ``k̶a̶n̶`` -> ``kan``)."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -184,7 +212,7 @@ def fold_leet(text: str, tokens: list[str] | tuple[str, ...] | None = None) -> s
             return text
     elif not _LEET_NEAR_LETTER.search(text):
         return text
-    return _CHUNK.sub(_fold_chunk, text)
+    return _LEET_CHUNK.sub(_fold_chunk, text)  # chunks without leet characters stay as they are
 
 
 def squeeze(text: str) -> str:
@@ -202,12 +230,31 @@ def skeleton(text: str) -> str:
     return _RUNS.sub(r"\1", text)
 
 
+# In ASCII text, anything ``fold`` could change: an apostrophe, a dash, a leet character, or a
+# character three times in a row. Text without any (and with few one-letter words) is its own fold.
+_ASCII_FOLDABLE = re.compile(r"['`\-@$|!0-9]|(\w)\1\1")
+
+
 def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:
     """The form word lists are matched against; ``normalized`` comes from ``normalize``.
 
     ``tokens`` (the ``\\w+`` tokens of ``normalized``) lets the cheap pre-checks skip the
     letter-spacing pass for the many messages that have fewer than three one-letter tokens.
     """
+    return fold_stretched(normalized, tokens)[0]
+
+
+def fold_stretched(
+    normalized: str, tokens: list[str] | tuple[str, ...] | None = None
+) -> tuple[str, bool]:
+    """``fold`` and whether it squeezed stretched letters (``loooser``, ``l000ser``)."""
+    if (
+        tokens is not None
+        and normalized.isascii()
+        and _ASCII_FOLDABLE.search(normalized) is None
+        and list(map(len, tokens)).count(1) < 3
+    ):
+        return normalized, False  # most chat lines: nothing to fold
     text = strip_marks(normalized)
     for mark in _APOSTROPHES:
         if mark in text:
@@ -220,4 +267,7 @@ def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> 
         if joined != text:
             text, tokens = joined, None  # new words: look at them afresh for leetspeak
     text = fold_leet(text, tokens)
-    return squeeze(text) if _TRIPLE.search(text) else text
+    if _TRIPLE.search(text):
+        squeezed = squeeze(text)
+        return squeezed, squeezed != text
+    return text, False

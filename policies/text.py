@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
-from policies.normalize import FOLD_MAX_CHARS, clean, fold, normalize_clean, skeleton
+from policies.normalize import FOLD_MAX_CHARS, clean, fold_stretched, normalize_clean, skeleton
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LETTERS = re.compile(r"[^\W_]+", re.UNICODE)
@@ -44,6 +44,8 @@ class TextView:
       Digits untouched (phone numbers, dates, amounts).
     - ``folded``/``words``: for word lists; leetspeak folded, letter-spaced words joined, stretched
       letters squeezed to two, diacritics and apostrophes dropped.
+    - ``stretched``: a letter was written three times or more (``loooser``, ``l000ser``) and
+      squeezed in ``folded``; word-list rules then also try ``skeletons``.
     - ``skeletons`` (computed on first use): ``words`` with every run of a repeated letter collapsed
       (``looser`` -> ``loser``), aligned with ``words`` index by index.
     - ``token_set``/``word_set`` (computed on first use): the same as sets, built once per message
@@ -55,6 +57,7 @@ class TextView:
     tokens: tuple[str, ...] = field(default=())
     folded: str = ""
     words: tuple[str, ...] = field(default=())
+    stretched: bool = False
 
     @classmethod
     def of(cls, text: str | None) -> TextView:
@@ -62,9 +65,9 @@ class TextView:
         normalized = normalize_clean(original)
         tokens = _WORD.findall(normalized)
         if len(normalized) <= FOLD_MAX_CHARS:
-            folded = fold(normalized, tokens)
+            folded, stretched = fold_stretched(normalized, tokens)
         else:
-            folded = fold(normalized[:FOLD_MAX_CHARS])
+            folded, stretched = fold_stretched(normalized[:FOLD_MAX_CHARS])
         if folded is normalized and "_" not in normalized:
             words = tuple(tokens)  # nothing was folded: the tokens are the words
         else:
@@ -74,7 +77,7 @@ class TextView:
         view = object.__new__(cls)
         view.__dict__.update(
             original=original, normalized=normalized, tokens=tuple(tokens), folded=folded,
-            words=words,
+            words=words, stretched=stretched,
         )
         return view
 
