@@ -230,9 +230,11 @@ def skeleton(text: str) -> str:
     return _RUNS.sub(r"\1", text)
 
 
-# In ASCII text, anything ``fold`` could change: an apostrophe, a dash, a leet character, or a
-# character three times in a row. Text without any (and with few one-letter words) is its own fold.
-_ASCII_FOLDABLE = re.compile(r"['`\-@$|!0-9]|(\w)\1\1")
+# In lower-case ASCII text, anything ``fold`` could change: an apostrophe, a dash, a leet symbol,
+# ``!`` between letters, a letter touching a digit (or ``_``) inside a token, or a character three
+# times in a row. Text without any (and with few one-letter words) is its own fold; plain numbers
+# ("hoofdstuk 3", "23:59") are left alone by ``fold_leet`` anyway.
+_ASCII_FOLDABLE = re.compile(r"['`\-@$|_]|[a-z]!+[a-z]|[a-z][0-9]|[0-9][a-z]|(\w)\1\1")
 
 
 def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:

@@ -63,20 +63,19 @@ class TextView:
     def of(cls, text: str | None) -> TextView:
         original = clean(text or "")
         normalized = normalize_clean(original)
-        tokens = _WORD.findall(normalized)
+        tokens = tuple(_WORD.findall(normalized))
         if len(normalized) <= FOLD_MAX_CHARS:
             folded, stretched = fold_stretched(normalized, tokens)
         else:
             folded, stretched = fold_stretched(normalized[:FOLD_MAX_CHARS])
-        if folded is normalized and "_" not in normalized:
-            words = tuple(tokens)  # nothing was folded: the tokens are the words
-        else:
-            words = tuple(_LETTERS.findall(folded))
+        # Nothing folded: the tokens are the words (the same tuple).
+        unfolded = folded is normalized and "_" not in normalized
+        words = tokens if unfolded else tuple(_LETTERS.findall(folded))
         # Same fields as ``cls(...)``, without the frozen dataclass __init__'s object.__setattr__
         # call per field (about 1 us of the ~15 us a chat line costs here).
         view = object.__new__(cls)
         view.__dict__.update(
-            original=original, normalized=normalized, tokens=tuple(tokens), folded=folded,
+            original=original, normalized=normalized, tokens=tokens, folded=folded,
             words=words, stretched=stretched,
         )
         return view
