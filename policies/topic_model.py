@@ -299,12 +299,13 @@ class TopicLexicon:
             for cat in cats:
                 found.setdefault(cat, []).append(entry)
 
-        if not self.phrase_heads.isdisjoint(words):
-            padded = ""
-            for head in set(words):
-                # phrases are indexed by their first word: only a few substring tests per message
-                for phrase, cats in self.phrase_index.get(head, ()):
-                    padded = padded or f" {' '.join(words)} "
+        heads = self.phrase_heads.intersection(words)
+        if heads:
+            padded = f" {' '.join(words)} "
+            # Phrases are indexed by their first word: only a few substring tests per message
+            # (heads in a fixed order, so evidence does not depend on string hashing).
+            for head in sorted(heads) if len(heads) > 1 else heads:
+                for phrase, cats in self.phrase_index[head]:
                     if phrase in padded:
                         add(cats, phrase.strip())
         raw = text.normalized
