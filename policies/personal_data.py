@@ -995,18 +995,43 @@ def _has_digits(text: str, at_least: int) -> bool:
     return count >= at_least
 
 
-_SHORT_TEXT = 500
+_GATE_CACHE_SIZE = 50_000
 
 
-def _token_ends_with(text: TextView, suffixes: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
-    """Whether a token of the message ends with one of ``suffixes``.
+class _SuffixGate:
+    """Whether any token ends with one of ``suffixes``, remembered per token.
 
-    A chat line: one search of ``pattern`` (see ``_token_end_re``). A long paste repeats its words,
-    so testing each distinct token is cheaper than running the regex over every letter.
+    Chat repeats its words, so after a short warm-up a message is answered with two set operations
+    in C instead of a regex over its text (or ``str.endswith`` per token of a long paste).
     """
-    if len(text.normalized) <= _SHORT_TEXT:
-        return pattern.search(text.normalized) is not None
-    return any(token.endswith(suffixes) for token in text.token_set)
+
+    def __init__(self, suffixes: tuple[str, ...]) -> None:
+        self.suffixes = suffixes
+        # (tokens seen, those of them that end with a suffix): one attribute, so a reset while
+        # another thread reads swaps both at once. A token joins ``hits`` before ``seen``.
+        self._state: tuple[set[str], set[str]] = (set(), set())
+
+    def any(self, tokens: frozenset[str]) -> bool:
+        seen, hits = self._state
+        missing = tokens.difference(seen)
+        if missing:
+            if len(seen) >= _GATE_CACHE_SIZE:
+                seen, hits = self._state = (set(), set())  # bounded; a cold start is cheap
+            suffixes = self.suffixes
+            hits.update(t for t in missing if t.endswith(suffixes))
+            seen.update(missing)
+        return not hits.isdisjoint(tokens)
+
+
+_GATES: dict[tuple[str, ...], _SuffixGate] = {}
+
+
+def _token_ends_with(text: TextView, suffixes: tuple[str, ...]) -> bool:
+    """Whether a token of the message ends with one of ``suffixes``."""
+    gate = _GATES.get(suffixes)
+    if gate is None:
+        gate = _GATES[suffixes] = _SuffixGate(suffixes)
+    return gate.any(text.token_set)
 
 
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
@@ -1018,9 +1043,7 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     lex = lexicon()
     # Gates on the message's shared token set and one regex over the text, not per-token loops.
     tokset = text.token_set
-    has_medical = not tokset.isdisjoint(lex.medical_words) or _token_ends_with(
-        text, lex.medical_suffixes, lex.medical_end_re
-    )
+    has_medical = not tokset.isdisjoint(lex.medical_words) or _token_ends_with(text, lex.medical_suffixes)
     has_credential = not tokset.isdisjoint(lex.credential_words)
     if not (has_digit or has_at or has_medical or has_credential):
         return []
@@ -1042,7 +1065,7 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
         if (
             _POSTCODE_GATE.search(original)
             or not tokset.isdisjoint(lex.english_street_words)
-            or _token_ends_with(text, lex.street_suffixes, lex.street_end_re)
+            or _token_ends_with(text, lex.street_suffixes)
         ):
             hits += found.addresses()
         if not tokset.isdisjoint(_BIRTH_TOKENS):
