@@ -161,6 +161,7 @@ class App:
                 log.exception("adapter stop failed", extra={"adapter": adapter.name})
         for stopper in reversed(self.stoppers):
             await stopper()
+        await self.pipeline.close()
         await self.dispatcher.stop()
         self.scheduler.shutdown()
         await self.evaluator.aclose()

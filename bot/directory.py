@@ -32,6 +32,7 @@ class GroupDirectory:
         self._rows: dict[str, dict[str, Any]] = {}
         self._refreshed = time.monotonic()
         self._refreshing: asyncio.Task[None] | None = None
+        self._preloaded: dict[str, Group] = {}
 
     async def refresh(self) -> None:
         """Drop cached groups whose stored row changed (for example approved by the CLI)."""
@@ -63,37 +64,42 @@ class GroupDirectory:
         so do the admin chat and the management room (they are the school's own)."""
 
         def work() -> None:
-            for key in self._admin_rooms():
-                row = self.repos.groups.get(key)
-                if row is None or row.approval != "approved":
-                    platform, _, chat_id = key.partition(":")
-                    row = row or Group(key=key, platform=platform, chat_id=chat_id,
-                                       kind=GroupKind.STAFF.value, title="beheer")
-                    row.approval, row.decided_at, row.decided_by = "approved", now_utc(), "config"
-                    self.repos.groups.upsert(row)
-            for group in self.config.groups:
-                row = self.repos.groups.get(group.id)
-                platform, _, chat_id = group.id.partition(":")
-                if row is None:
-                    row = Group(key=group.id, platform=platform, chat_id=chat_id,
-                                title=group.title, kind=group.kind.value)
-                row.kind = group.kind.value
-                if group.approved and row.approval in ("pending", "rejected", "left"):
-                    row.approval = "approved"
-                    row.decided_at = now_utc()
-                    row.decided_by = "config"
-                self.repos.groups.upsert(row)
+            with self.repos.db.session() as s:  # one transaction, however many groups
+                for key in self._admin_rooms():
+                    row = s.get(Group, key)
+                    if row is None or row.approval != "approved":
+                        platform, _, chat_id = key.partition(":")
+                        row = row or Group(key=key, platform=platform, chat_id=chat_id,
+                                           kind=GroupKind.STAFF.value, title="beheer")
+                        row.approval, row.decided_at, row.decided_by = ("approved", now_utc(),
+                                                                        "config")
+                        s.add(row)
+                for group in self.config.groups:
+                    row = s.get(Group, group.id)
+                    platform, _, chat_id = group.id.partition(":")
+                    if row is None:
+                        row = Group(key=group.id, platform=platform, chat_id=chat_id,
+                                    title=group.title, kind=group.kind.value)
+                    row.kind = group.kind.value
+                    if group.approved and row.approval in ("pending", "rejected", "left"):
+                        row.approval = "approved"
+                        row.decided_at = now_utc()
+                        row.decided_by = "config"
+                    s.add(row)
+                s.commit()
 
         await self.repos.db.run(work)
         self._cache.clear()
         self._rows.clear()
+        # One query for every known group, so the first message of each group needs no read.
+        self._preloaded = {row.key: row for row in await self.repos.db.run(self.repos.groups.all)}
 
     async def get(self, key: str) -> EffectiveGroup | None:
         self._maybe_refresh()
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        row = await self.repos.db.run(self.repos.groups.get, key)
+        row = self._preloaded.pop(key, None) or await self.repos.db.run(self.repos.groups.get, key)
         config_group = self.config.group(key)
         if row is None and config_group is None:
             return None
@@ -106,6 +112,7 @@ class GroupDirectory:
     def invalidate(self, key: str) -> None:
         self._cache.pop(key, None)
         self._rows.pop(key, None)
+        self._preloaded.pop(key, None)
 
     async def row(self, key: str) -> Group | None:
         return await self.repos.db.run(self.repos.groups.get, key)

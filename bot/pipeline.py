@@ -7,6 +7,7 @@ repositories, and the outbox. Listeners (escalation, digest, image memory) see e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from bot.outbox import TemporaryDeliveryError
 from bot.planner import ReminderLimiter, plan_actions
 from bot.ports import Button, ChatPort, OutgoingAlert
 from bot.verdict import ActionPlan, Verdict
-from policies.base import ActionKind, Finding
+from policies.base import ActionKind, Finding, Severity
 from storage.models import ActionRecord, FindingRecord
 from storage.repositories import Repositories
 
@@ -127,6 +128,29 @@ class Pipeline:
         self.listeners: list[DecisionListener] = list(listeners)
         self.reminders = ReminderLimiter()
         self.clock = clock
+        self._members_seen: set[tuple[str, str, str]] = set()
+        # The log of actions taken is written in small batches (one transaction per batch instead
+        # of one per message); ``flush_actions`` runs at the latest a second later and on stop.
+        self._actions: list[ActionRecord] = []
+        self._action_timer: asyncio.Task[None] | None = None
+
+    ACTION_BATCH = 256
+    ACTION_DELAY_SECONDS = 1.0
+
+    async def flush_actions(self) -> None:
+        batch, self._actions = self._actions, []
+        if batch:
+            await self.repos.db.run(self.repos.actions.add_many, batch)
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.ACTION_DELAY_SECONDS)
+        await self.flush_actions()
+
+    async def close(self) -> None:
+        """Write what is pending (called when the app stops)."""
+        if self._action_timer is not None and not self._action_timer.done():
+            self._action_timer.cancel()
+        await self.flush_actions()
 
     def add_port(self, port: ChatPort) -> None:
         self.ports[port.platform] = port
@@ -152,7 +176,10 @@ class Pipeline:
             today=self.clock().astimezone(self.tz).date(), reminders=self.reminders)
         decision = Decision(event=event, group=group, verdict=verdict, plan=plan)
         if not verdict.clean:
-            decision.finding_ids = await self._record_findings(decision)
+            # Informational findings alone (an off-topic score, severity "none") are not stored
+            # unless a moderator is told about them: data minimisation, and chat is not evidence.
+            if verdict.severity > Severity.NONE or plan.has(ActionKind.NOTIFY):
+                decision.finding_ids = await self._record_findings(decision)
             await self._carry_out(decision)
         for listener in self.listeners:
             try:
@@ -173,14 +200,15 @@ class Pipeline:
             )
             for f in decision.verdict.findings
         ]
-        repos = self.repos
-
-        def work() -> list[int]:
-            repos.members.upsert(decision.group.key, event.sender.platform_id,
-                                 event.sender.role.value, event.sender.display_name)
-            return repos.findings.add_many(records)
-
-        return await repos.db.run(work)
+        member = (decision.group.key, event.sender.platform_id, event.sender.role.value)
+        if member in self._members_seen:  # stored already by this process: findings only
+            return await self.repos.db.run(self.repos.findings.add_many, records)
+        ids = await self.repos.db.run(lambda: self.repos.findings.record(
+            records, role=event.sender.role.value, display_name=event.sender.display_name))
+        if len(self._members_seen) > 100_000:
+            self._members_seen.clear()
+        self._members_seen.add(member)
+        return ids
 
     async def _carry_out(self, decision: Decision) -> None:
         event, group, plan = decision.event, decision.group, decision.plan
@@ -207,7 +235,11 @@ class Pipeline:
                                      article=action.finding.article,
                                      observe=plan.observe and in_group, ok=ok))
         if done:
-            await self.repos.db.run(self.repos.actions.add_many, done)
+            self._actions.extend(done)
+            if len(self._actions) >= self.ACTION_BATCH:
+                await self.flush_actions()
+            elif self._action_timer is None or self._action_timer.done():
+                self._action_timer = asyncio.create_task(self._flush_soon())
 
     async def _in_group(self, port: ChatPort, decision: Decision, kind: ActionKind,
                         article: str, lang: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage.db import Database
 from storage.models import (
@@ -71,23 +71,28 @@ class GroupRepository:
             return list(s.exec(query))
 
 
+def _upsert_member(s: Session, group_key: str, member_id: str, role: str,
+                   display_name: str | None) -> None:
+    member = s.exec(
+        select(Member).where(Member.group_key == group_key, Member.member_id == member_id)
+    ).first()
+    if member is None:
+        member = Member(group_key=group_key, member_id=member_id, role=role,
+                        display_name=display_name)
+    else:
+        member.role = role
+        member.display_name = display_name or member.display_name
+        member.last_seen = now_utc()
+    s.add(member)
+
+
 class MemberRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def upsert(self, group_key: str, member_id: str, role: str, display_name: str | None) -> None:
         with self.db.session() as s:
-            member = s.exec(
-                select(Member).where(Member.group_key == group_key, Member.member_id == member_id)
-            ).first()
-            if member is None:
-                member = Member(group_key=group_key, member_id=member_id, role=role,
-                                display_name=display_name)
-            else:
-                member.role = role
-                member.display_name = display_name or member.display_name
-                member.last_seen = now_utc()
-            s.add(member)
+            _upsert_member(s, group_key, member_id, role, display_name)
             s.commit()
 
     def forget_if_clean(self, group_key: str, member_id: str) -> bool:
@@ -115,6 +120,16 @@ class FindingRepository:
 
     def add_many(self, records: Sequence[FindingRecord]) -> list[int]:
         with self.db.session() as s:
+            s.add_all(records)
+            s.commit()
+            return [r.id for r in records if r.id is not None]
+
+    def record(self, records: Sequence[FindingRecord], *, role: str,
+               display_name: str | None) -> list[int]:
+        """Store one message's findings and its sender as a member, in one transaction."""
+        first = records[0]
+        with self.db.session() as s:
+            _upsert_member(s, first.group_key, first.member_id, role, display_name)
             s.add_all(records)
             s.commit()
             return [r.id for r in records if r.id is not None]

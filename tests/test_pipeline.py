@@ -59,6 +59,7 @@ async def test_flagged_message_is_deleted_warned_recorded_and_alerted(app) -> No
     assert alert.chat_id == "mentor"
     assert "Klas 2B" in alert.detail["text"] and "A.10" in alert.detail["text"]
     assert alert.detail["buttons"][0].startswith("fb:correct:")
+    await app.pipeline.flush_actions()  # the action log is written in batches
     with app.db.session() as s:
         finding = s.exec(select(FindingRecord)).one()
         assert finding.text == "jij bent een rotzak" and finding.member_id == "s1"
@@ -75,6 +76,7 @@ async def test_observe_mode_records_and_notifies_but_never_acts_in_group(app) ->
     alerts = app.port.of("alert")
     assert alerts and alerts[0].chat_id == "admins"  # no moderators configured: admins
     assert "observatiemodus" in alerts[0].detail["text"]
+    await app.pipeline.flush_actions()
     with app.db.session() as s:
         actions = s.exec(select(ActionRecord)).all()
     assert {a.action for a in actions if a.observe} == {"delete", "warn"}
