@@ -1047,6 +1047,18 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     has_credential = not tokset.isdisjoint(lex.credential_words)
     if not (has_digit or has_at or has_medical or has_credential):
         return []
+    # Finer gates: each detector's regexes only run when its cheap precondition holds. Tested
+    # before binding the detectors (an NFKC pass over the text), which most messages never need.
+    ids = has_digit and _has_digits(original, 8)
+    addresses = has_digit and (
+        _POSTCODE_GATE.search(original) is not None
+        or not tokset.isdisjoint(lex.english_street_words)
+        or _token_ends_with(text, lex.street_suffixes)
+    )
+    dob = has_digit and not tokset.isdisjoint(_BIRTH_TOKENS)
+    grades = has_digit and not tokset.isdisjoint(_GRADE_TOKENS)
+    if not (has_at or ids or addresses or dob or grades or has_medical or has_credential):
+        return []
     found = Detectors(text, settings)
     wanted = set(settings.categories)
     hits: list[Hit] = []
@@ -1055,23 +1067,17 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     if has_at:
         hits += found.emails()
         hits += found.handles()
-    if has_digit:
-        # Finer gates: each detector's regexes only run when its cheap precondition holds.
-        if _has_digits(original, 8):
-            if _IBAN_GATE.search(original):
-                hits += found.iban()
-            hits += found.bsn()
-            hits += found.phones()
-        if (
-            _POSTCODE_GATE.search(original)
-            or not tokset.isdisjoint(lex.english_street_words)
-            or _token_ends_with(text, lex.street_suffixes)
-        ):
-            hits += found.addresses()
-        if not tokset.isdisjoint(_BIRTH_TOKENS):
-            hits += found.dob()
-        if not tokset.isdisjoint(_GRADE_TOKENS):
-            hits += found.grades()
+    if ids:
+        if _IBAN_GATE.search(original):
+            hits += found.iban()
+        hits += found.bsn()
+        hits += found.phones()
+    if addresses:
+        hits += found.addresses()
+    if dob:
+        hits += found.dob()
+    if grades:
+        hits += found.grades()
     if has_credential:
         hits += found.credentials()
     if has_medical:
