@@ -94,6 +94,6 @@ class TextView:
     def word_set(self) -> frozenset[str]:
         return frozenset(self.words)
 
-    @property
+    @lazy  # asked by several rules per message
     def empty(self) -> bool:
         return not self.normalized.strip()
