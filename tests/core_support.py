@@ -75,3 +75,20 @@ async def core_app(tmp_path: Path, cfg: AppConfig | None = None, **kwargs: Any) 
     await application.directory.sync_config()
     application.port = port
     return application
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> str:
+    """``schoolwacht run`` on the example config, as ``make run`` starts it, fed through a pipe."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout

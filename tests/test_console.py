@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.core_support import run_console
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_console(tmp_path: Path, lines: list[str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:

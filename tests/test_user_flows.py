@@ -10,20 +10,10 @@ from pathlib import Path
 
 from bot.events import MessageEvent, Role, Sender
 from bot.outbox import TemporaryDeliveryError
-from tests.core_support import core_app
+from tests.core_support import core_app, run_console
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT = Sender("s1", "Sanne", Role.STUDENT)
-
-
-def run_console(tmp_path: Path, lines: list[str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 def log_events(tmp_path: Path) -> list[dict]:
