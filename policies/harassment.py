@@ -450,6 +450,11 @@ class HarassmentPolicy(TextPolicy):
         self.lexicon = lexicon or default_lexicon()
         self._allow_cache: dict[tuple[str, ...], frozenset[str]] = {}
         self._word_cache: dict[str, _WordInfo | None] = {}
+        # Words seen to set off nothing (``_word`` gave None): most messages consist of these
+        # only, which one ``set.issuperset`` in C tells without a loop over their words.
+        self._inert: set[str] = set()
+        # Pattern anchors -> words one of which a match needs besides the anchor (``_gate``).
+        self._gates: dict[str, frozenset[str] | None] = {}
 
     # -- layer 1: find candidate hits ------------------------------------------------------------
     def _compound(self, word: str) -> Entry | None:
@@ -513,7 +518,51 @@ class HarassmentPolicy(TextPolicy):
                 return entry, (), "compound" if word == entry.term else "word"
         return None
 
-    def _hits(self, words: tuple[str, ...], skeletons: tuple[str, ...] | None) -> list[Hit]:
+    def _quiet(self, present: frozenset[str]) -> bool:
+        """Whether no word is a lexicon entry and no pattern can match: a cheap yes for most
+        messages that hold a pattern's everyday anchor ("wie" of "wie doet mee", "na" of
+        "na school ...") without the rest of it.
+        """
+        gates = self._gates
+        for word in present.difference(self._inert):
+            gate = gates.get(word, _UNSEEN)
+            if gate is _UNSEEN:
+                if word not in self._word_cache:
+                    return False  # not seen yet: the full pass looks it up first
+                gate = gates[word] = self._gate(word)
+            if gate is None or not gate.isdisjoint(present):
+                return False
+        return True
+
+    def _gate(self, word: str) -> frozenset[str] | None:
+        """Words of which at least one must be present for a pattern anchored on ``word`` to
+        match (per pattern the smallest required step besides the anchor); None when ``word``
+        is a lexicon entry or anchors a pattern without other required words."""
+        info = self._word_cache.get(word)
+        if info is None or info[0] is not None:
+            return None
+        need: set[str] = set()
+        for pattern in info[1]:
+            others = [
+                step.words
+                for step in pattern.steps
+                if step.words is not None and not step.optional and word not in step.words
+            ]
+            if not others:
+                return None
+            need |= min(others, key=len)
+        return frozenset(need)
+
+    def _hits(
+        self,
+        words: tuple[str, ...],
+        skeletons: tuple[str, ...] | None,
+        present: frozenset[str] | None = None,
+    ) -> list[Hit]:
+        if skeletons is None and (
+            self._inert.issuperset(words) or self._quiet(present or frozenset(words))
+        ):
+            return []
         lex = self.lexicon
         cache = self._word_cache
         hits: list[Hit] = []
@@ -523,7 +572,11 @@ class HarassmentPolicy(TextPolicy):
             if info is _UNSEEN:
                 if len(cache) >= _WORD_CACHE_SIZE:
                     cache.clear()  # bounded; a cold start is cheap
+                    self._inert.clear()
+                    self._gates.clear()
                 info = cache[word] = self._word(word)
+                if info is None:
+                    self._inert.add(word)
             if info is None:
                 # Not a lexicon word or compound: maybe a stretched spelling of one (but an
                 # ordinary word stays itself: "neeee negeer hem" is no slur).
@@ -614,7 +667,7 @@ class HarassmentPolicy(TextPolicy):
         if not words:
             return []
         stretched = text.stretched
-        hits = self._hits(words, text.skeletons if stretched else None)
+        hits = self._hits(words, text.skeletons if stretched else None, text.word_set)
         doxx_prior = any(f.flag == "personal_data" for f in ctx.prior_findings)
         if not hits and not doxx_prior:
             return self._combos_only(text, ctx, event, settings) if len(words) >= 3 else []

@@ -71,6 +71,8 @@ _LEET_BESIDE_LETTER = re.compile(r"[0-9@$€|¡£](?:(?<=[^\W\d_][0-9@$€|¡£]
 _BANG_BETWEEN_LETTERS = re.compile(r"!(?<=[^\W\d_]!)!*[^\W\d_]")
 # Characters that end a chunk of text that leetspeak folding treats as one word (with whitespace).
 _CHUNK_ENDS = frozenset(".,;:?\"'()[]{}<>/\\")
+# The same for ASCII text, with the ASCII characters ``str.isspace`` calls whitespace.
+_ASCII_CHUNK_ENDS = _CHUNK_ENDS | frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
 _UNIT = re.compile(
     r"\d+(?:e|de|ste|st|nd|rd|th|x|k|m|u|h|uur|min|sec|cm|km|kg|g|gb|mb|mm|ml|l|pm|am|s|jr|p|fps"
     r"|hz|ghz|v|w|kw|kwh|d|euro|eur)?"
@@ -336,11 +338,29 @@ def _ascii_unfoldable(text: str, tokens: tuple[str, ...] | list[str]) -> bool:
     classes = text.translate(_ASCII_CLASSES)
     return (
         "#" not in classes
-        and "a0" not in classes
-        and "0a" not in classes
         and ("a!" not in classes or "!a" not in classes or _LEET_BANG.search(text) is None)
+        and (("a0" not in classes and "0a" not in classes) or _ascii_units_only(text, classes))
         and not _TRIPLES.any(tokens)
     )
+
+
+def _ascii_units_only(text: str, classes: str) -> bool:
+    """Whether every letter touching a digit in ASCII ``text`` (without leet symbols) sits in a
+    chunk ``_fold_chunk`` leaves alone as a number with a unit: "het 5e uur", "10km", "2de"."""
+    n = len(text)
+    for pair in ("a0", "0a"):
+        at = classes.find(pair)
+        while at >= 0:
+            start = at
+            while start > 0 and text[start - 1] not in _ASCII_CHUNK_ENDS:
+                start -= 1
+            end = at + 2
+            while end < n and text[end] not in _ASCII_CHUNK_ENDS:
+                end += 1
+            if not _UNIT.fullmatch(text, start, end):
+                return False
+            at = classes.find(pair, end)
+    return True
 
 
 def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:

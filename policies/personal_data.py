@@ -154,6 +154,7 @@ class Lexicon:
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
     grade_cue_re: re.Pattern[str]
+    grade_cues: frozenset[str]
 
 
 # Words that start multi-word street names ("Mr. Jansenlaan", "Van Goghstraat", "Lange Voorhout").
@@ -222,6 +223,7 @@ def lexicon() -> Lexicon:
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
+        grade_cues=frozenset(data["grades"]["cues"]),
     )
 
 
@@ -333,7 +335,22 @@ _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
 _FOUR_DIGITS = re.compile(r"[1-9]\d{3}")  # every _POSTCODE match holds one; far cheaper to find
-_SPACE_DIGIT = re.compile(r"\s+\d")
+_DIGIT_AFTER_SPACE = re.compile(r"\d(?<=\s\d)")  # digit first: the engine skips to digits
+
+
+def _street_number(low: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether "<street suffix><spaces><digit>" occurs: every ``street_re`` match holds one.
+
+    Looking for digits after a space and testing the word before them is far cheaper on a long
+    paste than running ``street_re`` (or a regex of all suffixes) from every letter.
+    """
+    for match in _DIGIT_AFTER_SPACE.finditer(low):
+        end = match.start()
+        while end > 0 and low[end - 1].isspace():
+            end -= 1
+        if low.endswith(suffixes, 0, end):
+            return True
+    return False
 # What every "<name> heeft een <grade>" match holds from the space before its verb on; starting
 # with the space class lets the engine skip ahead instead of trying a name at every letter.
 _GRADE_VERB = re.compile(
@@ -373,6 +390,7 @@ class Detectors:
         self.src = unicodedata.normalize("NFKC", text.original)
         self.low = self.src.lower()
         self.tokens = text.tokens
+        self.token_set = text.token_set
         self.settings = settings
         self.lex = lexicon()
         self.taken: list[tuple[int, int]] = []
@@ -511,13 +529,7 @@ class Detectors:
 
     # -- addresses
     def _street_number(self, low: str) -> bool:
-        """Whether "<street suffix><spaces><digit>" occurs: every ``street_re`` match holds one.
-
-        Scanning for spaces before a digit and testing the word before them is far cheaper on a
-        long paste than running ``street_re`` (or a regex of all suffixes) from every letter.
-        """
-        suffixes = self.lex.street_suffixes
-        return any(low.endswith(suffixes, 0, m.start()) for m in _SPACE_DIGIT.finditer(low))
+        return _street_number(low, self.lex.street_suffixes)
 
     def addresses(self) -> list[Hit]:
         hits = []
@@ -752,6 +764,13 @@ class Detectors:
 
     _GRADE = r"(?:10|[1-9])(?:[.,]\d{1,2})?"
 
+    def _grade_cue(self) -> bool:
+        """A grade word ("cijfer", "uitslag"): each is a whole token, so the token set answers
+        first and the regex only confirms (it costs a millisecond on a long paste)."""
+        return not self.token_set.isdisjoint(self.lex.grade_cues) and bool(
+            self.lex.grade_cue_re.search(self.low)
+        )
+
     def grades(self) -> list[Hit]:
         lex = self.lex
         # "milan heeft een 2,8 voor wiskunde", "Sanne got a 4.5 on the test"
@@ -779,7 +798,7 @@ class Detectors:
             context = self.low[match.end() : match.end() + 40]
             if not (
                 re.match(r"\s*(?:voor|for|op|on|bij|in)\b", context)
-                or lex.grade_cue_re.search(self.low)
+                or self._grade_cue()
                 or re.search(r"toets|proefwerk|so\b|test|exam", self.low)
             ):
                 continue
@@ -799,7 +818,7 @@ class Detectors:
         if hits:
             return hits[:1]
         # "Cijfers: Sem 6,4, Tess 8,0, Milan 5,2" — a list of names with grades.
-        if lex.grade_cue_re.search(self.low):
+        if self._grade_cue():
             pairs = [
                 m
                 for m in re.finditer(
@@ -1034,6 +1053,14 @@ def _token_ends_with(text: TextView, suffixes: tuple[str, ...]) -> bool:
     return gate.any(text.token_set)
 
 
+def _lower_nfkc(text: TextView) -> str:
+    """``Detectors.low`` without binding the detectors: for ASCII text that is ``normalized``."""
+    original = text.original
+    if original.isascii():
+        return text.normalized
+    return unicodedata.normalize("NFKC", original).lower()
+
+
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
     """All personal-data hits in one message (cheap gates first: most messages stop here)."""
     settings = settings or PersonalDataSettings()
@@ -1050,13 +1077,25 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     # Finer gates: each detector's regexes only run when its cheap precondition holds. Tested
     # before binding the detectors (an NFKC pass over the text), which most messages never need.
     ids = has_digit and _has_digits(original, 8)
+    # A street name counts only when a house number follows it ("herinnering 3" has "ring").
     addresses = has_digit and (
         _POSTCODE_GATE.search(original) is not None
         or not tokset.isdisjoint(lex.english_street_words)
-        or _token_ends_with(text, lex.street_suffixes)
+        or (
+            _token_ends_with(text, lex.street_suffixes)
+            and _street_number(_lower_nfkc(text), lex.street_suffixes)
+        )
     )
     dob = has_digit and not tokset.isdisjoint(_BIRTH_TOKENS)
-    grades = has_digit and not tokset.isdisjoint(_GRADE_TOKENS)
+    # "<name> heeft een 6" (a grade verb before a grade) or a grade word ("cijfers: ...").
+    grades = (
+        has_digit
+        and not tokset.isdisjoint(_GRADE_TOKENS)
+        and (
+            _GRADE_VERB.search(_lower_nfkc(text)) is not None
+            or not tokset.isdisjoint(lex.grade_cues)
+        )
+    )
     if not (has_at or ids or addresses or dob or grades or has_medical or has_credential):
         return []
     found = Detectors(text, settings)

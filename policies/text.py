@@ -92,7 +92,7 @@ class TextView:
 
     @lazy
     def word_set(self) -> frozenset[str]:
-        return frozenset(self.words)
+        return self.token_set if self.words is self.tokens else frozenset(self.words)
 
     @lazy  # asked by several rules per message
     def empty(self) -> bool:
