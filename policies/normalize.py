@@ -163,6 +163,8 @@ def strip_marks(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFD", text)
     marks = [ch for ch in set(decomposed).difference(_ASCII_SET) if unicodedata.combining(ch)]
+    if not marks and unicodedata.is_normalized("NFC", text):
+        return text  # the same object: callers see that nothing changed
     if len(marks) > 8:
         decomposed = _COMBINING.sub("", decomposed)
     else:
@@ -395,7 +397,11 @@ def fold_stretched(
         if joined != text:
             text, tokens = joined, None  # new words: look at them afresh for leetspeak
     text = fold_leet(text, tokens)
-    if _TRIPLE.search(text):
+    if text is normalized and tokens is not None:
+        stretched = _TRIPLES.any(tokens)  # nothing changed: the tokens are still the text's
+    else:
+        stretched = _TRIPLE.search(text) is not None
+    if stretched:
         squeezed = squeeze(text)
         return squeezed, squeezed != text
     return text, False
