@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Connection, delete, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import (
@@ -71,19 +73,53 @@ class GroupRepository:
             return list(s.exec(query))
 
 
-def _upsert_member(s: Session, group_key: str, member_id: str, role: str,
+@lru_cache(maxsize=4)
+def _member_upsert(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` for a member (SQLite and PostgreSQL both take it),
+    built once: constructing the statement cost more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Member.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["group_key", "member_id"],
+        set_={
+            "role": stmt.excluded.role,
+            # A message without a display name keeps the one known.
+            "display_name": func.coalesce(
+                func.nullif(stmt.excluded.display_name, ""), Member.__table__.c.display_name
+            ),
+            "last_seen": stmt.excluded.last_seen,
+        },
+    )
+
+
+def _upsert_member(conn: Connection, group_key: str, member_id: str, role: str,
                    display_name: str | None) -> None:
-    member = s.exec(
-        select(Member).where(Member.group_key == group_key, Member.member_id == member_id)
-    ).first()
-    if member is None:
-        member = Member(group_key=group_key, member_id=member_id, role=role,
-                        display_name=display_name)
-    else:
-        member.role = role
-        member.display_name = display_name or member.display_name
-        member.last_seen = now_utc()
-    s.add(member)
+    """Store a member or refresh it (role, name, last seen) in one statement: the hot path of
+    every flagged message, so no SELECT first and no ORM object."""
+    now = now_utc()
+    conn.execute(_member_upsert(conn.dialect.name), {
+        "group_key": group_key, "member_id": member_id, "role": role,
+        "display_name": display_name, "first_seen": now, "last_seen": now,
+    })
+
+
+def _insert_rows(conn: Connection, records: Sequence[Any]) -> list[int]:
+    """Insert ORM-shaped records with Core statements and fill in their ids.
+
+    The objects were built by the caller with their defaults (``created_at``); the ORM's unit of
+    work around them cost more than the inserts themselves.
+    """
+    if not records:
+        return []
+    table = type(records[0]).__table__
+    columns = [c.name for c in table.columns if c.name != "id"]
+    statement = table.insert()
+    ids = []
+    for record in records:
+        result = conn.execute(statement, {name: getattr(record, name) for name in columns})
+        record.id = int(result.inserted_primary_key[0])
+        ids.append(record.id)
+    return ids
 
 
 class MemberRepository:
@@ -91,9 +127,8 @@ class MemberRepository:
         self.db = db
 
     def upsert(self, group_key: str, member_id: str, role: str, display_name: str | None) -> None:
-        with self.db.session() as s:
-            _upsert_member(s, group_key, member_id, role, display_name)
-            s.commit()
+        with self.db.engine.begin() as conn:
+            _upsert_member(conn, group_key, member_id, role, display_name)
 
     def forget_if_clean(self, group_key: str, member_id: str) -> bool:
         """Delete a member who left and has no findings in that group (data minimisation)."""
@@ -119,20 +154,16 @@ class FindingRepository:
         self.db = db
 
     def add_many(self, records: Sequence[FindingRecord]) -> list[int]:
-        with self.db.session() as s:
-            s.add_all(records)
-            s.commit()
-            return [r.id for r in records if r.id is not None]
+        with self.db.engine.begin() as conn:
+            return _insert_rows(conn, records)
 
     def record(self, records: Sequence[FindingRecord], *, role: str,
                display_name: str | None) -> list[int]:
         """Store one message's findings and its sender as a member, in one transaction."""
         first = records[0]
-        with self.db.session() as s:
-            _upsert_member(s, first.group_key, first.member_id, role, display_name)
-            s.add_all(records)
-            s.commit()
-            return [r.id for r in records if r.id is not None]
+        with self.db.engine.begin() as conn:
+            _upsert_member(conn, first.group_key, first.member_id, role, display_name)
+            return _insert_rows(conn, records)
 
     def get(self, finding_id: int) -> FindingRecord | None:
         with self.db.session() as s:
@@ -170,9 +201,14 @@ class ActionRepository:
         self.db = db
 
     def add_many(self, records: Sequence[ActionRecord]) -> None:
-        with self.db.session() as s:
-            s.add_all(records)
-            s.commit()
+        """A batch of the action log in one executemany (no ids needed)."""
+        if not records:
+            return
+        table = ActionRecord.__table__
+        columns = [c.name for c in table.columns if c.name != "id"]
+        rows = [{name: getattr(r, name) for name in columns} for r in records]
+        with self.db.engine.begin() as conn:
+            conn.execute(table.insert(), rows)
 
     def for_group(self, group_key: str) -> list[ActionRecord]:
         with self.db.session() as s:

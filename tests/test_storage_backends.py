@@ -13,7 +13,7 @@ from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
 from bot.events import MessageEvent, Role, Sender
 from storage.db import Database
-from storage.models import FindingRecord, OutboxItem
+from storage.models import ActionRecord, FindingRecord, Member, OutboxItem
 from storage.repositories import Repositories
 from tests.core_support import WordRule, config
 
@@ -65,3 +65,33 @@ async def test_the_pipeline_records_a_finding(database_url: str, tmp_path: Path)
             assert s.exec(select(FindingRecord)).one().text == "rotzak"
     finally:
         await app.stop()
+
+
+def test_findings_members_and_actions_stored_in_one_statement_each(database_url: str) -> None:
+    """The hot path (Core inserts, member upsert) keeps what the ORM version kept."""
+    repos = Repositories(Database(database_url))
+
+    def finding(message_id: str) -> FindingRecord:
+        return FindingRecord(group_key="console:k", message_id=message_id, member_id="s1",
+                             policy="harassment", flag="harassment", article="A.10",
+                             severity=2, score=0.9, evidence="'sukkel'")
+
+    first = repos.findings.record([finding("1"), finding("1")], role="student",
+                                  display_name="Sanne")
+    assert len(set(first)) == 2
+    # The same member again: role and last seen refreshed, a missing name keeps the known one.
+    again = repos.findings.record([finding("2")], role="teacher", display_name=None)
+    assert again[0] not in first
+    with repos.db.session() as s:
+        member = s.exec(select(Member)).one()
+        assert (member.role, member.display_name) == ("teacher", "Sanne")
+        assert member.last_seen >= member.first_seen
+        assert [f.id for f in s.exec(select(FindingRecord).order_by(FindingRecord.id))] == [
+            *first, *again]
+    repos.actions.add_many([
+        ActionRecord(group_key="console:k", message_id="1", member_id="s1", action=a,
+                     article="A.10", observe=False, ok=True)
+        for a in ("delete", "warn")
+    ])
+    assert [a.action for a in repos.actions.for_group("console:k")] == ["delete", "warn"]
+    repos.db.close()
