@@ -8,10 +8,12 @@ sanction decisions and status changes are audit entries (``AuditEntry``) that na
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, or_, select
 
 from storage.db import Database
@@ -20,12 +22,54 @@ from storage.models import AuditEntry, FindingRecord, Incident, OutboxItem, now_
 ACTIVE = ("open", "acknowledged")
 
 
+@dataclass(frozen=True, slots=True)
+class Offence:
+    """A flagged message that counts for the sanction ladder."""
+
+    group_key: str
+    message_id: str
+    severity: int
+    created_at: datetime
+
+
 def incident_target(incident_id: int) -> str:
     return f"incident:{incident_id}"
 
 
 def member_target(member_id: str) -> str:
     return f"member:{member_id}"
+
+
+_FINDINGS = FindingRecord.__table__.c
+_INCIDENTS = Incident.__table__.c
+# Statements of the per-message path, built once (see ``offences``).
+_OFFENCES = (
+    sa_select(_FINDINGS.group_key, _FINDINGS.message_id, _FINDINGS.severity, _FINDINGS.created_at)
+    .where(
+        _FINDINGS.member_id == bindparam("member"),
+        _FINDINGS.created_at >= bindparam("since"),
+        _FINDINGS.severity >= bindparam("minimum"),
+        or_(_FINDINGS.feedback.is_(None), _FINDINGS.feedback != "wrong"),
+    )
+    .order_by(_FINDINGS.created_at)
+)
+_ACTIVE_INCIDENT = (
+    sa_select(_INCIDENTS.id)
+    .where(
+        _INCIDENTS.group_key == bindparam("group"),
+        _INCIDENTS.status.in_(ACTIVE),
+        _INCIDENTS.confidential == False,  # noqa: E712
+        _INCIDENTS.updated_at >= bindparam("since"),
+    )
+    .order_by(_INCIDENTS.id.desc())
+    .limit(1)
+)
+_DECISIONS = (
+    sa_select(AuditEntry)
+    .where(col(AuditEntry.action) == "sanction.decision",
+           col(AuditEntry.target) == bindparam("target"))
+    .order_by(col(AuditEntry.id))
+)
 
 
 class IncidentRepository:
@@ -59,13 +103,17 @@ class IncidentRepository:
             return incident
 
     def active_for_group(self, group_key: str, since: datetime) -> Incident | None:
-        """The group's open situation (not a confidential report) touched since ``since``."""
+        """The group's open situation (not a confidential report) touched since ``since``.
+
+        Asked for every flagged message; most groups have none, which a one-column query
+        (built once) answers before any ORM object is made.
+        """
+        with self.db.engine.connect() as conn:
+            found = conn.execute(_ACTIVE_INCIDENT, {"group": group_key, "since": since}).scalar()
+        if found is None:
+            return None
         with self.db.session() as s:
-            return s.exec(select(Incident).where(
-                Incident.group_key == group_key, col(Incident.status).in_(ACTIVE),
-                Incident.confidential == False,  # noqa: E712
-                col(Incident.updated_at) >= since,
-            ).order_by(col(Incident.id).desc())).first()
+            return s.get(Incident, found)
 
     def list(self, *, status: str | None = None, group_key: str | None = None,
              limit: int = 100) -> list[Incident]:
@@ -106,22 +154,22 @@ class IncidentRepository:
             s.commit()
             return int(result.rowcount or 0)
 
-    def offences(self, member_id: str, since: datetime, min_severity: int) -> list[FindingRecord]:
-        """The member's flagged messages that count for the ladder (one per message)."""
-        with self.db.session() as s:
-            rows = s.exec(select(FindingRecord).where(
-                FindingRecord.member_id == member_id,
-                col(FindingRecord.created_at) >= since,
-                FindingRecord.severity >= min_severity,
-                or_(col(FindingRecord.feedback).is_(None), FindingRecord.feedback != "wrong"),
-            ).order_by(col(FindingRecord.created_at)))
-            seen: set[tuple[str, str]] = set()
-            out: list[FindingRecord] = []
-            for row in rows:
-                if (row.group_key, row.message_id) not in seen:
-                    seen.add((row.group_key, row.message_id))
-                    out.append(row)
-            return out
+    def offences(self, member_id: str, since: datetime, min_severity: int) -> list[Offence]:
+        """The member's flagged messages that count for the ladder (one per message).
+
+        Read as plain rows with a statement built once: it runs for every flagged message, and
+        building a query (its cache key) cost more than running it.
+        """
+        seen: set[tuple[str, str]] = set()
+        out: list[Offence] = []
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(_OFFENCES, {"member": member_id, "since": since,
+                                            "minimum": min_severity})
+            for group_key, message_id, severity, created_at in rows:
+                if (group_key, message_id) not in seen:
+                    seen.add((group_key, message_id))
+                    out.append(Offence(group_key, message_id, severity, created_at))
+        return out
 
     def member_findings(self, member_id: str) -> list[FindingRecord]:
         with self.db.session() as s:
@@ -146,11 +194,9 @@ class IncidentRepository:
                     or row.detail.get("incident") == incident_id]
 
     def decisions(self, member_id: str) -> list[AuditEntry]:
-        """Sanction decisions recorded for a member, oldest first."""
+        """Sanction decisions recorded for a member, oldest first (usually none)."""
         with self.db.session() as s:
-            return list(s.exec(select(AuditEntry).where(
-                AuditEntry.action == "sanction.decision",
-                AuditEntry.target == member_target(member_id)).order_by(col(AuditEntry.id))))
+            return list(s.scalars(_DECISIONS, {"target": member_target(member_id)}))
 
     def reasons(self, incident_id: int) -> set[str]:
         """The triggers already alerted for an incident (an update alerts only for a new one)."""

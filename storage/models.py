@@ -144,7 +144,7 @@ class AuditEntry(SQLModel, table=True):
     actor: str  # "telegram:<user id>", "matrix:@user:server", "cli", "system"
     action: str
     group_key: str | None = Field(default=None, index=True)
-    target: str | None = None
+    target: str | None = Field(default=None, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

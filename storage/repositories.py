@@ -103,6 +103,12 @@ def _upsert_member(conn: Connection, group_key: str, member_id: str, role: str,
     })
 
 
+@lru_cache(maxsize=16)
+def _insert_statement(table: Any) -> Any:
+    """One INSERT per table, built once (a statement's cache key is computed per object)."""
+    return table.insert()
+
+
 def _insert_rows(conn: Connection, records: Sequence[Any]) -> list[int]:
     """Insert ORM-shaped records with Core statements and fill in their ids.
 
@@ -113,7 +119,7 @@ def _insert_rows(conn: Connection, records: Sequence[Any]) -> list[int]:
         return []
     table = type(records[0]).__table__
     columns = [c.name for c in table.columns if c.name != "id"]
-    statement = table.insert()
+    statement = _insert_statement(table)
     ids = []
     for record in records:
         result = conn.execute(statement, {name: getattr(record, name) for name in columns})
@@ -208,7 +214,7 @@ class ActionRepository:
         columns = [c.name for c in table.columns if c.name != "id"]
         rows = [{name: getattr(r, name) for name in columns} for r in records]
         with self.db.engine.begin() as conn:
-            conn.execute(table.insert(), rows)
+            conn.execute(_insert_statement(table), rows)
 
     def for_group(self, group_key: str) -> list[ActionRecord]:
         with self.db.session() as s:

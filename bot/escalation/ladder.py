@@ -15,7 +15,8 @@ from datetime import datetime
 
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
 from policies.base import Severity
-from storage.models import AuditEntry, FindingRecord
+from storage.incidents_repo import Offence
+from storage.models import AuditEntry
 
 NONE = "none"
 STEP_ALIASES: dict[str, str] = {
@@ -70,7 +71,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def assess(member_id: str, offences: Sequence[FindingRecord], decisions: Sequence[AuditEntry],
+def assess(member_id: str, offences: Sequence[Offence], decisions: Sequence[AuditEntry],
            settings: EscalationSettings) -> LadderView:
     thresholds = settings.ladder_thresholds
     level = level_for_count(len(offences), thresholds)
