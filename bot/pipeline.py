@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.alerts import AlertService, Router
@@ -26,7 +26,7 @@ from bot.planner import ReminderLimiter, plan_actions
 from bot.ports import Button, ChatPort, OutgoingAlert
 from bot.verdict import ActionPlan, Verdict
 from policies.base import ActionKind, Finding, Severity
-from storage.models import ActionRecord, FindingRecord
+from storage.models import now_utc
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class Pipeline:
         self._members_seen: set[tuple[str, str, str]] = set()
         # The log of actions taken is written in small batches (one transaction per batch instead
         # of one per message); ``flush_actions`` runs at the latest a second later and on stop.
-        self._actions: list[ActionRecord] = []
+        self._actions: list[dict[str, Any]] = []
         self._action_timer: asyncio.Task[None] | None = None
 
     ACTION_BATCH = 256
@@ -191,13 +191,16 @@ class Pipeline:
 
     async def _record_findings(self, decision: Decision) -> list[int]:
         event = decision.event
+        now = now_utc()
+        # Plain rows, not model objects: constructing a SQLModel object costs more than storing it.
         records = [
-            FindingRecord(
-                group_key=decision.group.key, message_id=event.message_id,
-                member_id=event.sender.platform_id, policy=f.policy, flag=f.flag,
-                article=f.article, severity=int(f.severity), score=f.score, evidence=f.evidence,
-                category=f.category, text=event.text or None,
-            )
+            {
+                "group_key": decision.group.key, "message_id": event.message_id,
+                "member_id": event.sender.platform_id, "policy": f.policy, "flag": f.flag,
+                "article": f.article, "severity": int(f.severity), "score": f.score,
+                "evidence": f.evidence, "category": f.category, "text": event.text or None,
+                "created_at": now,
+            }
             for f in decision.verdict.findings
         ]
         member = (decision.group.key, event.sender.platform_id, event.sender.role.value)
@@ -214,7 +217,7 @@ class Pipeline:
         event, group, plan = decision.event, decision.group, decision.plan
         port = self.ports.get(event.platform)
         lang = group.language
-        done: list[ActionRecord] = []
+        done: list[dict[str, Any]] = []  # action log rows (see ``_record_findings``)
         results: dict[ActionKind, bool] = {}  # what really happened in the group, for the alert
         for action in plan.actions:
             kind = action.kind
@@ -230,10 +233,10 @@ class Pipeline:
                 await self._notify(decision, action.finding, results)
             if in_group:
                 results[kind] = ok
-            done.append(ActionRecord(group_key=group.key, message_id=event.message_id,
-                                     member_id=event.sender.platform_id, action=kind.value,
-                                     article=action.finding.article,
-                                     observe=plan.observe and in_group, ok=ok))
+            done.append({"group_key": group.key, "message_id": event.message_id,
+                         "member_id": event.sender.platform_id, "action": kind.value,
+                         "article": action.finding.article,
+                         "observe": plan.observe and in_group, "ok": ok, "created_at": now_utc()})
         if done:
             self._actions.extend(done)
             if len(self._actions) >= self.ACTION_BATCH:

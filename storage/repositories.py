@@ -6,7 +6,7 @@ opens its own short transaction, so a crash never leaves half a decision behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -109,22 +109,33 @@ def _insert_statement(table: Any) -> Any:
     return table.insert()
 
 
-def _insert_rows(conn: Connection, records: Sequence[Any]) -> list[int]:
-    """Insert ORM-shaped records with Core statements and fill in their ids.
+Row = Mapping[str, Any]
 
-    The objects were built by the caller with their defaults (``created_at``); the ORM's unit of
-    work around them cost more than the inserts themselves.
-    """
-    if not records:
-        return []
-    table = type(records[0]).__table__
+
+def _values(record: Any, columns: list[str], now: datetime) -> dict[str, Any]:
+    """A record's column values: from a model object, or from a plain mapping (the hot path
+    builds those; a SQLModel object costs ~0.3 ms to construct) with ``created_at`` filled in."""
+    if isinstance(record, Mapping):
+        values = {name: record.get(name) for name in columns}
+        if "created_at" in values and values["created_at"] is None:
+            values["created_at"] = now
+        return values
+    return {name: getattr(record, name) for name in columns}
+
+
+def _insert_rows(conn: Connection, records: Sequence[Any], table: Any) -> list[int]:
+    """Insert records (model objects or mappings) with one prepared statement; model objects
+    get their ids filled in, as after an ORM flush."""
     columns = [c.name for c in table.columns if c.name != "id"]
     statement = _insert_statement(table)
+    now = now_utc()
     ids = []
     for record in records:
-        result = conn.execute(statement, {name: getattr(record, name) for name in columns})
-        record.id = int(result.inserted_primary_key[0])
-        ids.append(record.id)
+        result = conn.execute(statement, _values(record, columns, now))
+        new_id = int(result.inserted_primary_key[0])
+        if not isinstance(record, Mapping):
+            record.id = new_id
+        ids.append(new_id)
     return ids
 
 
@@ -159,17 +170,19 @@ class FindingRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add_many(self, records: Sequence[FindingRecord]) -> list[int]:
+    def add_many(self, records: Sequence[FindingRecord | Row]) -> list[int]:
+        if not records:
+            return []
         with self.db.engine.begin() as conn:
-            return _insert_rows(conn, records)
+            return _insert_rows(conn, records, FindingRecord.__table__)
 
-    def record(self, records: Sequence[FindingRecord], *, role: str,
+    def record(self, records: Sequence[FindingRecord | Row], *, role: str,
                display_name: str | None) -> list[int]:
         """Store one message's findings and its sender as a member, in one transaction."""
-        first = records[0]
+        first = _values(records[0], ["group_key", "member_id"], now_utc())
         with self.db.engine.begin() as conn:
-            _upsert_member(conn, first.group_key, first.member_id, role, display_name)
-            return _insert_rows(conn, records)
+            _upsert_member(conn, first["group_key"], first["member_id"], role, display_name)
+            return _insert_rows(conn, records, FindingRecord.__table__)
 
     def get(self, finding_id: int) -> FindingRecord | None:
         with self.db.session() as s:
@@ -206,13 +219,14 @@ class ActionRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add_many(self, records: Sequence[ActionRecord]) -> None:
+    def add_many(self, records: Sequence[ActionRecord | Row]) -> None:
         """A batch of the action log in one executemany (no ids needed)."""
         if not records:
             return
         table = ActionRecord.__table__
         columns = [c.name for c in table.columns if c.name != "id"]
-        rows = [{name: getattr(r, name) for name in columns} for r in records]
+        now = now_utc()
+        rows = [_values(r, columns, now) for r in records]
         with self.db.engine.begin() as conn:
             conn.execute(_insert_statement(table), rows)
 
