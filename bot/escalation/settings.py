@@ -99,9 +99,23 @@ def _parse(raw: str) -> EscalationSettings:
     return EscalationSettings.model_validate(json.loads(raw))
 
 
+_BY_OBJECT: dict[int, tuple[Mapping[str, Any], EscalationSettings]] = {}
+
+
 def settings_from(values: Mapping[str, Any]) -> EscalationSettings:
-    """Validated settings for an effective escalation dict (cached: called for every finding)."""
-    return _parse(json.dumps(dict(values), sort_keys=True, default=str))
+    """Validated settings for an effective escalation dict (cached: called for every message).
+
+    A group's effective dict is built once and reused, so it is first looked up by identity (the
+    entry keeps the dict alive, so its id cannot be reused); a new dict is parsed by content.
+    """
+    known = _BY_OBJECT.get(id(values))
+    if known is not None and known[0] is values:
+        return known[1]
+    parsed = _parse(json.dumps(dict(values), sort_keys=True, default=str))
+    if len(_BY_OBJECT) >= 4096:
+        _BY_OBJECT.clear()  # bounded; groups re-resolved after a config change start afresh
+    _BY_OBJECT[id(values)] = (values, parsed)
+    return parsed
 
 
 def validate_config(config: AppConfig) -> None:
