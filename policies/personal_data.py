@@ -335,28 +335,58 @@ _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
 _FOUR_DIGITS = re.compile(r"[1-9]\d{3}")  # every _POSTCODE match holds one; far cheaper to find
-_DIGIT_AFTER_SPACE = re.compile(r"\d(?<=\s\d)")  # digit first: the engine skips to digits
+@lru_cache(maxsize=8)
+def _suffix_space_digit(suffixes: tuple[str, ...]) -> re.Pattern[str]:
+    """A digit after whitespace that follows one of ``suffixes`` or after two whitespace
+    characters (a wider gap is checked in Python: rare).
+
+    Digit first, then fixed-width look-behinds (one per suffix length), so the engine skips to
+    digits and tests the few characters before each in C; a loop in Python over every digit of a
+    long paste cost a millisecond.
+    """
+    by_length: dict[int, list[str]] = {}
+    for suffix in suffixes:
+        by_length.setdefault(len(suffix), []).append(re.escape(suffix))
+    behind = [
+        rf"(?<=(?:{'|'.join(sorted(group))})\s\d)" for _, group in sorted(by_length.items())
+    ]
+    behind.append(r"(?<=\s\s\d)")
+    return re.compile(r"\d(?:" + "|".join(behind) + ")")
 
 
 def _street_number(low: str, suffixes: tuple[str, ...]) -> bool:
-    """Whether "<street suffix><spaces><digit>" occurs: every ``street_re`` match holds one.
-
-    Looking for digits after a space and testing the word before them is far cheaper on a long
-    paste than running ``street_re`` (or a regex of all suffixes) from every letter.
-    """
-    for match in _DIGIT_AFTER_SPACE.finditer(low):
+    """Whether "<street suffix><whitespace><digit>" occurs: every ``street_re`` match holds one."""
+    for match in _suffix_space_digit(suffixes).finditer(low):
         end = match.start()
+        if not low[end - 2].isspace():
+            return True  # a suffix, one whitespace character, the digit
         while end > 0 and low[end - 1].isspace():
             end -= 1
         if low.endswith(suffixes, 0, end):
             return True
     return False
-# What every "<name> heeft een <grade>" match holds from the space before its verb on; starting
-# with the space class lets the engine skip ahead instead of trying a name at every letter.
-_GRADE_VERB = re.compile(
-    r"\s(?:heeft|had|kreeg|haalde|scoorde|staat|has|got|scored|gets|krijgt)"
-    r"\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?(?:een|a|an)?\s*(?:10|[1-9]|onvoldoende)"
-)
+
+
+# What every "<name> heeft een <grade>" match holds from its verb on, one regex per verb: a
+# literal first lets the engine find the verb with a substring search instead of trying the
+# alternation after every space of a long paste. The look-behind wants the space before the verb.
+_GRADE_VERBS = ("heeft", "had", "kreeg", "haalde", "scoorde", "staat", "has", "got", "scored",
+                "gets", "krijgt")  # fmt: skip
+_GRADE_VERB = {
+    verb: re.compile(
+        rf"{verb}(?<=\s{verb})\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?"
+        r"(?:een|a|an)?\s*(?:10|[1-9]|onvoldoende)"
+    )
+    for verb in _GRADE_VERBS
+}
+
+
+def _grade_verb(low: str, tokens: frozenset[str]) -> bool:
+    """Whether "<space><grade verb> (een) <grade>" occurs. A verb between spaces is a token of the
+    message, so only the verbs among its tokens are looked for."""
+    return any(_GRADE_VERB[verb].search(low) for verb in tokens.intersection(_GRADE_VERB))
+
+
 # A phone number candidate is a digit, 7+ digits or separators, a digit. (Only used as a yes/no gate:
 # starting the pattern with the digit class lets the regex engine skip ahead to the next digit.)
 _PHONE_CANDIDATE = re.compile(r"\d[\d \-.()/]{7,}\d")
@@ -386,9 +416,11 @@ def _e164(raw: str) -> str | None:
 class Detectors:
     """All detectors, bound to one message. Each returns hits; the policy filters and merges."""
 
-    def __init__(self, text: TextView, settings: PersonalDataSettings) -> None:
-        self.src = unicodedata.normalize("NFKC", text.original)
-        self.low = self.src.lower()
+    def __init__(
+        self, text: TextView, settings: PersonalDataSettings, forms: tuple[str, str] | None = None
+    ) -> None:
+        # ``forms``: (src, low) when the caller computed them already (``_nfkc_forms``).
+        self.src, self.low = forms or _nfkc_forms(text)
         self.tokens = text.tokens
         self.token_set = text.token_set
         self.settings = settings
@@ -781,8 +813,8 @@ class Detectors:
             r"(?!\s*(?:uur|min|euro|punten van|keer|x\b))"
         )
         hits = []
-        # Every match holds _GRADE_VERB (from the space before its verb on): cheap to look for.
-        matches = pattern.finditer(self.low) if _GRADE_VERB.search(self.low) else ()
+        # Every match holds a _GRADE_VERB match (from its verb on): cheap to look for.
+        matches = pattern.finditer(self.low) if _grade_verb(self.low, self.token_set) else ()
         for match in matches:
             subject = match.group(1)
             if subject in lex.not_names or subject in ("ik", "i", "je", "jij", "you", "we", "wij"):
@@ -945,7 +977,7 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
 
 # Two letters and two digits ("NL91"), written digit-first so the engine skips to digits.
 _IBAN_GATE = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")
-_POSTCODE_GATE = re.compile(r"\d{4}\s?[A-Za-z]{2}(?![A-Za-z])")
+_POSTCODE_GATE = re.compile(r"\d\d{3}\s?[A-Za-z]{2}(?![A-Za-z])")  # \d first: a skip-ahead prefix
 _BIRTH_TOKENS = frozenset(
     [
         "geboren",
@@ -959,41 +991,6 @@ _BIRTH_TOKENS = frozenset(
         "birthday",
         "verjaardag",
         "jarig",
-    ]
-)
-# Grade verbs and words: a grade detector runs only when one of these is in the message.
-_GRADE_TOKENS = frozenset(
-    [
-        "heeft",
-        "had",
-        "kreeg",
-        "haalde",
-        "scoorde",
-        "staat",
-        "has",
-        "got",
-        "scored",
-        "gets",
-        "krijgt",
-        "cijfer",
-        "cijfers",
-        "cijferlijst",
-        "resultaat",
-        "resultaten",
-        "uitslag",
-        "uitslagen",
-        "score",
-        "scores",
-        "punten",
-        "beoordeling",
-        "grade",
-        "grades",
-        "results",
-        "marks",
-        "rapport",
-        "rapportcijfer",
-        "onvoldoende",
-        "onvoldoendes",
     ]
 )
 
@@ -1053,12 +1050,14 @@ def _token_ends_with(text: TextView, suffixes: tuple[str, ...]) -> bool:
     return gate.any(text.token_set)
 
 
-def _lower_nfkc(text: TextView) -> str:
-    """``Detectors.low`` without binding the detectors: for ASCII text that is ``normalized``."""
+def _nfkc_forms(text: TextView) -> tuple[str, str]:
+    """``(src, low)``: the NFKC text the detectors read and its lower case. For ASCII text these
+    are the view's ``original`` and ``normalized`` (no Unicode pass)."""
     original = text.original
     if original.isascii():
-        return text.normalized
-    return unicodedata.normalize("NFKC", original).lower()
+        return original, text.normalized
+    src = unicodedata.normalize("NFKC", original)
+    return src, src.lower()
 
 
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
@@ -1074,31 +1073,27 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     has_credential = not tokset.isdisjoint(lex.credential_words)
     if not (has_digit or has_at or has_medical or has_credential):
         return []
-    # Finer gates: each detector's regexes only run when its cheap precondition holds. Tested
-    # before binding the detectors (an NFKC pass over the text), which most messages never need.
+    # Finer gates: each detector's regexes only run when its cheap precondition holds. The NFKC
+    # forms (a Unicode pass over the text) are made once, and only when a gate needs them.
+    forms: tuple[str, str] | None = None
     ids = has_digit and _has_digits(original, 8)
     # A street name counts only when a house number follows it ("herinnering 3" has "ring").
     addresses = has_digit and (
         _POSTCODE_GATE.search(original) is not None
         or not tokset.isdisjoint(lex.english_street_words)
-        or (
-            _token_ends_with(text, lex.street_suffixes)
-            and _street_number(_lower_nfkc(text), lex.street_suffixes)
-        )
     )
+    if has_digit and not addresses and _token_ends_with(text, lex.street_suffixes):
+        forms = _nfkc_forms(text)
+        addresses = _street_number(forms[1], lex.street_suffixes)
     dob = has_digit and not tokset.isdisjoint(_BIRTH_TOKENS)
     # "<name> heeft een 6" (a grade verb before a grade) or a grade word ("cijfers: ...").
-    grades = (
-        has_digit
-        and not tokset.isdisjoint(_GRADE_TOKENS)
-        and (
-            _GRADE_VERB.search(_lower_nfkc(text)) is not None
-            or not tokset.isdisjoint(lex.grade_cues)
-        )
-    )
+    grades = has_digit and not tokset.isdisjoint(lex.grade_cues)
+    if has_digit and not grades and not tokset.isdisjoint(_GRADE_VERB):
+        forms = forms or _nfkc_forms(text)
+        grades = _grade_verb(forms[1], tokset)
     if not (has_at or ids or addresses or dob or grades or has_medical or has_credential):
         return []
-    found = Detectors(text, settings)
+    found = Detectors(text, settings, forms)
     wanted = set(settings.categories)
     hits: list[Hit] = []
     # Order matters: validated identifiers first claim their spans, so an IBAN's digits are not

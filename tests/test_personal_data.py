@@ -133,6 +133,33 @@ def test_addresses(text: str, flagged: bool) -> None:
     assert ("home_address" in categories(text)) is flagged
 
 
+FILLER = "Morgen gym in de sporthal, neem je sportkleding mee. Het 3e uur valt uit. " * 250
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The cheap gates before each detector must not hide data in odd spacing, other scripts
+        # or the end of a long paste.
+        ("ruben woont op de Populierenlaan \t 31, wie gaat er langs", "home_address"),
+        ("ruben woont op de Populierenlaan\u00a031 👀", "home_address"),
+        (FILLER + "ruben woont op de Populierenlaan 31, wie gaat er langs", "home_address"),
+        ("DAAN HEEFT EEN 3,9 VOOR AARDRIJKSKUNDE 😂", "grades"),
+        ("daan heeft  een 3,9 voor aardrijkskunde", "grades"),
+        (FILLER + "daan heeft een 3,9 voor aardrijkskunde haha", "grades"),
+        (FILLER + "bel rosa even: 0698765432", "phone_number"),
+    ],
+)
+def test_data_found_past_the_gates(text: str, category: str) -> None:
+    assert category in categories(text)
+
+
+def test_a_street_word_before_a_number_alone_is_no_address() -> None:
+    # "herinnering" ends in a street suffix ("ring"): the number after it is no house number.
+    assert categories("herinnering 3: inleveren voor vrijdag") == set()
+    assert categories(FILLER + "herinnering 3 van 5") == set()
+
+
 def test_date_of_birth_with_a_name_but_not_history_or_test_dates() -> None:
     assert categories("Floor is geboren op 2 februari 2011") == {"dob"}
     assert categories("geboortedatum van Kees Brand: 14-07-2010") == {"dob"}
