@@ -479,7 +479,9 @@ class Detectors:
             self.src, "NL", leniency=phonenumbers.Leniency.POSSIBLE
         ):
             start, end = match.start, match.end
-            if not self._free(start, end):
+            # The writer's own number ("bel me op ...") is checked first: our regex costs far
+            # less than phonenumbers' validation and typing, which would not change the outcome.
+            if not self._free(start, end) or own_data_before(self.low, start):
                 continue
             number = match.number
             if not phonenumbers.is_valid_number(number) and not self._plausible(
@@ -488,7 +490,7 @@ class Detectors:
                 continue
             kind = phonenumbers.number_type(number)
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if kind in _SERVICE_TYPES or e164 in school or own_data_before(self.low, start):
+            if kind in _SERVICE_TYPES or e164 in school:
                 continue
             organisation = self.near(self.lex.organisation_re, start, end, 45)
             if kind in _FIXED_TYPES:
