@@ -70,6 +70,12 @@ _DECISIONS = (
            col(AuditEntry.target) == bindparam("target"))
     .order_by(col(AuditEntry.id))
 )
+_ANY_DECISION = (
+    sa_select(col(AuditEntry.id))
+    .where(col(AuditEntry.action) == "sanction.decision",
+           col(AuditEntry.target) == bindparam("target"))
+    .limit(1)
+)
 
 
 class IncidentRepository:
@@ -194,9 +200,17 @@ class IncidentRepository:
                     or row.detail.get("incident") == incident_id]
 
     def decisions(self, member_id: str) -> list[AuditEntry]:
-        """Sanction decisions recorded for a member, oldest first (usually none)."""
+        """Sanction decisions recorded for a member, oldest first (usually none).
+
+        Asked for every flagged message: a one-column query answers the usual "none" before an
+        ORM session is opened (which cost more than the rest of the ladder).
+        """
+        target = member_target(member_id)
+        with self.db.engine.connect() as conn:
+            if conn.execute(_ANY_DECISION, {"target": target}).first() is None:
+                return []
         with self.db.session() as s:
-            return list(s.scalars(_DECISIONS, {"target": member_target(member_id)}))
+            return list(s.scalars(_DECISIONS, {"target": target}))
 
     def reasons(self, incident_id: int) -> set[str]:
         """The triggers already alerted for an incident (an update alerts only for a new one)."""

@@ -462,11 +462,27 @@ class IncidentService:
     # --- sanction ladder ----------------------------------------------------------------------
     async def ladder(self, member_id: str, settings: EscalationSettings) -> LadderView:
         since = now_utc() - timedelta(days=settings.ladder_days)
+        return await self.db.run(self._ladder_view, member_id, since, settings)
 
-        def work() -> LadderView:
-            offences = self.incidents.offences(member_id, since,
-                                               int(Severity.parse(settings.ladder_severity)))
-            return assess(member_id, offences, self.incidents.decisions(member_id), settings)
+    def _ladder_view(self, member_id: str, since: datetime,
+                     settings: EscalationSettings) -> LadderView:
+        """On the database thread: the member's offences since ``since`` and decisions, assessed."""
+        offences = self.incidents.offences(member_id, since,
+                                           int(Severity.parse(settings.ladder_severity)))
+        return assess(member_id, offences, self.incidents.decisions(member_id), settings)
+
+    async def standing(self, group_key: str, member_id: str, settings: EscalationSettings, *,
+                       ladder: bool) -> tuple[LadderView | None, Incident | None]:
+        """The member's ladder view (if ``ladder``) and the group's open incident, in one trip to
+        the database thread: the monitor needs both for most flagged messages, and each trip
+        costs a thread hand-over on top of the queries."""
+        now = now_utc()
+        ladder_since = now - timedelta(days=settings.ladder_days)
+        open_since = now - timedelta(minutes=settings.incident_window_minutes)
+
+        def work() -> tuple[LadderView | None, Incident | None]:
+            view = self._ladder_view(member_id, ladder_since, settings) if ladder else None
+            return view, self.incidents.active_for_group(group_key, open_since)
 
         return await self.db.run(work)
 

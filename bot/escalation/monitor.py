@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 
 from bot.escalation.context import RecentMessages
 from bot.escalation.incidents import IncidentService, Trigger
-from bot.escalation.ladder import crossed_step
+from bot.escalation.ladder import LadderView, crossed_step
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
 from bot.pipeline import Decision
 from policies.base import ActionKind, Finding, Severity
-from storage.models import now_utc
+from storage.models import Incident
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,23 @@ class ConversationMonitor:
         if not entries:  # only informational findings (an off-topic score): nothing to escalate
             return
         triggers = self._triggers(decision, entries, settings)
-        ladder = await self._ladder(decision, entries, settings)
+        minimum = Severity.parse(settings.ladder_severity)
+        counted = [e for e in entries if e.severity >= minimum]
+        member = decision.event.sender.platform_id
+        incident: Incident | None = None
+        if triggers:  # escalating anyway: the ladder may add its step, no open incident needed
+            view = await self.service.ladder(member, settings) if counted else None
+        else:  # both in one trip to the database
+            view, incident = await self.service.standing(group.key, member, settings,
+                                                         ladder=bool(counted))
+        ladder = self._ladder(member, counted, view, settings)
         if ladder is not None:
             triggers.append(ladder)
         if triggers:
             await self.service.escalate(group, triggers)
             return
-        await self._join_open(decision, entries, settings)
+        if incident is not None:
+            await self._join_open(decision, entries, settings, incident)
 
     # --- the window ---------------------------------------------------------------------------
     def _enter(self, decision: Decision, settings: EscalationSettings) -> list[Entry]:
@@ -145,15 +155,12 @@ class ConversationMonitor:
                 break
         return triggers
 
-    async def _ladder(self, decision: Decision, entries: list[Entry],
-                      settings: EscalationSettings) -> Trigger | None:
-        """A trigger when this message brings its sender to a new step of the sanction ladder."""
-        minimum = Severity.parse(settings.ladder_severity)
-        counted = [e for e in entries if e.severity >= minimum]
-        if not counted:
+    def _ladder(self, member: str, counted: list[Entry], view: LadderView | None,
+                settings: EscalationSettings) -> Trigger | None:
+        """A trigger when this message brings its sender to a new step of the sanction ladder
+        (``counted``: its entries at the ladder's severity; ``view``: the sender's ladder)."""
+        if not counted or view is None:
             return None
-        member = decision.event.sender.platform_id
-        view = await self.service.ladder(member, settings)
         step = crossed_step(view.offences, settings.ladder_thresholds)
         if step is None:
             return None
@@ -162,13 +169,10 @@ class ConversationMonitor:
             "step": view.suggested or LADDER_STEPS[step]})
 
     async def _join_open(self, decision: Decision, entries: list[Entry],
-                         settings: EscalationSettings) -> None:
+                         settings: EscalationSettings, incident: Incident) -> None:
+        """Add the message to the group's open incident when it concerns the same people or is
+        serious in itself."""
         group = decision.group
-        since = now_utc() - timedelta(minutes=settings.incident_window_minutes)
-        incidents = self.service.incidents
-        incident = await self.service.db.run(incidents.active_for_group, group.key, since)
-        if incident is None:
-            return
         sender = decision.event.sender.platform_id
         targets = [t for e in entries for t in e.targets]
         related = sender in incident.members or any(t in incident.members for t in targets)
