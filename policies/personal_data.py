@@ -940,6 +940,8 @@ class PersonalDataPolicy(TextPolicy):
             else PersonalDataSettings()
         )
         hits = detect(text, settings)
+        if not hits:
+            return []
         return [self._finding(category, group) for category, group in _by_category(hits).items()]
 
     def _finding(self, category: str, hits: list[Hit]) -> Finding:
@@ -1015,41 +1017,61 @@ def _has_digits(text: str, at_least: int) -> bool:
 
 _GATE_CACHE_SIZE = 50_000
 
+# Which detector a token can open the gate for (bit flags, see ``_TokenGates``).
+_MEDICAL, _CREDENTIAL, _STREET_END, _ENGLISH_STREET, _BIRTH, _GRADE_CUE, _GRADE_VERB_WORD = (
+    1 << n for n in range(7)
+)
 
-class _SuffixGate:
-    """Whether any token ends with one of ``suffixes``, remembered per token.
 
-    Chat repeats its words, so after a short warm-up a message is answered with two set operations
-    in C instead of a regex over its text (or ``str.endswith`` per token of a long paste).
+class _TokenGates:
+    """The gates a message's tokens open, remembered per token.
+
+    Each gate is a question about single tokens (a medical word or ending, a login cue, a street
+    ending, a birth or grade word). Chat repeats its words, so after a short warm-up a message is
+    answered by one dictionary lookup per distinct token instead of a set test per gate and a
+    ``str.endswith`` per token for the endings.
     """
 
-    def __init__(self, suffixes: tuple[str, ...]) -> None:
-        self.suffixes = suffixes
-        # (tokens seen, those of them that end with a suffix): one attribute, so a reset while
-        # another thread reads swaps both at once. A token joins ``hits`` before ``seen``.
-        self._state: tuple[set[str], set[str]] = (set(), set())
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        self._flags: dict[str, int] = {}
 
-    def any(self, tokens: frozenset[str]) -> bool:
-        seen, hits = self._state
-        missing = tokens.difference(seen)
-        if missing:
-            if len(seen) >= _GATE_CACHE_SIZE:
-                seen, hits = self._state = (set(), set())  # bounded; a cold start is cheap
-            suffixes = self.suffixes
-            hits.update(t for t in missing if t.endswith(suffixes))
-            seen.update(missing)
-        return not hits.isdisjoint(tokens)
+    def _of(self, token: str) -> int:
+        lex = self.lex
+        flags = 0
+        if token in lex.medical_words or token.endswith(lex.medical_suffixes):
+            flags |= _MEDICAL
+        if token in lex.credential_words:
+            flags |= _CREDENTIAL
+        if token.endswith(lex.street_suffixes):
+            flags |= _STREET_END
+        if token in lex.english_street_words:
+            flags |= _ENGLISH_STREET
+        if token in _BIRTH_TOKENS:
+            flags |= _BIRTH
+        if token in lex.grade_cues:
+            flags |= _GRADE_CUE
+        if token in _GRADE_VERB:
+            flags |= _GRADE_VERB_WORD
+        return flags
+
+    def of(self, tokens: frozenset[str]) -> int:
+        """The union of the tokens' flags."""
+        known = self._flags  # a reset swaps the attribute; this dict stays whole for this call
+        if len(known) >= _GATE_CACHE_SIZE:
+            self._flags = {}  # bounded; a cold start is cheap
+        found = 0
+        for token in tokens:
+            flags = known.get(token)
+            if flags is None:
+                flags = known[token] = self._of(token)
+            found |= flags
+        return found
 
 
-_GATES: dict[tuple[str, ...], _SuffixGate] = {}
-
-
-def _token_ends_with(text: TextView, suffixes: tuple[str, ...]) -> bool:
-    """Whether a token of the message ends with one of ``suffixes``."""
-    gate = _GATES.get(suffixes)
-    if gate is None:
-        gate = _GATES[suffixes] = _SuffixGate(suffixes)
-    return gate.any(text.token_set)
+@lru_cache(maxsize=1)
+def _token_gates() -> _TokenGates:
+    return _TokenGates(lexicon())
 
 
 def _nfkc_forms(text: TextView) -> tuple[str, str]:
@@ -1069,10 +1091,11 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     has_digit = _DIGIT_RUN.search(original) is not None
     has_at = "@" in original
     lex = lexicon()
-    # Gates on the message's shared token set and one regex over the text, not per-token loops.
+    # Gates on the message's tokens (one cached lookup per token) and cheap tests of its text.
     tokset = text.token_set
-    has_medical = not tokset.isdisjoint(lex.medical_words) or _token_ends_with(text, lex.medical_suffixes)
-    has_credential = not tokset.isdisjoint(lex.credential_words)
+    gates = _token_gates().of(tokset)
+    has_medical = bool(gates & _MEDICAL)
+    has_credential = bool(gates & _CREDENTIAL)
     if not (has_digit or has_at or has_medical or has_credential):
         return []
     # Finer gates: each detector's regexes only run when its cheap precondition holds. The NFKC
@@ -1081,16 +1104,15 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     ids = has_digit and _has_digits(original, 8)
     # A street name counts only when a house number follows it ("herinnering 3" has "ring").
     addresses = has_digit and (
-        _POSTCODE_GATE.search(original) is not None
-        or not tokset.isdisjoint(lex.english_street_words)
+        _POSTCODE_GATE.search(original) is not None or bool(gates & _ENGLISH_STREET)
     )
-    if has_digit and not addresses and _token_ends_with(text, lex.street_suffixes):
+    if has_digit and not addresses and gates & _STREET_END:
         forms = _nfkc_forms(text)
         addresses = _street_number(forms[1], lex.street_suffixes)
-    dob = has_digit and not tokset.isdisjoint(_BIRTH_TOKENS)
+    dob = has_digit and bool(gates & _BIRTH)
     # "<name> heeft een 6" (a grade verb before a grade) or a grade word ("cijfers: ...").
-    grades = has_digit and not tokset.isdisjoint(lex.grade_cues)
-    if has_digit and not grades and not tokset.isdisjoint(_GRADE_VERB):
+    grades = has_digit and bool(gates & _GRADE_CUE)
+    if has_digit and not grades and gates & _GRADE_VERB_WORD:
         forms = forms or _nfkc_forms(text)
         grades = _grade_verb(forms[1], tokset)
     if not (has_at or ids or addresses or dob or grades or has_medical or has_credential):
