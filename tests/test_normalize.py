@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -128,3 +129,18 @@ def test_one_megabyte_message_is_bounded() -> None:
     assert len(view.folded) <= FOLD_MAX_CHARS
     assert view.words[:4] == ("jij", "bent", "een", "sukkel")
     assert elapsed < 2.0  # generous: a bound on work, not a speed target
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoi_allemaal, morgen: h5 (p.12) - 23:59!\tok\x1cja",  # ASCII: _ in tokens, not in words
+        "oké €5 👍 naïef 中文 ٣٤ ²³ x\u00a0y\u2003z\u3000w",  # non-ASCII letters, digits, spaces
+        "",
+    ],
+)
+def test_tokens_and_words_match_the_regexes(text: str) -> None:
+    view = TextView.of(text)
+    assert view.tokens == tuple(re.findall(r"\w+", view.normalized))
+    assert view.words == tuple(re.findall(r"[^\W_]+", view.folded))
+    assert view.skeletons == tuple(re.findall(r"[^\W_]+", skeleton(view.folded)))
