@@ -249,8 +249,8 @@ def _plain_tokens(tokens: list[str] | tuple[str, ...]) -> bool:
     """
     joined = " ".join(tokens)
     if joined.isascii():
-        classes = joined.translate(_ASCII_CLASSES)
-        return "#" not in classes and "a0" not in classes and "0a" not in classes
+        classes = joined.encode().translate(_ASCII_CLASSES)
+        return b"#" not in classes and b"a0" not in classes and b"0a" not in classes
     return all(tok.isalpha() or tok.isdigit() for tok in tokens)
 
 
@@ -287,21 +287,22 @@ def skeleton(text: str) -> str:
     return _RUNS.sub(r"\1", text)
 
 
-# Lower-case ASCII text mapped to character classes with one ``str.translate`` (a C table lookup
-# per character): letters "a", digits "0", characters ``fold`` may drop or map ("'`-@$|_") "#",
-# "!" itself, everything else a space. Substring tests on it then replace regex scans, which cost
+# Lower-case ASCII text (encoded) mapped to character classes with one ``bytes.translate`` (a C
+# table lookup per byte; ``str.translate`` with a dict first fills a cache per call, ~400
+# instructions per distinct character): letters "a", digits "0", characters ``fold`` may drop or
+# map ("'`-@$|_") "#", "!" itself, the characters that end a chunk (``_ASCII_CHUNK_ENDS``, but
+# "'") a space, everything else "%". Substring tests on it then replace regex scans, which cost
 # tens of nanoseconds per character position in ``re``.
-_ASCII_CLASSES = str.maketrans(
-    {
-        chr(code): (
-            "a" if chr(code).isalpha()
-            else "0" if chr(code).isdigit()
-            else "#" if chr(code) in "'`-@$|_"
-            else "!" if chr(code) == "!"
-            else " "
-        )
-        for code in range(128)
-    }
+_ASCII_CLASSES = bytes(
+    (
+        "a" if chr(code).isalpha()
+        else "0" if chr(code).isdigit()
+        else "#" if chr(code) in "'`-@$|_"
+        else "!" if chr(code) == "!"
+        else " " if chr(code) in _ASCII_CHUNK_ENDS
+        else "%"
+    ).encode()[0] if code < 128 else 0x25
+    for code in range(256)
 )
 _TRIPLE_CACHE_SIZE = 50_000
 
@@ -337,32 +338,46 @@ def _ascii_unfoldable(text: str, tokens: tuple[str, ...] | list[str]) -> bool:
     """Whether lower-case ASCII ``text`` is its own fold: no apostrophe, dash, leet symbol or
     underscore, no ``!`` between letters, no letter touching a digit, no character three times in
     a row. Plain numbers ("hoofdstuk 3", "23:59") are left alone by ``fold_leet`` anyway."""
-    classes = text.translate(_ASCII_CLASSES)
+    classes = text.encode().translate(_ASCII_CLASSES)
     return (
-        "#" not in classes
-        and ("a!" not in classes or "!a" not in classes or _LEET_BANG.search(text) is None)
-        and (("a0" not in classes and "0a" not in classes) or _ascii_units_only(text, classes))
+        b"#" not in classes
+        and (b"a!" not in classes or b"!a" not in classes or _LEET_BANG.search(text) is None)
+        and ((b"a0" not in classes and b"0a" not in classes) or _ascii_units_only(text, classes))
         and not _TRIPLES.any(tokens)
     )
 
 
-def _ascii_units_only(text: str, classes: str) -> bool:
+def _ascii_units_only(text: str, classes: bytes) -> bool:
     """Whether every letter touching a digit in ASCII ``text`` (without leet symbols) sits in a
-    chunk ``_fold_chunk`` leaves alone as a number with a unit: "het 5e uur", "10km", "2de"."""
-    n = len(text)
-    for pair in ("a0", "0a"):
+    chunk ``_fold_chunk`` leaves alone as a number with a unit: "het 5e uur", "10km", "2de".
+
+    ``text`` holds no "'" (class "#"), so the chunks end exactly at the spaces of ``classes``.
+    """
+    for pair in (b"a0", b"0a"):
         at = classes.find(pair)
         while at >= 0:
-            start = at
-            while start > 0 and text[start - 1] not in _ASCII_CHUNK_ENDS:
-                start -= 1
-            end = at + 2
-            while end < n and text[end] not in _ASCII_CHUNK_ENDS:
-                end += 1
+            start = classes.rfind(b" ", 0, at) + 1
+            end = classes.find(b" ", at + 2)
+            if end < 0:
+                end = len(text)
             if not _UNIT.fullmatch(text, start, end):
                 return False
             at = classes.find(pair, end)
     return True
+
+
+_ONE_ASCII_CHAR = frozenset(map(chr, range(128)))
+
+
+def _three_single_chars(tokens: tuple[str, ...] | list[str], ascii: bool) -> bool:
+    """Whether three tokens or more are one character long (``l o s e r``: letter spacing).
+
+    Tokens of ASCII text rarely include one of the 128 one-character strings, which one
+    ``frozenset.isdisjoint`` in C shows (``map(len, ...)`` costs ~450 instructions per token).
+    """
+    if ascii and _ONE_ASCII_CHAR.isdisjoint(tokens):
+        return False
+    return list(map(len, tokens)).count(1) >= 3
 
 
 def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> str:
@@ -378,12 +393,9 @@ def fold_stretched(
     normalized: str, tokens: list[str] | tuple[str, ...] | None = None
 ) -> tuple[str, bool]:
     """``fold`` and whether it squeezed stretched letters (``loooser``, ``l000ser``)."""
-    if (
-        tokens is not None
-        and normalized.isascii()
-        and _ascii_unfoldable(normalized, tokens)
-        and list(map(len, tokens)).count(1) < 3
-    ):
+    ascii = normalized.isascii()
+    spaced = tokens is None or _three_single_chars(tokens, ascii)
+    if tokens is not None and not spaced and ascii and _ascii_unfoldable(normalized, tokens):
         return normalized, False  # most chat lines: nothing to fold
     text = strip_marks(normalized)
     for mark in _APOSTROPHES:
@@ -392,7 +404,7 @@ def fold_stretched(
             break
     if "-" in text:  # try-hard, kanker-moeilijk, ov-kaart: one word (numbers keep their dash)
         text = _HYPHEN.sub("", text)
-    if tokens is None or list(map(len, tokens)).count(1) >= 3:
+    if spaced:
         joined = join_spaced(text)
         if joined != text:
             text, tokens = joined, None  # new words: look at them afresh for leetspeak

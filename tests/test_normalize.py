@@ -144,3 +144,18 @@ def test_tokens_and_words_match_the_regexes(text: str) -> None:
     assert view.tokens == tuple(re.findall(r"\w+", view.normalized))
     assert view.words == tuple(re.findall(r"[^\W_]+", view.folded))
     assert view.skeletons == tuple(re.findall(r"[^\W_]+", skeleton(view.folded)))
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("het 5e% uur", "het se% uur"),  # "%" does not end a chunk: "5e%" is no number with unit
+        ("het\t5e\tuur (10km) [2de]", "het\t5e\tuur (10km) [2de]"),  # tabs and brackets do
+        ("zo 5e{x} en 3.5e", "zo 5e{x} en 3.5e"),
+        ("é é é kut", "ee kut"),  # one-character tokens outside ASCII count as letter spacing
+        ("k u t 4", "kuta"),
+        ("a b c", "abc"),
+    ],
+)
+def test_ascii_fast_path_chunks_and_letter_spacing(text: str, folded: str) -> None:
+    assert TextView.of(text).folded == folded
