@@ -88,22 +88,42 @@ _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _TRIPLE = re.compile(r"(\w)\1\1", re.ASCII)  # cheap pre-check for _STRETCH
 
 
+# Non-ASCII text this long is scanned for invisibles and look-alikes through a probe: a string of
+# only the characters a scan can match (UTF-8 bytes with the others deleted, ~3 instructions per
+# byte; deleting ASCII bytes keeps UTF-8 valid). A regex scan costs ~40 instructions per
+# character, but making the probe ~4,000 in all, more than a scan of a chat line.
+_PROBE_MIN_CHARS = 64
+_USUAL_ASCII = bytes([9, 10, *range(0x20, 0x7F)])  # the ASCII characters not in ``_INVISIBLE``
+_ASCII_BYTES = bytes(range(0x80))
+
+
 def clean(text: str) -> str:
     """Make any input safe to process: valid UTF-8 text of bounded length, invisibles removed."""
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
-    if not text.isascii():
+    if text.isascii():
+        # The ASCII invisibles are control characters, which ``isprintable`` rejects.
+        return text if text.isprintable() else _INVISIBLE.sub("", text)
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:
         # Lone surrogates (from broken JSON or platforms) would crash encoders further down.
         text = text.encode("utf-8", "replace").decode("utf-8")
+    else:
+        if len(text) >= _PROBE_MIN_CHARS:
+            unusual = data.translate(None, _USUAL_ASCII).decode()
+            if _INVISIBLE.search(unusual) is None:
+                return text
     return _INVISIBLE.sub("", text)
 
 
-def _map_homoglyphs(text: str) -> str:
+def _map_homoglyphs(text: str, probe: str) -> str:
     """Map look-alikes when they hide among Latin letters (``kаnker`` with a Cyrillic а).
 
     Text written wholly in Cyrillic or Greek stays itself unless every letter in it is a look-alike.
+    ``probe`` holds (at least) the non-ASCII characters of ``text``, where all look-alikes are.
     """
-    if not _CONFUSABLE_SCRIPT.search(text):
+    if not _CONFUSABLE_SCRIPT.search(probe):
         return text
     if _LATIN_LETTER.search(text.lower()):
         return text.translate(_HOMOGLYPH_TABLE)
@@ -120,9 +140,29 @@ def normalize_clean(text: str) -> str:
     """``normalize`` for text that already went through ``clean``."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKC", text)
-    # NFKC may produce new invisibles (for example from compatibility spaces); drop them again.
-    return _map_homoglyphs(_INVISIBLE.sub("", text)).casefold()
+    nfkc = unicodedata.normalize("NFKC", text)
+    if nfkc is not text:  # the same object when already NFKC, and then free of invisibles
+        # NFKC may produce new invisibles (for example from compatibility spaces); drop them again.
+        nfkc = _INVISIBLE.sub("", nfkc)
+    if len(nfkc) < _PROBE_MIN_CHARS:
+        return _map_homoglyphs(nfkc, nfkc).casefold()
+    return _map_and_fold_long(nfkc)
+
+
+def _map_and_fold_long(text: str) -> str:
+    """``_map_homoglyphs(text).casefold()`` through a probe of the non-ASCII characters.
+
+    ``casefold`` maps character by character, and ASCII letters as ``lower`` does. When it leaves
+    the non-ASCII characters alone (no character folds to a string starting with itself, so an
+    equal probe means each one unchanged), lowering the ASCII bytes gives the same string without
+    a Unicode lookup per character.
+    """
+    data = text.encode()
+    non_ascii = data.translate(None, _ASCII_BYTES).decode()
+    mapped = _map_homoglyphs(text, non_ascii)
+    if mapped is text and non_ascii.casefold() == non_ascii:
+        return data.lower().decode()
+    return mapped.casefold()
 
 
 def _combining_class() -> re.Pattern[str]:
@@ -249,8 +289,8 @@ def _plain_tokens(tokens: list[str] | tuple[str, ...]) -> bool:
     """
     joined = " ".join(tokens)
     if joined.isascii():
-        classes = joined.encode().translate(_ASCII_CLASSES)
-        return b"#" not in classes and b"a0" not in classes and b"0a" not in classes
+        classes = _ascii_classes(joined)
+        return "#" not in classes and "a0" not in classes and "0a" not in classes
     return all(tok.isalpha() or tok.isdigit() for tok in tokens)
 
 
@@ -287,12 +327,10 @@ def skeleton(text: str) -> str:
     return _RUNS.sub(r"\1", text)
 
 
-# Lower-case ASCII text (encoded) mapped to character classes with one ``bytes.translate`` (a C
-# table lookup per byte; ``str.translate`` with a dict first fills a cache per call, ~400
-# instructions per distinct character): letters "a", digits "0", characters ``fold`` may drop or
-# map ("'`-@$|_") "#", "!" itself, the characters that end a chunk (``_ASCII_CHUNK_ENDS``, but
-# "'") a space, everything else "%". Substring tests on it then replace regex scans, which cost
-# tens of nanoseconds per character position in ``re``.
+# Lower-case ASCII text mapped to character classes: letters "a", digits "0", characters ``fold``
+# may drop or map ("'`-@$|_") "#", "!" itself, the characters that end a chunk
+# (``_ASCII_CHUNK_ENDS`` but "'") a space, everything else "%". Substring tests on the classes
+# then replace regex scans, which cost tens of nanoseconds per character position in ``re``.
 _ASCII_CLASSES = bytes(
     (
         "a" if chr(code).isalpha()
@@ -304,6 +342,16 @@ _ASCII_CLASSES = bytes(
     ).encode()[0] if code < 128 else 0x25
     for code in range(256)
 )
+
+
+def _ascii_classes(text: str) -> str:
+    """``text`` (ASCII) as its ``_ASCII_CLASSES``: ``bytes.translate`` is a C table lookup per
+    byte, where ``str.translate`` with a dict first fills a cache per call (~400 instructions per
+    distinct character). Back to ``str``, since ``in`` on bytes with a bytes needle raises and
+    clears a TypeError inside (~2,000 instructions)."""
+    return text.encode().translate(_ASCII_CLASSES).decode()
+
+
 _TRIPLE_CACHE_SIZE = 50_000
 
 
@@ -338,26 +386,26 @@ def _ascii_unfoldable(text: str, tokens: tuple[str, ...] | list[str]) -> bool:
     """Whether lower-case ASCII ``text`` is its own fold: no apostrophe, dash, leet symbol or
     underscore, no ``!`` between letters, no letter touching a digit, no character three times in
     a row. Plain numbers ("hoofdstuk 3", "23:59") are left alone by ``fold_leet`` anyway."""
-    classes = text.encode().translate(_ASCII_CLASSES)
+    classes = _ascii_classes(text)
     return (
-        b"#" not in classes
-        and (b"a!" not in classes or b"!a" not in classes or _LEET_BANG.search(text) is None)
-        and ((b"a0" not in classes and b"0a" not in classes) or _ascii_units_only(text, classes))
+        "#" not in classes
+        and ("a!" not in classes or "!a" not in classes or _LEET_BANG.search(text) is None)
+        and (("a0" not in classes and "0a" not in classes) or _ascii_units_only(text, classes))
         and not _TRIPLES.any(tokens)
     )
 
 
-def _ascii_units_only(text: str, classes: bytes) -> bool:
+def _ascii_units_only(text: str, classes: str) -> bool:
     """Whether every letter touching a digit in ASCII ``text`` (without leet symbols) sits in a
     chunk ``_fold_chunk`` leaves alone as a number with a unit: "het 5e uur", "10km", "2de".
 
     ``text`` holds no "'" (class "#"), so the chunks end exactly at the spaces of ``classes``.
     """
-    for pair in (b"a0", b"0a"):
+    for pair in ("a0", "0a"):
         at = classes.find(pair)
         while at >= 0:
-            start = classes.rfind(b" ", 0, at) + 1
-            end = classes.find(b" ", at + 2)
+            start = classes.rfind(" ", 0, at) + 1
+            end = classes.find(" ", at + 2)
             if end < 0:
                 end = len(text)
             if not _UNIT.fullmatch(text, start, end):

@@ -33,6 +33,7 @@ def test_zero_width_and_control_characters_are_removed() -> None:
     assert normalize("ik m\u200baak je a\u200df\u2060") == "ik maak je af"
     assert clean("a\x00b\x07c\ufeff") == "abc"
     assert clean("regel 1\nregel 2\t!") == "regel 1\nregel 2\t!"  # newlines and tabs stay
+    assert clean("a\x07b\x7fc") == "abc"  # ASCII: controls are not printable
 
 
 def test_homoglyphs_mapped_inside_latin_text() -> None:
@@ -159,3 +160,15 @@ def test_tokens_and_words_match_the_regexes(text: str) -> None:
 )
 def test_ascii_fast_path_chunks_and_letter_spacing(text: str, folded: str) -> None:
     assert TextView.of(text).folded == folded
+
+
+def test_long_non_ascii_text_takes_the_probe_path_with_the_same_result() -> None:
+    # 64 characters or more: invisibles, look-alikes and case found through the probe.
+    pad = "oké 👍 " * 20
+    assert clean(pad + "a\u200bb\x07c") == pad + "abc"
+    assert clean(pad + "x\ud800") == pad + "x?"
+    assert normalize(pad + "CAFÉ Straße") == pad + "café strasse"
+    assert normalize(pad + "ΣΑΣ") == pad + "σaσ"  # Greek Α among Latin letters
+    assert normalize(pad + "sеm is een KАNKER") == pad + "sem is een kanker"  # Cyrillic е, А
+    assert normalize(pad + "ＫＡＮＫＥＲ\u3000x") == pad + "kanker x"  # NFKC changes it
+    assert normalize(pad + "ТЕКСТ") == pad + "tekct"  # look-alikes among Latin letters
