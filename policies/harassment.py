@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
@@ -54,6 +54,7 @@ _DETERMINERS = frozenset(
      "our", "ons", "onze"}
 )
 _POSSESSION = frozenset({"heeft", "hebt", "has", "have", "got", "met"})
+_SELF_COPULA = frozenset({"ben", "am", "im", "voel", "was", "lijk", "feel"})
 _EXCLAIM = frozenset({("wat", "een"), ("what", "a"), ("what", "an"), ("such", "a"), ("such", "an")})
 
 
@@ -122,8 +123,7 @@ _COMMON_WORDS = (
 _COMMON = frozenset(_COMMON_WORDS.split())
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: made several times per rough message, cheaper than a dataclass
     index: int
     end: int
     term: str
@@ -379,6 +379,31 @@ def default_lexicon() -> Lexicon:
     return load_lexicon(LEXICON_DIR / name for name in LEXICON_FILES)
 
 
+def _positions(words: tuple[str, ...], wanted: Iterable[str]) -> list[int]:
+    """Ascending indices of the ``wanted`` words in ``words``, found by ``tuple.count``/``index``
+    (C scans) instead of a Python loop over every word: a long paste holds few wanted words."""
+    out: list[int] = []
+    for word in wanted:
+        i = -1
+        for _ in range(words.count(word)):
+            i = words.index(word, i + 1)
+            out.append(i)
+    out.sort()
+    return out
+
+
+_OR = frozenset({"of", "or"})
+_OR_THEN = frozenset({"ik", "i", "ill", "anders", "else"})
+
+
+def _threat_or(words: tuple[str, ...], present: frozenset[str]) -> bool:
+    """``... of ik ...`` / ``... or else``: a demand with a threat (C scans: pastes are long)."""
+    if present.isdisjoint(_OR) or present.isdisjoint(_OR_THEN):
+        return False
+    last = len(words) - 1
+    return any(i < last and words[i + 1] in _OR_THEN for i in _positions(words, _OR & present))
+
+
 def _match(words: tuple[str, ...], start: int, steps: tuple[Step, ...], k: int) -> int:
     """End index (exclusive) when ``steps[k:]`` match ``words`` from ``start``, else -1."""
     if k == len(steps):
@@ -423,6 +448,7 @@ _WordInfo = tuple[Entry | None, Sequence[Pattern], str]
 _UNSEEN: Any = object()
 _WORD_CACHE_SIZE = 50_000
 
+_LABELS = {severity: severity.label for severity in Severity}  # a property: looked up once
 _SEVERITY_SCORE = {
     Severity.LOW: 0.55,
     Severity.MEDIUM: 0.75,
@@ -455,6 +481,27 @@ class HarassmentPolicy(TextPolicy):
         self._inert: set[str] = set()
         # Pattern anchors -> words one of which a match needs besides the anchor (``_gate``).
         self._gates: dict[str, frozenset[str] | None] = {}
+        # The word groups read per message, looked up once (unions where only "any of them" counts).
+        lex = self.lexicon
+        self._you = lex.group("you")
+        self._self = lex.group("self")
+        self._copula = lex.group("copula")
+        self._nonperson = lex.group("nonperson_subject")
+        self._person_nouns = lex.group("person_nouns")
+        self._body = lex.group("body_part")
+        self._media = lex.group("media")
+        # A message without hits still needs the combinations (``_combos``) only when it holds a
+        # body part or a picture word.
+        self._combo_words = self._body | self._media
+        self._person_ref = lex.group("person_ref") | _POSSESSION
+        self._judgement = lex.group("negative_eval")
+        self._spread = lex.group("spread")
+        self._demand = lex.group("demand")
+        self._educational = lex.ctx("educational")
+        self._report_verbs = lex.ctx("report_verbs")
+        self._report_whom = lex.ctx("report_address") | lex.ctx("report_self_object")
+        self._sports_games = lex.ctx("sports") | lex.ctx("games")
+        self._teams = lex.teams
 
     # -- layer 1: find candidate hits ------------------------------------------------------------
     def _compound(self, word: str) -> Entry | None:
@@ -518,13 +565,13 @@ class HarassmentPolicy(TextPolicy):
                 return entry, (), "compound" if word == entry.term else "word"
         return None
 
-    def _quiet(self, present: frozenset[str]) -> bool:
-        """Whether no word is a lexicon entry and no pattern can match: a cheap yes for most
-        messages that hold a pattern's everyday anchor ("wie" of "wie doet mee", "na" of
-        "na school ...") without the rest of it.
+    def _quiet(self, rest: frozenset[str], present: frozenset[str]) -> bool:
+        """Whether no word of ``rest`` (the message's words not known to be inert) is a lexicon
+        entry and no pattern can match: a cheap yes for most messages that hold a pattern's
+        everyday anchor ("wie" of "wie doet mee", "na" of "na school ...") without the rest of it.
         """
         gates = self._gates
-        for word in present.difference(self._inert):
+        for word in rest:
             gate = gates.get(word, _UNSEEN)
             if gate is _UNSEEN:
                 if word not in self._word_cache:
@@ -554,20 +601,28 @@ class HarassmentPolicy(TextPolicy):
         return frozenset(need)
 
     def _hits(
-        self,
-        words: tuple[str, ...],
-        skeletons: tuple[str, ...] | None,
-        present: frozenset[str] | None = None,
+        self, words: tuple[str, ...], skeletons: tuple[str, ...] | None, present: frozenset[str]
     ) -> list[Hit]:
-        if skeletons is None and (
-            self._inert.issuperset(words) or self._quiet(present or frozenset(words))
-        ):
-            return []
+        """Lexicon words, compounds and patterns in ``words`` (``present``: the same as a set).
+
+        Hits come in word order, pattern hits after word hits in the order their anchors occur.
+        """
+        if skeletons is None:
+            # Words known to set off nothing cannot hit (no stretched spelling to try either):
+            # most messages end here, and a long paste visits only its few other words.
+            rest = present.difference(self._inert)
+            if not rest or self._quiet(rest, present):
+                return []
+            indices: Iterable[int] = _positions(words, rest)
+        else:
+            indices = range(len(words))
         lex = self.lexicon
         cache = self._word_cache
         hits: list[Hit] = []
-        candidates: list[Pattern] = []
-        for i, word in enumerate(words):
+        # Patterns by id (a frozen dataclass would hash all its fields), first anchored first.
+        candidates: dict[int, Pattern] = {}
+        for i in indices:
+            word = words[i]
             info = cache.get(word, _UNSEEN)
             if info is _UNSEEN:
                 if len(cache) >= _WORD_CACHE_SIZE:
@@ -591,19 +646,17 @@ class HarassmentPolicy(TextPolicy):
             if e is not None:
                 hits.append(Hit(i, i + 1, e.term, e.category, e.severity, e.kind, e.ambiguous,
                                 how))
-            if patterns:
-                candidates.extend(patterns)
-        seen: set[int] = set()
-        for pattern in candidates:
-            if id(pattern) in seen:
-                continue
-            seen.add(id(pattern))
+            for pattern in patterns:
+                candidates.setdefault(id(pattern), pattern)
+        starts: dict[frozenset[str], list[int]] = {}  # patterns often share their first word
+        for pattern in candidates.values():
             first = pattern.steps[0].words or frozenset()
-            if first.isdisjoint(words):
-                continue  # the anchor is here, the first word is not: no need to walk the words
-            for i, word in enumerate(words):
-                if word not in first:
-                    continue
+            if first.isdisjoint(present):
+                continue  # the anchor is here, the first word is not: no need to look further
+            at = starts.get(first)
+            if at is None:
+                at = starts[first] = _positions(words, first.intersection(present))
+            for i in at:
                 if pattern.unless_before and i > 0 and words[i - 1] in pattern.unless_before:
                     continue
                 end = _match(words, i + 1, pattern.steps, 1)
@@ -623,11 +676,10 @@ class HarassmentPolicy(TextPolicy):
     # -- layer 2/3: weigh targeting and context -------------------------------------------------
     def _subject_is_person(self, words: tuple[str, ...], lo: int, i: int) -> str | None:
         """``X is (een) ...`` / ``ben jij ...`` before index i: who it is about, if a person."""
-        lex = self.lexicon
-        copula = lex.group("copula")
-        you = lex.group("you")
-        self_words = lex.group("self")
-        nonperson = lex.group("nonperson_subject")
+        copula = self._copula
+        you = self._you
+        self_words = self._self
+        nonperson = self._nonperson
         for j in range(i - 1, lo - 1, -1):
             if words[j] in copula:
                 after = words[j + 1] if j + 1 < i else ""
@@ -642,20 +694,16 @@ class HarassmentPolicy(TextPolicy):
                     return None
                 # "de/die/the meme is ...": a thing, unless the noun is a person (die jongen).
                 det = words[j - 2] if j > 1 else ""
-                if det in _DETERMINERS and before not in lex.group("person_nouns"):
+                if det in _DETERMINERS and before not in self._person_nouns:
                     return None
                 return f"'{before}'"
         return None
 
     def _is_self(self, words: tuple[str, ...], i: int) -> bool:
-        lex = self.lexicon
         window = words[max(0, i - _WINDOW - 1) : i]
-        you = lex.group("you")
-        if any(w in you for w in window):
+        if not self._you.isdisjoint(window):
             return False
-        self_words = lex.group("self")
-        self_copula = ("ben", "am", "im", "voel", "was", "lijk", "feel")
-        return any(w in self_words for w in window) and any(w in self_copula for w in window)
+        return not self._self.isdisjoint(window) and not _SELF_COPULA.isdisjoint(window)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         settings = ctx.settings
@@ -666,11 +714,12 @@ class HarassmentPolicy(TextPolicy):
         words = text.words
         if not words:
             return []
-        stretched = text.stretched
-        hits = self._hits(words, text.skeletons if stretched else None, text.word_set)
-        doxx_prior = any(f.flag == "personal_data" for f in ctx.prior_findings)
-        if not hits and not doxx_prior:
-            return self._combos_only(text, ctx, event, settings) if len(words) >= 3 else []
+        wset = text.word_set
+        hits = self._hits(words, text.skeletons if text.stretched else None, wset)
+        prior = ctx.prior_findings
+        doxx_prior = bool(prior) and any(f.flag == "personal_data" for f in prior)
+        if not hits and not doxx_prior and (len(words) < 3 or wset.isdisjoint(self._combo_words)):
+            return []  # nothing found and no combination possible (it needs a body part or picture)
         return self._decide(text, ctx, event, settings, hits, doxx_prior)
 
     def _allowed(self, settings: HarassmentSettings) -> frozenset[str]:
@@ -681,40 +730,28 @@ class HarassmentPolicy(TextPolicy):
             self._allow_cache[key] = cached
         return cached
 
-    def _combos_only(
-        self, text: TextView, ctx: PolicyContext, event: MessageEvent,
-        settings: HarassmentSettings,
-    ) -> list[Finding]:
-        lex = self.lexicon
-        wset = text.word_set
-        if wset.isdisjoint(lex.group("body_part")) and wset.isdisjoint(lex.group("media")):
-            return []
-        return self._decide(text, ctx, event, settings, [], False)
-
     def _decide(
         self, text: TextView, ctx: PolicyContext, event: MessageEvent,
         settings: HarassmentSettings, hits: list[Hit], doxx_prior: bool,
     ) -> list[Finding]:
-        lex = self.lexicon
         words = text.words
         wset = text.word_set
         allow = self._allowed(settings) if settings.allow else frozenset()
-        you = lex.group("you")
+        you = self._you
         you_present = not wset.isdisjoint(you)
-        targets = tuple(t for t in (event.reply_to_sender_id, *event.mentions) if t)
+        targets = tuple(filter(None, (event.reply_to_sender_id, *event.mentions)))
         event_target = bool(targets) or "@" in text.original
-        educational = ctx.sender_role.is_staff or not wset.isdisjoint(lex.ctx("educational"))
+        educational = ctx.sender_role.is_staff or not wset.isdisjoint(self._educational)
         # Quoting: a report verb plus someone to tell, a victim ("noemde me"), quote marks, or a
         # lesson (a character in a book who insults someone).
-        report = not wset.isdisjoint(lex.ctx("report_verbs")) and (
+        report = not wset.isdisjoint(self._report_verbs) and (
             educational
-            or not wset.isdisjoint(lex.ctx("report_address"))
-            or not wset.isdisjoint(lex.ctx("report_self_object"))
-            or any(ch in _QUOTES for ch in text.original)
+            or not wset.isdisjoint(self._report_whom)
+            or not _QUOTES.isdisjoint(text.original)
         )
-        teams = lex.teams
+        teams = self._teams
         not_a_person = not you_present and not event_target and (
-            not wset.isdisjoint(lex.ctx("sports")) or not wset.isdisjoint(lex.ctx("games"))
+            not wset.isdisjoint(self._sports_games)
         )
 
         harassment: list[tuple[Hit, str]] = []
@@ -745,7 +782,7 @@ class HarassmentPolicy(TextPolicy):
                 continue
             lo = max(0, hit.index - _WINDOW)
             window = words[lo : hit.index]
-            near_you = any(w in you for w in window) or (
+            near_you = not you.isdisjoint(window) or (
                 hit.end < len(words) and words[hit.end] in you
             )
             subject = self._subject_is_person(words, lo, hit.index)
@@ -810,31 +847,22 @@ class HarassmentPolicy(TextPolicy):
     def _combos(
         self, text: TextView, wset: frozenset[str], aimed: bool, report: bool
     ) -> list[tuple[Hit, str]]:
-        if report:
-            return []
-        lex = self.lexicon
+        if report or wset.isdisjoint(self._combo_words):
+            return []  # every combination needs a body part or a picture word
         out: list[tuple[Hit, str]] = []
-        person = (
-            aimed
-            or not wset.isdisjoint(lex.group("person_ref"))
-            or not wset.isdisjoint(_POSSESSION)
-        )
-        body = wset & lex.group("body_part")
+        person = aimed or not wset.isdisjoint(self._person_ref)
+        body = wset & self._body
         if body and person:
-            judged = wset & lex.group("negative_eval")
+            judged = wset & self._judgement
             if judged - body:
                 out.append((Hit(0, 0, f"{min(body)} + {min(judged - body)}", "body_shaming",
                                 Severity.MEDIUM, "combo"), "oordeel over iemands lichaam"))
-        media = wset & lex.group("media")
+        media = wset & self._media
         if media and person:
-            spread = wset & lex.group("spread")
-            demand = wset & lex.group("demand")
-            words = text.words
-            threat_or = any(
-                a in ("of", "or") and b in ("ik", "i", "ill", "anders", "else")
-                for a, b in pairwise(words)
-            )
-            if spread - media and (demand or threat_or):
+            spread = wset & self._spread
+            if spread - media and (
+                not wset.isdisjoint(self._demand) or _threat_or(text.words, wset)
+            ):
                 out.append((Hit(0, 0, f"{min(media)} + verspreiden + eis", "sextortion",
                                 Severity.CRITICAL, "combo"), "dreigt een foto te verspreiden"))
         return out
@@ -869,7 +897,7 @@ class HarassmentPolicy(TextPolicy):
             severity=severity, evidence=evidence, category=category, targets=targets,
             data={
                 "hits": [
-                    {"term": h.term, "category": h.category, "severity": h.severity.label,
+                    {"term": h.term, "category": h.category, "severity": _LABELS[h.severity],
                      "kind": h.kind, "why": why}
                     for h, why in hits
                 ],

@@ -18,6 +18,8 @@ from policies.harassment import (
     LEXICON_DIR,
     HarassmentPolicy,
     HarassmentSettings,
+    _positions,
+    _threat_or,
     load_lexicon,
 )
 from policies.registry import build_policies, policy_types
@@ -323,3 +325,28 @@ def test_the_words_themselves_still_count_when_aimed(policy: HarassmentPolicy, t
 ])
 def test_food_buildings_and_idiom_are_not_body_shaming(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text) is None
+
+
+def test_every_occurrence_of_a_word_is_tried(policy: HarassmentPolicy) -> None:
+    # Only the words that can set something off are visited (found by C scans, not a loop over
+    # every word): a later "wie" must still start "wie doet mee", also deep into a long message.
+    lines = "morgen hebben we gym, wie weet hoe laat? " * 40
+    for text in ("wie weet het? jesper is een sukkel. wie doet mee",
+                 lines + "jesper is een sukkel, wie doet mee"):
+        finding = harassment(policy, text)
+        assert finding is not None and finding.severity == Severity.HIGH
+        assert "oproep om mee te doen 'wie doet mee'" in finding.evidence
+    # Hits keep the order of the words, a repeated word once per place.
+    finding = harassment(policy, "idioot! jij bent een sukkel, echt een idioot")
+    assert finding is not None
+    assert [h["term"] for h in finding.data["hits"]] == ["idioot", "sukkel", "idioot"]
+
+
+def test_word_positions_and_threat_scan() -> None:
+    words = ("of", "je", "wil", "of", "ik", "post", "het", "of")
+    assert _positions(words, {"of", "ik"}) == [0, 3, 4, 7]
+    assert _positions(words, {"nee"}) == []
+    assert _threat_or(words, frozenset(words))  # the second "of" is followed by "ik"
+    assert not _threat_or(words[:4], frozenset(words[:4]))  # no "ik" at all
+    assert not _threat_or(("ik", "of"), frozenset({"ik", "of"}))  # "of" last: nothing follows
+    assert not _threat_or(("of", "je", "ik"), frozenset({"of", "je", "ik"}))
