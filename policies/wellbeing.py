@@ -19,7 +19,15 @@ from pydantic import Field
 
 from bot.events import GroupKind, MessageEvent
 from policies import articles
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.base import (
+    ActionKind,
+    Finding,
+    PolicyContext,
+    PolicyEnv,
+    PolicySettings,
+    Severity,
+    TextPolicy,
+)
 from policies.registry import register
 from policies.text import TextView
 
@@ -42,9 +50,6 @@ class Signal:
     # Each required word slot's alternatives: the regex only runs when every slot is present.
     needs: tuple[frozenset[str], ...]
 
-    def possible(self, words: frozenset[str]) -> bool:
-        return all(not words.isdisjoint(slot) for slot in self.needs)
-
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
@@ -54,14 +59,28 @@ class Lexicon:
     # Word -> positions of the signals that need it (one key slot per signal): a message only
     # tests the few signals one of its words can start, not all of them.
     index: dict[str, tuple[int, ...]]
+    # The index's words as a set (an intersection then walks the smaller side, the message), and
+    # the signals that need no particular word.
+    keys: frozenset[str] = frozenset()
+    always: tuple[int, ...] = ()
 
     def candidates(self, words: frozenset[str]) -> list[Signal]:
         """The signals whose every word slot is present, in lexicon order."""
-        hits = set(self.index.get("", ()))  # signals that need no particular word
-        for word in words.intersection(self.index):
-            hits.update(self.index[word])
+        found = self.always
+        for word in words.intersection(self.keys):
+            found += self.index[word]
+        if not found:
+            return []  # nearly every message: no tuple, set or sort made
         signals = self.signals
-        return [signals[i] for i in sorted(hits) if signals[i].possible(words)]
+        out: list[Signal] = []
+        for i in sorted(set(found)):
+            signal = signals[i]
+            for slot in signal.needs:  # a plain loop: no generator per candidate
+                if words.isdisjoint(slot):
+                    break
+            else:
+                out.append(signal)
+        return out
 
 
 def _index(signals: list[Signal], first_person: frozenset[str]) -> dict[str, tuple[int, ...]]:
@@ -88,8 +107,9 @@ def lexicon() -> Lexicon:
             signals.append(Signal(_pattern(source), source, Severity.parse(block["severity"]),
                                   bool(block.get("hyperbole", False)), needs))
     first_person = frozenset(data["first_person"])
-    return Lexicon(first_person, frozenset(data["laughter"]), tuple(signals),
-                   _index(signals, first_person))
+    index = _index(signals, first_person)
+    return Lexicon(first_person, frozenset(data["laughter"]), tuple(signals), index,
+                   keys=frozenset(index) - {""}, always=index.get("", ()))
 
 
 def _pattern(source: str) -> re.Pattern[str]:
@@ -114,8 +134,12 @@ class WellbeingPolicy(TextPolicy):
     settings_model = WellbeingSettings
     kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {}
 
+    def __init__(self, env: PolicyEnv | None = None) -> None:
+        super().__init__(env)
+        self.lexicon = lexicon()  # not the lru_cache call per message
+
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
-        lex = lexicon()
+        lex = self.lexicon
         words = text.word_set
         if words.isdisjoint(lex.first_person):
             return []

@@ -11,7 +11,15 @@ from bot.events import GroupKind, MessageEvent, Role, Sender
 from policies.base import PolicyContext, Severity
 from policies.registry import policy_types
 from policies.text import TextView
-from policies.wellbeing import WellbeingPolicy, WellbeingSettings
+from policies.wellbeing import (
+    Lexicon,
+    Signal,
+    WellbeingPolicy,
+    WellbeingSettings,
+    _index,
+    _pattern,
+    lexicon,
+)
 from tests.core_support import core_app
 
 
@@ -72,3 +80,26 @@ async def test_the_adviser_hears_it_quietly_and_the_group_sees_nothing(tmp_path:
         assert "zorgsignaal" in app.port.of("alert")[0].detail["text"]
     finally:
         await app.stop()
+
+
+def test_candidates_in_lexicon_order_once_each() -> None:
+    # Several index words: each signal once, in lexicon order, only when every slot is present.
+    text = "ik wil er niet meer zijn want ik denk aan zelfmoord en ik wil zelfmoord plegen"
+    words = frozenset(text.split())
+    assert [s.source for s in lexicon().candidates(words)] == [
+        "ik wil|ga ~ zelfmoord plegen", "ik denk ~ aan zelfmoord", "denk ik ~ aan zelfmoord",
+        "ik wil ~ er niet meer zijn"]
+    assert lexicon().candidates(frozenset({"ik", "ben", "er"})) == []  # "mezelf" is missing
+    both = lexicon().candidates(frozenset({"ik", "snij", "kras", "mezelf"}))  # two index words
+    assert [s.source for s in both] == ["ik snij|kras ~ mezelf|mijzelf"]
+
+
+def test_a_signal_without_required_words_is_always_a_candidate() -> None:
+    lex = lexicon()
+    free = Signal(_pattern("kms?"), "kms?", Severity.MEDIUM, False, ())
+    signals = [*lex.signals, free]
+    index = _index(signals, lex.first_person)
+    custom = Lexicon(lex.first_person, lex.laughter, tuple(signals), index,
+                     keys=frozenset(index) - {""}, always=index.get("", ()))
+    assert custom.candidates(frozenset({"lol"})) == [free]
+    assert custom.candidates(frozenset({"ik", "denk", "aan", "zelfmoord"}))[-1] is free
