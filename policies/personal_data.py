@@ -1010,8 +1010,13 @@ def _has_digits(text: str, at_least: int) -> bool:
     be digits (other scripts' digits, superscripts), so only those are tested one by one.
     """
     count = sum(map(text.count, _ASCII_DIGITS))
-    if count < at_least and not text.isascii():
-        count += sum(ch.isdigit() for ch in _NON_ASCII.findall(text))
+    if count >= at_least or text.isascii():
+        return count >= at_least
+    # Each non-ASCII character takes at least two bytes in UTF-8: when even all of them together
+    # could not make up the rest ("€5"), no scan is needed.
+    if count + len(text.encode("utf-8", "surrogatepass")) - len(text) < at_least:
+        return False
+    count += sum(ch.isdigit() for ch in _NON_ASCII.findall(text))
     return count >= at_least
 
 

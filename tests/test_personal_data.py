@@ -247,3 +247,13 @@ def test_default_actions() -> None:
     # Someone else's data is taken out of the group and the sender is told why.
     for severity in ("medium", "high"):
         assert {"delete", "warn", "notify"} <= set(settings.actions[severity])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["€5 overmaken", "bel 06-12345678", "٠١٢٣٤٥٦٧", "٠١٢٣٤٥٦ €", "1234567٨", "²³ 123456", "👍" * 8],
+)
+def test_digit_count_gate_counts_every_script(text: str) -> None:
+    from policies.personal_data import _has_digits
+
+    assert _has_digits(text, 8) == (sum(ch.isdigit() for ch in text) >= 8)
