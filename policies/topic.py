@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from bot.events import GroupKind, MessageEvent, Role
 from policies import articles
 from policies.base import (
     ActionKind,
@@ -55,6 +55,11 @@ log = logging.getLogger(__name__)
 # and wins over the model shipped with the code.
 LOCAL_MODEL_NAME = "topic_model.json"
 SCHOOLWORK = frozenset({"lessons", "tests", "homework"})
+# Enum members read once (a class attribute of an enum costs a lookup through its metaclass);
+# ``Role.is_staff`` as a set: a membership test instead of a property call per message.
+STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
+STAFF_GROUP = GroupKind.STAFF
+PARENT_GROUP = GroupKind.PARENT
 
 
 class TopicSettings(PolicySettings):
@@ -145,24 +150,25 @@ class TopicPolicy(TextPolicy):
         return MODEL_PATH
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
-        if ctx.group_kind == GroupKind.STAFF or text.empty:
+        if ctx.group_kind == STAFF_GROUP or text.empty:
             return []
         settings = ctx.settings if isinstance(ctx.settings, TopicSettings) else TopicSettings()
         verdict = self.judge(text, settings, ctx)
         if verdict is None:
             return []
         probability, category, evidence = verdict
-        article = articles.A7 if ctx.group_kind == GroupKind.PARENT else articles.B2
+        article = articles.A7 if ctx.group_kind == PARENT_GROUP else articles.B2
+        # Positional fields (policy, flag, article, score, severity, evidence, category): keyword
+        # arguments cost a little more, and about a fifth of all messages are flagged here.
         return [
             Finding(
-                policy=self.name,
-                flag=self.flag,
-                article=article,
-                score=probability,
-                # Off topic alone is not harmful: severity "none", a kind reminder is enough.
-                severity=Severity.NONE,
-                evidence=evidence,
-                category=category,
+                self.name,
+                self.flag,
+                article,
+                probability,
+                Severity.NONE,  # off topic alone is not harmful: a kind reminder is enough
+                evidence,
+                category,
                 data={"probability": round(probability, 3)},
             )
         ]
@@ -199,18 +205,20 @@ class TopicPolicy(TextPolicy):
         )
         if harassment and not schoolwork:
             probability = max(probability, 0.95)
-        threshold = settings.staff_threshold if ctx.sender_role.is_staff else settings.threshold
+        threshold = settings.staff_threshold if ctx.sender_role in STAFF_ROLES else settings.threshold
         if probability < threshold:
             return None
-        off = {c: e for c, e in found.items() if c in self.lexicon.off_topic}
+        off_topic = self.lexicon.off_topic
         if harassment and not schoolwork:
             category = "harassment"
-        elif off:
-            category = max(off, key=lambda c: len(off[c]))
         else:
-            category = "not_school"
-        shown = ", ".join(dict.fromkeys(off.get(category, [])))[:60]
-        evidence = f"geen schoolonderwerp ({category}"
-        evidence += f": {shown})" if shown else ")"
-        evidence += f", kans {probability:.2f}"
-        return probability, category, evidence
+            # max(off-topic categories, key=number of entries) in one pass: the first largest wins.
+            category, most = "not_school", -1
+            for c, e in found.items():
+                if len(e) > most and c in off_topic:
+                    category, most = c, len(e)
+        # Evidence: the entries of the category when it is an off-topic one of the lexicon.
+        entries = found.get(category) if category in off_topic else None
+        shown = ", ".join(dict.fromkeys(entries))[:60] if entries else ""
+        label = f"{category}: {shown}" if shown else category
+        return probability, category, f"geen schoolonderwerp ({label}), kans {probability:.2f}"

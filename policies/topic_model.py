@@ -214,6 +214,8 @@ STOPWORDS = frozenset(
     ]
 )
 _TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b")
+_TIME_GATE = re.compile(r"[:.][0-5]")  # part of every _TIME match; found without a \b test per place
+_exp = math.exp  # a module global: no attribute lookup per message
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
 
@@ -294,11 +296,6 @@ class TopicLexicon:
         self, text: TextView, words: tuple[str, ...], found: dict[str, list[str]]
     ) -> None:
         """The part of ``categories`` that is not word by word: phrases and emoji."""
-
-        def add(cats: Iterable[str], entry: str) -> None:
-            for cat in cats:
-                found.setdefault(cat, []).append(entry)
-
         heads = self.phrase_heads.intersection(words)
         if heads:
             padded = f" {' '.join(words)} "
@@ -307,12 +304,17 @@ class TopicLexicon:
             for head in sorted(heads) if len(heads) > 1 else heads:
                 for phrase, cats in self.phrase_index[head]:
                     if phrase in padded:
-                        add(cats, phrase.strip())
+                        _add(found, cats, phrase.strip())
         raw = text.normalized
         if self.ascii_symbols or not raw.isascii():
             for symbol, cats in self.symbols:
                 if symbol in raw:
-                    add(cats, symbol)
+                    _add(found, cats, symbol)
+
+
+def _add(found: dict[str, list[str]], cats: Iterable[str], entry: str) -> None:
+    for cat in cats:
+        found.setdefault(cat, []).append(entry)
 
 
 def _fold_entry(entry: str) -> str:
@@ -505,7 +507,10 @@ class TopicModel:
         )
 
 
-_WordInfo = tuple[tuple[str, ...], bool, bool, bool, tuple[str, ...]]
+# A word's features that carry a weight, the word pairs it can start (None: not a content word),
+# and its lexicon categories. An empty tuple stands for a word with none of these.
+_WordInfo = tuple[tuple[str, ...], dict[str, str] | None, tuple[str, ...]] | tuple[()]
+_NO_PAIRS: dict[str, str] = {}  # shared by every content word that starts no pair (never changed)
 
 
 class TopicScorer:
@@ -513,30 +518,25 @@ class TopicScorer:
 
     Building every message's feature strings (word pairs included) and looking each up cost more
     than the rest of the topic rule. Here each word is looked at once: which of its features carry
-    a weight in this model, and whether it can start or end a weighted word pair. A pair's string is
-    only built when both halves can be part of one. Features stay a set (a repeated word or a shared
-    word beginning counts once, as in training); only the summation order differs from
-    ``TopicModel.logit`` (the last bits of the float).
+    a weight in this model, and which weighted word pairs it starts (next word -> pair feature), so
+    no pair string is built per message. Features stay a set (a repeated word or a shared word
+    beginning counts once, as in training), filled in the same order as ``feature_set``; only the
+    summation order differs from ``TopicModel.logit`` (the last bits of the float).
     """
 
     def __init__(self, model: TopicModel, lexicon: TopicLexicon) -> None:
         self.weights = model.weights
         self.bias = model.bias
         self.lexicon = lexicon
-        firsts: set[str] = set()
-        seconds: set[str] = set()
+        pairs: dict[str, dict[str, str]] = {}
         for name in model.weights:
             if name.startswith("b:"):
                 pair = name[2:]
                 # Tokens may hold "_" themselves: note every way the pair could be split.
                 for cut in range(len(pair)):
                     if pair[cut] == "_":
-                        firsts.add(pair[:cut])
-                        seconds.add(pair[cut + 1 :])
-        self._firsts = frozenset(firsts)
-        self._seconds = frozenset(seconds)
-        # word -> (its weighted features, content word?, may start a pair?, may end a pair?,
-        # its lexicon categories)
+                        pairs.setdefault(pair[:cut], {})[pair[cut + 1 :]] = name
+        self._pairs = pairs
         self._words: dict[str, _WordInfo] = {}
         # The weights of the features a message has at most once (0.0 when the model has none).
         weight = model.weights.get
@@ -556,13 +556,11 @@ class TopicScorer:
         if feats is None:
             feats = _word_features(word)
         content = bool(feats) and feats[0][0] == "w"
-        info = (
-            tuple(f for f in feats if f in self.weights),
-            content,
-            content and word in self._firsts,
-            content and word in self._seconds,
-            self.lexicon.word_categories(word),
-        )
+        known = tuple(f for f in feats if f in self.weights)
+        cats = self.lexicon.word_categories(word)
+        info: _WordInfo = ()
+        if known or content or cats:
+            info = (known, self._pairs.get(word, _NO_PAIRS) if content else None, cats)
         if len(self._words) >= _WORD_CACHE_SIZE:
             self._words.clear()  # bounded; a cold start is cheap
         self._words[word] = info
@@ -573,32 +571,37 @@ class TopicScorer:
         logit (word, word-part and word-pair features; the rest depends on the categories, which
         a group's settings may still drop)."""
         words = text.words or text.tokens
-        weights = self.weights
         feats: set[str] = set()
+        add = feats.add
         found: dict[str, list[str]] = {}
-        cache = self._words
-        prev_first: str | None = None  # the previous content word, if it may start a pair
+        get = self._words.get
+        after = _NO_PAIRS  # the pairs the previous content word starts: next word -> feature
         for word in words:
-            info = cache.get(word)
-            if info is None:
+            info = get(word)
+            if not info:  # not cached yet, or a word without features and categories
+                if info is not None:
+                    continue
                 info = self._word(word)
-            known, content, first, second, cats = info
+                if not info:
+                    continue
+            known, starts, cats = info
             if known:
                 feats.update(known)
-            if content:
-                if prev_first is not None and second:
-                    pair = "b:" + prev_first + "_" + word
-                    if pair in weights:
-                        feats.add(pair)
-                prev_first = word if first else None
-            for cat in cats:
-                entries = found.get(cat)
-                if entries is None:
-                    found[cat] = [word]
-                else:
-                    entries.append(word)
+            if starts is not None:  # a content word: ends the previous one's pair, may start one
+                if after:
+                    pair = after.get(word)
+                    if pair is not None:
+                        add(pair)
+                after = starts
+            if cats:
+                for cat in cats:
+                    entries = found.get(cat)
+                    if entries is None:
+                        found[cat] = [word]
+                    else:
+                        entries.append(word)
         self.lexicon.add_phrases_and_symbols(text, words, found)
-        return found, sum(map(weights.__getitem__, feats))
+        return found, sum(map(self.weights.__getitem__, feats))
 
     def probability(
         self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
@@ -619,8 +622,9 @@ class TopicScorer:
                 known = categories.get(category)
                 if known is None:
                     known = self._category(category)
-                z += known[0]
-                if known[1]:
+                weight, school = known
+                z += weight
+                if school:
                     school_hits += len(entries)
                 else:
                     off_hits += len(entries)
@@ -629,14 +633,17 @@ class TopicScorer:
         original = text.original
         if "?" in original:
             z += self._question
-        if (":" in original or "." in original) and _TIME.search(original):
+        # The gate is the separator and next digit every time has; it skips ahead to them.
+        if _TIME_GATE.search(original) and _TIME.search(original):
             z += self._time
         if not original.isascii() and _EMOJI.search(original):
             z += self._emoji
         n = len(text.words or text.tokens)
         z += self._lengths[0 if n == 0 else 1 if n <= 3 else 2 if n <= 8 else 3]
-        z = max(-30.0, min(30.0, z))
-        return 1.0 / (1.0 + math.exp(-z))
+        # max(-30.0, min(30.0, z)) without the two calls (NaN becomes 30.0 there too).
+        z = z if z < 30.0 else 30.0
+        z = z if z > -30.0 else -30.0
+        return 1.0 / (1.0 + _exp(-z))
 
     def _category(self, category: str) -> tuple[float, bool]:
         feature, school = _category_feature(category, self.lexicon.school)

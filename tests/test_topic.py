@@ -21,6 +21,8 @@ from policies.topic_model import (
     Example,
     TopicModel,
     TopicModelError,
+    TopicScorer,
+    feature_set,
     features,
     load_lexicon,
     train,
@@ -234,3 +236,65 @@ def test_topic_eval_command_prints_figures(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "P=1.000 R=1.000 F1=1.000" in result.output
     assert "(n=6)" in result.output
+
+
+SCORER_CASES = [
+    "wiskunde huiswerk wiskunde huiswerk",  # repeated words and pairs count once
+    "wiskunde en het huiswerk",  # stopwords between the halves of a pair
+    "wiskunde 12 huiswerk",  # a number is no content word: the pair still forms
+    "wiskunde fiets huiswerk",  # a content word without weights ends the pair
+    "om 9.30 uur",  # times and near misses
+    "om 23:59 uur",
+    "12:75 of 3.4 of 24:00 of 3.",
+    "om ٣:4٥ of 1:٤٥",  # \d is any decimal digit, [0-5] only ASCII
+    "te koop: ps5 😂 voor 90 euro, wie wil?",  # phrases, emoji, question
+    "de eindtoets en de toetsweek",
+    "",
+]
+
+
+# Tokens with "_" (only when a message has no words): a pair feature may be split in two places.
+UNDERSCORES = [("wiskunde_huiswerk", "klaar"), ("ik_ben", "wiskunde", "huiswerk_klaar", "nu")]
+
+
+@pytest.mark.parametrize("text", SCORER_CASES + UNDERSCORES)
+def test_scorer_matches_the_model_on_its_features(text: str | tuple[str, ...]) -> None:
+    """The per-word caches of ``TopicScorer`` (weighted pairs looked up by their halves, words
+    without features skipped, the time gate) give the model's own logit and probability."""
+    lexicon = load_lexicon()
+    weights = {
+        "w:wiskunde": 0.5, "w:huiswerk": -0.25, "b:wiskunde_huiswerk": 1.0,
+        "b:wiskunde_huiswerk_klaar": 2.0, "b:ik_ben_wiskunde": 4.0, "b:huiswerk_klaar": 8.0,
+        "b:wiskunde_huiswerk_klaar_nu": 16.0, "x:number": 0.125, "x:time": -0.75,
+        "x:question": 0.3, "x:emoji": 0.2, "L:off:selling": 1.5, "L:school_n:1": -0.5,
+        "x:len:4-8": 0.1,
+    }
+    model = TopicModel(weights=weights, bias=0.05)
+    scorer = TopicScorer(model, lexicon)
+    for _ in range(2):  # the second time from the word cache
+        view = TextView.of(text) if isinstance(text, str) else TextView(" ".join(text), "", text)
+        found, word_logit = scorer.scan(view)
+        assert found == lexicon.categories(view)
+        feats = feature_set(view, lexicon, found)
+        word_feats = {f for f in feats if f[0] in "wpsb" or f in ("x:number", "x:long_number")}
+        assert word_logit == pytest.approx(model.logit(word_feats) - model.bias, abs=1e-12)
+        assert scorer.probability(view, found, word_logit) == pytest.approx(
+            model.probability(feats), abs=1e-12
+        )
+
+
+def test_evidence_names_the_largest_off_topic_category(policy: TopicPolicy) -> None:
+    ctx = PolicyContext("console:g", GroupKind.CLASS, Role.STUDENT, TopicSettings())
+    low = TopicSettings(threshold=0.05)
+    text = "te koop: fiets, wie wil mijn fiets kopen, gratis, ps5 ps5 game"  # a tie: the first wins
+    found = policy.lexicon.categories(TextView.of(text))
+    off = {c: e for c, e in found.items() if c in policy.lexicon.off_topic}
+    assert len(off) > 1
+    largest = max(off, key=lambda c: len(off[c]))
+    shown = ", ".join(dict.fromkeys(off[largest]))[:60]
+    verdict = policy.judge(TextView.of(text), low, ctx)
+    assert verdict is not None
+    assert verdict[1:] == (largest, f"geen schoolonderwerp ({largest}: {shown}), kans {verdict[0]:.2f}")
+    quiet = policy.judge(TextView.of("zullen we morgen afspreken"), low, ctx)
+    assert quiet is not None
+    assert quiet[1:] == ("not_school", f"geen schoolonderwerp (not_school), kans {quiet[0]:.2f}")
