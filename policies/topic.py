@@ -219,6 +219,11 @@ class TopicPolicy(TextPolicy):
                     category, most = c, len(e)
         # Evidence: the entries of the category when it is an off-topic one of the lexicon.
         entries = found.get(category) if category in off_topic else None
-        shown = ", ".join(dict.fromkeys(entries))[:60] if entries else ""
+        if not entries:
+            shown = ""
+        elif len(entries) == 1:  # the common case: nothing to join or deduplicate
+            shown = entries[0][:60]
+        else:
+            shown = ", ".join(dict.fromkeys(entries))[:60]
         label = f"{category}: {shown}" if shown else category
         return probability, category, f"geen schoolonderwerp ({label}), kans {probability:.2f}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from policies.registry import policy_types
 from policies.text import TextView
 from policies.topic import LOCAL_MODEL_NAME, TopicPolicy, TopicSettings
 from policies.topic_model import (
+    _TIME,
     MODEL_PATH,
     Example,
     TopicModel,
@@ -281,6 +284,30 @@ def test_scorer_matches_the_model_on_its_features(text: str | tuple[str, ...]) -
         assert scorer.probability(view, found, word_logit) == pytest.approx(
             model.probability(feats), abs=1e-12
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["om 23:59", "om 9.30", "9.30", "1:05", ":30", "x19:30", "119:30", "24:00", "23:60", "3.4",
+     "12:75", "3.", "om ٣:4٥", "1:٤٥", "a.b:1.2:35 en 07.45u", "2.3.45", "19:3", "1:2:3"],
+)
+def test_scorer_finds_a_time_where_the_regex_finds_it(text: str) -> None:
+    scorer = TopicScorer(TopicModel(weights={"x:time": 1.0}), load_lexicon())
+    for variant in (text, f"tekst. {text}"):
+        view = TextView.of(variant)
+        z = math.log(1 / scorer.probability(view, *scorer.scan(view)) - 1)  # the logit, negated
+        assert z == pytest.approx(-1.0 if _TIME.search(variant) else 0.0, abs=1e-9)
+
+
+def test_scorer_finds_ascii_symbols_and_phrases() -> None:
+    """The scorer skips the phrase and symbol tests only when they cannot find anything."""
+    lexicon = replace(load_lexicon(), symbols=((":-)", frozenset({"memes"})),))
+    scorer = TopicScorer(TopicModel(weights={"L:off:memes": 1.0}), lexicon)
+    for text in ["ok :-)", "ok", "te koop: ps5", "ps5 te koop"]:
+        view = TextView.of(text)
+        assert scorer.scan(view)[0] == lexicon.categories(view)
+    assert "memes" in scorer.scan(TextView.of("ok :-)"))[0]
+    assert "selling" in scorer.scan(TextView.of("ps5 te koop"))[0]
 
 
 def test_evidence_names_the_largest_off_topic_category(policy: TopicPolicy) -> None:
