@@ -526,6 +526,7 @@ class TopicScorer:
 
     def __init__(self, model: TopicModel, lexicon: TopicLexicon) -> None:
         self.weights = model.weights
+        self._weight = model.weights.__getitem__
         self.bias = model.bias
         self.lexicon = lexicon
         pairs: dict[str, dict[str, str]] = {}
@@ -574,13 +575,11 @@ class TopicScorer:
         a group's settings may still drop)."""
         words = text.words or text.tokens
         feats: set[str] = set()
-        add, update = feats.add, feats.update
         found: dict[str, list[str]] = {}
-        entries_of = found.setdefault
-        get = self._words.get
+        cache = self._words
         after = _NO_PAIRS  # the pairs the previous content word starts: next word -> feature
         for word in words:
-            info = get(word)
+            info = cache.get(word)
             if not info:  # not cached yet, or a word without features and categories
                 if info is not None:
                     continue
@@ -589,16 +588,16 @@ class TopicScorer:
                     continue
             known, starts, cats = info
             if known:
-                update(known)
+                feats.update(known)
             if starts is not None:  # a content word: ends the previous one's pair, may start one
                 if after:
                     pair = after.get(word)
                     if pair is not None:
-                        add(pair)
+                        feats.add(pair)
                 after = starts
             if cats:
                 for cat in cats:
-                    entries_of(cat, []).append(word)
+                    found.setdefault(cat, []).append(word)
         # Only when it can add something: a phrase's first word is here, or symbols to look for.
         if (
             self._ascii_symbols
@@ -606,7 +605,7 @@ class TopicScorer:
             or not self._heads.isdisjoint(words)
         ):
             self.lexicon.add_phrases_and_symbols(text, words, found)
-        return found, sum(map(self.weights.__getitem__, feats))
+        return found, sum(map(self._weight, feats))
 
     def probability(
         self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
