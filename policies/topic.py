@@ -199,17 +199,20 @@ class TopicPolicy(TextPolicy):
         for topic in settings.allowed_topics:
             found.pop(topic, None)
         probability = self.scorer.probability(text, found, word_logit)
-        schoolwork = not SCHOOLWORK.isdisjoint(found)
-        harassment = bool(ctx.prior_findings) and any(
-            f.flag == "harassment" for f in ctx.prior_findings
+        # Harassment found by an earlier rule, in a message that is not about schoolwork (the
+        # schoolwork test only when there was harassment).
+        harassment = (
+            bool(ctx.prior_findings)
+            and any(f.flag == "harassment" for f in ctx.prior_findings)
+            and SCHOOLWORK.isdisjoint(found)
         )
-        if harassment and not schoolwork:
+        if harassment:
             probability = max(probability, 0.95)
         threshold = settings.staff_threshold if ctx.sender_role in STAFF_ROLES else settings.threshold
         if probability < threshold:
             return None
         off_topic = self.lexicon.off_topic
-        if harassment and not schoolwork:
+        if harassment:
             category = "harassment"
         else:
             # max(off-topic categories, key=number of entries) in one pass: the first largest wins.
