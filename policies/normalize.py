@@ -61,7 +61,6 @@ _LEET_TABLE = str.maketrans({
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "€": "e", "!": "i", "|": "l", "¡": "i", "£": "e",
 })  # fmt: skip
-_LEET_CHAR = re.compile(r"[0-9@$€|!¡£]")
 _LEET_SYMBOL = re.compile(r"[@$€|¡£]")
 _LEET_BANG = re.compile(r"[a-z]!+[a-z]")
 # A leet character touching a letter (``k@n``, ``h0e``, ``d3b``); ``!`` only between letters. Two
@@ -189,28 +188,65 @@ def _combining_class() -> re.Pattern[str]:
 _COMBINING = _combining_class()
 
 
-_ASCII_SET = frozenset(map(chr, range(128)))
+_NO_CHARS: frozenset[str] = frozenset()
+_CHAR_CACHE_SIZE = 20_000  # distinct non-ASCII characters remembered per property below
 
 
-def strip_marks(text: str) -> str:
+def non_ascii_chars(text: str) -> set[str]:
+    """The distinct non-ASCII characters of ``text``, from its UTF-8 bytes with the ASCII ones
+    deleted (C, a few instructions per byte; ``set(text)`` costs ~200 per character)."""
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # lone surrogates (``clean`` removes them)
+        return {ch for ch in text if not ch.isascii()}
+    return set(data.translate(None, _ASCII_BYTES).decode())
+
+
+# Per non-ASCII character: no combining mark in its NFD (``_MARK_FREE``), or its NFD without the
+# marks (``_UNMARKED``). Chat reuses a handful of such characters (é, ë, €, emoji).
+_MARK_FREE: set[str] = set()
+_UNMARKED: dict[str, str] = {}
+
+
+def _unmarked(ch: str) -> str | None:
+    """``ch``'s NFD without its combining marks, or None when it has none (remembered)."""
+    form = _UNMARKED.get(ch)
+    if form is None and ch not in _MARK_FREE:
+        if len(_MARK_FREE) + len(_UNMARKED) >= _CHAR_CACHE_SIZE:
+            _MARK_FREE.clear()
+            _UNMARKED.clear()
+        decomposed = unicodedata.normalize("NFD", ch)
+        kept = [part for part in decomposed if not unicodedata.combining(part)]
+        if len(kept) == len(decomposed):
+            _MARK_FREE.add(ch)
+        else:
+            form = _UNMARKED[ch] = "".join(kept)
+    return form
+
+
+def strip_marks(text: str, chars: set[str] | frozenset[str] | None = None) -> str:
     """Drop combining marks (``zoë`` -> ``zoe``, strike-through ``k̶a̶n̶`` -> ``kan``).
 
-    A message holds few distinct non-ASCII characters, so the marks among them are found in a
-    set and removed with ``str.replace``; the character class in ``_COMBINING`` (the same marks)
-    is only needed for long texts full of them.
+    ``chars`` holds (at least) the non-ASCII characters of ``text``. The result is
+    ``NFC(NFD(text) without marks)``. NFD decomposes each character and only reorders marks, and
+    NFC depends only on the NFD of its input, so replacing each character that has marks by its
+    NFD without them and then applying NFC gives the same string; characters without marks stay.
     """
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
-    marks = [ch for ch in set(decomposed).difference(_ASCII_SET) if unicodedata.combining(ch)]
-    if not marks and unicodedata.is_normalized("NFC", text):
-        return text  # the same object: callers see that nothing changed
-    if len(marks) > 8:
-        decomposed = _COMBINING.sub("", decomposed)
-    else:
-        for mark in marks:
-            decomposed = decomposed.replace(mark, "")
-    return unicodedata.normalize("NFC", decomposed)
+    if chars is None:
+        chars = non_ascii_chars(text)
+    stripped = text
+    if not _MARK_FREE.issuperset(chars):
+        forms = [(ch, form) for ch in chars if (form := _unmarked(ch)) is not None]
+        if len(forms) > 8:  # many marks (a long paste): one pass over the text in C
+            decomposed = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+            return unicodedata.normalize("NFC", decomposed)
+        for ch, form in forms:
+            stripped = stripped.replace(ch, form)
+    if unicodedata.is_normalized("NFC", stripped):
+        return stripped  # ``text`` itself when nothing changed: callers can tell by identity
+    return unicodedata.normalize("NFC", stripped)
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -300,8 +336,8 @@ def fold_leet(text: str, tokens: list[str] | tuple[str, ...] | None = None) -> s
     With ``tokens`` (``\\w+`` tokens) a digit can only be leet inside a mixed letter/digit token,
     which is cheaper to see there than with a regex over the whole text.
     """
-    if not _LEET_CHAR.search(text):
-        return text
+    if not _near_letter(text):
+        return text  # no leet character beside a letter: ``_fold_chunks`` would return ``text``
     if (
         tokens is not None
         and not _LEET_SYMBOL.search(text)
@@ -417,13 +453,14 @@ def _ascii_units_only(text: str, classes: str) -> bool:
 _ONE_ASCII_CHAR = frozenset(map(chr, range(128)))
 
 
-def _three_single_chars(tokens: tuple[str, ...] | list[str], ascii: bool) -> bool:
+def _three_single_chars(tokens: tuple[str, ...] | list[str], chars: set[str] | frozenset[str]) -> bool:
     """Whether three tokens or more are one character long (``l o s e r``: letter spacing).
 
-    Tokens of ASCII text rarely include one of the 128 one-character strings, which one
-    ``frozenset.isdisjoint`` in C shows (``map(len, ...)`` costs ~450 instructions per token).
+    ``chars`` holds (at least) the non-ASCII characters of the tokens. A one-character token is
+    one of the 128 ASCII ones or one of ``chars``, which two ``isdisjoint`` calls in C rule out for
+    most lines (``map(len, ...)`` costs ~450 instructions per token).
     """
-    if ascii and _ONE_ASCII_CHAR.isdisjoint(tokens):
+    if _ONE_ASCII_CHAR.isdisjoint(tokens) and (not chars or chars.isdisjoint(tokens)):
         return False
     return list(map(len, tokens)).count(1) >= 3
 
@@ -438,14 +475,23 @@ def fold(normalized: str, tokens: list[str] | tuple[str, ...] | None = None) -> 
 
 
 def fold_stretched(
-    normalized: str, tokens: list[str] | tuple[str, ...] | None = None
+    normalized: str,
+    tokens: list[str] | tuple[str, ...] | None = None,
+    chars: set[str] | frozenset[str] | None = None,
 ) -> tuple[str, bool]:
-    """``fold`` and whether it squeezed stretched letters (``loooser``, ``l000ser``)."""
+    """``fold`` and whether it squeezed stretched letters (``loooser``, ``l000ser``).
+
+    ``chars`` (at least the non-ASCII characters of ``normalized``) saves finding them again.
+    """
     ascii = normalized.isascii()
-    spaced = tokens is None or _three_single_chars(tokens, ascii)
+    if ascii:
+        chars = _NO_CHARS
+    elif chars is None:
+        chars = non_ascii_chars(normalized)  # once, for the letter-spacing check and strip_marks
+    spaced = tokens is None or _three_single_chars(tokens, chars)
     if tokens is not None and not spaced and ascii and _ascii_unfoldable(normalized, tokens):
         return normalized, False  # most chat lines: nothing to fold
-    text = strip_marks(normalized)
+    text = strip_marks(normalized, chars)
     for mark in _APOSTROPHES:
         if mark in text:
             text = text.translate(_APOSTROPHE_TABLE)

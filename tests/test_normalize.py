@@ -53,6 +53,10 @@ def test_leetspeak_folds_inside_words_only() -> None:
     assert fold_leet("@j4n") == "@jan"
     assert fold_leet("wow!!! niet!") == "wow!!! niet!"  # exclamation marks around words
     assert fold_leet("k!nker") == "kinker"
+    # A leet symbol only counts beside a letter: amounts stay, "€" in a word folds.
+    amount = "graag €5 overmaken, op 5 mei"
+    assert fold_leet(amount, ("graag", "5", "overmaken", "op", "5", "mei")) is amount
+    assert fold_leet("sl€t €5") == "slet €5"
 
 
 def test_stretched_letters_squeezed_and_skeleton() -> None:
@@ -75,6 +79,28 @@ def test_marks_apostrophes_and_hyphens() -> None:
     assert strip_marks("k̶a̶n̶k̶e̶r̶ zoë") == "kanker zoe"
     assert fold(normalize("zo'n try-hard")) == "zon tryhard"
     assert fold(normalize("06-12345678")) == "06-12345678"
+
+
+def test_strip_marks_per_character_is_nfd_without_marks_then_nfc() -> None:
+    # Characters without marks are kept and the text returned itself when it is already NFC.
+    text = "oké €5 👍 ø"
+    assert strip_marks(text) == "oke €5 👍 ø"
+    unmarked = "€5 👍 ø 하"
+    assert strip_marks(unmarked) is unmarked
+    # NFC still composes what is left: Hangul jamo, and a jamo whose mark was dropped.
+    assert strip_marks("\u1112\u1161") == "\ud558"
+    assert strip_marks("\u1112\u1161\u0301") == "\ud558"
+    assert strip_marks("e\u0301\u0323 a\u0308") == "e a"  # marks written apart, reordered
+    # More than eight marked characters take the single regex pass.
+    assert strip_marks("àáâãäåèéêë ñ") == "aaaaaaeeee n"
+    # Given characters (a superset of the text's) are used as they are.
+    assert strip_marks("zoë", {"ë", "é", "€"}) == "zoe"
+
+
+def test_letter_spacing_of_non_ascii_single_letters() -> None:
+    # One-letter tokens that are not ASCII still count as letter spacing.
+    assert TextView.of("ë ö ü").folded == "eou"
+    assert TextView.of("ø ø ø").folded == "øøø"
 
 
 def test_textview_keeps_original_for_evidence() -> None:
