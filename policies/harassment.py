@@ -27,12 +27,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from operator import contains
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from bot.events import GroupKind, MessageEvent, Role
 from policies import articles
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
 from policies.normalize import fold, normalize, skeleton
@@ -98,6 +99,13 @@ class Pattern:
     severity: Severity
     unless_before: frozenset[str] = frozenset()
     entry: Entry | None = None  # set for multi-word lexicon terms (they behave like words)
+    # Derived by ``_compile_pattern`` for ``_hits``: the words of each required step other than
+    # the anchor's, smallest first (a match needs one word of each in the message); the steps
+    # after the first when each is one required word (then a match is a fixed-length compare);
+    # the fields of its Hit after index and end.
+    needs: tuple[frozenset[str], ...] = ()
+    plain: tuple[frozenset[str], ...] | None = None
+    found: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)
@@ -197,7 +205,19 @@ def _compile_pattern(
     first = steps[0]
     if first.words is None or first.optional:
         raise ValueError(f"{source}: pattern {text!r} must start with a required word")
-    return Pattern(text, steps, category, severity, unless_before, entry)
+    required = [s.words for s in steps if s.words is not None and not s.optional]
+    anchor = _anchor(steps)  # present whenever the pattern is tried: it triggers the pattern
+    needs = tuple(sorted({ws for ws in required if ws != anchor}, key=len))
+    plain = None
+    if all(s.words is not None and not s.optional and not s.gap for s in steps):
+        plain = tuple(s.words for s in steps[1:] if s.words is not None)
+    found: tuple[Any, ...] = (
+        (entry.term, entry.category, entry.severity, entry.kind, entry.ambiguous, "term")
+        if entry is not None
+        else (text, category, severity, "modifier" if category == "incitement" else "pattern",
+              False, "pattern")
+    )
+    return Pattern(text, steps, category, severity, unless_before, entry, needs, plain, found)
 
 
 # Evidence is read by mentors: categories and patterns in plain Dutch.
@@ -331,7 +351,7 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
     for word, entry in words.items():
         triggers[word] = Trigger(entry=entry)
     for pattern in patterns:
-        for word in _anchor(pattern):
+        for word in _anchor(pattern.steps):
             triggers.setdefault(word, Trigger()).patterns.append(pattern)
 
     prefixes = frozenset(comp.get("prefixes", ()))
@@ -368,9 +388,9 @@ def _by_ending(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _anchor(pattern: Pattern) -> frozenset[str]:
+def _anchor(steps: tuple[Step, ...]) -> frozenset[str]:
     """The required step with the rarest words; a hit on it starts the pattern search."""
-    required = [s.words for s in pattern.steps if s.words is not None and not s.optional]
+    required = [s.words for s in steps if s.words is not None and not s.optional]
     return min(required, key=lambda ws: (len(ws & _COMMON) > 0, len(ws)))
 
 
@@ -443,11 +463,21 @@ class HarassmentSettings(PolicySettings):
     )
 
 
-# What a word sets off by itself (see HarassmentPolicy._word): entry, patterns, how it was found.
-_WordInfo = tuple[Entry | None, Sequence[Pattern], str]
+# What a word sets off by itself (see HarassmentPolicy._word): the fields of its Hit after index
+# and end (None: not a lexicon word or compound), and the patterns anchored on it.
+_WordInfo = tuple[tuple[Any, ...] | None, Sequence[Pattern]]
 _UNSEEN: Any = object()
+
+
+def _found(entry: Entry | None, how: str) -> tuple[Any, ...] | None:
+    """The fields of a word's Hit after index and end (built once per word, not per hit)."""
+    if entry is None:
+        return None
+    return entry.term, entry.category, entry.severity, entry.kind, entry.ambiguous, how
 _WORD_CACHE_SIZE = 50_000
 
+# ``Role.is_staff`` as a set: a membership test instead of a property call per message.
+_STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
 _LABELS = {severity: severity.label for severity in Severity}  # a property: looked up once
 _SEVERITY_SCORE = {
     Severity.LOW: 0.55,
@@ -556,13 +586,13 @@ class HarassmentPolicy(TextPolicy):
         lex = self.lexicon
         trig = lex.triggers.get(word)
         if trig is not None:
-            return trig.entry, trig.patterns, "word"
+            return _found(trig.entry, "word"), trig.patterns
         if len(word) >= 5 and (
             word[:3] in lex.compound_starts or word[:2] == "kk" or word[-3:] in lex.compound_ends
         ):
             entry = self._compound(word)
             if entry is not None:
-                return entry, (), "compound" if word == entry.term else "word"
+                return _found(entry, "compound" if word == entry.term else "word"), ()
         return None
 
     def _quiet(self, rest: frozenset[str], present: frozenset[str]) -> bool:
@@ -642,36 +672,48 @@ class HarassmentPolicy(TextPolicy):
                                         entry.ambiguous,
                                         "compound" if word == entry.term else "word"))
                 continue
-            e, patterns, how = info
-            if e is not None:
-                hits.append(Hit(i, i + 1, e.term, e.category, e.severity, e.kind, e.ambiguous,
-                                how))
+            found, patterns = info
+            if found is not None:
+                hits.append(Hit(i, i + 1, *found))
             for pattern in patterns:
                 candidates.setdefault(id(pattern), pattern)
-        starts: dict[frozenset[str], list[int]] = {}  # patterns often share their first word
-        for pattern in candidates.values():
-            first = pattern.steps[0].words or frozenset()
-            if first.isdisjoint(present):
-                continue  # the anchor is here, the first word is not: no need to look further
-            at = starts.get(first)
-            if at is None:
-                at = starts[first] = _positions(words, first.intersection(present))
-            for i in at:
-                if pattern.unless_before and i > 0 and words[i - 1] in pattern.unless_before:
-                    continue
-                end = _match(words, i + 1, pattern.steps, 1)
-                if end < 0:
-                    continue
-                e = pattern.entry
-                if e is not None:
-                    hits.append(Hit(i, end, e.term, e.category, e.severity, e.kind, e.ambiguous,
-                                    "term"))
-                else:
-                    kind = "modifier" if pattern.category == "incitement" else "pattern"
-                    hits.append(Hit(i, end, pattern.text, pattern.category, pattern.severity,
-                                    kind, False, "pattern"))
-                break
+        if candidates:
+            self._pattern_hits(words, present, candidates.values(), hits)
         return hits
+
+    @staticmethod
+    def _pattern_hits(
+        words: tuple[str, ...], present: frozenset[str], patterns: Iterable[Pattern],
+        hits: list[Hit],
+    ) -> None:
+        """Append the first match of each pattern (tried in the order given) to ``hits``."""
+        n_words = len(words)
+        starts: dict[frozenset[str], list[int]] = {}  # patterns often share their first word
+        for pattern in patterns:
+            # Every required step needs one of its words in the message (the anchor's is here).
+            for need in pattern.needs:
+                if need.isdisjoint(present):
+                    break
+            else:
+                first = pattern.steps[0].words or frozenset()
+                at = starts.get(first)
+                if at is None:
+                    at = starts[first] = _positions(words, first.intersection(present))
+                unless = pattern.unless_before
+                plain = pattern.plain
+                for i in at:
+                    if unless and i > 0 and words[i - 1] in unless:
+                        continue
+                    if plain is None:
+                        end = _match(words, i + 1, pattern.steps, 1)
+                        if end < 0:
+                            continue
+                    else:  # one word per step: compare the next words in place (C loops)
+                        end = i + 1 + len(plain)
+                        if end > n_words or not all(map(contains, plain, words[i + 1 : end])):
+                            continue
+                    hits.append(Hit(i, end, *pattern.found))
+                    break
 
     # -- layer 2/3: weigh targeting and context -------------------------------------------------
     def _subject_is_person(self, words: tuple[str, ...], lo: int, i: int) -> str | None:
@@ -739,9 +781,15 @@ class HarassmentPolicy(TextPolicy):
         allow = self._allowed(settings) if settings.allow else frozenset()
         you = self._you
         you_present = not wset.isdisjoint(you)
-        targets = tuple(filter(None, (event.reply_to_sender_id, *event.mentions)))
+        reply_to = event.reply_to_sender_id
+        mentions = event.mentions
+        targets = tuple(filter(None, (reply_to, *mentions))) if reply_to or mentions else ()
         event_target = bool(targets) or "@" in text.original
-        educational = ctx.sender_role.is_staff or not wset.isdisjoint(self._educational)
+        educational = ctx.sender_role in _STAFF_ROLES or not wset.isdisjoint(self._educational)
+        # What ``_is_self`` and ``_subject_is_person`` look for in a window: absent from the whole
+        # message (nearly always), they cannot find it near a hit.
+        maybe_self = not wset.isdisjoint(self._self) and not wset.isdisjoint(_SELF_COPULA)
+        copula = not wset.isdisjoint(self._copula)
         # Quoting: a report verb plus someone to tell, a victim ("noemde me"), quote marks, or a
         # lesson (a character in a book who insults someone).
         report = not wset.isdisjoint(self._report_verbs) and (
@@ -777,7 +825,7 @@ class HarassmentPolicy(TextPolicy):
             if hit.kind == "curse":
                 profanity.append(hit)
                 continue
-            if self._is_self(words, hit.index):
+            if maybe_self and self._is_self(words, hit.index):
                 cleared.append(f"'{hit.term}' over de afzender zelf")
                 continue
             lo = max(0, hit.index - _WINDOW)
@@ -785,7 +833,7 @@ class HarassmentPolicy(TextPolicy):
             near_you = not you.isdisjoint(window) or (
                 hit.end < len(words) and words[hit.end] in you
             )
-            subject = self._subject_is_person(words, lo, hit.index)
+            subject = self._subject_is_person(words, lo, hit.index) if copula else None
             if subject is not None and subject.strip("'") in teams:
                 cleared.append(f"'{hit.term}' over een team of spel, niet over een persoon")
                 continue
