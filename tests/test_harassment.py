@@ -344,9 +344,22 @@ def test_every_occurrence_of_a_word_is_tried(policy: HarassmentPolicy) -> None:
 
 def test_word_positions_and_threat_scan() -> None:
     words = ("of", "je", "wil", "of", "ik", "post", "het", "of")
-    assert _positions(words, {"of", "ik"}) == [0, 3, 4, 7]
+    assert _positions(words, {"of", "ik"}) == [0, 3, 4, 7]  # several words: one set lookup each
+    assert _positions(words, {"of"}) == [0, 3, 7]  # one word: scans for each place
     assert _positions(words, {"nee"}) == []
     assert _threat_or(words, frozenset(words))  # the second "of" is followed by "ik"
     assert not _threat_or(words[:4], frozenset(words[:4]))  # no "ik" at all
     assert not _threat_or(("ik", "of"), frozenset({"ik", "of"}))  # "of" last: nothing follows
     assert not _threat_or(("of", "je", "ik"), frozenset({"of", "je", "ik"}))
+
+
+def test_patterns_need_every_required_word_in_reach(policy: HarassmentPolicy) -> None:
+    # A pattern of one word per step is compared in place: it must not run past the last word,
+    # and a required word elsewhere in the message does not count.
+    assert harassment(policy, "niemand wil jou in de groep") is not None
+    for text in ("hij zei tegen jou: niemand wil", "niemand wil, zei jou", "niemand zal jou"):
+        assert harassment(policy, text) is None, text
+    # Patterns with gaps still match across zero to three words, and only then.
+    assert harassment(policy, "ik weet waar je nu woont") is None
+    assert harassment(policy, "niemand praat nog met jou") is not None
+    assert harassment(policy, "niemand praat hier echt nooit ooit met jou") is None
