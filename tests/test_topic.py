@@ -123,6 +123,16 @@ def test_acknowledgements_and_reactions_are_on_topic(policy: TopicPolicy, text: 
     assert run(policy, text) == []
 
 
+@pytest.mark.parametrize("text", ["hoi allemaal", "Hallo iedereen!", "goedemorgen meneer 👋"])
+def test_a_greeting_alone_is_courtesy_not_off_topic(policy: TopicPolicy, text: str) -> None:
+    assert run(policy, text) == []
+
+
+def test_a_greeting_does_not_clear_what_follows_it(policy: TopicPolicy) -> None:
+    findings = run(policy, "hoi allemaal, wie wil mijn oude nintendo switch kopen? 90 euro")
+    assert [f.flag for f in findings] == ["off_topic"]
+
+
 def test_staff_groups_are_never_off_topic(policy: TopicPolicy) -> None:
     text = "wie wil mijn oude nintendo switch kopen? 90 euro"
     assert run(policy, text, GroupKind.STAFF, Role.STAFF) == []
