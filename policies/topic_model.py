@@ -574,7 +574,10 @@ class TopicScorer:
         logit (word, word-part and word-pair features; the rest depends on the categories, which
         a group's settings may still drop)."""
         words = text.words or text.tokens
-        feats: set[str] = set()
+        # The features in the order a set would be filled with them (``set.update`` per word cost
+        # more than the list); ``set(feats)`` then makes the same set with the same iteration
+        # order, so the weights are summed in the same order.
+        feats: list[str] = []
         found: dict[str, list[str]] = {}
         cache = self._words
         after = _NO_PAIRS  # the pairs the previous content word starts: next word -> feature
@@ -587,13 +590,12 @@ class TopicScorer:
                 if not info:
                     continue
             known, starts, cats = info
-            if known:
-                feats.update(known)
+            feats += known
             if starts is not None:  # a content word: ends the previous one's pair, may start one
                 if after:
                     pair = after.get(word)
                     if pair is not None:
-                        feats.add(pair)
+                        feats.append(pair)
                 after = starts
             if cats:
                 for cat in cats:
@@ -605,7 +607,7 @@ class TopicScorer:
             or not self._heads.isdisjoint(words)
         ):
             self.lexicon.add_phrases_and_symbols(text, words, found)
-        return found, sum(map(self._weight, feats))
+        return found, sum(map(self._weight, set(feats)))
 
     def probability(
         self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
