@@ -1,0 +1,247 @@
+"""Composition: a finding is a TARGET × a HOSTILE PREDICATE read within one clause, minus the
+MODALITY that clears it. Plain functions over ``policies.language`` clauses and the data of
+``lexicon.py``; the policy (``__init__``) turns readings into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from policies.harassment.lexicon import Lexicon, Predicate, Term
+from policies.language import Clause
+from policies.language.clauses import has_sequence
+
+# Target kinds that name one person directly (a lesson or a game never clears these by itself).
+DIRECT = frozenset({"second", "name", "mention", "reply"})
+# Words that open an exclamation about someone ("wat een sukkel", "what an idiot").
+_EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("such", "a"))
+_QUOTES = frozenset("'\"‘’“”„«»`")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: str  # second, name, mention, reply, third, noun, group, kind_of, addressed, none
+    text: str  # as the mentor reads it
+    position: int = -1  # token index in the clause (-1: from the event or the message)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    term: Term
+    positions: frozenset[int]  # tokens of the clause the term used
+
+    @property
+    def predicate(self) -> Predicate:
+        return self.term.predicate
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One predicate read in one clause: aimed at ``target``, or cleared with ``cleared``."""
+
+    match: Match
+    target: Target
+    clause: Clause
+    cleared: str = ""  # why it does not count ("ontkend", "spel of sport", …)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What holds for the whole message."""
+
+    report: bool  # quoting or reporting someone else's words
+    quoted: bool  # quote marks around words
+    counter: bool  # rejecting what others say
+    game: bool
+    lesson: bool
+    medical: bool
+    laughter: bool
+    hyperbole: bool
+    event_targets: tuple[Target, ...]  # the replied-to member, mentions
+
+
+def matches(lex: Lexicon, clause: Clause) -> list[Match]:
+    """Every predicate term standing in the clause (one-word terms by lemma, phrases when all their
+    words are there in any order), plus Dutch curse compounds and label suffixes."""
+    out: list[Match] = []
+    for i, token in enumerate(clause.tokens):
+        found = False
+        for lemma in token.lemmas:
+            for term in lex.single.get(lemma, ()):
+                out.append(Match(term, frozenset({i})))
+                found = True
+        if not found and len(token.word) >= 6 and token.word not in lex.common:
+            out.extend(Match(t, frozenset({i})) for t in compound_terms(lex, token.word))
+    lemma_set = clause.lemma_set
+    for key in lemma_set:
+        for term in lex.phrases.get(key, ()):
+            if all(part in lemma_set for part in term.parts):
+                used = frozenset(i for part in term.parts for i in clause.find(frozenset({part})))
+                out.append(Match(term, used))
+    return out
+
+
+def compound_terms(lex: Lexicon, word: str) -> list[Term]:
+    """``kankerlijer`` (a curse + a person word), ``kankerturk`` (+ a group: a slur),
+    ``teringzooi`` (+ anything: a curse), ``aandachtshoer`` (anything + a label for a person)."""
+    profanity = lex.predicates.get("profanity")
+    if profanity is not None and word not in profanity.words("ordinary"):
+        for prefix in sorted(profanity.words("prefixes"), key=len, reverse=True):
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                tail = word[len(prefix):]
+                if tail in lex.groups and "slurs" in lex.predicates:
+                    return [Term(word, (word,), "standalone", lex.predicates["slurs"])]
+                labels = [t for t in lex.single.get(tail, ()) if t.role == "standalone"]
+                if labels:
+                    return labels
+                if tail in profanity.words("insult_tails") and "insult_labels_strong" in lex.predicates:
+                    return [Term(word, (word,), "standalone", lex.predicates["insult_labels_strong"])]
+                return [Term(word, (word,), "words", profanity)]
+    for start in range(3, len(word) - 3):
+        labels = [t for t in lex.single.get(word[start:], ()) if t.role == "standalone"]
+        if labels:
+            return labels
+    return []
+
+
+def targets(lex: Lexicon, clause: Clause) -> list[Target]:
+    """Who the clause names: you, a name or mention, he/she, "die jongen", a protected group,
+    "die soort X"."""
+    vocab = lex.vocab
+    out: list[Target] = []
+    words = clause.words
+    for i, token in enumerate(clause.tokens):
+        word = token.word
+        if token.mention:
+            out.append(Target("mention", "@" + word, i))
+        elif word in vocab.second_person:
+            out.append(Target("second", word, i))
+        elif word in vocab.third_person:
+            out.append(Target("third", word, i))
+        elif word in lex.names:
+            out.append(Target("name", word, i))
+        elif word in lex.person_nouns and i > 0:
+            out.append(Target("noun", f"{words[i - 1]} {word}", i))
+        elif word in vocab.kind_of and i + 1 < len(words):
+            out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
+        else:
+            group = next((lex.groups[lemma] for lemma in token.lemmas if lemma in lex.groups), None)
+            if group is not None:
+                out.append(Target("group", f"{word} ({group})", i))
+    return out
+
+
+def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
+            event_targets: Sequence[Target], clauses: Sequence[Clause]) -> Context:
+    mod = lex.modality
+    lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+    sequences = [c.words for c in clauses]
+
+    def phrase(table: str) -> bool:
+        return any(has_sequence(seq, p) for p in lex.modality_phrases.get(table, ())
+                   for seq in sequences)
+
+    report_verb = not lemmas.isdisjoint(mod.get("report_verbs", ()))
+    told = not words.isdisjoint(mod.get("report_addressees", ()))
+    victim = not words.isdisjoint(mod.get("report_victims", ()))
+    quoted = sum(original.count(q) for q in _QUOTES) >= 2
+    counter = (not lemmas.isdisjoint(mod.get("counter_speech_words", ()))
+               or phrase("counter_speech"))
+    return Context(
+        report=report_verb and (told or victim or quoted or counter),
+        quoted=quoted,
+        counter=report_verb and counter,
+        game=not lemmas.isdisjoint(mod.get("game_words", ())),
+        lesson=staff or not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
+        medical=not words.isdisjoint(mod.get("lesson_medical", ())),
+        laughter=(not words.isdisjoint(lex.vocab.laughter)
+                  or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
+        hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
+        event_targets=tuple(event_targets),
+    )
+
+
+def _negated(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+    used = set(used)
+    return any(t.word in lex.vocab.negators and i not in used
+               for i, t in enumerate(clause.tokens))
+
+
+def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[int]) -> bool:
+    """The predicate is said *of* the target: a copula in the clause ("je bent dom"), the target
+    right beside it ("domme jij", "jij aap"), or an exclamation ("wat een aap ben jij")."""
+    if target.position < 0:
+        return True
+    words = clause.words
+    if not set(words).isdisjoint(lex.vocab.copulas):
+        return True
+    if any(abs(target.position - p) <= 2 for p in positions):
+        return True
+    return any(has_sequence(words, e) for e in _EXCLAMATION)
+
+
+def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Context,
+                fallback: Sequence[Target]) -> list[Reading]:
+    """Every predicate of the clause (``found``: its matches) with the target it is aimed at, or
+    why it is cleared."""
+    if not found:
+        return []
+    vocab = lex.vocab
+    words = set(clause.words)
+    named = targets(lex, clause)
+    agent = not words.isdisjoint(vocab.first_person_subject)
+    self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
+    readings: list[Reading] = []
+    for match in found:
+        pred = match.predicate
+        term = match.term
+        if pred.category == "self_harm_risk" or pred.name in ("incitement", "doxxing"):
+            continue  # wellbeing, and modifiers read for the whole message
+        candidates = [t for t in named if t.position not in match.positions]
+        if pred.name == "self_harm":
+            # Encouragement: the reader is the one told to do it ("ga je ophangen", "kys").
+            candidates = [t for t in candidates if t.kind == "second"]
+            if pred.reflexive and term.role == "verbs" and not candidates:
+                continue
+        if term.role == "addressed":
+            target = candidates[0] if candidates else Target("addressed", "aangesproken lezer")
+        elif term.role == "standalone" or pred.category == "profanity":
+            target = candidates[0] if candidates else (
+                fallback[0] if fallback else Target("none", "iemand"))
+        else:
+            pool = candidates or (list(fallback) if pred.name != "self_harm" else [])
+            if not pool:
+                continue
+            target = pool[0]
+        reading = Reading(match, target, clause, _cleared(lex, clause, match, target, ctx,
+                                                          agent, self_only, named))
+        readings.append(reading)
+    return readings
+
+
+def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
+             agent: bool, self_only: bool, named: Sequence[Target]) -> str:
+    pred = match.predicate
+    vocab = lex.vocab
+    words = set(clause.words)
+    if ctx.report:
+        return "geciteerd of gemeld"
+    if pred.negatable and _negated(lex, clause, match.positions):
+        return "ontkend"
+    if pred.agent:
+        if not agent:
+            return "niet door de schrijver"
+        if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
+                and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
+            return "wij tegen zij (een wedstrijd)"
+    if "game" in pred.cleared_by and ctx.game:
+        return "spel of sport"
+    if ctx.lesson and target.kind not in DIRECT:
+        return "lesstof"
+    if pred.hyperbole and (ctx.hyperbole or ctx.laughter):
+        return "overdrijving"
+    if match.term.role == "standalone" and self_only:
+        return "over de schrijver zelf"
+    if pred.linked and not _linked(lex, clause, target, match.positions):
+        return "niet over iemand gezegd"
+    return ""

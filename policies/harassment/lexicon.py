@@ -1,0 +1,207 @@
+"""The harassment and wellbeing word data, loaded once from ``policies/lexicons/``:
+
+- ``categories.toml``: the one list of finding categories (severity, the mentor's label);
+- ``<lang>/predicates.toml``: predicate classes (violence, exclusion, …) and their words;
+- ``<lang>/targets.toml``: groups by protected characteristic, words for a person;
+- ``<lang>/modality.toml``: what clears a finding (report, counter-speech, game, lesson, hyperbole);
+- ``<lang>/language.toml``: pronouns, negators, particles (``policies.language``);
+- ``first_names.txt``: names.
+
+Every index below is derived from those files; no word is repeated in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from policies.base import Severity
+from policies.language import Reader, Vocabulary, vocabulary
+from policies.language.languages import LEXICON_DIR, load_table
+from policies.language.lemmas import Lemmatiser
+from policies.language.spelling import Speller, common_words
+from policies.normalize import fold, normalize
+
+# Keys of a predicate table that hold words, and what each needs (see nl/predicates.toml).
+TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
+# Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
+# curse compounds).
+EXTRA_LISTS = ("parts", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails")
+
+
+def fold_term(term: str) -> str:
+    """A data word as the normaliser writes a message's words (case, accents, apostrophes)."""
+    return fold(normalize(term)).strip()
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    severity: Severity
+    label: str
+
+
+@lru_cache(maxsize=1)
+def categories() -> dict[str, Category]:
+    data = tomllib.loads((LEXICON_DIR / "categories.toml").read_text("utf-8"))
+    return {name: Category(name, Severity.parse(t["severity"]), t["label"])
+            for name, t in data.items()}
+
+
+@dataclass(eq=False)
+class Predicate:
+    """A predicate class: what is said about a target."""
+
+    name: str
+    category: str
+    severity: Severity
+    label: str
+    agent: bool = False  # the writer must be the one acting
+    negatable: bool = True  # a negator in the clause clears it
+    linked: bool = False  # said *of* the target: needs a copula or the target right beside it
+    reflexive: bool = False  # verbs need a reflexive pronoun (self-harm)
+    hyperbole: bool = False  # laughter or a hyperbole phrase clears it
+    cleared_by: frozenset[str] = frozenset()  # message contexts that clear it (game)
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def words(self, key: str) -> frozenset[str]:
+        return self.lists.get(key, frozenset())
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    text: str  # as written in the data
+    parts: tuple[str, ...]  # its words; each must be a lemma of a token of the clause
+    role: str  # one of TERM_ROLES
+    predicate: Predicate
+
+
+@dataclass(eq=False)
+class Lexicon:
+    vocab: Vocabulary
+    reader: Reader
+    predicates: dict[str, Predicate]
+    single: dict[str, list[Term]]  # one-word terms by word
+    phrases: dict[str, list[Term]]  # several-word terms by their longest word
+    groups: dict[str, str]  # group word -> characteristic
+    person_nouns: frozenset[str]
+    names: frozenset[str]
+    modality: dict[str, frozenset[str]]  # "report_verbs", "game", … (see ``_modality``)
+    modality_phrases: dict[str, tuple[tuple[str, ...], ...]]
+    common: frozenset[str]
+
+    def predicate(self, name: str) -> Predicate:
+        return self.predicates[name]
+
+
+def _read_names() -> frozenset[str]:
+    lines = (LEXICON_DIR / "first_names.txt").read_text("utf-8").splitlines()
+    return frozenset(fold_term(n) for n in lines if n.strip() and not n.startswith("#"))
+
+
+def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
+    cats = categories()
+    predicates: dict[str, Predicate] = {}
+    terms: list[Term] = []
+    for lang in vocab.languages:
+        for name, table in load_table(lang.code, "predicates").items():
+            source = f"{lang.code}/predicates.toml [{name}]"
+            category = table.get("category")
+            if category not in cats:
+                raise ValueError(f"{source}: unknown category {category!r} (categories.toml)")
+            pred = predicates.get(name)
+            if pred is None:
+                pred = predicates[name] = Predicate(
+                    name, category,
+                    Severity.parse(table.get("severity", cats[category].severity)),
+                    table.get("label", name), bool(table.get("agent", False)),
+                    bool(table.get("negatable", True)), bool(table.get("linked", False)),
+                    bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
+                    frozenset(table.get("cleared_by", [])))
+            for key in EXTRA_LISTS:
+                if key in table:
+                    pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
+            for role in TERM_ROLES:
+                for raw in table.get(role, []):
+                    text = fold_term(raw)
+                    terms.append(Term(text, tuple(text.split()), role, pred))
+    return predicates, terms
+
+
+def _modality(vocab: Vocabulary) -> tuple[dict[str, frozenset[str]],
+                                          dict[str, tuple[tuple[str, ...], ...]]]:
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, set[tuple[str, ...]]] = {}
+    for lang in vocab.languages:
+        for table, content in load_table(lang.code, "modality").items():
+            for key, values in content.items():
+                for raw in values:
+                    term = fold_term(raw)
+                    if " " in term:
+                        phrases.setdefault(f"{table}", set()).add(tuple(term.split()))
+                    else:
+                        words.setdefault(f"{table}_{key}", set()).add(term)
+    return ({k: frozenset(v) for k, v in words.items()},
+            {k: tuple(sorted(v)) for k, v in phrases.items()})
+
+
+def _separable(vocab: Vocabulary, verbs: Iterable[str]
+               ) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, str]]:
+    """Separable verbs of the data ("neersteken" = "neer" + "steken") by their base, and the
+    regular inflections of every verb and base (form -> infinitive)."""
+    separable: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    forms: dict[str, str] = {}
+    for verb in verbs:
+        for lang in vocab.languages:
+            for form in lang.inflections(verb):
+                forms.setdefault(form, verb)
+            for particle in lang.particles:
+                glued = "".join(particle)
+                if verb.startswith(glued) and len(verb) - len(glued) >= 4:
+                    base = verb[len(glued):]
+                    separable.setdefault(base, []).append((particle, verb))
+                    for form in lang.inflections(base):
+                        forms.setdefault(form, base)
+                    break
+    return separable, forms
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    vocab = vocabulary()
+    predicates, terms = _predicates(vocab)
+    single: dict[str, list[Term]] = {}
+    phrases: dict[str, list[Term]] = {}
+    for term in terms:
+        if len(term.parts) == 1:
+            single.setdefault(term.text, []).append(term)
+        else:
+            phrases.setdefault(max(term.parts, key=len), []).append(term)
+    groups: dict[str, str] = {}
+    person_nouns: set[str] = set()
+    for lang in vocab.languages:
+        targets: dict[str, Any] = load_table(lang.code, "targets")
+        for characteristic, words in targets.get("groups", {}).items():
+            for word in words:
+                groups.setdefault(fold_term(word), characteristic)
+        person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
+    names = _read_names()
+    modality, modality_phrases = _modality(vocab)
+    verbs = {t.text for t in terms if t.role == "verbs" and len(t.parts) == 1}
+    separable, forms = _separable(vocab, verbs)
+    common = common_words(lang.lemma_code for lang in vocab.languages) | names
+    spell_words = {t.text for t in terms if len(t.parts) == 1 and len(t.text) >= 5
+                   and t.predicate.category != "self_harm_risk"}
+    speller = Speller(spell_words - common, common)
+    reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
+    return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
+                   names, modality, modality_phrases, common)
+
+
+def lexicon_paths() -> list[Path]:
+    """Every data file the lexicon reads (for docs and tests)."""
+    return sorted(LEXICON_DIR.glob("*/*.toml")) + [LEXICON_DIR / "categories.toml"]

@@ -1,0 +1,97 @@
+"""Clauses over lemmas: a message split where a sentence or a clause ends, each word carrying every
+lemma it may stand for, with Dutch separable verbs joined to their particle ("ik steek je morgen
+neer" -> the token "steek" also reads "neersteken")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from policies.language.languages import Vocabulary
+from policies.language.lemmas import Lemmatiser
+from policies.language.spelling import Speller
+
+# A word (an @mention kept as one), or a run of sentence punctuation.
+_TOKEN = re.compile(r"@?[^\W_]+|[.!?;:\n]+|,")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    word: str  # as written (normalised and folded), without the @ of a mention
+    lemmas: frozenset[str]  # the word, its lemmas, a joined separable verb, a spelling correction
+    mention: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    tokens: tuple[Token, ...]
+    lemma_set: frozenset[str]  # every lemma of every token
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t.word for t in self.tokens)
+
+    def find(self, wanted: frozenset[str]) -> list[int]:
+        """Positions of the tokens with a lemma in ``wanted``."""
+        return [i for i, t in enumerate(self.tokens) if not t.lemmas.isdisjoint(wanted)]
+
+
+def has_sequence(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bool:
+    """Whether ``seq`` stands in ``words`` as consecutive words (not at position ``skip``)."""
+    n = len(seq)
+    return any(tuple(words[i : i + n]) == tuple(seq) and i != skip
+               for i in range(len(words) - n + 1))
+
+
+class Reader:
+    """Reads text into clauses. ``separable``: base verb -> (particle words, joined verb) for the
+    lexicon's separable verbs (derived from the predicate data, see ``policies.harassment``)."""
+
+    def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
+                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]]) -> None:
+        self.vocab = vocab
+        self.lemmatiser = lemmatiser
+        self.speller = speller
+        self.separable = dict(separable)
+        self._breaks = vocab.clause_breaks
+        self.read = lru_cache(maxsize=2048)(self._read)
+
+    def _read(self, text: str) -> tuple[Clause, ...]:
+        clauses: list[Clause] = []
+        current: list[tuple[str, bool]] = []
+        for match in _TOKEN.finditer(text):
+            token = match.group()
+            if token[0].isalnum() or token[0] == "@":
+                word = token.lstrip("@")
+                if word in self._breaks and current:
+                    clauses.append(self._clause(current))
+                    current = []
+                    continue
+                current.append((word, token[0] == "@"))
+            elif current:
+                clauses.append(self._clause(current))
+                current = []
+        if current:
+            clauses.append(self._clause(current))
+        return tuple(clauses)
+
+    def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
+        words = [w for w, _ in raw]
+        tokens = []
+        for i, (word, mention) in enumerate(raw):
+            lemmas = self.lemmatiser.lemmas(word)
+            if self.speller is not None:
+                fixed = self.speller.correct(word)
+                if fixed is not None:
+                    lemmas = lemmas | self.lemmatiser.lemmas(fixed)
+            joined = {compound
+                      for base in lemmas if base in self.separable
+                      for particle, compound in self.separable[base]
+                      if has_sequence(words, particle, skip=i if len(particle) == 1 else -1)}
+            if joined:
+                lemmas = lemmas | joined
+            tokens.append(Token(word, lemmas, mention))
+        lemma_set = frozenset().union(*(t.lemmas for t in tokens))
+        return Clause(tuple(tokens), lemma_set)

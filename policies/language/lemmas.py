@@ -1,0 +1,39 @@
+"""Lemmas: every form a word may stand for, so "stak", "gestoken" and "steek" meet "steken"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import simplemma
+
+from policies.language.languages import Vocabulary
+
+_CACHE_SIZE = 100_000
+
+
+class Lemmatiser:
+    """A word's candidate lemmas in every language (simplemma), plus the regular inflections of the
+    lexicon's verbs (``forms``: form -> infinitive), cached per word."""
+
+    def __init__(self, vocab: Vocabulary, forms: Mapping[str, str]) -> None:
+        self.codes = tuple(lang.lemma_code for lang in vocab.languages)
+        self.forms = dict(forms)
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def lemmas(self, word: str) -> frozenset[str]:
+        found = self._cache.get(word)
+        if found is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            found = self._cache[word] = self.compute(word)
+        return found
+
+    def compute(self, word: str) -> frozenset[str]:
+        """The uncached answer (the reference the cache must agree with)."""
+        out = {word}
+        for code in self.codes:
+            out.add(simplemma.lemmatize(word, lang=code).lower().replace("_", ""))
+        form = self.forms.get(word)
+        if form is not None:
+            out.add(form)
+        return frozenset(out)
