@@ -129,8 +129,11 @@ class HarassmentPolicy(TextPolicy):
         found = [matches(lex, clause) for clause in clauses]
         ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
         fallback = [*ctx.event_targets, *vocatives(lex, clauses)]
-        readings = [r for clause, m in zip(clauses, found, strict=True)
-                    for r in read_clause(lex, clause, m, ctx, fallback)]
+        named = [targets(lex, clause) for clause in clauses]
+        readings = [r for i, (clause, m) in enumerate(zip(clauses, found, strict=True))
+                    for r in read_clause(lex, clause, m, ctx, fallback,
+                                         [t for j, ts in enumerate(named) if j != i for t in ts
+                                          if t.kind != "group"])]
         modifiers = [m for ms in found for m in ms
                      if m.predicate.name in ("incitement", "doxxing")]
         return readings, modifiers, ctx
@@ -156,7 +159,7 @@ class HarassmentPolicy(TextPolicy):
                 continue
             pred = reading.match.predicate
             if pred.category == "profanity":
-                if not (mctx.medical or mctx.lesson or mctx.report or mctx.quoted):
+                if not (mctx.medical or mctx.lesson or mctx.report or mctx.quoted or mctx.staff):
                     profanity.append(reading)
                 continue
             category, severity = pred.category, pred.severity
@@ -195,8 +198,7 @@ class HarassmentPolicy(TextPolicy):
             out.append(("sextortion", sext.severity,
                         f"{categories()['sextortion'].label}: foto + verspreiden + eis"))
         incitement = [m for m in modifiers if m.predicate.name == "incitement"]
-        named = any(t.kind != "group" for c in clauses for t in targets(lex, c)) or aimed
-        if incitement and (counted or named):
+        if incitement and counted:
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
                         f"{categories()['incitement'].label}: '{incitement[0].term.text}'"))

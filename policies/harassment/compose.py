@@ -58,6 +58,7 @@ class Context:
     laughter: bool
     hyperbole: bool
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
+    staff: bool = False  # a teacher or staff member wrote it (their swearing is not reported)
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -97,10 +98,15 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
                 if tail in profanity.words("insult_tails") and "insult_labels_strong" in lex.predicates:
                     return [Term(word, (word,), "standalone", lex.predicates["insult_labels_strong"])]
                 return [Term(word, (word,), "words", profanity)]
+    body = lex.predicates.get("body")
     for start in range(3, len(word) - 3):
-        labels = [t for t in lex.single.get(word[start:], ()) if t.role == "standalone"]
+        head, tail = word[:start], word[start:]
+        labels = [t for t in lex.single.get(tail, ()) if t.role == "standalone"]
         if labels:
             return labels
+        if (body is not None and "body_labels" in lex.predicates and head in body.words("heads")
+                and tail in body.words("parts") and word not in body.words("ordinary")):
+            return [Term(word, (word,), "standalone", lex.predicates["body_labels"])]
     return []
 
 
@@ -122,10 +128,16 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("name", word, i))
         elif word in lex.person_nouns and i > 0:
             out.append(Target("noun", f"{words[i - 1]} {word}", i))
+        elif word in vocab.third_possessive and i + 1 < len(words):
+            out.append(Target("owner", f"{word} {words[i + 1]}", i))
         elif word in vocab.kind_of and i + 1 < len(words):
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
         else:
             group = next((lex.groups[lemma] for lemma in token.lemmas if lemma in lex.groups), None)
+            if group is None and len(word) > 8 and word.endswith(lex.person_suffixes):
+                # "hoofddoekjesmeisje", "moslimjongen": a person named by their group
+                group = next((lex.groups[word[:k]] for k in range(3, len(word) - 3)
+                              if word[:k] in lex.groups), None)
             if group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
     return out
@@ -152,12 +164,13 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         quoted=quoted,
         counter=report_verb and counter,
         game=not lemmas.isdisjoint(mod.get("game_words", ())),
-        lesson=staff or not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
+        lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
+        staff=staff,
     )
 
 
@@ -173,17 +186,34 @@ def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[i
     if target.position < 0:
         return True
     words = clause.words
-    if not set(words).isdisjoint(lex.vocab.copulas):
+    if not set(words).isdisjoint(lex.vocab.copulas | lex.vocab.possession):
+        return True
+    if not clause.lemma_set.isdisjoint(match_parts(lex)):
         return True
     if any(abs(target.position - p) <= 2 for p in positions):
         return True
     return any(has_sequence(words, e) for e in _EXCLAMATION)
 
 
+def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
+    """"wat een (domme) aap": an exclamation about someone, just before the word."""
+    words = clause.words
+    first = min(positions)
+    return any(tuple(words[i : i + 2]) in _EXCLAMATION for i in range(max(0, first - 3), first))
+
+
+def match_parts(lex: Lexicon) -> frozenset[str]:
+    """Body parts: "jesse has the ugliest teeth" links the judgement to its owner."""
+    body = lex.predicates.get("body")
+    return body.words("parts") if body is not None else frozenset()
+
+
 def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Context,
-                fallback: Sequence[Target]) -> list[Reading]:
+                fallback: Sequence[Target], elsewhere: Sequence[Target] = ()) -> list[Reading]:
     """Every predicate of the clause (``found``: its matches) with the target it is aimed at, or
-    why it is cleared."""
+    why it is cleared. ``fallback``: the replied-to member, mentions and a name said on its own
+    ("sem, ..."); ``elsewhere``: who other clauses of the message name (for what is done *to*
+    someone, not said *of* them: "als ik die Ilias zie, breek ik zijn benen")."""
     if not found:
         return []
     vocab = lex.vocab
@@ -197,19 +227,30 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         term = match.term
         if pred.category == "self_harm_risk" or pred.name in ("incitement", "doxxing"):
             continue  # wellbeing, and modifiers read for the whole message
-        candidates = [t for t in named if t.position not in match.positions]
+        kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
+        candidates = [t for t in named if t.position not in match.positions
+                      and not (pred.linked and t.kind == "owner")
+                      and (not kinds or t.kind in kinds)]
         if pred.name == "self_harm":
-            # Encouragement: the reader is the one told to do it ("ga je ophangen", "kys").
-            candidates = [t for t in candidates if t.kind == "second"]
-            if pred.reflexive and term.role == "verbs" and not candidates:
+            # Encouragement: the reader is the one told to do it ("ga je ophangen", "kys"); the
+            # writer speaking of themself is the wellbeing rule's.
+            if not words.isdisjoint(vocab.first_person_object | vocab.first_person_subject):
                 continue
+            if pred.reflexive and term.role == "verbs" and words.isdisjoint(
+                    vocab.second_person_reflexive):
+                continue  # "you killed it" is praise; "kill yourself" is not
         if term.role == "addressed":
+            if agent and words.isdisjoint(vocab.second_person):
+                continue  # "ik ga dood van de hitte": the writer about themself
             target = candidates[0] if candidates else Target("addressed", "aangesproken lezer")
         elif term.role == "standalone" or pred.category == "profanity":
             target = candidates[0] if candidates else (
                 fallback[0] if fallback else Target("none", "iemand"))
         else:
-            pool = candidates or (list(fallback) if pred.name != "self_harm" else [])
+            pool = candidates or [t for t in [*fallback, *([] if pred.linked else elsewhere)]
+                                  if not kinds or t.kind in kinds]
+            if not pool and pred.linked and _exclaimed(clause, match.positions):
+                pool = [Target("exclamation", "iemand (uitroep)")]
             if not pool:
                 continue
             target = pool[0]
@@ -234,7 +275,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
             return "wij tegen zij (een wedstrijd)"
-    if "game" in pred.cleared_by and ctx.game:
+    if ctx.game and ("game" in pred.cleared_by
+                     or (match.term.role == "standalone" and target.kind not in DIRECT)):
         return "spel of sport"
     if ctx.lesson and target.kind not in DIRECT:
         return "lesstof"
@@ -242,6 +284,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "overdrijving"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"
-    if pred.linked and not _linked(lex, clause, target, match.positions):
+    if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,
+                                                                   match.positions):
         return "niet over iemand gezegd"
     return ""

@@ -30,7 +30,7 @@ from policies.normalize import fold, normalize
 TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
-EXTRA_LISTS = ("parts", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails")
+EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails")
 
 
 def fold_term(term: str) -> str:
@@ -62,10 +62,12 @@ class Predicate:
     label: str
     agent: bool = False  # the writer must be the one acting
     negatable: bool = True  # a negator in the clause clears it
-    linked: bool = False  # said *of* the target: needs a copula or the target right beside it
+    linked: bool = False  # its words are said *of* the target: a copula, or the target beside it
     reflexive: bool = False  # verbs need a reflexive pronoun (self-harm)
     hyperbole: bool = False  # laughter or a hyperbole phrase clears it
     cleared_by: frozenset[str] = frozenset()  # message contexts that clear it (game)
+    targets: frozenset[str] = frozenset()  # target kinds it accepts (empty: any)
+    word_targets: frozenset[str] = frozenset()  # the same for its "words" only
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, key: str) -> frozenset[str]:
@@ -93,6 +95,7 @@ class Lexicon:
     modality: dict[str, frozenset[str]]  # "report_verbs", "game", … (see ``_modality``)
     modality_phrases: dict[str, tuple[tuple[str, ...], ...]]
     common: frozenset[str]
+    person_suffixes: tuple[str, ...] = ()  # person nouns, for "moslimjongen"
 
     def predicate(self, name: str) -> Predicate:
         return self.predicates[name]
@@ -121,7 +124,8 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     table.get("label", name), bool(table.get("agent", False)),
                     bool(table.get("negatable", True)), bool(table.get("linked", False)),
                     bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
-                    frozenset(table.get("cleared_by", [])))
+                    frozenset(table.get("cleared_by", [])), frozenset(table.get("targets", [])),
+                    frozenset(table.get("word_targets", [])))
             for key in EXTRA_LISTS:
                 if key in table:
                     pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
@@ -191,15 +195,19 @@ def lexicon() -> Lexicon:
         person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
+    # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
     verbs = {t.text for t in terms if t.role == "verbs" and len(t.parts) == 1}
+    verbs |= {p for t in terms if len(t.parts) > 1 for p in t.parts
+              if len(p) >= 6 and p.endswith("en")}
     separable, forms = _separable(vocab, verbs)
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
     spell_words = {t.text for t in terms if len(t.parts) == 1 and len(t.text) >= 5
                    and t.predicate.category != "self_harm_risk"}
-    speller = Speller(spell_words - common, common)
+    speller = Speller(spell_words, common)
     reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
     return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
-                   names, modality, modality_phrases, common)
+                   names, modality, modality_phrases, common,
+                   tuple(sorted(w for w in person_nouns if len(w) >= 4)))
 
 
 def lexicon_paths() -> list[Path]:

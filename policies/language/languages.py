@@ -16,7 +16,8 @@ LEXICON_DIR = Path(__file__).resolve().parents[1] / "lexicons"
 WORD_SETS = (
     "second_person", "possessive_only", "first_person_subject", "first_person",
     "first_person_object", "third_person", "plural_self", "plural_third", "kind_of", "negators",
-    "clause_breaks", "laughter", "copulas",
+    "clause_breaks", "laughter", "copulas", "possession", "third_possessive",
+    "second_person_reflexive",
 )
 
 
