@@ -56,18 +56,24 @@ class Reader:
         self.speller = speller
         self.separable = dict(separable)
         self._breaks = vocab.clause_breaks
+        self._soft_breaks = vocab.clause_breaks_before_pronoun
+        self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
+                          | vocab.plural_third)
         self.read = lru_cache(maxsize=2048)(self._read)
 
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
         current: list[tuple[str, bool]] = []
-        for match in _TOKEN.finditer(text):
-            token = match.group()
+        tokens = [m.group() for m in _TOKEN.finditer(text)]
+        for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
-                if word in self._breaks and current:
-                    clauses.append(self._clause(current))
-                    current = []
+                following = tokens[i + 1] if i + 1 < len(tokens) else ""
+                if word in self._breaks or (
+                        word in self._soft_breaks and following in self._pronouns):
+                    if current:
+                        clauses.append(self._clause(current))
+                        current = []
                     continue
                 current.append((word, token[0] == "@"))
             elif current:

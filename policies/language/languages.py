@@ -17,7 +17,7 @@ WORD_SETS = (
     "second_person", "possessive_only", "first_person_subject", "first_person",
     "first_person_object", "third_person", "plural_self", "plural_third", "kind_of", "negators",
     "clause_breaks", "laughter", "copulas", "possession", "third_possessive",
-    "second_person_reflexive",
+    "second_person_reflexive", "clause_breaks_before_pronoun",
 )
 
 
@@ -45,6 +45,7 @@ class Language:
     particles: tuple[tuple[str, ...], ...]
     verb_endings: tuple[str, ...]
     verb_forms: tuple[str, ...]
+    stem_endings: dict[str, str]
 
     @classmethod
     def load(cls, code: str) -> Language:
@@ -53,7 +54,8 @@ class Language:
         particles = tuple(sorted({tuple(p.split()) for p in data.get("particles", [])},
                                  key=lambda p: -len("".join(p))))
         return cls(code, data.get("lemmas", code), words, particles,
-                   tuple(data.get("verb_endings", [])), tuple(data.get("verb_forms", [])))
+                   tuple(data.get("verb_endings", [])), tuple(data.get("verb_forms", [])),
+                   dict(data.get("stem_endings", {})))
 
     def inflections(self, verb: str) -> set[str]:
         """Regular forms of an infinitive by the templates of language.toml (``trappen`` ->
@@ -65,6 +67,8 @@ class Language:
                 break
         if len(stem) >= 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiou":
             stem = stem[:-1]  # trapp -> trap
+        if stem and stem[-1] in self.stem_endings:
+            stem = stem[:-1] + self.stem_endings[stem[-1]]  # plonz -> plons
         return {form.format(stem=stem, inf=verb) for form in self.verb_forms}
 
 

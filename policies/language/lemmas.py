@@ -18,6 +18,7 @@ class Lemmatiser:
     def __init__(self, vocab: Vocabulary, forms: Mapping[str, str]) -> None:
         self.codes = tuple(lang.lemma_code for lang in vocab.languages)
         self.forms = dict(forms)
+        self.particles = tuple("".join(p) for p in vocab.particles)
         self._cache: dict[str, frozenset[str]] = {}
 
     def lemmas(self, word: str) -> frozenset[str]:
@@ -32,7 +33,13 @@ class Lemmatiser:
         """The uncached answer (the reference the cache must agree with)."""
         out = {word}
         for code in self.codes:
-            out.add(simplemma.lemmatize(word, lang=code).lower().replace("_", ""))
+            lemma = simplemma.lemmatize(word, lang=code).lower().replace("_", "")
+            out.add(lemma)
+            if lemma != word:  # "gesneden" -> "afsnijden": the verb without its particle too
+                particle = next((p for p in self.particles if lemma.startswith(p)
+                                 and len(lemma) - len(p) >= 5), None)
+                if particle is not None:
+                    out.add(lemma[len(particle):])
         form = self.forms.get(word)
         if form is not None:
             out.add(form)
