@@ -29,7 +29,7 @@ from policies.base import (
     Severity,
     TextPolicy,
 )
-from policies.harassment.compose import Match, context, matches
+from policies.harassment.compose import Match, context, matches, negated
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -66,9 +66,7 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match]) -> list[tuple[Matc
             continue  # "ik snij de taart" is no signal; "ik snij me" is
         if reader_only and not reflexive:
             continue
-        negated = any(t.word in vocab.negators and i not in match.positions
-                      for i, t in enumerate(clause.tokens))
-        if match.predicate.negatable and negated:
+        if match.predicate.negatable and negated(lex, clause, match.positions):
             continue
         out.append((match, severity))
     return out
@@ -110,5 +108,5 @@ class WellbeingPolicy(TextPolicy):
         match, severity = best
         return [Finding(
             self.name, self.flag, self.article, 0.9 if severity >= Severity.HIGH else 0.6,
-            severity, f"{categories()[CATEGORY].label}: de schrijver + '{match.term.text}' "
+            severity, f"{categories()[CATEGORY].label}: de schrijver + '{match.term.shown}' "
             f"({match.predicate.label})", category=CATEGORY)]

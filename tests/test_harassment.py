@@ -5,6 +5,7 @@ test asserts a quality score."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -320,9 +321,8 @@ def _with_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, key:
     lines = []
     for name, content in data.items():
         lines.append(f"[{name}]")
-        for k, v in content.items():
-            lines.append(f"{k} = {v!r}".replace("'", '"') if not isinstance(v, bool)
-                         else f"{k} = {str(v).lower()}")
+        for k, v in content.items():  # JSON strings and lists are valid TOML
+            lines.append(f"{k} = {json.dumps(v, ensure_ascii=False)}")
     path.write_text("\n".join(lines) + "\n", "utf-8")
     monkeypatch.setattr(languages, "LEXICON_DIR", copy)
     monkeypatch.setattr(lexicon_module, "LEXICON_DIR", copy)

@@ -201,11 +201,11 @@ class HarassmentPolicy(TextPolicy):
         if incitement and counted:
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
-                        f"{categories()['incitement'].label}: '{incitement[0].term.text}'"))
+                        f"{categories()['incitement'].label}: '{incitement[0].term.shown}'"))
         doxx = lex.predicates.get("doxxing")
         personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
         if doxx is not None and personal and (
-                counted or incitement or any(m.predicate.name == "doxxing" for m in modifiers)):
+                counted or any(m.predicate.name == "doxxing" for m in modifiers)):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
         return out
@@ -218,7 +218,7 @@ class HarassmentPolicy(TextPolicy):
         ranked: list[tuple[Severity, str]] = []
         for reading, category, severity in counted:
             term = reading.match.term
-            notes.append(f"{labels[category].label}: '{reading.target.text}' + '{term.text}' "
+            notes.append(f"{labels[category].label}: '{reading.target.text}' + '{term.shown}' "
                          f"({term.predicate.label})")
             ranked.append((severity, category))
         for category, severity, note in extra:

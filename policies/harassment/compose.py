@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from policies.base import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
 from policies.language import Clause
 from policies.language.clauses import has_sequence
@@ -59,6 +60,7 @@ class Context:
     hyperbole: bool
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
     staff: bool = False  # a teacher or staff member wrote it (their swearing is not reported)
+    affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -74,10 +76,12 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
         if not found and len(token.word) >= 6 and token.word not in lex.common:
             out.extend(Match(t, frozenset({i})) for t in compound_terms(lex, token.word))
     lemma_set = clause.lemma_set
+    seen: set[int] = set()
     for key in lemma_set:
         for term in lex.phrases.get(key, ()):
-            if all(part in lemma_set for part in term.parts):
-                used = frozenset(i for part in term.parts for i in clause.find(frozenset({part})))
+            if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
+                seen.add(id(term))
+                used = frozenset(i for part in term.parts for i in clause.find(part))
                 out.append(Match(term, used))
     return out
 
@@ -91,13 +95,14 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
                 tail = word[len(prefix):]
                 if tail in lex.groups and "slurs" in lex.predicates:
-                    return [Term(word, (word,), "standalone", lex.predicates["slurs"])]
+                    return [Term(word, (frozenset({word}),), "standalone", lex.predicates["slurs"])]
                 labels = [t for t in lex.single.get(tail, ()) if t.role == "standalone"]
                 if labels:
                     return labels
                 if tail in profanity.words("insult_tails") and "insult_labels_strong" in lex.predicates:
-                    return [Term(word, (word,), "standalone", lex.predicates["insult_labels_strong"])]
-                return [Term(word, (word,), "words", profanity)]
+                    return [Term(word, (frozenset({word}),), "standalone",
+                                 lex.predicates["insult_labels_strong"])]
+                return [Term(word, (frozenset({word}),), "words", profanity)]
     body = lex.predicates.get("body")
     for start in range(3, len(word) - 3):
         head, tail = word[:start], word[start:]
@@ -106,7 +111,7 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
             return labels
         if (body is not None and "body_labels" in lex.predicates and head in body.words("heads")
                 and tail in body.words("parts") and word not in body.words("ordinary")):
-            return [Term(word, (word,), "standalone", lex.predicates["body_labels"])]
+            return [Term(word, (frozenset({word}),), "standalone", lex.predicates["body_labels"])]
     return []
 
 
@@ -162,7 +167,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     return Context(
         report=report_verb and (told or victim or quoted or counter),
         quoted=quoted,
-        counter=report_verb and counter,
+        counter=counter,
+        affection=not words.isdisjoint(mod.get("affection_words", ())) or phrase("affection")
+        or any(e in original for e in mod.get("affection_words", ()) if not e.isalnum()),
         game=not lemmas.isdisjoint(mod.get("game_words", ())),
         lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
@@ -174,10 +181,44 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     )
 
 
-def _negated(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+# How far a negator reaches: up to four words before what it negates ("ik ga je heus niet in elkaar
+# trappen"), two after ("ik steek je morgen niet"), never past a subordinating word ("als je niet
+# betaalt sla ik je": the "niet" belongs to the condition).
+NEGATION_BEFORE = 4
+NEGATION_AFTER = 2
+
+
+def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+    """"niemand zegt dat je dom bent", "ik heb nooit gezegd dat ...": a denier right before a
+    verb of saying or wanting, before the predicate."""
+    first = min(used, default=0)
+    vocab = lex.vocab
+    for i, token in enumerate(clause.tokens[:first]):
+        if token.word in vocab.deniers and any(
+                not t.lemmas.isdisjoint(vocab.denial_verbs) for t in clause.tokens[i + 1 : i + 4]):
+            return True
+    return False
+
+
+def negated(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
     used = set(used)
-    return any(t.word in lex.vocab.negators and i not in used
-               for i, t in enumerate(clause.tokens))
+    if not used:
+        return False
+    first, last = min(used), max(used)
+    words = clause.words
+    breaks = lex.vocab.scope_breaks
+    for i, word in enumerate(words):
+        if word not in lex.vocab.negators or i in used:
+            continue
+        if first - NEGATION_BEFORE <= i < first:
+            between = words[i + 1 : first]
+        elif last < i <= last + NEGATION_AFTER:
+            between = words[last + 1 : i]
+        else:
+            continue
+        if breaks.isdisjoint(between):
+            return True
+    return False
 
 
 def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[int]) -> bool:
@@ -219,7 +260,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     vocab = lex.vocab
     words = set(clause.words)
     named = targets(lex, clause)
-    agent = not words.isdisjoint(vocab.first_person_subject)
+    # The writer acts ("ik sla je"), or calls on others to act ("wie durft hem te slaan").
+    agent = not words.isdisjoint(vocab.first_person_subject) or any(
+        m.predicate.name == "incitement" for m in found)
     self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
     readings: list[Reading] = []
     for match in found:
@@ -227,6 +270,10 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         term = match.term
         if pred.category == "self_harm_risk" or pred.name in ("incitement", "doxxing"):
             continue  # wellbeing, and modifiers read for the whole message
+        if (pred.category in ("death_wish", "self_harm")
+                and not words.isdisjoint(vocab.first_person_object)
+                and not any(t.kind in DIRECT for t in named)):
+            continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
         candidates = [t for t in named if t.position not in match.positions
                       and not (pred.linked and t.kind == "owner")
@@ -267,7 +314,13 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     words = set(clause.words)
     if ctx.report:
         return "geciteerd of gemeld"
-    if pred.negatable and _negated(lex, clause, match.positions):
+    if ctx.counter and pred.category != "threat":
+        return "tegenspraak"
+    if _denied(lex, clause, match.positions):
+        return "ontkend (niemand zegt dat)"
+    if ctx.affection and pred.category == "insult" and match.predicate.severity <= Severity.MEDIUM:
+        return "vriendschappelijk geplaag"
+    if pred.negatable and negated(lex, clause, match.positions):
         return "ontkend"
     if pred.agent:
         if not agent:
@@ -282,6 +335,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "lesstof"
     if pred.hyperbole and (ctx.hyperbole or ctx.laughter):
         return "overdrijving"
+    if pred.mocking and not ctx.laughter:
+        return "zonder spot"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"
     if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,

@@ -65,6 +65,7 @@ class Predicate:
     linked: bool = False  # its words are said *of* the target: a copula, or the target beside it
     reflexive: bool = False  # verbs need a reflexive pronoun (self-harm)
     hyperbole: bool = False  # laughter or a hyperbole phrase clears it
+    mocking: bool = False  # counts only when the message laughs (mockery: "kijk hoe sem viel 😂")
     cleared_by: frozenset[str] = frozenset()  # message contexts that clear it (game)
     targets: frozenset[str] = frozenset()  # target kinds it accepts (empty: any)
     word_targets: frozenset[str] = frozenset()  # the same for its "words" only
@@ -76,10 +77,16 @@ class Predicate:
 
 @dataclass(frozen=True, eq=False)
 class Term:
-    text: str  # as written in the data
-    parts: tuple[str, ...]  # its words; each must be a lemma of a token of the clause
+    text: str  # as written in the data ("hopen|wensen dood": alternatives with |)
+    parts: tuple[frozenset[str], ...]  # its words (each with its alternatives); each must be a
+    # lemma of a token of the clause
     role: str  # one of TERM_ROLES
     predicate: Predicate
+
+    @property
+    def shown(self) -> str:
+        """As a mentor reads it: alternatives with a slash."""
+        return self.text.replace("|", "/")
 
 
 @dataclass(eq=False)
@@ -87,8 +94,8 @@ class Lexicon:
     vocab: Vocabulary
     reader: Reader
     predicates: dict[str, Predicate]
-    single: dict[str, list[Term]]  # one-word terms by word
-    phrases: dict[str, list[Term]]  # several-word terms by their longest word
+    single: dict[str, list[Term]]  # one-word terms by word (each alternative)
+    phrases: dict[str, list[Term]]  # several-word terms by each alternative of their rarest word
     groups: dict[str, str]  # group word -> characteristic
     person_nouns: frozenset[str]
     names: frozenset[str]
@@ -124,6 +131,7 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     table.get("label", name), bool(table.get("agent", False)),
                     bool(table.get("negatable", True)), bool(table.get("linked", False)),
                     bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
+                    bool(table.get("mocking", False)),
                     frozenset(table.get("cleared_by", [])), frozenset(table.get("targets", [])),
                     frozenset(table.get("word_targets", [])))
             for key in EXTRA_LISTS:
@@ -131,8 +139,11 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
             for role in TERM_ROLES:
                 for raw in table.get(role, []):
-                    text = fold_term(raw)
-                    terms.append(Term(text, tuple(text.split()), role, pred))
+                    parts = tuple(frozenset(fold_term(alt) for alt in word.split("|"))
+                                  for word in raw.split())
+                    text = " ".join("|".join(sorted(p)) if len(p) > 1 else next(iter(p))
+                                    for p in parts)
+                    terms.append(Term(text, parts, role, pred))
     return predicates, terms
 
 
@@ -163,14 +174,19 @@ def _separable(vocab: Vocabulary, verbs: Iterable[str]
         for lang in vocab.languages:
             for form in lang.inflections(verb):
                 forms.setdefault(form, verb)
+            # The longest particle the verb starts with, in each of its spellings ("in elkaar",
+            # "inelkaar").
+            glued_match = next((g for g in ("".join(p) for p in lang.particles)
+                                if verb.startswith(g) and len(verb) - len(g) >= 4), None)
+            if glued_match is None:
+                continue
+            base = verb[len(glued_match):]
             for particle in lang.particles:
-                glued = "".join(particle)
-                if verb.startswith(glued) and len(verb) - len(glued) >= 4:
-                    base = verb[len(glued):]
+                if "".join(particle) == glued_match and (particle, verb) not in separable.get(
+                        base, []):
                     separable.setdefault(base, []).append((particle, verb))
-                    for form in lang.inflections(base):
-                        forms.setdefault(form, base)
-                    break
+            for form in lang.inflections(base):
+                forms.setdefault(form, base)
     return separable, forms
 
 
@@ -182,9 +198,14 @@ def lexicon() -> Lexicon:
     phrases: dict[str, list[Term]] = {}
     for term in terms:
         if len(term.parts) == 1:
-            single.setdefault(term.text, []).append(term)
+            for word in term.parts[0]:
+                single.setdefault(word, []).append(term)
         else:
-            phrases.setdefault(max(term.parts, key=len), []).append(term)
+            # The part whose shortest alternative is longest: the rarest, so the fewest clauses
+            # try the phrase.
+            key = max(term.parts, key=lambda alts: (min(map(len, alts)), -len(alts)))
+            for word in key:
+                phrases.setdefault(word, []).append(term)
     groups: dict[str, str] = {}
     person_nouns: set[str] = set()
     for lang in vocab.languages:
@@ -196,12 +217,12 @@ def lexicon() -> Lexicon:
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
-    verbs = {t.text for t in terms if t.role == "verbs" and len(t.parts) == 1}
-    verbs |= {p for t in terms if len(t.parts) > 1 for p in t.parts
-              if len(p) >= 6 and p.endswith("en")}
+    verbs = {w for t in terms if t.role == "verbs" and len(t.parts) == 1 for w in t.parts[0]}
+    verbs |= {w for t in terms if len(t.parts) > 1 for p in t.parts for w in p
+              if len(w) >= 6 and w.endswith("en")}
     separable, forms = _separable(vocab, verbs)
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
-    spell_words = {t.text for t in terms if len(t.parts) == 1 and len(t.text) >= 5
+    spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 5
                    and t.predicate.category != "self_harm_risk"}
     speller = Speller(spell_words, common)
     reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)

@@ -17,7 +17,8 @@ WORD_SETS = (
     "second_person", "possessive_only", "first_person_subject", "first_person",
     "first_person_object", "third_person", "plural_self", "plural_third", "kind_of", "negators",
     "clause_breaks", "laughter", "copulas", "possession", "third_possessive",
-    "second_person_reflexive", "clause_breaks_before_pronoun",
+    "second_person_reflexive", "clause_breaks_before_pronoun", "scope_breaks",
+    "deniers", "denial_verbs",
 )
 
 
@@ -46,6 +47,7 @@ class Language:
     verb_endings: tuple[str, ...]
     verb_forms: tuple[str, ...]
     stem_endings: dict[str, str]
+    diminutives: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, code: str) -> Language:
@@ -55,7 +57,8 @@ class Language:
                                  key=lambda p: -len("".join(p))))
         return cls(code, data.get("lemmas", code), words, particles,
                    tuple(data.get("verb_endings", [])), tuple(data.get("verb_forms", [])),
-                   dict(data.get("stem_endings", {})))
+                   dict(data.get("stem_endings", {})),
+                   tuple(sorted(data.get("diminutives", []), key=len, reverse=True)))
 
     def inflections(self, verb: str) -> set[str]:
         """Regular forms of an infinitive by the templates of language.toml (``trappen`` ->

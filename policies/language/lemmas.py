@@ -19,6 +19,8 @@ class Lemmatiser:
         self.codes = tuple(lang.lemma_code for lang in vocab.languages)
         self.forms = dict(forms)
         self.particles = tuple("".join(p) for p in vocab.particles)
+        self.diminutives = tuple(sorted({d for lang in vocab.languages for d in lang.diminutives},
+                                        key=len, reverse=True))
         self._cache: dict[str, frozenset[str]] = {}
 
     def lemmas(self, word: str) -> frozenset[str]:
@@ -40,6 +42,10 @@ class Lemmatiser:
                                  and len(lemma) - len(p) >= 5), None)
                 if particle is not None:
                     out.add(lemma[len(particle):])
+        for ending in self.diminutives:  # "sukkeltje" -> "sukkel"
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                out.add(word[: -len(ending)])
+                break
         form = self.forms.get(word)
         if form is not None:
             out.add(form)
