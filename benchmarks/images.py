@@ -74,7 +74,7 @@ def camera_photos(n: int, seed: int) -> list[bytes]:
 
 
 def reshare_times(samples: list[bytes]) -> list[float]:
-    from bot.events import Attachment, AttachmentKind
+    from core.events import Attachment, AttachmentKind
     from policies.base import PolicyEnv
     from policies.images.service import ImageService
     from storage.image_hashes import InMemoryImageHashStore

@@ -19,7 +19,10 @@ from bot.commands import CommandResult, CommandRouter
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
-from bot.events import (
+from bot.outbox import Dispatcher, Outbox
+from bot.pipeline import Decision, Pipeline
+from bot.scheduler import Scheduler
+from core.events import (
     BotAddedEvent,
     CommandEvent,
     GroupKind,
@@ -27,10 +30,7 @@ from bot.events import (
     MemberLeftEvent,
     MessageEvent,
 )
-from bot.outbox import Dispatcher, Outbox
-from bot.pipeline import Decision, Pipeline
-from bot.ports import ChatPort, MailBackend
-from bot.scheduler import Scheduler
+from core.ports import ChatPort, MailBackend
 from policies.base import PolicyEnv
 from storage.db import Database
 from storage.repositories import Repositories

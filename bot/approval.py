@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from bot.alerts import AlertService, Router
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import BotAddedEvent, GroupKind
 from bot.i18n import t
 from bot.outbox import Outbox
-from bot.ports import Button, OutgoingAlert
+from core.events import BotAddedEvent, GroupKind
+from core.ports import Button, OutgoingAlert
 from storage.models import now_utc
 from storage.repositories import Repositories
 

@@ -25,8 +25,8 @@ from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
-from bot.ports import MailBackend
 from bot.scheduler import Scheduler
+from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
 from storage.db import Database

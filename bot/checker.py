@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.evaluator import Evaluator
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from bot.groups import PolicyResolver
-from bot.verdict import Verdict
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
+from core.verdict import Verdict
 from policies.base import PolicyEnv, PolicySettings
 from policies.registry import build_policies, policy_types
 

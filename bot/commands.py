@@ -22,8 +22,8 @@ from sqlmodel import col, select
 from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import CommandEvent, GroupKind, Role
 from bot.i18n import t
+from core.events import CommandEvent, GroupKind, Role
 from storage.models import FindingRecord, now_utc
 from storage.repositories import Repositories
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.events import GroupKind
+from core.events import GroupKind
 
 CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
 

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from bot.outbox import Handler, PermanentDeliveryError, TemporaryDeliveryError
-from bot.ports import Button, ChatPort, MailBackend, OutgoingAlert, SentRef
+from core.ports import Button, ChatPort, MailBackend, OutgoingAlert, SentRef
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 

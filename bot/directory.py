@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import AppConfig
-from bot.events import GroupKind
 from bot.groups import EffectiveGroup, PolicyResolver
+from core.events import GroupKind
 from storage.models import Group, now_utc
 from storage.repositories import Repositories
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.commands import CommandResult, Reply
-from bot.events import CommandEvent
 from bot.feedback import FeedbackService
 from bot.i18n import t
+from core.events import CommandEvent
 
 
 def install(app: App) -> None:

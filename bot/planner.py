@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from bot.events import Role
-from bot.verdict import ActionPlan, PlannedAction, Verdict
+from core.events import Role
+from core.verdict import ActionPlan, PlannedAction, Verdict
 from policies.base import ActionKind, Finding, PolicySettings, Severity
 
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
 from policies.text import TextView
 
 

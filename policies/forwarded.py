@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import ForwardOrigin, GroupKind, MessageEvent
+from core.events import ForwardOrigin, GroupKind, MessageEvent
 from policies import articles
 from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
 from policies.registry import register

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
 from policies import articles
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
 from policies.normalize import fold, normalize, skeleton

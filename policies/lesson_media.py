@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent
 from policies import articles
 from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
 from policies.registry import register

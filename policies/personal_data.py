@@ -27,7 +27,7 @@ from pydantic import Field
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
-from bot.events import MessageEvent
+from core.events import MessageEvent
 from policies import articles
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
 from policies.normalize import non_ascii_chars

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
 from policies import articles
 from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
 from policies.images.service import ImageService, is_image

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
 from policies import articles
 from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
 from policies.images.hashing import pack

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
 from policies import articles
 from policies.base import (
     ActionKind,

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from bot.config import ModelSettings
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
 from policies import articles
 from policies.base import (
     ActionKind,

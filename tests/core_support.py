@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from bot.config import AppConfig, parse_config
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
 from policies.text import TextView
 

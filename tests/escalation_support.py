@@ -16,8 +16,8 @@ from adapters.mail import MemoryBackend
 from bot.app import App
 from bot.bootstrap import build_app
 from bot.config import AppConfig, parse_config
-from bot.events import CommandEvent, MessageEvent, Role, Sender
-from bot.ports import MailBackend
+from core.events import CommandEvent, MessageEvent, Role, Sender
+from core.ports import MailBackend
 from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
 from policies.text import TextView
 from tests.recording_port import RecordingPort

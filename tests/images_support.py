@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from policies.base import PolicyContext, PolicyEnv, PolicySettings
 from policies.text import TextView
 

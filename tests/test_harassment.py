@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies import articles
 from policies.base import ActionKind, Finding, PolicyContext, Severity
 from policies.harassment import (

@@ -12,7 +12,7 @@ from imagegen import generate
 from images_support import EMPTY, context, env, image_event
 from PIL import Image
 
-from bot.verdict import Verdict
+from core.verdict import Verdict
 from policies.reshare import ResharePolicy
 from policies.screenshot import ScreenshotPolicy
 from storage.db import Database

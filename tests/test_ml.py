@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies import articles
 from policies.base import Finding, PolicyContext, PolicyEnv, Severity
 from policies.ml.batcher import MicroBatcher

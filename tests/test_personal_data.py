@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies import articles
 from policies.base import PolicyContext, Severity
 from policies.personal_data import PersonalDataPolicy, PersonalDataSettings, detect

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
-from bot.events import MessageEvent, Role, Sender
+from core.events import MessageEvent, Role, Sender
 from policies.base import ActionKind
 from storage.models import ActionRecord, FindingRecord
 from tests.core_support import WordRule, config, core_app
@@ -116,7 +116,7 @@ async def test_missing_rights_put_the_group_in_observe_mode(app) -> None:
 
 
 async def test_group_override_from_beleid_applies_and_is_audited(app) -> None:
-    from bot.events import CommandEvent
+    from core.events import CommandEvent
 
     result = await app.on_command(CommandEvent(platform="console", group_id="klas", sender=TEACHER,
                                                name="beleid", args=("word", "words",
@@ -179,7 +179,7 @@ def test_decision_time_is_the_clock_of_the_app(tmp_path: Path) -> None:
 
 
 async def test_feedback_buttons_mark_findings_and_extend_the_allow_list(tmp_path: Path) -> None:
-    from bot.events import CommandEvent
+    from core.events import CommandEvent
     from policies.personal_data import PersonalDataPolicy
 
     application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[],

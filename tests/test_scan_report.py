@@ -21,10 +21,10 @@ import pytest
 
 from adapters.whatsapp.scan import prepare_scan, scan_export
 from bot.checker import Checker
-from bot.events import GroupKind, Role
 from bot.i18n import t
 from bot.scan import build_report
 from bot.scan_render import render_html, render_json, render_markdown, report_json
+from core.events import GroupKind, Role
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

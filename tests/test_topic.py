@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.config import AppConfig
-from bot.events import GroupKind, MessageEvent, Role, Sender
 from bot.groups import PolicyResolver
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies import articles
 from policies.base import Finding, PolicyContext, PolicyEnv, Severity
 from policies.registry import policy_types

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies.base import PolicyContext, Severity
 from policies.registry import policy_types
 from policies.text import TextView

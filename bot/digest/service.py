@@ -25,8 +25,8 @@ from bot.config import secret as env_secret
 from bot.digest.render import Renderer, build_message, guess_name
 from bot.digest.schedule import Schedule, parse_schedule
 from bot.digest.tokens import CONFIRM_DAYS, TokenSigner
-from bot.events import AttachmentKind, MessageEvent
 from bot.outbox import Handler, PermanentDeliveryError
+from core.events import AttachmentKind, MessageEvent
 from policies.base import Severity
 from storage.db import Database
 from storage.digest_repo import DigestRepository, fingerprint

@@ -29,8 +29,8 @@ from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
 from bot.groups import EffectiveGroup
 from bot.i18n import t
-from bot.ports import Button, OutgoingAlert
 from bot.scheduler import Scheduler
+from core.ports import Button, OutgoingAlert
 from policies.base import Severity
 from storage.incidents_repo import IncidentRepository, incident_target, member_target
 from storage.models import Incident, now_utc

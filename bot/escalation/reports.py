@@ -14,8 +14,8 @@ import logging
 from bot.commands import CommandResult, Reply
 from bot.escalation.incidents import IncidentService
 from bot.escalation.texts import snippet
-from bot.events import CommandEvent
 from bot.i18n import t
+from core.events import CommandEvent
 from policies.base import Severity
 from storage.incidents_repo import incident_target
 from storage.models import Incident, now_utc

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import AppConfig, ConfigError
-from bot.events import GroupKind
+from core.events import GroupKind
 from policies.base import Severity
 
 SeverityName = Literal["low", "medium", "high", "critical"]

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.events import Attachment, AttachmentKind
+from core.events import Attachment, AttachmentKind
 from policies.base import PolicyEnv
 from policies.images.detector import THRESHOLD, Verdict, detect
 from policies.images.hashing import ImageHashes, hashes_of
