@@ -23,9 +23,9 @@ from bot.i18n import t
 from bot.outbox import TemporaryDeliveryError
 from bot.planner import ReminderLimiter, plan_actions
 from core.events import MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from core.ports import Button, ChatPort, OutgoingAlert
 from core.verdict import ActionPlan, Verdict
-from policies.base import ActionKind, Finding, Severity
 from storage.models import now_utc
 from storage.repositories import Repositories
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.events import GroupKind, MessageEvent, Role
-from policies.base import Finding, Severity
+from core.findings import Finding, Severity
 
 DEFAULT_CONTEXT = 2  # messages shown before and after each flagged one
 TOP_MOMENTS = 10

@@ -28,8 +28,9 @@ from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 from core.events import MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.normalize import non_ascii_chars
 from policies.registry import register
 from policies.text import TextView

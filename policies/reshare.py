@@ -12,8 +12,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
+from policies.base import BasePolicy, PolicyContext, PolicySettings
 from policies.images.service import ImageService, is_image
 from policies.registry import register
 from policies.text import TextView

@@ -27,16 +27,9 @@ from pydantic import Field
 
 from bot.config import ModelSettings
 from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import (
-    ActionKind,
-    BasePolicy,
-    Finding,
-    PolicyContext,
-    PolicyEnv,
-    PolicySettings,
-    Severity,
-)
+from policies.base import BasePolicy, PolicyContext, PolicyEnv, PolicySettings
 from policies.harassment import default_lexicon
 from policies.ml.batcher import MicroBatcher
 from policies.ml.scorer import Scorer, load_or_fallback

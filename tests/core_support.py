@@ -9,7 +9,8 @@ from pydantic import Field
 
 from bot.config import AppConfig, parse_config
 from core.events import GroupKind, MessageEvent
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from core.findings import ActionKind, Finding, Severity
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
 
 

@@ -17,8 +17,9 @@ from bot.app import App
 from bot.bootstrap import build_app
 from bot.config import AppConfig, parse_config
 from core.events import CommandEvent, MessageEvent, Role, Sender
+from core.findings import ActionKind, Finding, Severity
 from core.ports import MailBackend
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
 from tests.recording_port import RecordingPort
 

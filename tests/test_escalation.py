@@ -196,8 +196,8 @@ async def test_off_topic_chat_from_someone_in_an_open_incident_is_not_joined(tmp
     from bot.escalation.monitor import ConversationMonitor
     from bot.pipeline import Decision
     from core.events import MessageEvent, Role, Sender
+    from core.findings import Finding, Severity
     from core.verdict import ActionPlan, Verdict
-    from policies.base import Finding, Severity
 
     class Service:
         def settings(self, group):  # type: ignore[no-untyped-def]

@@ -14,8 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
 from policies import articles
-from policies.base import Finding, PolicyContext, PolicyEnv, Severity
+from policies.base import PolicyContext, PolicyEnv
 from policies.ml.batcher import MicroBatcher
 from policies.ml.detoxify_loader import TorchScorer, load_detoxify
 from policies.ml.errors import ModelLoadError

@@ -11,7 +11,7 @@ from sqlmodel import select
 from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
 from core.events import MessageEvent, Role, Sender
-from policies.base import ActionKind
+from core.findings import ActionKind
 from storage.models import ActionRecord, FindingRecord
 from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort

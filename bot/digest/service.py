@@ -27,7 +27,7 @@ from bot.digest.schedule import Schedule, parse_schedule
 from bot.digest.tokens import CONFIRM_DAYS, TokenSigner
 from bot.outbox import Handler, PermanentDeliveryError
 from core.events import AttachmentKind, MessageEvent
-from policies.base import Severity
+from core.findings import Severity
 from storage.db import Database
 from storage.digest_repo import DigestRepository, fingerprint
 from storage.models import DigestItem, OutboxItem, Subscriber

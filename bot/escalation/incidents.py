@@ -30,8 +30,8 @@ from bot.escalation.texts import alert_body, names_from_context, pseudonym, subj
 from bot.groups import EffectiveGroup
 from bot.i18n import t
 from bot.scheduler import Scheduler
+from core.findings import Severity
 from core.ports import Button, OutgoingAlert
-from policies.base import Severity
 from storage.incidents_repo import IncidentRepository, incident_target, member_target
 from storage.models import Incident, now_utc
 from storage.repositories import Repositories

@@ -16,7 +16,7 @@ from bot.escalation.incidents import IncidentService
 from bot.escalation.texts import snippet
 from bot.i18n import t
 from core.events import CommandEvent
-from policies.base import Severity
+from core.findings import Severity
 from storage.incidents_repo import incident_target
 from storage.models import Incident, now_utc
 

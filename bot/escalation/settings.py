@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.config import AppConfig, ConfigError
 from core.events import GroupKind
-from policies.base import Severity
+from core.findings import Severity
 
 SeverityName = Literal["low", "medium", "high", "critical"]
 
