@@ -20,8 +20,8 @@ from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import EffectiveGroup
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
 from bot.planner import ReminderLimiter, plan_actions
+from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from core.ports import Button, ChatPort, OutgoingAlert

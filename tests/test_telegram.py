@@ -24,7 +24,7 @@ from adapters.telegram.port import TelegramPort
 from adapters.telegram.translate import parse_callback
 from bot.bootstrap import build_app
 from bot.config import AppConfig, ConfigError, parse_config
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.events import AttachmentKind, ForwardOrigin, GroupKind, MessageEvent, Role
 from core.ports import Button, OutgoingAlert
 from policies.registry import policy_types

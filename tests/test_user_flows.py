@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent, Role, Sender
 from tests.core_support import core_app, run_console
 

@@ -47,7 +47,7 @@ from adapters.matrix.translate import PLATFORM, ParsedCommand, parse_command, to
 from bot.commands import CommandResult, Reply
 from bot.config import AppConfig, secret
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
 from core.ports import OutgoingAlert
 

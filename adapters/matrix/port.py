@@ -30,7 +30,7 @@ from nio import (
 from nio.api import RoomPreset
 
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from adapters.telegram.translate import (
 from bot.commands import CommandResult, Reply, canonical
 from bot.config import AppConfig, ConfigError, secret
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.events import (
     BotAddedEvent,
     CommandEvent,

@@ -28,7 +28,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
 from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)
