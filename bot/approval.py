@@ -17,9 +17,9 @@ from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.i18n import t
 from bot.outbox import Outbox
+from core.clock import now_utc
 from core.events import BotAddedEvent, GroupKind
 from core.ports import Button, OutgoingAlert
-from storage.models import now_utc
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

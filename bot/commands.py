@@ -23,8 +23,9 @@ from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.i18n import t
+from core.clock import now_utc
 from core.events import CommandEvent, GroupKind, Role
-from storage.models import FindingRecord, now_utc
+from storage.models import FindingRecord
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.groups import EffectiveGroup, PolicyResolver
+from core.clock import now_utc
 from core.events import GroupKind
-from storage.models import Group, now_utc
+from storage.models import Group
 from storage.repositories import Repositories
 
 

@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.clock import now_utc
 from core.delivery import PermanentDeliveryError
-from storage.models import OutboxItem, now_utc
+from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 
 log = logging.getLogger(__name__)

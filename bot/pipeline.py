@@ -21,12 +21,12 @@ from bot.evaluator import Evaluator
 from bot.groups import EffectiveGroup
 from bot.i18n import t
 from bot.planner import ReminderLimiter, plan_actions
+from core.clock import now_utc
 from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from core.ports import Button, ChatPort, OutgoingAlert
 from core.verdict import ActionPlan, Verdict
-from storage.models import now_utc
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
