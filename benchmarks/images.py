@@ -75,9 +75,9 @@ def camera_photos(n: int, seed: int) -> list[bytes]:
 
 def reshare_times(samples: list[bytes]) -> list[float]:
     from core.events import Attachment, AttachmentKind
+    from core.image_hashes import InMemoryImageHashStore
     from policies.base import PolicyEnv
     from policies.images.service import ImageService
-    from storage.image_hashes import InMemoryImageHashStore
 
     store = InMemoryImageHashStore()
     for data in samples:

@@ -23,6 +23,7 @@ from bot.config import AppConfig, ConfigError
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
+from bot.image_memory import FlaggedImageMemory
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
 from bot.scheduler import Scheduler
@@ -30,7 +31,7 @@ from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
 from storage.db import Database
-from storage.image_hashes import DatabaseImageHashStore, FlaggedImageMemory
+from storage.image_hashes import DatabaseImageHashStore
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,13 @@ from imagegen import generate
 from images_support import EMPTY, context, env, image_event
 from PIL import Image
 
+from bot.image_memory import FlaggedImageMemory
+from core.image_hashes import InMemoryImageHashStore
 from core.verdict import Verdict
 from policies.reshare import ResharePolicy
 from policies.screenshot import ScreenshotPolicy
 from storage.db import Database
-from storage.image_hashes import DatabaseImageHashStore, FlaggedImageMemory, InMemoryImageHashStore
+from storage.image_hashes import DatabaseImageHashStore
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
