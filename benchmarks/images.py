@@ -87,7 +87,7 @@ def reshare_times(samples: list[bytes]) -> list[float]:
                                    variants=[pack(v) for v in crop_variants(img)]))
 
     async def run() -> list[float]:
-        service = ImageService.for_env(PolicyEnv(services={"image_hashes": store}))
+        service = ImageService.for_env(PolicyEnv(image_hashes=store))
         times = []
         for i, data in enumerate(samples):
             img = Image.open(io.BytesIO(data)).convert("RGB")

@@ -73,11 +73,10 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     resolver.validate_config()
     db = Database(config.storage.url)
     repos = Repositories(db)
-    env = policy_env(config, side_effects=True)
-    env.services["db"] = db
+    env = policy_env(config)
     # Flagged images are remembered in the database, so a re-post is recognised in any group.
     image_hashes = DatabaseImageHashStore(db)
-    env.services["image_hashes"] = image_hashes
+    env.image_hashes = image_hashes
     evaluator = Evaluator(build_policies(env) if policies is None else list(policies))
     directory = GroupDirectory(config, resolver, repos)
     outbox = Outbox(repos.outbox)

@@ -15,7 +15,7 @@ from core.events import CommandEvent
 
 def install(app: App) -> None:
     service = FeedbackService(app.db, app.directory.resolver.types)
-    app.services["feedback"] = service
+    app.feedback = service
 
     async def feedback(event: CommandEvent, lang: str) -> CommandResult:
         args = list(event.args)

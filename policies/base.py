@@ -13,13 +13,17 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from core.events import GroupKind, MessageEvent, Role
 from core.findings import ActionKind, Finding
+from core.image_hashes import ImageHashStore
 from policies.text import TextView
+
+if TYPE_CHECKING:
+    from policies.images.service import ImageService
 
 
 class PolicySettings(BaseModel):
@@ -57,8 +61,11 @@ class PolicyEnv:
     data_dir: Path = Path("var")
     # Bounded pool for CPU-heavy work (OCR, models) so the event loop stays free.
     cpu: Executor | None = None
-    # Feature-specific services by name (for example the perceptual-hash store of flagged images).
-    services: dict[str, Any] = field(default_factory=dict)
+    # The perceptual-hash store of flagged images. The bootstrap hands in the database store;
+    # left None (``schoolwacht check``, tests), the image policies use a fresh in-memory store.
+    image_hashes: ImageHashStore | None = None
+    # The media policies' shared ImageService (intake, worker pool, cache); built on first use.
+    images: ImageService | None = None
     # Global options from the ``[models]`` / ``[images]`` config sections, already validated.
     options: dict[str, Any] = field(default_factory=dict)
 

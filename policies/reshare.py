@@ -2,7 +2,7 @@
 
 Only perceptual hashes are compared (no OCR), against every approved group's flagged images, so a
 screenshot that goes round the school is stopped at its second appearance even when resized,
-recompressed or slightly cropped. The store comes from ``env.services["image_hashes"]``.
+recompressed or slightly cropped. The store comes from ``env.image_hashes``.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class ScreenshotPolicy(BasePolicy):
         return findings
 
     async def aclose(self) -> None:
-        service = self.env.services.get("images")
+        service = self.env.images
         if isinstance(service, ImageService):
             await service.aclose()
-            self.env.services.pop("images", None)
+            self.env.images = None

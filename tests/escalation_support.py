@@ -107,7 +107,7 @@ class Harness:
 
     @property
     def service(self):  # type: ignore[no-untyped-def]
-        return self.app.services["escalation"]
+        return self.app.escalation
 
     async def say(self, sender: Sender, text: str, *, minute: float = 0,
                   reply_to: tuple[str, Sender] | None = None) -> tuple[str, Any]:

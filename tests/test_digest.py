@@ -149,7 +149,7 @@ async def env(tmp_path: Path):
 
 
 def service(app: App) -> DigestService:
-    return app.services["digest"]
+    return app.digest
 
 
 def msg(text: str, mid: str, *, sender: Sender = TEACHER, group: str = "klas",

@@ -200,7 +200,7 @@ async def test_feedback_buttons_mark_findings_and_extend_the_allow_list(tmp_path
         assert result.replies[0].to == "private" and "06-12345678" in result.replies[0].text
         again = await application.on_message(msg("zijn nummer is 06-12345678", mid="2"))
         assert again.verdict.clean  # the moderator allowed it in this group
-        report = await application.services["feedback"].report(["console:klas"])
+        report = await application.feedback.report(["console:klas"])
         row = next(r for r in report if r.flag == "personal_data")
         assert row.wrong == 1
     finally:
