@@ -18,17 +18,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import (
-    ActionKind,
-    Finding,
-    PolicyContext,
-    PolicyEnv,
-    PolicySettings,
-    Severity,
-    TextPolicy,
-)
+from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.harassment.compose import Match, context, matches, negated
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause

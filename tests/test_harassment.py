@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
 from policies import articles
-from policies.base import Finding, PolicyContext, Severity
+from policies.base import PolicyContext
 from policies.harassment import HarassmentPolicy, HarassmentSettings
 from policies.harassment.lexicon import categories, lexicon
 from policies.registry import build_policies, policy_types

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from policies.base import Severity
+from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
 from policies.language import Clause
 from policies.language.clauses import has_sequence

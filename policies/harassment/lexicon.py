@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from policies.base import Severity
+from core.findings import Severity
 from policies.language import Reader, Vocabulary, vocabulary
 from policies.language.languages import LEXICON_DIR, load_table
 from policies.language.lemmas import Lemmatiser
