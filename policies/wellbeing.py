@@ -40,11 +40,12 @@ class WellbeingSettings(PolicySettings):
     })
 
 
-def signals(lex: Lexicon, clause: Clause, found: list[Match]) -> list[tuple[Match, Severity]]:
-    """The care signals of one clause: the writer × a self-harm predicate, not negated."""
+def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
+            ) -> list[tuple[Match, Severity]]:
+    """The care signals of one clause: the writer (``writer``: the message speaks in the first
+    person) × a self-harm predicate, not negated."""
     vocab = lex.vocab
     words = set(clause.words)
-    writer = words & (vocab.first_person | vocab.first_person_object | vocab.first_person_subject)
     if not writer:
         return []
     reflexive = not words.isdisjoint(vocab.first_person_object)
@@ -83,7 +84,9 @@ class WellbeingPolicy(TextPolicy):
         if not text.words:
             return []
         clauses = lex.reader.read(text.folded or text.normalized)
-        found = [(clause, signals(lex, clause, matches(lex, clause))) for clause in clauses]
+        first = lex.vocab.first_person | lex.vocab.first_person_object | lex.vocab.first_person_subject
+        writer = not text.word_set.isdisjoint(first)
+        found = [(clause, signals(lex, clause, matches(lex, clause), writer)) for clause in clauses]
         if not any(s for _, s in found):
             return []
         mctx = context(lex, text.word_set, text.original, False, (), clauses)

@@ -23,6 +23,7 @@ Untargeted swearing is its own low ``profanity`` finding (principle P.3), never 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -39,6 +40,7 @@ from policies.harassment.compose import (
     Target,
     context,
     matches,
+    mentions_any,
     read_clause,
     targets,
 )
@@ -129,6 +131,8 @@ class HarassmentPolicy(TextPolicy):
         clauses = lex.reader.read(text.folded or text.normalized)
         found = [matches(lex, clause) for clause in clauses]
         ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
+        if any(m.predicate.name == "incitement" for ms in found for m in ms):
+            ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(lex, clauses)]
         named = [targets(lex, clause) for clause in clauses]
         readings = [r for i, (clause, m) in enumerate(zip(clauses, found, strict=True))
@@ -188,18 +192,21 @@ class HarassmentPolicy(TextPolicy):
             return []
         lex = self.lexicon
         out: list[tuple[str, Severity, str]] = []
-        lemmas = frozenset(text.words)
         clauses = lex.reader.read(text.folded or text.normalized)
-        lemmas = frozenset().union(lemmas, *(c.lemma_set for c in clauses))
-        aimed = bool(mctx.event_targets) or any(
-            t.kind in DIRECT for c in clauses for t in targets(lex, c))
+        named = [t for c in clauses for t in targets(lex, c)]
+        aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
         if sext is not None and aimed and all(
-                not lemmas.isdisjoint(sext.words(k)) for k in ("media", "spread", "demand")):
+                mentions_any(clauses, sext.words(k)) for k in ("media", "spread", "demand")):
             out.append(("sextortion", sext.severity,
                         f"{categories()['sextortion'].label}: foto + verspreiden + eis"))
         incitement = [m for m in modifiers if m.predicate.name == "incitement"]
-        if incitement and counted:
+        # A call on others: it raises what was found, or is harassment itself when it names a
+        # person and an act against them ("iedereen blokkeer jesse").
+        acting = bool(incitement) and (bool(mctx.event_targets) or any(
+            t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
+            clauses, incitement[0].predicate.words("actions"))
+        if incitement and (counted or acting):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
                         f"{categories()['incitement'].label}: '{incitement[0].term.shown}'"))

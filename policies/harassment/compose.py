@@ -61,6 +61,7 @@ class Context:
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
     staff: bool = False  # a teacher or staff member wrote it (their swearing is not reported)
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
+    inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -170,7 +171,10 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         counter=counter,
         affection=not words.isdisjoint(mod.get("affection_words", ())) or phrase("affection")
         or any(e in original for e in mod.get("affection_words", ()) if not e.isalnum()),
-        game=not lemmas.isdisjoint(mod.get("game_words", ())),
+        # A game word, or a compound ending in one ("zaalvoetbal", "schooltoernooi").
+        game=not lemmas.isdisjoint(mod.get("game_words", ())) or any(
+            w.endswith(g) for w in words if len(w) > 7
+            for g in mod.get("game_words", ()) if len(g) >= 5),
         lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
@@ -195,12 +199,16 @@ def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
     vocab = lex.vocab
     for i, token in enumerate(clause.tokens[:first]):
         if token.word in vocab.deniers and any(
-                not t.lemmas.isdisjoint(vocab.denial_verbs) for t in clause.tokens[i + 1 : i + 4]):
+                not t.lemmas.isdisjoint(vocab.denial_verbs)
+                for t in clause.tokens[max(0, i - 2) : i + 4]):
             return True
     return False
 
 
-def negated(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER
+            ) -> bool:
+    """Whether a negator stands in the scope of the words at ``used`` (``after``: how far after
+    them it may stand; a noun is negated before it, "geen sukkel", a verb also after it)."""
     used = set(used)
     if not used:
         return False
@@ -212,7 +220,7 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
-        elif last < i <= last + NEGATION_AFTER:
+        elif last < i <= last + after:
             between = words[last + 1 : i]
         else:
             continue
@@ -241,6 +249,18 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
     words = clause.words
     first = min(positions)
     return any(tuple(words[i : i + 2]) in _EXCLAMATION for i in range(max(0, first - 3), first))
+
+
+def mentions_any(clauses: Sequence[Clause], entries: Iterable[str]) -> bool:
+    """Whether any entry stands in the message: a word by lemma, several words in a row."""
+    lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+    for entry in entries:
+        if " " not in entry:
+            if entry in lemmas:
+                return True
+        elif any(has_sequence(c.words, entry.split()) for c in clauses):
+            return True
+    return False
 
 
 def match_parts(lex: Lexicon) -> frozenset[str]:
@@ -272,7 +292,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             continue  # wellbeing, and modifiers read for the whole message
         if (pred.category in ("death_wish", "self_harm")
                 and not words.isdisjoint(vocab.first_person_object)
-                and not any(t.kind in DIRECT for t in named)):
+                and not any(t.kind in DIRECT | {"noun", "group", "kind_of"} for t in named)):
             continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
         candidates = [t for t in named if t.position not in match.positions
@@ -312,7 +332,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     pred = match.predicate
     vocab = lex.vocab
     words = set(clause.words)
-    if ctx.report:
+    if ctx.report and not ctx.inciting:
         return "geciteerd of gemeld"
     if ctx.counter and pred.category != "threat":
         return "tegenspraak"
@@ -320,7 +340,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "ontkend (niemand zegt dat)"
     if ctx.affection and pred.category == "insult" and match.predicate.severity <= Severity.MEDIUM:
         return "vriendschappelijk geplaag"
-    if pred.negatable and negated(lex, clause, match.positions):
+    if pred.negatable and negated(lex, clause, match.positions,
+                                  NEGATION_AFTER if match.term.role in ("verbs", "phrases") else 0):
         return "ontkend"
     if pred.agent:
         if not agent:
@@ -333,7 +354,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.lesson and target.kind not in DIRECT:
         return "lesstof"
-    if pred.hyperbole and (ctx.hyperbole or ctx.laughter):
+    if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
     if pred.mocking and not ctx.laughter:
         return "zonder spot"
