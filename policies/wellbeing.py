@@ -78,6 +78,11 @@ class WellbeingPolicy(TextPolicy):
     def __init__(self, env: PolicyEnv | None = None) -> None:
         super().__init__(env)
         self.lexicon = lexicon()
+        # Every word of the care-signal classes: a clause without one cannot hold a signal.
+        self.triggers = frozenset(w for terms in self.lexicon.single.values() for t in terms
+                                  if t.predicate.name in SIGNALS for p in t.parts for w in p) | \
+            frozenset(w for terms in self.lexicon.phrases.values() for t in terms
+                      if t.predicate.name in SIGNALS for p in t.parts for w in p)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         lex = self.lexicon
@@ -86,7 +91,8 @@ class WellbeingPolicy(TextPolicy):
         clauses = lex.reader.read(text.folded or text.normalized)
         first = lex.vocab.first_person | lex.vocab.first_person_object | lex.vocab.first_person_subject
         writer = not text.word_set.isdisjoint(first)
-        found = [(clause, signals(lex, clause, matches(lex, clause), writer)) for clause in clauses]
+        found = [(clause, signals(lex, clause, matches(lex, clause), writer)) for clause in clauses
+                 if writer and not clause.lemma_set.isdisjoint(self.triggers)]
         if not any(s for _, s in found):
             return []
         mctx = context(lex, text.word_set, text.original, False, (), clauses)

@@ -306,9 +306,8 @@ def test_bad_input_gets_a_verdict(policy: HarassmentPolicy) -> None:
 def _with_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, key: str,
                word: str) -> HarassmentPolicy:
     """A copy of the lexicon folder with ``word`` added to ``[table] key`` of nl/predicates.toml."""
-    import shutil
-
     import importlib
+    import shutil
 
     lexicon_module = importlib.import_module("policies.harassment.lexicon")
     languages = importlib.import_module("policies.language.languages")

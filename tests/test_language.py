@@ -74,3 +74,12 @@ def test_cached_clauses_equal_the_reference(words: list[str]) -> None:
     text = " ".join(words)
     reader = lexicon().reader
     assert reader.read(text) == reader._read(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=10),
+       st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), st.integers(-1, 9))
+def test_sequence_search_equals_the_reference(words: list[str], seq: list[str], skip: int) -> None:
+    from policies.language.clauses import has_sequence, has_sequence_reference
+
+    assert has_sequence(words, seq, skip) == has_sequence_reference(words, seq, skip)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
@@ -80,13 +80,12 @@ def event_targets(event: MessageEvent) -> list[Target]:
     return out
 
 
-def vocatives(lex: Lexicon, clauses: Sequence[Clause]) -> list[Target]:
+def vocatives(named: Sequence[Sequence[Target]], clauses: Sequence[Clause]) -> list[Target]:
     """A clause that only names someone ("sem," / "jij daar,") addresses the clauses after it."""
-    out = []
-    for clause in clauses:
-        named = targets(lex, clause)
-        if named and len(clause.tokens) <= 2 and all(t.kind in DIRECT for t in named):
-            out.extend(named)
+    out: list[Target] = []
+    for clause, who in zip(clauses, named, strict=True):
+        if who and len(clause.tokens) <= 2 and all(t.kind in DIRECT for t in who):
+            out.extend(who)
     return out
 
 
@@ -103,6 +102,16 @@ def _most_specific(counted: list[tuple[Reading, str, Severity]]
                    for other, _, _ in counted):
             out.append(item)
     return out
+
+
+class Analysis(NamedTuple):
+    """What ``HarassmentPolicy.readings`` read in one message."""
+
+    readings: list[Reading]
+    modifiers: list[Match]  # incitement and doxxing calls, read for the whole message
+    context: Context
+    clauses: tuple[Clause, ...]
+    named: list[list[Target]]  # who each clause names (empty where nothing needed it)
 
 
 @register
@@ -123,25 +132,31 @@ class HarassmentPolicy(TextPolicy):
         super().__init__(env)
         self.lexicon = lex or lexicon()
 
-    def readings(self, text: TextView, event: MessageEvent, staff: bool = False
-                 ) -> tuple[list[Reading], list[Match], Context]:
+    def readings(self, text: TextView, event: MessageEvent, staff: bool = False) -> Analysis:
         """Every predicate read in the message (cleared ones with the reason), the message-wide
         modifiers (incitement, doxxing, sextortion parts) and the message's context."""
         lex = self.lexicon
         clauses = lex.reader.read(text.folded or text.normalized)
         found = [matches(lex, clause) for clause in clauses]
+        # Who each clause names: needed where a predicate stands, for a short clause that may
+        # address someone ("sem,"), and by the combinations when something was found.
+        anything = any(found)
+        named = [targets(lex, clause) if ms or len(clause.tokens) <= 2 or anything else []
+                 for clause, ms in zip(clauses, found, strict=True)]
         ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
         if any(m.predicate.name == "incitement" for ms in found for m in ms):
             ctx = replace(ctx, inciting=True)
-        fallback = [*ctx.event_targets, *vocatives(lex, clauses)]
-        named = [targets(lex, clause) for clause in clauses]
-        readings = [r for i, (clause, m) in enumerate(zip(clauses, found, strict=True))
-                    for r in read_clause(lex, clause, m, ctx, fallback,
-                                         [t for j, ts in enumerate(named) if j != i for t in ts
-                                          if t.kind != "group"])]
+        fallback = [*ctx.event_targets, *vocatives(named, clauses)]
+        readings = []
+        for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
+            if clause_matches:
+                elsewhere = [t for j, ts in enumerate(named) if j != i for t in ts
+                             if t.kind != "group"]
+                readings += read_clause(lex, clause, clause_matches, ctx, fallback, elsewhere,
+                                        named[i])
         modifiers = [m for ms in found for m in ms
                      if m.predicate.name in ("incitement", "doxxing")]
-        return readings, modifiers, ctx
+        return Analysis(readings, modifiers, ctx, clauses, named)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         settings = ctx.settings
@@ -149,7 +164,8 @@ class HarassmentPolicy(TextPolicy):
             settings = HarassmentSettings.model_validate(settings.model_dump())
         if not settings.enabled or not text.words:
             return []
-        readings, modifiers, mctx = self.readings(text, event, ctx.sender_role in _STAFF_ROLES)
+        analysis = self.readings(text, event, ctx.sender_role in _STAFF_ROLES)
+        readings, mctx = analysis.readings, analysis.context
         allow = {fold_term(w) for w in settings.allow}
         counted: list[tuple[Reading, str, Severity]] = []
         profanity: list[Reading] = []
@@ -172,7 +188,7 @@ class HarassmentPolicy(TextPolicy):
                 category, severity = "discrimination", max(severity, Severity.HIGH)
             counted.append((reading, category, severity))
         counted = _most_specific(counted)
-        extra = self._combinations(text, event, ctx, mctx, counted, modifiers)
+        extra = self._combinations(analysis, ctx, counted)
         if counted or extra:
             return [self._finding(counted, extra, cleared, event)]
         if profanity and settings.profanity:
@@ -184,20 +200,22 @@ class HarassmentPolicy(TextPolicy):
                 data={"terms": terms})]
         return []
 
-    def _combinations(self, text: TextView, event: MessageEvent, ctx: PolicyContext,
-                      mctx: Context, counted: list[tuple[Reading, str, Severity]],
-                      modifiers: list[Match]) -> list[tuple[str, Severity, str]]:
+    def _combinations(self, analysis: Analysis, ctx: PolicyContext,
+                      counted: list[tuple[Reading, str, Severity]]
+                      ) -> list[tuple[str, Severity, str]]:
         """Message-wide findings: sextortion, incitement, doxxing (category, severity, note)."""
+        mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
         if mctx.report:
             return []
         lex = self.lexicon
         out: list[tuple[str, Severity, str]] = []
-        clauses = lex.reader.read(text.folded or text.normalized)
-        named = [t for c in clauses for t in targets(lex, c)]
+        named = [t for c, ts in zip(clauses, analysis.named, strict=True)
+                 for t in (ts or (targets(lex, c) if counted or modifiers else ()))]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
-        if sext is not None and aimed and all(
-                mentions_any(clauses, sext.words(k)) for k in ("media", "spread", "demand")):
+        if sext is not None and all(
+                mentions_any(clauses, sext.words(k)) for k in ("media", "spread", "demand")) and (
+                aimed or any(t.kind in DIRECT for c in clauses for t in targets(lex, c))):
             out.append(("sextortion", sext.severity,
                         f"{categories()['sextortion'].label}: foto + verspreiden + eis"))
         incitement = [m for m in modifiers if m.predicate.name == "incitement"]

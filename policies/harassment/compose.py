@@ -68,18 +68,20 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     """Every predicate term standing in the clause (one-word terms by lemma, phrases when all their
     words are there in any order), plus Dutch curse compounds and label suffixes."""
     out: list[Match] = []
+    if clause.lemma_set.isdisjoint(lex.triggers) and not any(
+            len(w) >= 6 and w not in lex.common for w in clause.words):
+        return out  # no lexicon word, no unknown long word that may be a compound
     for i, token in enumerate(clause.tokens):
-        found = False
-        for lemma in token.lemmas:
-            for term in lex.single.get(lemma, ()):
-                out.append(Match(term, frozenset({i})))
-                found = True
-        if not found and len(token.word) >= 6 and token.word not in lex.common:
-            out.extend(Match(t, frozenset({i})) for t in compound_terms(lex, token.word))
+        terms = lex.terms_of(token.lemmas)
+        if not terms and len(token.word) >= 6 and token.word not in lex.common:
+            terms = lex.compounds_of(token.word)
+        if terms:
+            at = frozenset({i})
+            out.extend(Match(term, at) for term in terms)
     lemma_set = clause.lemma_set
     seen: set[int] = set()
-    for key in lemma_set:
-        for term in lex.phrases.get(key, ()):
+    for key in lemma_set & lex.phrase_keys:
+        for term in lex.phrases[key]:
             if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
                 seen.add(id(term))
                 used = frozenset(i for part in term.parts for i in clause.find(part))
@@ -153,11 +155,11 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
             event_targets: Sequence[Target], clauses: Sequence[Clause]) -> Context:
     mod = lex.modality
     lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
-    sequences = [c.words for c in clauses]
+    every = tuple(w for c in clauses for w in c.words)
 
-    def phrase(table: str) -> bool:
-        return any(has_sequence(seq, p) for p in lex.modality_phrases.get(table, ())
-                   for seq in sequences)
+    def phrase(table: str) -> bool:  # modality is read for the whole message
+        return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
+                   for p in lex.modality_phrases.get(table, ()))
 
     report_verb = not lemmas.isdisjoint(mod.get("report_verbs", ()))
     told = not words.isdisjoint(mod.get("report_addressees", ()))
@@ -270,7 +272,8 @@ def match_parts(lex: Lexicon) -> frozenset[str]:
 
 
 def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Context,
-                fallback: Sequence[Target], elsewhere: Sequence[Target] = ()) -> list[Reading]:
+                fallback: Sequence[Target], elsewhere: Sequence[Target] = (),
+                named: Sequence[Target] | None = None) -> list[Reading]:
     """Every predicate of the clause (``found``: its matches) with the target it is aimed at, or
     why it is cleared. ``fallback``: the replied-to member, mentions and a name said on its own
     ("sem, ..."); ``elsewhere``: who other clauses of the message name (for what is done *to*
@@ -279,7 +282,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         return []
     vocab = lex.vocab
     words = set(clause.words)
-    named = targets(lex, clause)
+    named = targets(lex, clause) if named is None else named
     # The writer acts ("ik sla je"), or calls on others to act ("wie durft hem te slaan").
     agent = not words.isdisjoint(vocab.first_person_subject) or any(
         m.predicate.name == "incitement" for m in found)

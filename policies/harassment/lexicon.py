@@ -12,6 +12,7 @@ Every index below is derived from those files; no word is repeated in code.
 
 from __future__ import annotations
 
+import gc
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -104,9 +105,37 @@ class Lexicon:
     modality_phrases: dict[str, tuple[tuple[str, ...], ...]]
     common: frozenset[str]
     person_suffixes: tuple[str, ...] = ()  # person nouns, for "moslimjongen"
+    triggers: frozenset[str] = frozenset()  # every one-word term and phrase key
+    phrase_keys: frozenset[str] = frozenset()
+
+    # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
+    # property test).
+    _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
+    _compounds: dict[str, tuple[Term, ...]] = field(default_factory=dict)
 
     def predicate(self, name: str) -> Predicate:
         return self.predicates[name]
+
+    def terms_of(self, lemmas: frozenset[str]) -> tuple[Term, ...]:
+        """The one-word terms any of a token's lemmas stands for."""
+        found = self._terms.get(lemmas)
+        if found is None:
+            if len(self._terms) > 100_000:
+                self._terms.clear()
+            found = self._terms[lemmas] = tuple(
+                t for lemma in sorted(lemmas) for t in self.single.get(lemma, ()))
+        return found
+
+    def compounds_of(self, word: str) -> tuple[Term, ...]:
+        """Curse compounds and label suffixes (``compose.compound_terms``)."""
+        found = self._compounds.get(word)
+        if found is None:
+            from policies.harassment.compose import compound_terms
+
+            if len(self._compounds) > 100_000:
+                self._compounds.clear()
+            found = self._compounds[word] = tuple(compound_terms(self, word))
+        return found
 
 
 def _read_names() -> frozenset[str]:
@@ -227,11 +256,12 @@ def lexicon() -> Lexicon:
                    and t.predicate.category != "self_harm_risk"}
     speller = Speller(spell_words, common)
     reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
+    # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
+    # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
+    # them (it cost a message 100-300 ms now and then).
+    gc.freeze()
     return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
                    names, modality, modality_phrases, common,
-                   tuple(sorted(w for w in person_nouns if len(w) >= 4)))
+                   tuple(sorted(w for w in person_nouns if len(w) >= 4)),
+                   frozenset(single) | frozenset(phrases), frozenset(phrases))
 
-
-def lexicon_paths() -> list[Path]:
-    """Every data file the lexicon reads (for docs and tests)."""
-    return sorted(LEXICON_DIR.glob("*/*.toml")) + [LEXICON_DIR / "categories.toml"]

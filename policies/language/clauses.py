@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from policies.language.languages import Vocabulary
 from policies.language.lemmas import Lemmatiser
@@ -17,8 +18,7 @@ from policies.language.spelling import Speller
 _TOKEN = re.compile(r"@?[^\W_]+|[.!?;:\n]+|,")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a paste makes hundreds
     word: str  # as written (normalised and folded), without the @ of a mention
     lemmas: frozenset[str]  # the word, its lemmas, a joined separable verb, a spelling correction
     mention: bool = False
@@ -28,10 +28,7 @@ class Token:
 class Clause:
     tokens: tuple[Token, ...]
     lemma_set: frozenset[str]  # every lemma of every token
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        return tuple(t.word for t in self.tokens)
+    words: tuple[str, ...]  # the tokens' words
 
     def find(self, wanted: frozenset[str]) -> list[int]:
         """Positions of the tokens with a lemma in ``wanted``."""
@@ -39,10 +36,32 @@ class Clause:
 
 
 def has_sequence(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bool:
-    """Whether ``seq`` stands in ``words`` as consecutive words (not at position ``skip``)."""
+    """Whether ``seq`` stands in ``words`` as consecutive words (not at position ``skip``).
+
+    Each occurrence of the first word is found by ``index`` (a C scan), so a paste costs one scan
+    per sequence, not a slice per position (pinned to ``has_sequence_reference`` by a property
+    test)."""
+    words = tuple(words)
+    seq = tuple(seq)
+    if not seq:
+        return False
     n = len(seq)
-    return any(tuple(words[i : i + n]) == tuple(seq) and i != skip
-               for i in range(len(words) - n + 1))
+    start = 0
+    while True:
+        try:
+            i = words.index(seq[0], start)
+        except ValueError:
+            return False
+        if i != skip and words[i : i + n] == seq:
+            return True
+        start = i + 1
+
+
+def has_sequence_reference(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bool:
+    """The plain version of ``has_sequence``: compare at every position."""
+    n = len(seq)
+    return n > 0 and any(tuple(words[i : i + n]) == tuple(seq) and i != skip
+                         for i in range(len(words) - n + 1))
 
 
 class Reader:
@@ -55,11 +74,14 @@ class Reader:
         self.lemmatiser = lemmatiser
         self.speller = speller
         self.separable = dict(separable)
+        self._bases = frozenset(self.separable)
         self._breaks = vocab.clause_breaks
         self._soft_breaks = vocab.clause_breaks_before_pronoun
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
-        self.read = lru_cache(maxsize=2048)(self._read)
+        # The few latest messages: the text rules of one message share its reading.
+        self.read = lru_cache(maxsize=32)(self._read)
+        self._words: dict[str, frozenset[str]] = {}
 
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
@@ -83,21 +105,32 @@ class Reader:
             clauses.append(self._clause(current))
         return tuple(clauses)
 
+    def word_lemmas(self, word: str) -> frozenset[str]:
+        """A word's lemmas and, when it is a misspelling of a lexicon word, that word's."""
+        lemmas = self.lemmatiser.lemmas(word)
+        if self.speller is not None:
+            fixed = self.speller.correct(word)
+            if fixed is not None:
+                lemmas = lemmas | self.lemmatiser.lemmas(fixed)
+        return lemmas
+
     def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
         words = [w for w, _ in raw]
         tokens = []
         for i, (word, mention) in enumerate(raw):
-            lemmas = self.lemmatiser.lemmas(word)
-            if self.speller is not None:
-                fixed = self.speller.correct(word)
-                if fixed is not None:
-                    lemmas = lemmas | self.lemmatiser.lemmas(fixed)
-            joined = {compound
-                      for base in lemmas if base in self.separable
-                      for particle, compound in self.separable[base]
-                      if has_sequence(words, particle, skip=i if len(particle) == 1 else -1)}
-            if joined:
-                lemmas = lemmas | joined
+            lemmas = self._words.get(word)
+            if lemmas is None:
+                lemmas = self.word_lemmas(word)
+                if len(self._words) > 100_000:
+                    self._words.clear()
+                self._words[word] = lemmas
+            if not lemmas.isdisjoint(self._bases):
+                joined = {compound
+                          for base in lemmas & self._bases
+                          for particle, compound in self.separable[base]
+                          if has_sequence(words, particle, skip=i if len(particle) == 1 else -1)}
+                if joined:
+                    lemmas = lemmas | joined
             tokens.append(Token(word, lemmas, mention))
         lemma_set = frozenset().union(*(t.lemmas for t in tokens))
-        return Clause(tuple(tokens), lemma_set)
+        return Clause(tuple(tokens), lemma_set, tuple(words))

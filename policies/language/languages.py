@@ -83,11 +83,12 @@ class Vocabulary:
     words: dict[str, frozenset[str]]
     particles: tuple[tuple[str, ...], ...]
 
-    def __getattr__(self, name: str) -> frozenset[str]:
-        try:
-            return self.__dict__["words"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __post_init__(self) -> None:
+        for name, value in self.words.items():  # vocab.negators, vocab.second_person, …
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> frozenset[str]:  # for type checkers; set above
+        raise AttributeError(name)
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ class Lemmatiser:
         self.diminutives = tuple(sorted({d for lang in vocab.languages for d in lang.diminutives},
                                         key=len, reverse=True))
         self._cache: dict[str, frozenset[str]] = {}
+        self.compute("les")  # loads simplemma's dictionaries now, not on the first message
 
     def lemmas(self, word: str) -> frozenset[str]:
         found = self._cache.get(word)
