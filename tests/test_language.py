@@ -83,3 +83,16 @@ def test_sequence_search_equals_the_reference(words: list[str], seq: list[str], 
     from policies.language.clauses import has_sequence, has_sequence_reference
 
     assert has_sequence(words, seq, skip) == has_sequence_reference(words, seq, skip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_words)
+def test_cached_word_readings_equal_the_reference(word: str) -> None:
+    lex = lexicon()
+    reader = lex.reader
+    lemmas = reader.word_lemmas(word)
+    clause = reader.read(word)[0]
+    assert clause.tokens[0].lemmas >= lemmas
+    plain = tuple(t for lemma in sorted(lemmas) for t in lex.single.get(lemma, ()))
+    assert lex.terms_of(lemmas) == plain
+    assert lex.terms_of(lemmas) == plain  # and again from the cache
