@@ -344,7 +344,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if ctx.affection and pred.category == "insult" and match.predicate.severity <= Severity.MEDIUM:
         return "vriendschappelijk geplaag"
     if pred.negatable and negated(lex, clause, match.positions,
-                                  NEGATION_AFTER if match.term.role in ("verbs", "phrases") else 0):
+                                  NEGATION_AFTER if match.term.role == "verbs" else 0):
         return "ontkend"
     if pred.agent:
         if not agent:
