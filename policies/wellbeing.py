@@ -89,8 +89,12 @@ class WellbeingPolicy(TextPolicy):
         if not text.words:
             return []
         clauses = lex.reader.read(text.folded or text.normalized)
-        first = lex.vocab.first_person | lex.vocab.first_person_object | lex.vocab.first_person_subject
-        writer = not text.word_set.isdisjoint(first)
+        vocab = lex.vocab
+        first = vocab.first_person | vocab.first_person_object | vocab.first_person_subject
+        # The writer speaks of themself: in the first person, or (chat drops "ik": "wil gewoon
+        # slapen en nooit meer wakker worden") naming nobody else.
+        writer = not text.word_set.isdisjoint(first) or text.word_set.isdisjoint(
+            vocab.second_person | vocab.third_person)
         found = [(clause, signals(lex, clause, matches(lex, clause), writer)) for clause in clauses
                  if writer and not clause.lemma_set.isdisjoint(self.triggers)]
         if not any(s for _, s in found):

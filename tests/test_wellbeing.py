@@ -24,6 +24,10 @@ def findings(text: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("text", "severity"), [
     ("ik ga me snijden vanavond", Severity.HIGH),
+    ("ik heb alle pillen uit het badkamerkastje verzameld", Severity.HIGH),
+    ("ik sta nu op de brug en ik wil dat het stopt", Severity.HIGH),
+    ("wil gewoon slapen en nooit meer wakker worden", Severity.HIGH),  # no "ik": chat drops it
+    ("i wrote a goodbye letter to my brother yesterday", Severity.HIGH),
     ("ik wil er niet meer zijn", Severity.HIGH),
     ("vannacht heb ik me weer gesneden", Severity.HIGH),
     ("misschien hang ik me gewoon op", Severity.HIGH),
@@ -52,6 +56,9 @@ def test_signals_are_found(text: str, severity: Severity) -> None:
     "mijn fiets is kapot, ik zie het niet zitten om te lopen",
     "ik ga me niet snijden hoor, maak je geen zorgen",
     "ik snij de taart morgen wel aan",
+    "ik ben echt niet van plan die jongen iets aan te doen",
+    "als hij in ons team komt stap ik eruit",
+    "mijn opa is vorig jaar dood gegaan",
     "ik ga dood van de honger, wie heeft er een koek",
     "bij maatschappijleer hebben we een les over zelfmoord gehad",
     "ga je toch ophangen",  # aimed at the reader: the harassment rule's, not a care signal

@@ -298,7 +298,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 and not any(t.kind in DIRECT | {"noun", "group", "kind_of"} for t in named)):
             continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
-        candidates = [t for t in named if t.position not in match.positions
+        # A phrase may hold its own target ("nobody wants you"); a word is not its own target.
+        candidates = [t for t in named
+                      if (t.position not in match.positions or len(term.parts) > 1)
                       and not (pred.linked and t.kind == "owner")
                       and (not kinds or t.kind in kinds)]
         if pred.name == "self_harm":
