@@ -22,7 +22,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment.compose import Match, context, matches, negated
+from policies.harassment.compose import Match, context, matches, negated, targets
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -91,17 +91,25 @@ class WellbeingPolicy(TextPolicy):
         clauses = lex.reader.read(text.folded or text.normalized)
         vocab = lex.vocab
         first = vocab.first_person | vocab.first_person_object | vocab.first_person_subject
+        candidates = [c for c in clauses if not c.lemma_set.isdisjoint(self.triggers)]
+        if not candidates:
+            return []
+        found_all = [(clause, matches(lex, clause)) for clause in candidates]
+        if any(m.term.role == "addressed" and m.predicate.name in SIGNALS
+               and c.lemma_set.isdisjoint(first) for c, ms in found_all for m in ms):
+            return []  # "maak er een eind aan": told to someone (harassment's business)
+        others = [t for c in clauses for t in targets(lex, c) if t.kind != "group"]
         # The writer speaks of themself: in the first person, or (chat drops "ik": "wil gewoon
         # slapen en nooit meer wakker worden") naming nobody else.
-        writer = not text.word_set.isdisjoint(first) or text.word_set.isdisjoint(
-            vocab.second_person | vocab.third_person)
-        found = [(clause, signals(lex, clause, matches(lex, clause), writer)) for clause in clauses
-                 if writer and not clause.lemma_set.isdisjoint(self.triggers)]
+        writer = not text.word_set.isdisjoint(first) or not others
+        found = [(clause, signals(lex, clause, ms, writer)) for clause, ms in found_all]
         if not any(s for _, s in found):
             return []
         mctx = context(lex, text.word_set, text.original, False, (), clauses)
-        if mctx.report or mctx.lesson:
+        if mctx.quoted or mctx.lesson:  # quoting someone, or a lesson about self-harm
             return []
+        if mctx.report and mctx.told and any(t.kind in ("name", "third", "noun") for t in others):
+            return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words
         best: tuple[Match, Severity] | None = None
         for _clause, clause_signals in found:
             for match, severity in clause_signals:

@@ -52,6 +52,7 @@ class Context:
 
     report: bool  # quoting or reporting someone else's words
     quoted: bool  # quote marks around words
+    told: bool  # a teacher or other adult is addressed ("juf, …", "meneer, …")
     counter: bool  # rejecting what others say
     game: bool
     lesson: bool
@@ -170,6 +171,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     return Context(
         report=report_verb and (told or victim or quoted or counter),
         quoted=quoted,
+        told=told,
         counter=counter,
         affection=not words.isdisjoint(mod.get("affection_words", ())) or phrase("affection")
         or any(e in original for e in mod.get("affection_words", ()) if not e.isalnum()),
