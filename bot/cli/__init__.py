@@ -41,7 +41,7 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
     ("bot.cli.digest", "digest", "E-mail digests for students without the app (B.3)."),
     ("bot.cli.telegram", "telegram", "Telegram link codes for staff (/koppel)."),
-    ("bot.cli.model", "model", "The trained harassment model (train, retrain from feedback) and the optional transformer layer."),
+    ("bot.cli.model", "model", "The trained harassment model (train) and the optional transformer layer."),
     ("bot.cli.incidents", "incidents", "Incidents (B.5, A.11): list, ack, resolve, export."),
     ("bot.cli.feedback", "feedback", "Moderator feedback on findings and the precision report."),
     ("bot.cli.topic", "topic", "Train and measure the topic model (A.7, B.2)."),
