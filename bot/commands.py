@@ -22,9 +22,10 @@ from sqlmodel import col, select
 from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import CommandEvent, GroupKind, Role
 from bot.i18n import t
-from storage.models import FindingRecord, now_utc
+from core.clock import now_utc
+from core.events import CommandEvent, GroupKind, Role
+from storage.models import FindingRecord
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.events import GroupKind
+from core.events import GroupKind
+from policies.ml.settings import ModelSettings
 
 CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
 
@@ -156,20 +157,6 @@ class ApprovalSettings(Section):
     """B.1: the bot works only in groups an admin approved."""
 
     timeout_hours: float = Field(48, gt=0)
-
-
-class ModelSettings(Section):
-    """The optional machine-learning layer (extra ``ml``)."""
-
-    enabled: bool = False
-    backend: Literal["torch", "onnx"] = "onnx"
-    path: Path | None = None
-    required: bool = False
-    batch_size: int = Field(16, ge=1)
-    max_wait_ms: float = Field(10, ge=0)
-    # The model's output labels that mean harassment (as in its config.json id2label). Empty: the
-    # Detoxify names (toxicity, severe_toxicity, insult, threat, identity_attack, sexual_explicit).
-    harassment_labels: list[str] = []
 
 
 class ImageSettings(Section):

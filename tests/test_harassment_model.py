@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
-from policies.base import Finding, PolicyContext, PolicyEnv, Severity
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
+from policies.base import PolicyContext, PolicyEnv
 from policies.harassment_model import (
     MODEL_PATH,
     Example,
