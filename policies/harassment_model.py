@@ -324,7 +324,8 @@ def rules_cleared(text: TextView, ctx: PolicyContext, event: MessageEvent) -> st
     The harassment rule may say so itself: a prior finding whose ``data["modality"]`` names a
     clearing modality (negation, quotation, report, game, lesson, self) settles the message. Until
     it does, the same contexts are read from the rule's own lexicon (``[context]``): quoting to
-    report it, a lesson, sports or a game with nobody addressed, and a staff member's message.
+    report it, a lesson, sports or a game talked about with nobody addressed, and a staff
+    member's message.
     """
     for finding in ctx.prior_findings:
         modality = finding.data.get("modality") if finding.data else None
@@ -341,10 +342,12 @@ def rules_cleared(text: TextView, ctx: PolicyContext, event: MessageEvent) -> st
         not words.isdisjoint(known["report_whom"]) or not _QUOTES.isdisjoint(text.original)
     ):
         return "report"
-    if not words.isdisjoint(known["lesson"]):
-        return "lesson"
+    # A lesson, a sport or a game talked about with nobody addressed ("na de les pak ik je" is
+    # addressed, and stays the model's to judge).
     addressed = bool(event.reply_to_sender_id or event.mentions) or not words.isdisjoint(
         known["you"])
+    if not addressed and not words.isdisjoint(known["lesson"]):
+        return "lesson"
     if not addressed and not words.isdisjoint(known["game"]):
         return "game"
     return None

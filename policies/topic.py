@@ -9,9 +9,11 @@ shortcuts that keep teachers' trust:
 - words or topics a group's admins allowed (settings ``allow`` / ``allowed_topics``) clear it;
 - messages by staff need far more evidence (their posts are the school's information, B.4).
 
-Staff groups are never judged (``kind_defaults``). A message an earlier rule (or the trained model)
-found to be harassment, or one that worries the wellbeing rule, is not also reported as off topic:
-the serious finding speaks for it, and a topic reminder beside it would only be noise.
+Staff groups are never judged (``kind_defaults``). A message that worries the wellbeing rule is
+never off topic (it is a student's own life, and the care route applies). Harassment found by an
+earlier rule (or the trained model) is off topic unless the message is about schoolwork; the
+finding is kept for the record, but never *reported*: the planner lets a severity-``none`` finding
+act only when it is the message's only kind of finding, so an insult gets no topic reminder.
 The default action is a kind reminder citing the article; the pipeline limits reminders to one per
 member per day and reports repeats to the group's teacher or mentor.
 """
@@ -48,8 +50,7 @@ log = logging.getLogger(__name__)
 # A school's own retrained model (``schoolwacht topic train --feedback``) lives in the data folder
 # and wins over the model shipped with the code.
 LOCAL_MODEL_NAME = "topic_model.json"
-# Findings of earlier rules that speak for a message: no topic reminder beside them.
-SERIOUS_FLAGS = frozenset({"harassment", "wellbeing"})
+SCHOOLWORK = frozenset({"lessons", "tests", "homework"})
 
 
 class TopicSettings(PolicySettings):
@@ -179,16 +180,22 @@ class TopicPolicy(TextPolicy):
             padded = " " + " ".join(words) + " "
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
-        if any(f.flag in SERIOUS_FLAGS for f in ctx.prior_findings):
-            return None  # harassment or a worried wellbeing rule speaks for this message
+        prior = {f.flag for f in ctx.prior_findings}
+        if "wellbeing" in prior:
+            return None  # a student who may be at risk: the care route, never a topic reminder
         found = self._categories(text, settings)
         probability = self.model.probability(feature_set(text, self.lexicon, found))
+        harassment = "harassment" in prior and SCHOOLWORK.isdisjoint(found)
+        if harassment:
+            probability = max(probability, 0.95)
         threshold = settings.staff_threshold if Role(ctx.sender_role).is_staff else settings.threshold
         if probability < threshold:
             return None
         # The off-topic category with the most entries names the finding (first one on a tie).
         off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
         category, entries = max(off, key=lambda ce: len(ce[1])) if off else ("not_school", [])
+        if harassment:
+            category, entries = "harassment", []
         shown = ", ".join(dict.fromkeys(entries))[:60]
         label = f"{category}: {shown}" if shown else category
         return probability, category, f"geen schoolonderwerp ({label}), kans {probability:.2f}"

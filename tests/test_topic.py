@@ -154,14 +154,22 @@ def test_group_allow_list_and_allowed_topics(policy: TopicPolicy) -> None:
     assert policy.probability(TextView.of(sport), allowed) < policy.probability(TextView.of(sport))
 
 
-@pytest.mark.parametrize("flag", ["harassment", "wellbeing"])
-def test_harassment_or_worry_is_not_also_off_topic(policy: TopicPolicy, flag: str) -> None:
-    """The serious finding speaks for the message: no topic reminder beside it."""
-    serious = Finding(policy=flag, flag=flag, article=articles.A10, score=0.9,
-                      severity=Severity.MEDIUM, evidence="x")
-    text = "wie komt zaterdag naar mijn feestje, gratis drank en muziek"
+def test_harassment_is_off_topic_unless_about_schoolwork(policy: TopicPolicy) -> None:
+    harassment = Finding(policy="harassment", flag="harassment", article=articles.A10, score=0.9,
+                         severity=Severity.MEDIUM, evidence="insult")
+    insult = "jij bent echt de grootste sukkel die ik ken"
+    findings = run(policy, insult, prior=(harassment,))
+    assert findings and findings[0].category == "harassment"
+    schoolwork = "jij hebt weer niks gedaan aan ons verslag voor biologie, sukkel"
+    assert run(policy, schoolwork, prior=(harassment,)) == []
+
+
+def test_a_worried_wellbeing_finding_is_never_off_topic(policy: TopicPolicy) -> None:
+    worry = Finding(policy="wellbeing", flag="wellbeing", article=articles.A11, score=0.9,
+                    severity=Severity.HIGH, evidence="x")
+    text = "wie komt zaterdag naar mijn feestje, ik wil er daarna niet meer zijn"
     assert run(policy, text)  # off topic on its own
-    assert run(policy, text, prior=(serious,)) == []
+    assert run(policy, text, prior=(worry,)) == []
 
 
 @pytest.mark.parametrize("text", [
