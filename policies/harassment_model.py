@@ -286,9 +286,9 @@ def train(examples: Sequence[Example], *, c: float = 1.0, min_count: int = 2,
 
 class HarassmentModelSettings(PolicySettings):
     # Calibrated P(harassment) from which the model adds a ``low`` finding (chosen on dev).
-    threshold: float = Field(0.85, ge=0.5, le=1)
+    threshold: float = Field(0.6, ge=0.5, le=1)
     # ... and from which a ``medium`` one (never higher: high/critical need a rule).
-    medium_threshold: float = Field(0.95, ge=0.5, le=1)
+    medium_threshold: float = Field(0.85, ge=0.5, le=1)
     # Shorter messages ("ok", "haha jij") carry too little for a model to judge.
     min_words: int = Field(3, ge=1)
     actions: dict[str, list[ActionKind]] = Field(

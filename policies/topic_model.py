@@ -511,15 +511,17 @@ class Example:
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false)."""
+    """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false), or corpus lines
+    with ``labels.off_topic``."""
     out = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            labels = row["labels"] if isinstance(row.get("labels"), dict) else row
             out.append(
-                Example(str(row["text"]), bool(row["off_topic"]), float(row.get("weight", 1)))
+                Example(str(row["text"]), bool(labels["off_topic"]), float(row.get("weight", 1)))
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a training example ({exc})") from None
