@@ -4,7 +4,8 @@ included, messages per second on one core, and the p99 latency of a 4 kB paste.
 Prints figures (each the best of three passes); it is not a test. Budget (issue 14): the whole text
 stack >= 2,000 messages/s on one core and p99 < 10 ms for a 4 kB paste. The last figures run the
 messages through ``Evaluator.run_text_rules`` as the bot does (each rule sees the findings of the
-rules before it, so the model skips what the rules settled). The message mix is synthetic but shaped like school chat: mostly short clean lines,
+rules before it, so the model skips what the rules settled).
+The message mix is synthetic but shaped like school chat: mostly short clean lines,
 some long ones, some swearing, a few insults with obfuscation, emoji-only lines, numbers, and an
 occasional very long paste.
 
