@@ -110,7 +110,7 @@ def test_scan_report_says_1_bericht_not_1_berichten(tmp_path: Path) -> None:
         "[04-02-2026 08:01:10] Meneer Visser: Vandaag gym in zaal 2\n"
         "[04-02-2026 08:02:00] Koen: ilse jij bent echt een sukkel en een loser\n"
         "[04-02-2026 08:03:00] Ilse: Oké\n"
-        "[04-02-2026 08:03:30] Ilse: Neem je schoenen mee?\n"
+        "[04-02-2026 08:03:30] Ilse: Oké, tot zo\n"
         "[04-02-2026 08:03:50] Sanne: ja\n"
         "[04-02-2026 08:04:00] Koen: sanne jij bent ook een sukkel\n",
         encoding="utf-8")
