@@ -125,7 +125,8 @@ class App:
         from bot.delivery import chat_handler
 
         self.pipeline.add_port(port)
-        self.dispatcher.register(port.platform, chat_handler(port, self.repos.outbox))
+        self.dispatcher.register(port.platform, chat_handler(port, self.repos.outbox,
+                                                                self.repos.decisions))
 
     # --- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -133,7 +134,8 @@ class App:
         from bot.delivery import mail_handler
 
         await self.directory.sync_config()
-        self.dispatcher.register("mail", mail_handler(self.mail))
+        await self.dispatcher.recover()  # what a crash interrupted is delivered again
+        self.dispatcher.register("mail", mail_handler(self.mail, self.repos.outbox))
         jobs.register("approval.expire", self.approvals.expire_overdue)
         jobs.register("privacy.purge", self._purge)
         self.scheduler.every("approval.expire", 300, "approval.expire")

@@ -87,7 +87,7 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     commands = CommandRouter(config, directory, repos, approvals)
     pipeline = Pipeline(directory=directory, evaluator=evaluator, repos=repos, alerts=alerts,
                         router=router, timezone=config.school.timezone, clock=clock,
-                        listeners=[FlaggedImageMemory(image_hashes)])
+                        listeners=[FlaggedImageMemory(image_hashes)], dispatcher=dispatcher)
     app = App(config=config, db=db, repos=repos, env=env, evaluator=evaluator,
               directory=directory, outbox=outbox, dispatcher=dispatcher, router=router,
               alerts=alerts, approvals=approvals, commands=commands, pipeline=pipeline,
