@@ -8,9 +8,11 @@ events as Telegram or Matrix and carries out actions through the same port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -119,7 +121,7 @@ class ConsoleChat:
         if self.interactive:
             self.port.out.write(f"{self.sender.display_name}@{self.group}> ")
             self.port.out.flush()
-        line = await asyncio.get_running_loop().run_in_executor(None, self.lines.readline)
+        line = await _read_in_daemon_thread(self.lines.readline)
         return None if line == "" else line.rstrip("\n")
 
     async def run(self) -> None:
@@ -181,6 +183,31 @@ class ConsoleChat:
             text=text, reply_to_message_id=reply_to,
             reply_to_sender_id=self._senders.get((self.group, reply_to or "")),
             group_title=self.group))
+
+
+async def _read_in_daemon_thread(read: Callable[[], str]) -> str:
+    """A blocking read in a daemon thread: a stop (SIGTERM) never waits for the next line."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(result: str | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        try:
+            result: str | BaseException = read()
+        except BaseException as exc:  # handed to the loop, raised there
+            result = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(deliver, result)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await future
 
 
 class ConsoleAdapter:

@@ -83,13 +83,41 @@ def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: 
 async def test_alert_says_when_removing_the_message_failed(tmp_path: Path) -> None:
     app = await core_app(tmp_path)
     try:
-        app.port.fail_next = TemporaryDeliveryError("platform down")
+        async def refused(chat_id: str, message_id: str, *, reason: str) -> bool:
+            return False  # no right to delete, or the platform refused for good
+
+        app.port.delete_message = refused  # type: ignore[method-assign]
         await app.on_message(MessageEvent(platform="console", group_id="klas", message_id="7",
                                           sender=STUDENT, text="jij bent een rotzak"))
         await app.dispatcher.deliver_due()
         text = app.port.of("alert")[0].detail["text"]
         gedaan = next(line for line in text.splitlines() if line.startswith("Gedaan:"))
         assert gedaan == "Gedaan: afzender aangesproken; bericht kon niet worden verwijderd"
+    finally:
+        await app.stop()
+
+
+async def test_a_removal_that_fails_for_now_is_retried_and_the_alert_waits_for_it(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    app = await core_app(tmp_path)
+    try:
+        app.port.fail_next = TemporaryDeliveryError("flood limit", retry_after=0.2)
+        await app.on_message(MessageEvent(platform="console", group_id="klas", message_id="7",
+                                          sender=STUDENT, text="jij bent een rotzak"))
+        await app.dispatcher.deliver_due()
+        assert app.port.of("delete") == [] and app.port.of("alert") == []  # not claimed done
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            await app.dispatcher.deliver_due()
+            if app.port.of("alert"):
+                break
+        assert len(app.port.of("delete")) == 1
+        (alert,) = app.port.of("alert")
+        gedaan = next(line for line in alert.detail["text"].splitlines()
+                      if line.startswith("Gedaan:"))
+        assert gedaan == "Gedaan: bericht verwijderd, afzender aangesproken"
     finally:
         await app.stop()
 
