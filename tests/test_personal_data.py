@@ -140,8 +140,7 @@ FILLER = "Morgen gym in de sporthal, neem je sportkleding mee. Het 3e uur valt u
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        # The cheap gates before each detector must not hide data in odd spacing, other scripts
-        # or the end of a long paste.
+        # Odd spacing, other scripts and the end of a long paste do not hide data.
         ("ruben woont op de Populierenlaan \t 31, wie gaat er langs", "home_address"),
         ("ruben woont op de Populierenlaan\u00a031 👀", "home_address"),
         (FILLER + "ruben woont op de Populierenlaan 31, wie gaat er langs", "home_address"),
@@ -153,7 +152,7 @@ FILLER = "Morgen gym in de sporthal, neem je sportkleding mee. Het 3e uur valt u
         (FILLER + "oké, bel rosa even: ٠٦٩٨٧٦٥٤٣٢", "phone_number"),
     ],
 )
-def test_data_found_past_the_gates(text: str, category: str) -> None:
+def test_data_found_in_odd_spacing_scripts_and_long_pastes(text: str, category: str) -> None:
     assert category in categories(text)
 
 
@@ -250,47 +249,3 @@ def test_default_actions() -> None:
     # Someone else's data is taken out of the group and the sender is told why.
     for severity in ("medium", "high"):
         assert {"delete", "warn", "notify"} <= set(settings.actions[severity])
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["€5 overmaken", "bel 06-12345678", "٠١٢٣٤٥٦٧", "٠١٢٣٤٥٦ €", "1234567٨", "²³ 123456", "👍" * 8],
-)
-def test_digit_count_gate_counts_every_script(text: str) -> None:
-    from policies.personal_data import _has_digits
-
-    assert _has_digits(text, 8) == (sum(ch.isdigit() for ch in text) >= 8)
-
-
-def test_ascii_digit_form_of_a_pattern() -> None:
-    from policies.personal_data import _ascii_digit_pattern
-
-    assert _ascii_digit_pattern(r"\d[\d .-]{2}\D\\d") == r"[0-9][0-9 .-]{2}\D\\d"
-    assert _ascii_digit_pattern(r"[]\d]x[^]\d]") == r"[]0-9]x[^]0-9]"
-
-
-def test_digit_scans_agree_on_text_with_ascii_digits_only() -> None:
-    from policies import personal_data as pd
-
-    scans = [pd._BSN, pd._PHONE_CANDIDATE, pd._IBAN_GATE, pd._POSTCODE_GATE,
-             pd._suffix_space_digit(pd.lexicon().street_suffixes)]
-    texts = [
-        "bsn 123456782, tel 06-12345678, NL91ABNA0417164300, 1234 AB, Dorpsstraat 10, laan  3",
-        "kamer 3.14 €5,00 12-05-2026 (020) 555 1234 ³ é 4321ab",
-    ]
-    for scan in scans:
-        for text in texts:
-            found = [m.span() for m in scan.ascii.finditer(text)]
-            assert found == [m.span() for m in scan.unicode.finditer(text)]
-    # Another script's digits: only the pattern as written sees them.
-    assert pd._PHONE_CANDIDATE.unicode.search("٠٦١٢٣٤٥٦٧٨")
-    assert not pd._PHONE_CANDIDATE.ascii.search("٠٦١٢٣٤٥٦٧٨")
-
-
-def test_long_text_with_other_digits_keeps_the_unicode_scans() -> None:
-    from policies.personal_data import ascii_digits_only
-
-    assert ascii_digits_only("bel 0612345678")
-    assert not ascii_digits_only("é 06")  # short non-ASCII: not looked into
-    assert ascii_digits_only(FILLER + "oké €5")
-    assert not ascii_digits_only(FILLER + "oké ٣")
