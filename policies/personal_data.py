@@ -112,6 +112,7 @@ class Lexicon:
     credential_re: re.Pattern[str]
     not_values: frozenset[str]
     shared_re: re.Pattern[str]
+    account_number_re: re.Pattern[str]
     account_re: re.Pattern[str]
     expose_re: re.Pattern[str]
     birth_re: re.Pattern[str]
@@ -169,6 +170,7 @@ def lexicon() -> Lexicon:
         credential_re=_words_re(cred["cues"]),
         not_values=frozenset(cred["not_values"]),
         shared_re=_words_re(cred["shared"]),
+        account_number_re=_words_re(data["bank"]["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
         expose_re=_words_re(handles["expose_cues"]),
         birth_re=_words_re(data["dates"]["birth_cues"]),
@@ -206,20 +208,25 @@ def mask_email(addr: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Shared context checks
 
-_OWN_RE = re.compile(
-    r"(?<!\w)(?:mijn|m'n|mn|my|onze|ons|our)\s+(?:eigen\s+|nieuwe\s+|mobiele\s+|privé\s+|prive\s+"
-    r"|new\s+|own\s+|persoonlijke\s+|personal\s+|werk\s+|work\s+)?"
-    r"(?:telefoon)?(?:nummer|nr|06|mobiel|mail|mailadres|e-?mail(?:adres)?|adres|address|number"
-    r"|phone|cell|mobile|insta|account|iban|rekening(?:nummer)?|bankrekening|handle|snap"
-    r"|wachtwoord|password|inlog|login|huis|house)(?!\w)"
-    r"|(?<!\w)(?:bel|app|mail|sms|whatsapp|text|call|email|contact|reach|bereik|ping|appen|bellen)"
-    r"\s+(?:me|mij|ons|us)(?!\w)"
-    r"|(?<!\w)(?:ik\s+ben|ben\s+ik|we\s+zijn|wij\s+zijn|zijn\s+we)\s+(?:\w+\s+){0,3}bereikbaar(?!\w)"
-    r"|(?<!\w)(?:me|mij|ons)\s+(?:\w+\s+){0,4}(?:te\s+)?bereiken(?!\w)|(?<!\w)ik\s+woon(?!\w)|(?<!\w)wij\s+wonen"
-    r"|(?<!\w)we\s+wonen|(?<!\w)i\s+live(?!\w)|(?<!\w)we\s+live(?!\w)|(?<!\w)bij\s+(?:ons|mij)"
-    r"(?:\s+thuis)?(?!\w)|(?<!\w)me\s+(?:op|via|at|on)(?!\w)|(?<!\w)ik\s+ben\s+(?:op|via)(?!\w)"
-    r"|(?<!\w)(?:hier|here)\s+(?:is|zijn)\s+(?:mijn|my)(?!\w)"
+# Wordings that make the value after them the writer's own (or their family's own household).
+_OWN_WORDINGS = (
+    # "mijn (nieuwe) nummer", "our address"
+    r"(?:mijn|m'n|mn|my|onze|ons|our)\s+(?:eigen\s+|nieuwe\s+|mobiele\s+|privé\s+|prive\s+|new\s+"
+    r"|own\s+|persoonlijke\s+|personal\s+|werk\s+|work\s+)?(?:telefoon)?(?:nummer|nr|06|mobiel|mail"
+    r"|mailadres|e-?mail(?:adres)?|adres|address|number|phone|cell|mobile|insta|account|iban"
+    r"|rekening(?:nummer)?|bankrekening|handle|snap|wachtwoord|password|inlog|login|huis|house)",
+    # "bel me", "text us", "reach me"
+    r"(?:bel|app|mail|sms|whatsapp|text|call|email|contact|reach|bereik|ping|appen|bellen)"
+    r"\s+(?:me|mij|ons|us)",
+    # "kan mij bellen", "kun je me appen", "om ons te bereiken"
+    r"(?:me|mij|ons)\s+(?:\w+\s+){0,4}(?:te\s+)?(?:bellen|appen|bereiken|mailen|sms'?en"
+    r"|whatsappen|contacten|berichten|texten)",
+    r"(?:ik\s+ben|ben\s+ik|we\s+zijn|wij\s+zijn|zijn\s+we)\s+(?:\w+\s+){0,3}bereikbaar",
+    r"ik\s+woon|wij\s+wonen|we\s+wonen|i\s+live|we\s+live|bij\s+(?:ons|mij)(?:\s+thuis)?",
+    r"me\s+(?:op|via|at|on)|ik\s+ben\s+(?:op|via)|(?:hier|here)\s+(?:is|zijn)\s+(?:mijn|my)",
 )
+_OWN_RE = re.compile(r"(?<!\w)(?:" + "|".join(_OWN_WORDINGS) + r")(?!\w)")
+_SENTENCE_BREAK = re.compile(r"[.!?\n](?:\s|$)")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 _CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?(?![\w@])")
 _POSSESSIVE = re.compile(
@@ -232,9 +239,14 @@ _OPENER_VERB = re.compile(
 )
 
 
-def own_data_before(low: str, start: int, window: int = 60) -> bool:
-    """Whether the words before a value say it is the writer's own ("mijn nummer", "bel me")."""
-    for match in _OWN_RE.finditer(low[max(0, start - window) : start]):
+def own_data_before(low: str, start: int, window: int = 90) -> bool:
+    """Whether the words before a value, in its own sentence, say it is the writer's own ("mijn
+    nummer", "bel me", "kun je me appen")."""
+    before = low[max(0, start - window) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    for match in _OWN_RE.finditer(before):
         # "mijn moeder haar nummer" is about someone else: look at the word after the possessive.
         following = _WORD.findall(match.group(0))
         if not any(word in lexicon().others for word in following[1:2]):
@@ -275,9 +287,19 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 
 # A BSN-shaped number not glued to other digits, amounts or codes.
 _BSN = re.compile(
-    r"(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}"
+    r"(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
     r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
 )
+_BSN_CUE = re.compile(r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)")
+_DUTCH_IBAN = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
+
+
+def _placeholder(digits: str) -> bool:
+    """A made-up example number: one digit repeated, or counting up or down (123456789)."""
+    steps = {int(b) - int(a) for a, b in zip(digits, digits[1:], strict=False)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
 _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
@@ -343,9 +365,15 @@ class Detectors:
         ):
             raw = match.group(0)
             compact = stdnum_iban.compact(raw)
-            if not stdnum_iban.is_valid(compact) or compact in school:
-                continue
             start, end = match.span()
+            valid = stdnum_iban.is_valid(compact)
+            # People mistype check digits; a Dutch account shape (NL, 2 digits, a 4-letter bank
+            # code, 10 digits) that the message calls an account is still someone's account.
+            named = _DUTCH_IBAN.fullmatch(compact) is not None and self.near(
+                self.lex.account_number_re, start, end, 60
+            )
+            if not (valid or named) or compact in school:
+                continue
             self.taken.append((start, end))  # the digits inside are not a phone number or BSN
             before = self.low[max(0, start - 60) : start]
             after = self.low[end : end + 60]
@@ -358,7 +386,7 @@ class Detectors:
             evidence = (
                 f"IBAN {compact[:2]}{MASK * 2} {MASK * 4} {MASK * 4} {MASK * 2}{compact[-2:]}"
             )
-            hits.append(Hit("iban", 0.95, evidence, start, end, (raw, compact)))
+            hits.append(Hit("iban", 0.95 if valid else 0.8, evidence, start, end, (raw, compact)))
         return hits
 
     def phones(self) -> list[Hit]:
@@ -422,12 +450,13 @@ class Detectors:
         for match in _BSN.finditer(self.src):
             start, end = match.span()
             digits = re.sub(r"\D", "", match.group(0))
-            if not self._free(start, end) or not stdnum_bsn.is_valid(digits):
+            if not self._free(start, end) or _placeholder(digits):
                 continue
-            cue = re.search(
-                r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)",
-                self.low,
-            )
+            cue = _BSN_CUE.search(self.low)
+            # A number that passes the 11-test is a BSN; one the message calls a BSN is shared as
+            # one even when a digit was mistyped.
+            if not (stdnum_bsn.is_valid(digits) or cue):
+                continue
             other = re.search(
                 r"(?<!\w)(?:kenmerk|betalingskenmerk|factuur|factuurnummer|order|ordernummer|bestel\w*"
                 r"|klantnummer|ticket\w*|referentie|leerlingnummer|studentnummer|pasnummer|kaart\w*"

@@ -62,6 +62,10 @@ def test_phone_numbers_of_another_person(text: str) -> None:
         "bel me op 0612312312 als je vragen hebt over het verslag",
         "Mijn nummer is 06-33221100, app gerust over de excursie",
         "Je kunt me op de reisdag bereiken op 06 12 12 34 34",
+        "wie een lift wil kan mij even bellen: 06 44 55 21 09 (Bas, vader van Ilse)",
+        "voor het decor kun je me appen 0612873409, dan spreken we iets af",
+        "Mijn nummer staat ook op de lijst, maar voor het gemak nog een keer: 06 29384756.",
+        "anyone who wants a ride can text me on 06 55 43 21 90",
         "Inleveren op 03-02-2026 om 16:30 in lokaal 1.12",
         "Het schoolreisje kost €1234,50 per leerling",
         "Lees blz. 45-67 en maak opgaven 12 t/m 24",
@@ -81,8 +85,14 @@ def test_school_number_from_settings_is_never_flagged() -> None:
 def test_bsn_needs_a_valid_eleven_test() -> None:
     assert categories("BSN van de nieuwe leerling: 111222333") == {"bsn"}
     assert categories("zijn burgerservicenummer is 2375.12.488") == {"bsn"}
-    # 123456789 fails the 11-test: a typo or a made-up number, not a BSN.
+    # Grouped in threes, and mistyped (fails the 11-test) but called a BSN: still a BSN.
+    assert categories("het bsn van Gijs is 987 654 320") == {"bsn"}
+    assert categories("citizen service number of Amira: 456 123 780") == {"bsn"}
+    # Nine digits failing the 11-test without the word BSN are some other number; a placeholder
+    # (counting up, one digit repeated) is no one's.
+    assert categories("kluisnummer 456123780 is weer vrij") == set()
     assert categories("BSN van de nieuwe leerling: 123456789") == set()
+    assert categories("vul je BSN in als 000000000 als je het niet weet") == set()
     # A valid 11-test number that is an order number is not a BSN.
     assert categories("bestelnummer 111222333 van de schoolboeken") == set()
 
@@ -90,8 +100,11 @@ def test_bsn_needs_a_valid_eleven_test() -> None:
 def test_iban_of_a_person_but_not_of_the_school_fund() -> None:
     assert categories("haar rekeningnummer is NL91ABNA0417164300 stuur maar 1 cent") == {"iban"}
     assert categories("Stort €15 op NL91 ABNA 0417 1643 00 t.n.v. Stichting Ouderraad") == set()
-    # A wrong check digit is no IBAN.
-    assert categories("haar rekeningnummer is NL92ABNA0417164300") == set()
+    # A wrong check digit is no IBAN by itself, but a Dutch account the message calls an account
+    # is someone's account even when a digit was mistyped.
+    assert categories("code NL92ABNA0417164300 staat op de pakbon") == set()
+    assert categories("maak het over naar de rekening van Sjaak: NL12 ABNA 0123 4567 81") == {"iban"}
+    assert categories("pay it into Ellen's account NL45 TRIO 0987 6543 21 please") == {"iban"}
 
 
 @pytest.mark.parametrize(
