@@ -104,6 +104,7 @@ class Lexicon:
     freemail: frozenset[str]
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
+    private_re: re.Pattern[str]
     street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
     not_streets: frozenset[str]
@@ -162,6 +163,7 @@ def lexicon() -> Lexicon:
         freemail=frozenset(contact["freemail"]),
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
+        private_re=re.compile(rf"(?<!\w)(?:{_alternation(contact['private'])})"),
         street_re=street,
         english_street_re=english,
         not_streets=frozenset(addr["not_streets"]),
@@ -577,6 +579,10 @@ class Detectors:
             if local in self.lex.role_mailboxes or local_key in self.lex.role_mailboxes:
                 continue
             if own_data_before(self.low, start):
+                continue
+            # An address on a free provider belongs to a person. One on an organisation's own
+            # domain (a school, an office) is a work address, unless the message calls it private.
+            if domain not in self.lex.freemail and not self.near(self.lex.private_re, start, end, 50):
                 continue
             evidence = f"e-mailadres {mask_email(match.group(0))}"
             score = 0.95 if domain in self.lex.freemail else 0.85

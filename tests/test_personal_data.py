@@ -123,9 +123,15 @@ def test_personal_email_versus_role_and_school_addresses(text: str, flagged: boo
     assert ("email" in categories(text)) is flagged
 
 
-def test_school_domain_from_settings() -> None:
-    text = "mail juf Ans op ans@debrug.nl"
+def test_work_addresses_and_private_addresses_on_any_domain() -> None:
+    # A teacher's address on the school's own domain is a work address, listed or not.
+    assert categories("mail juf Ans op ans@debrug.nl") == set()
+    assert categories("Questions? Write to admissions@stmarks-intl.nl") == set()
+    # Called private, an address on any domain is personal data.
+    text = "het privémailadres van juf Ans is ans@debrug.nl"
     assert categories(text) == {"email"}
+    assert categories("Fenna's dad gave me his personal email: k.visser@vissertuin.nl") == {"email"}
+    # The configured school domains are work addresses even when called private.
     assert categories(text, PersonalDataSettings(school_domains=["debrug.nl"])) == set()
 
 
