@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
 
@@ -115,7 +116,9 @@ class Lexicon:
     shared_re: re.Pattern[str]
     account_number_re: re.Pattern[str]
     account_re: re.Pattern[str]
+    bare_account_re: re.Pattern[str]
     expose_re: re.Pattern[str]
+    visit_re: re.Pattern[str]
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
     grade_cue_re: re.Pattern[str]
@@ -174,7 +177,14 @@ def lexicon() -> Lexicon:
         shared_re=_words_re(cred["shared"]),
         account_number_re=_words_re(data["bank"]["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
+        # "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet op snapchat x"
+        bare_account_re=re.compile(
+            rf"(?<![\w@.])(?:{_alternation(handles['account_cues'])})(?!\w)(?:\s+(?:van|of)\s+[\w'’]+)?"
+            r"\s*(?:is|:|=|heet|called|named|as)?\s*(?:gewoon\s+|just\s+)?(?P<name>[a-z0-9_.]{3,30}[a-z0-9_])"
+            r"(?![\w@])"
+        ),
         expose_re=_words_re(handles["expose_cues"]),
+        visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
@@ -298,10 +308,14 @@ _DUTCH_IBAN = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
 
 def _placeholder(digits: str) -> bool:
     """A made-up example number: one digit repeated, or counting up or down (123456789)."""
-    steps = {int(b) - int(a) for a, b in zip(digits, digits[1:], strict=False)}
+    steps = {int(b) - int(a) for a, b in pairwise(digits)}
     return len(steps) == 1 and steps <= {-1, 0, 1}
 
 
+_MENTION = re.compile(r"(?<![\w.@/])@([a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))(?![\w@])")
+_PROFILE_URL = re.compile(
+    r"(?:instagram|tiktok|facebook|snapchat|twitter|x|threads)\.com/@?([a-z0-9_.]{2,30}[a-z0-9_])"
+)
 _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
@@ -602,41 +616,42 @@ class Detectors:
         )
 
     def handles(self) -> list[Hit]:
+        """Someone's account shared as an account: "@x op insta", "haar tiktok is @x", "zn snap is
+        x_2009", "instagram.com/x". A bare @mention that addresses a member is no account share."""
         hits = []
-        for match in re.finditer(
-            r"(?<![\w.@])@([a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))(?![\w@])", self.low
-        ):
-            start, end = match.span()
+        for start, end, name in self._account_names():
             if not self._free(start, end):
-                continue
-            window = self.low[max(0, start - 80) : min(len(self.low), end + 80)]
-            if not self.lex.account_re.search(window) and not re.search(
-                r"\b(?:ig|insta|snap|tiktok)\b", window
-            ):
                 continue
             if own_data_before(self.low, start, 50) or (
                 self.near(self.lex.organisation_re, start, end, 40)
                 and not named_person(self.src, self.low, start - 60, start)
             ):
                 continue
-            exposing = self.lex.expose_re.search(window) is not None
-            person = named_person(self.src, self.low, start - 80, start)
-            if not (exposing or person):
+            exposing = self.near(self.lex.expose_re, start, end, 80)
+            # "@mees kun jij ..." at the start of a message talks to Mees, it shares nothing.
+            addressing = not self.low[:start].strip() and not self.near(self.lex.account_re, start, end, 40)
+            if addressing and not exposing:
                 continue
-            evidence = f"account @{mask_tail(match.group(1), 2)}"
-            hits.append(
-                self._take(
-                    Hit(
-                        "handle",
-                        0.85 if exposing else 0.75,
-                        evidence,
-                        start,
-                        end,
-                        (match.group(0),),
-                    )
-                )
-            )
+            evidence = f"account @{mask_tail(name, 2)}"
+            hits.append(self._take(Hit("handle", 0.85 if exposing else 0.8, evidence, start, end, (name,))))
         return hits
+
+    def _account_names(self) -> list[tuple[int, int, str]]:
+        """Account names next to an account word, as (start, end, name)."""
+        found = []
+        for match in _MENTION.finditer(self.low):
+            start, end = match.span()
+            # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
+            if self.near(self.lex.account_re, start, end, 40) or self.near(self.lex.visit_re, start, end, 60):
+                found.append((start, end, match.group(1)))
+        for match in self.lex.bare_account_re.finditer(self.low):
+            name = match.group("name")
+            # A bare word is an account name only when it looks like one ("jelmer.xo2009").
+            if re.search(r"[\d_.]", name) and re.search(r"[a-z]", name) and "@" not in name:
+                found.append((match.start("name"), match.end("name"), name))
+        for match in _PROFILE_URL.finditer(self.low):
+            found.append((match.start(), match.end(), match.group(1)))
+        return found
 
     # -- words and patterns about a person
     def credentials(self) -> list[Hit]:
@@ -904,15 +919,16 @@ def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list
     hits: list[Hit] = []
     # Preconditions that hold for every match of a detector: e-mail needs an "@", every number
     # (phone, IBAN, BSN, house number, date, grade) a digit. Most chat lines have neither.
+    # Order matters: e-mail addresses and identifiers first claim their spans, so an IBAN's
+    # digits are not also read as a phone number or an account name.
     if "@" in found.src:
         hits += found.emails()
-        hits += found.handles()
     if _DIGIT.search(found.src):
-        # Order matters: validated identifiers first claim their spans, so an IBAN's digits are
-        # not also read as a phone number.
         hits += found.iban()
         hits += found.bsn()
         hits += found.phones()
+    hits += found.handles()
+    if _DIGIT.search(found.src):
         hits += found.addresses()
         hits += found.dob()
         hits += found.grades()
