@@ -101,6 +101,9 @@ class Lexicon:
     third_person: re.Pattern[str]
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
+    hedge_re: re.Pattern[str]
+    care_place_re: re.Pattern[str]
+    appointment_re: re.Pattern[str]
     role_mailboxes: frozenset[str]
     freemail: frozenset[str]
     school_hints: frozenset[str]
@@ -162,6 +165,9 @@ def lexicon() -> Lexicon:
             r"(?![\w])"
         ),
         lesson_re=_words_re(med["lesson"]),
+        hedge_re=_words_re(med["hedges"]),
+        care_place_re=_words_re(med["care_places"]),
+        appointment_re=_words_re(med["appointments"]),
         role_mailboxes=frozenset(contact["role_mailboxes"]),
         freemail=frozenset(contact["freemail"]),
         school_hints=frozenset(contact["school_domain_hints"]),
@@ -316,6 +322,31 @@ _MENTION = re.compile(r"(?<![\w.@/])@([a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))(?!
 _PROFILE_URL = re.compile(
     r"(?:instagram|tiktok|facebook|snapchat|twitter|x|threads)\.com/@?([a-z0-9_.]{2,30}[a-z0-9_])"
 )
+# A mark on the Dutch 1-10 scale, not a time, amount, date, page, or ordinal ("3e uur").
+_GRADE_NUMBER = re.compile(
+    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|euro|keer|x|jaar|dagen)\b)"
+)
+_GRADE_VERBS = frozenset([
+    "heeft", "had", "kreeg", "krijgt", "haalde", "haalt", "gehaald", "scoorde", "staat", "stond",
+    "has", "got", "gets", "scored", "get",
+])
+_GRADE_VERB_BEFORE = re.compile(
+    r"(?<!\w)(?:heeft|had|kreeg|krijgt|haalde|haalt|scoorde|staat|stond|has|got|gets|scored)"
+    r"\s+(?:\w+\s+){0,2}?(?:een|a|an)?\s*$"
+)
+_GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
+_GRADE_FOR = re.compile(
+    r"\s*(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
+    r"(?:wiskunde|engels|nederlands|frans|duits|biologie|geschiedenis|aardrijkskunde|economie|scheikunde"
+    r"|natuurkunde|latijn|grieks|toets|proefwerk|so|tentamen|test|exam|math|maths|english|french|german"
+    r"|biology|history|science|chemistry|physics|essay|herkansing|[a-z]*toets|[a-z]*kunde)(?!\w)"
+)
+_SELF_WORDS = frozenset([
+    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our", "je",
+    "jij", "jou", "jouw", "you", "your", "u",
+])
+_POSSESSIVES_OWN = frozenset(["mijn", "mn", "my", "onze", "ons", "our"])
+_THIRD_PERSON = frozenset(["hij", "zij", "he", "she"])
 _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
@@ -734,82 +765,56 @@ class Detectors:
             )
         return hits
 
-    _GRADE = r"(?:10|[1-9])(?:[.,]\d{1,2})?"
-
-    def _grade_cue(self) -> bool:
-        """A grade word ("cijfer", "uitslag") anywhere in the message."""
-        return self.lex.grade_cue_re.search(self.low) is not None
-
     def grades(self) -> list[Hit]:
-        lex = self.lex
-        # "milan heeft een 2,8 voor wiskunde", "Sanne got a 4.5 on the test"
-        pattern = re.compile(
-            r"(?<![\w@])([a-zà-ÿ]+)(?:['’]s)?\s+(?:heeft|had|kreeg|haalde|scoorde|staat|has|had|got|scored|gets|krijgt)"
-            r"\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?(?:een|a|an)?\s*"
-            rf"({self._GRADE}|onvoldoende|onvoldoendes)(?![\w%]|[.,]\d)"
-            r"(?!\s*(?:uur|min|euro|punten van|keer|x\b))"
-        )
-        hits = []
-        for match in pattern.finditer(self.low):
-            subject = match.group(1)
-            if subject in lex.not_names or subject in ("ik", "i", "je", "jij", "you", "we", "wij"):
-                continue
-            is_person = (
-                subject in lex.names
-                or subject in ("hij", "zij", "he", "she")
-                or named_person(self.src, self.low, match.start(), match.start() + len(subject) + 3)
-            )
-            if not is_person:
-                continue
-            # A grade needs a school context: "voor wiskunde", a subject, a test or the grade words.
-            context = self.low[match.end() : match.end() + 40]
-            if not (
-                re.match(r"\s*(?:voor|for|op|on|bij|in)\b", context)
-                or self._grade_cue()
-                or re.search(r"toets|proefwerk|so\b|test|exam", self.low)
-            ):
-                continue
+        """Another pupil's grade: a mark from 1 to 10 in a grade context ("heeft een 3,2", "een 8
+        voor wiskunde", "gemiddeld 4,6"), whose owner is a named or pointed-at person rather than
+        the writer ("ik had een 5") or nobody ("het gemiddelde was een 6,7")."""
+        has_cue = self.lex.grade_cue_re.search(self.low) is not None
+        for match in _GRADE_NUMBER.finditer(self.low):
             start, end = match.span()
-            hits.append(
-                self._take(
-                    Hit(
-                        "grades",
-                        0.85,
-                        "cijfer van een genoemde leerling",
-                        start,
-                        end,
-                        (match.group(0),),
-                    )
-                )
-            )
-        if hits:
-            return hits[:1]
-        # "Cijfers: Sem 6,4, Tess 8,0, Milan 5,2" — a list of names with grades.
-        if self._grade_cue():
-            pairs = [
-                m
-                for m in re.finditer(
-                    rf"(?<![\w@])([A-Za-zà-ÿ]+)\s*[:=-]?\s+({self._GRADE})(?![\w%]|[.,]\d)",
-                    self.src,
-                )
-                if m.group(1).casefold() not in lex.not_names
-                and (m.group(1).casefold() in lex.names or m.group(1)[0].isupper())
-            ]
-            if len(pairs) >= 2:
-                start, end = pairs[0].start(), pairs[-1].end()
-                hits.append(
-                    self._take(
-                        Hit(
-                            "grades",
-                            0.9,
-                            f"cijfers van {len(pairs)} genoemde leerlingen",
-                            start,
-                            end,
-                            (),
-                        )
-                    )
-                )
-        return hits
+            before, after = self.low[max(0, start - 25) : start], self.low[end : end + 25]
+            verb = _GRADE_VERB_BEFORE.search(before) or _GRADE_VERB_AFTER.match(after)
+            subject = _GRADE_FOR.match(after)
+            decimal = any(ch in match.group(0) for ch in ",.")
+            # A decimal mark next to a grade verb, or in a message about grades ("cijfers",
+            # "gemiddeld", "toets"); a whole number only as "een 8" after a grade verb
+            # ("heeft 2 broers" counts brothers) or before "voor <vak>".
+            if decimal:
+                if not (verb or subject or has_cue):
+                    continue
+            elif not (subject or (verb and re.search(r"(?:een|a|an)\s*$", before))):
+                continue
+            if self._grade_owner(start) != "other":
+                continue
+            return [self._take(Hit("grades", 0.85, "cijfer van een genoemde leerling", start, end, ()))]
+        return []
+
+    def _grade_owner(self, at: int) -> str:
+        """Whose grade stands at ``at``: "self" (ik, mijn, je), "other" (a name, hij/zij, de
+        dochter van ...) or "" (nobody), from the nearest person word before it."""
+        lex = self.lex
+        lo = max(0, at - 90)
+        words = list(_WORD.finditer(self.low, lo, at))
+        for index in range(len(words) - 1, max(-1, len(words) - 12), -1):
+            word = words[index].group(0)
+            previous = words[index - 1].group(0) if index else ""
+            if word in _SELF_WORDS:
+                return "self"
+            if word in lex.names or word in _THIRD_PERSON:
+                return "other"
+            if word in lex.others:
+                return "self" if previous in _POSSESSIVES_OWN else "other"
+            if word in lex.not_names:
+                continue
+            following = words[index + 1].group(0) if index + 1 < len(words) else ""
+            if following in _GRADE_VERBS and previous not in ("de", "het", "the", "een", "a"):
+                return "other"  # the subject of "chen got a 4"
+            pos = words[index].start()
+            if self.src[pos : pos + 1].isupper() and len(self.src) == len(self.low):
+                sentence_start = not self.src[:pos].strip() or _SENTENCE_END.search(self.src[:pos])
+                if not sentence_start:
+                    return "other"
+        return ""
 
     def medical(self) -> list[Hit]:
         lex = self.lex
@@ -817,8 +822,17 @@ class Detectors:
         for match in lex.medical_re.finditer(self.low):
             start, end = match.span()
             term = match.group(0)
+            # A curse compound ("kanker-x") is swearing, not a diagnosis.
+            if re.match(r"-[a-zà-ÿ]", self.low[end : end + 2]):
+                continue
             # Lesson content ("hoe kanker ontstaat", "is een melanoom een soort huidkanker?").
-            if lex.lesson_re.search(self.low, max(0, start - 50), end + 50):
+            if lex.lesson_re.search(self.low, max(0, start - 100), end + 100):
+                continue
+            # A guess is no one's health data ("volgens mij is ze ...", "looks like she's got").
+            if lex.hedge_re.search(self.low, max(0, start - 60), end + 20):
+                continue
+            # An appointment at a care place is an absence notice ("afspraak in het ziekenhuis").
+            if lex.care_place_re.fullmatch(term) and lex.appointment_re.search(self.low):
                 continue
             before = self.low[max(0, start - 70) : start]
             if re.search(

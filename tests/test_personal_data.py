@@ -282,3 +282,43 @@ def test_default_actions() -> None:
     # Someone else's data is taken out of the group and the sender is told why.
     for severity in ("medium", "high"):
         assert {"delete", "warn", "notify"} <= set(settings.actions[severity])
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("waarom heeft fenna een 9 en ik een 6, we deden hetzelfde", True),
+        ("Karim Boukhari staat gemiddeld 4,2 voor natuurkunde", True),
+        ("ik had dezelfde antwoorden als sem maar hij kreeg een 7,5", True),
+        ("de zoon van de buren heeft weer een 2 voor Duits", True),
+        ("Herkansingen: Milou Smit 3,8 / Joep Aydin 4,4", True),
+        ("lars got a 2.1 on the chemistry test haha", True),
+        ("ik had een 5,4 voor Frans, balen", False),
+        ("onze dochter had een 6 voor wiskunde, we zijn trots", False),
+        ("Het klassengemiddelde voor de toets was een 6,4", False),
+        ("Tim heeft om 3 uur training", False),
+        ("Sanne heeft 2 broers en een hond", False),
+        ("maak opgave 4 voor morgen, hoofdstuk 7", False),
+    ],
+)
+def test_another_pupils_grade_in_any_word_order(text: str, flagged: bool) -> None:
+    assert ("grades" in categories(text)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Jorn heeft dyslexie, daarom krijgt hij extra tijd", True),
+        ("did you know Amber has epilepsy?", True),
+        ("Volgens mij heeft meester Kees diabetes, hij spuit steeds iets", False),
+        ("looks like Finn is depressed lately", False),
+        ("die kanker-jongen uit 2c zit weer te zeuren", False),
+        ("Ties heeft morgen een afspraak in het ziekenhuis en mist het 3e uur", False),
+        ("Voor biologie: lees over de ziekte van Lyme en de oorzaken, hoofdstuk 4", False),
+        ("Zo'n kind met het syndroom van Down kan prima meedoen", False),
+    ],
+)
+def test_medical_details_about_a_named_person_not_guesses_curses_or_lessons(
+    text: str, flagged: bool
+) -> None:
+    assert ("medical" in categories(text)) is flagged
