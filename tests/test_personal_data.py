@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.events import GroupKind, MessageEvent, Role, Sender
 from core.findings import Severity
@@ -322,3 +324,28 @@ def test_medical_details_about_a_named_person_not_guesses_curses_or_lessons(
     text: str, flagged: bool
 ) -> None:
     assert ("medical" in categories(text)) is flagged
+
+
+def _detect_without_preconditions(text: str) -> list:
+    """The plain reference: every detector on every message, in the same order as ``detect``."""
+    from policies.personal_data import Detectors, _allowed
+
+    settings = PersonalDataSettings()
+    found = Detectors(TextView.of(text), settings)
+    hits = [*found.emails(), *found.iban(), *found.bsn(), *found.phones(), *found.handles(),
+            *found.addresses(), *found.dob(), *found.grades(), *found.credentials(),
+            *found.medical()]  # fmt: skip
+    return [h for h in hits if not _allowed(h, settings.allow)]
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz @.,:-_/'06123456789NLRABO\n€٣")),
+        max_size=80,
+    )
+    | st.sampled_from(["Kees woont op de Kastanjelaan 8", "bsn van Gijs: 987 654 320"])
+)
+@settings(max_examples=300, deadline=None)
+def test_preconditions_never_hide_a_hit(text: str) -> None:
+    # detect() skips the number detectors without a digit and e-mail without an "@".
+    assert detect(TextView.of(text)) == _detect_without_preconditions(text)
