@@ -24,13 +24,13 @@ from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
 from bot.image_memory import FlaggedImageMemory
+from bot.keys import open_database
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
 from bot.scheduler import Scheduler
 from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
-from storage.db import Database
 from storage.image_hashes import DatabaseImageHashStore
 from storage.repositories import Repositories
 
@@ -71,7 +71,7 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     types = policy_types() if policies is None else {p.name: type(p) for p in policies}
     resolver = PolicyResolver(config, types)
     resolver.validate_config()
-    db = Database(config.storage.url)
+    db = open_database(config)
     repos = Repositories(db)
     env = policy_env(config)
     # Flagged images are remembered in the database, so a re-post is recognised in any group.

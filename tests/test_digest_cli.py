@@ -12,6 +12,7 @@ from bot.bootstrap import build_app
 from bot.cli import app as cli
 from bot.config import load_config
 from core.events import MessageEvent, Role, Sender
+from tests.privacy_support import TEST_KEYS
 
 TEACHER = Sender("t1", "Meester Willem", Role.TEACHER)
 
@@ -109,7 +110,8 @@ def test_cli_add_list_preview_send_now(tmp_path: Path, monkeypatch) -> None:
         from bot.digest.service import DigestService
         from storage.db import Database
 
-        service = DigestService(load_config(config), Database(load_config(config).storage.url))
+        cfg = load_config(config)
+        service = DigestService(cfg, Database(cfg.storage.url, keys=TEST_KEYS))
         assert await service.confirm_link(token) is not None
         service.db.close()
 

@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.models import ActionRecord, FindingRecord, Member, OutboxItem
 from storage.repositories import Repositories
 from tests.core_support import WordRule, config
+from tests.privacy_support import TEST_KEYS
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,16 +33,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_migrations_on_a_fresh_database(database_url: str) -> None:
-    db = Database(database_url)
+    db = Database(database_url, keys=TEST_KEYS)
     tables = set(inspect(db.engine).get_table_names())
     assert {"groups", "findings", "incidents", "outbox", "audit", "digest_items",
             "subscribers", "image_hashes", "alembic_version"} <= tables
     db.close()
-    Database(database_url).close()  # applying again is a no-op
+    Database(database_url, keys=TEST_KEYS).close()  # applying again is a no-op
 
 
 def test_outbox_dedupe_and_update_claims(database_url: str) -> None:
-    repos = Repositories(Database(database_url))
+    repos = Repositories(Database(database_url, keys=TEST_KEYS))
     item = {"kind": "alert", "channel": "console:x", "payload": {"text": "é €"}}
     assert repos.outbox.enqueue(OutboxItem(dedupe_key="k", **item))
     assert not repos.outbox.enqueue(OutboxItem(dedupe_key="k", **item))
@@ -69,7 +70,7 @@ async def test_the_pipeline_records_a_finding(database_url: str, tmp_path: Path)
 
 def test_findings_members_and_actions_stored_in_one_statement_each(database_url: str) -> None:
     """The hot path (Core inserts, member upsert) keeps what the ORM version kept."""
-    repos = Repositories(Database(database_url))
+    repos = Repositories(Database(database_url, keys=TEST_KEYS))
 
     def finding(message_id: str) -> FindingRecord:
         return FindingRecord(group_key="console:k", message_id=message_id, member_id="s1",

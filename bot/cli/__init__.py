@@ -70,9 +70,9 @@ def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
 
     level = logging.DEBUG if verbose else logging.INFO
     if cfg.adapters.console.enabled and not verbose:
-        log_path = Path("var/schoolwacht.log")
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        configure(level, stream=log_path.open("a", encoding="utf-8"))
+        from core.files import open_private
+
+        configure(level, stream=open_private(Path("var/schoolwacht.log"), "a"))
     else:
         configure(level)
 
@@ -159,7 +159,12 @@ _mount()
 
 
 def main() -> None:
-    app()
+    os.umask(0o077)  # whatever the bot writes is its own: files 0600, folders 0700
+    try:
+        app()
+    except ConfigError as exc:  # a missing or wrong data key, raised while opening the database
+        typer.echo(f"schoolwacht: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

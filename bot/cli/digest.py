@@ -23,10 +23,10 @@ GroupArg = Annotated[str, typer.Argument(help="Group key, e.g. telegram:-1001234
 def _service(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
     from bot.digest.service import DigestService
-    from storage.db import Database
+    from bot.keys import open_database
 
     cfg = config_from(config)
-    service = DigestService(cfg, Database(cfg.storage.url))
+    service = DigestService(cfg, open_database(cfg))
     return cfg, service
 
 

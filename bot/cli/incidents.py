@@ -37,14 +37,14 @@ def _run(config: Path | None, work: Callable[[Any], Awaitable[T]]) -> T:
     from bot.escalation.incidents import IncidentService
     from bot.escalation.settings import validate_config
     from bot.groups import PolicyResolver
+    from bot.keys import open_database
     from bot.outbox import Outbox
     from policies.registry import policy_types
-    from storage.db import Database
     from storage.repositories import Repositories
 
     cfg = config_from(config)
     validate_config(cfg)
-    db = Database(cfg.storage.url)
+    db = open_database(cfg)
     repos = Repositories(db)
     router = Router(cfg)
     service = IncidentService(

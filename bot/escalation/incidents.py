@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts import AlertService, Router
-from bot.config import AppConfig, secret
+from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.escalation.context import RecentMessages, merge_context
 from bot.escalation.ladder import NONE, LadderView, assess
@@ -29,6 +29,7 @@ from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
 from bot.groups import EffectiveGroup
 from bot.i18n import t
+from bot.keys import derived, install_secret
 from bot.scheduler import Scheduler
 from core.clock import now_utc
 from core.findings import Severity
@@ -94,8 +95,9 @@ class IncidentService:
         self.recent = recent or RecentMessages()
         self.tz = ZoneInfo(config.school.timezone)
         self._locks: dict[str, asyncio.Lock] = {}
-        key = secret(config.digest.secret_env)
-        self._pseudo_key = key.encode() if key else b"schoolwacht"
+        # Keyed with the per-install secret (never a constant), so pseudonyms cannot be reversed
+        # by trying member ids.
+        self._pseudo_key = derived(install_secret(config), "log pseudonyms")
 
     # --- helpers ------------------------------------------------------------------------------
     def lock(self, group_key: str) -> asyncio.Lock:
