@@ -28,6 +28,7 @@ from bot.keys import open_database
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
 from bot.scheduler import Scheduler
+from core.files import FileSealer
 from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 FEATURES: tuple[str, ...] = ("bot.digest", "bot.escalation", "bot.feedback_commands")
 
 
-def build_adapters(config: AppConfig) -> list[Adapter]:
+def build_adapters(config: AppConfig, sealer: FileSealer | None = None) -> list[Adapter]:
     adapters: list[Adapter] = []
     if config.adapters.telegram.enabled:
         from adapters.telegram import TelegramAdapter
@@ -55,7 +56,8 @@ def build_adapters(config: AppConfig) -> list[Adapter]:
 
         known = [g.id for g in config.groups if g.id.startswith("console:")]
         adapters.append(ConsoleAdapter(known_groups=known,
-                                       alerts_folder=config.adapters.console.alerts_folder))
+                                       alerts_folder=config.adapters.console.alerts_folder,
+                                       sealer=sealer))
     return adapters
 
 
@@ -92,8 +94,8 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
               directory=directory, outbox=outbox, dispatcher=dispatcher, router=router,
               alerts=alerts, approvals=approvals, commands=commands, pipeline=pipeline,
               scheduler=Scheduler(db.engine, config.school.timezone),
-              mail=mail or make_backend(config.mail),
-              adapters=list(adapters) if adapters is not None else build_adapters(config))
+              mail=mail or make_backend(config.mail, db.keys),
+              adapters=list(adapters) if adapters is not None else build_adapters(config, db.keys))
     for module in features:
         importlib.import_module(module).install(app)
     return app

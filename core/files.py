@@ -2,8 +2,9 @@
 
 Folders are created 0700 and files 0600 whatever the umask, and an existing file or folder the bot
 writes into is narrowed to those modes. Writing goes through a temporary file in the same folder and
-a rename, so a reader never sees half a file. A ``Sealer`` (set by the bootstrap from the data key)
-encrypts a file's bytes before they reach the disk.
+a rename, so a reader never sees half a file. A ``FileSealer`` (the data key, handed in by the
+bootstrap) encrypts what a file holds before it reaches the disk; ``schoolwacht privacy open FILE``
+shows it again.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 
-# Encrypts (or decrypts) the bytes of one kind of file: ``seal(data, context)``.
-Sealer = Callable[[bytes, str], bytes]
+
+
+class FileSealer(Protocol):
+    """Encrypts what goes into a file (``storage.crypto.KeyRing`` is one): a line of a log-like
+    file with ``seal``, a whole file with ``seal_bytes``; ``context`` names the kind of file."""
+
+    def seal(self, plain: str, context: str) -> str: ...
+
+    def seal_bytes(self, data: bytes, context: str) -> bytes: ...
 
 
 def private_folder(path: Path | str) -> Path:

@@ -276,3 +276,29 @@ def sealed_columns(tables: Iterable[Any]) -> dict[str, list[str]]:
         if names:
             out[table.name] = names
     return out
+
+
+
+FILE_CONTEXTS = ("file:alerts.jsonl", "file:mail", "file:export")
+
+
+def _open_any(token: str, keys: KeyRing) -> str:
+    """A sealed token from a file: each kind of file seals with its own context."""
+    for context in FILE_CONTEXTS:
+        try:
+            return keys.open(token, context)
+        except WrongKeyError:
+            continue
+    raise WrongKeyError("a sealed file does not open with the keys given")
+
+
+def open_file(data: bytes, keys: KeyRing) -> bytes:
+    """What a file the bot wrote holds, opened: a sealed file (``FILE_MAGIC``), or a file of
+    lines each sealed on its own (alerts.jsonl); anything else is returned as it is."""
+    if data.startswith(FILE_MAGIC):
+        token = data[len(FILE_MAGIC):].decode("ascii").strip()
+        return base64.b64decode(_open_any(token, keys))
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if lines and all(line.startswith(SEALED) for line in lines if line):
+        return "".join(_open_any(line, keys) + "\n" for line in lines if line).encode()
+    return data

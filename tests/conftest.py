@@ -6,8 +6,8 @@ No test may reach the network except loopback; the guard below fails any other c
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest

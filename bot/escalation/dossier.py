@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import string
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from bot.escalation.texts import names_from_context, severity_text, step_text
 from bot.i18n import t
 from bot.pipeline import article_text, flag_text
 from core.clock import now_utc
+from core.files import private_temp_folder, write_private
 from core.findings import Severity
 from storage.incidents_repo import IncidentRepository
 from storage.models import AuditEntry, FindingRecord, Incident
@@ -266,9 +266,8 @@ def render_pdf(html: str, out: Path, *, timeout: float = 90) -> None:
     binary = chromium()
     if binary is None:
         raise DossierError("PDF needs Chromium (Debian: apt install chromium); export HTML instead")
-    with tempfile.TemporaryDirectory(prefix="sw-dossier-") as tmp:
-        source = Path(tmp) / "dossier.html"
-        source.write_text(html, "utf-8")
+    with private_temp_folder(prefix="sw-dossier-") as tmp:
+        source = write_private(tmp / "dossier.html", html)
         target = out.resolve()
         command = [
             binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
