@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from storage.crypto import KeyRing, Lookup, MissingKeyError, Sealed, SealedJSON, WrongKeyError
 from storage.db import Database
+from storage.models import AdapterState  # noqa: F401  (registers every table on the metadata)
 
 log = logging.getLogger(__name__)
 

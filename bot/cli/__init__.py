@@ -45,6 +45,8 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.incidents", "incidents", "Incidents (B.5, A.11): list, ack, resolve, export."),
     ("bot.cli.feedback", "feedback", "Moderator feedback on findings and the precision report."),
     ("bot.cli.topic", "topic", "Train and measure the topic model (A.7, B.2)."),
+    ("bot.cli.privacy", "privacy", "Privacy (AVG): processing register, export and erase a "
+     "person, rotate the data key, open sealed files, purge."),
 )
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
