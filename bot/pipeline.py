@@ -20,6 +20,7 @@ from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import EffectiveGroup
 from bot.i18n import t
+from bot.minimise import evidence_text
 from bot.planner import ReminderLimiter, plan_actions
 from core.clock import now_utc
 from core.delivery import TemporaryDeliveryError
@@ -192,13 +193,15 @@ class Pipeline:
     async def _record_findings(self, decision: Decision) -> list[int]:
         event = decision.event
         now = now_utc()
+        # Only what the evidence needs: the text for flags that need the words, masked.
+        kept = evidence_text(event.text, (f.flag for f in decision.verdict.findings))
         # Plain rows, not model objects: constructing a SQLModel object costs more than storing it.
         records = [
             {
                 "group_key": decision.group.key, "message_id": event.message_id,
                 "member_id": event.sender.platform_id, "policy": f.policy, "flag": f.flag,
                 "article": f.article, "severity": int(f.severity), "score": f.score,
-                "evidence": f.evidence, "category": f.category, "text": event.text or None,
+                "evidence": f.evidence, "category": f.category, "text": kept,
                 "created_at": now,
             }
             for f in decision.verdict.findings

@@ -331,3 +331,42 @@ def test_sealed_values_are_bound_to_their_column() -> None:
         keys.open(token, "findings.text")
     assert keys.lookup("anna") == keys.lookup("anna") != keys.lookup("anne")
     assert keys.reveal(keys.lookup("anna")) == "anna"
+
+
+# --- minimisation ---------------------------------------------------------------------------------
+
+def test_findings_keep_masked_text_only_where_the_evidence_needs_it() -> None:
+    from bot.minimise import evidence_text
+
+    said = "Bel Wessel op 06-12345678 of mail wessel.smit@gmail.com, die sukkel"
+    kept = evidence_text(said, ["harassment"])
+    assert kept is not None and "sukkel" in kept and "Wessel" in kept
+    assert "12345678" not in kept and "gmail" not in kept and "[telefoonnummer]" in kept
+    assert evidence_text(said, ["personal_data"]) == kept
+    assert evidence_text(said, ["forwarded_private"]) is None  # the evidence line is enough
+    assert evidence_text(said, ["leaked_screenshot", "lesson_recording"]) is None
+    assert evidence_text(None, ["harassment"]) is None
+
+
+async def test_incident_keeps_bystanders_only_as_a_count(tmp_path: Path) -> None:
+    from core.events import Role, Sender
+    from tests.escalation_support import ALEX, KIM, NOOR, SAM, config, start
+
+    floor = Sender("floor", "Floortje", Role.STUDENT)
+    h = await start(config(tmp_path), tmp_path)
+    try:
+        kim_msg, _ = await h.say(KIM, "Heeft iemand de sommen van paragraaf 3?", minute=0)
+        await h.say(floor, "Ik ga zo naar de bieb, iemand mee?", minute=0)
+        await h.say(SAM, "[[plaag]] jij weer", minute=1, reply_to=(kim_msg, KIM))
+        await h.say(ALEX, "[[plaag]] haha ja", minute=2, reply_to=(kim_msg, KIM))
+        await h.say(NOOR, "[[plaag]] @kim niemand vraagt het jou", minute=3)
+        with h.app.db.session() as s:
+            (incident,) = s.exec(select(Incident)).scalars().all()
+        bystanders = [e for e in incident.context if e.get("bystander")]
+        assert len(bystanders) == 1
+        assert set(bystanders[0]) == {"message_id", "at", "flagged", "bystander"}
+        assert "Floortje" not in repr(incident.context) and "bieb" not in repr(incident.context)
+        # Kim, the target, keeps her question: she is involved, not a bystander.
+        assert any(e.get("sender_name") == "Kim" and not e["flagged"] for e in incident.context)
+    finally:
+        await h.app.stop()

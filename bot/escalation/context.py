@@ -2,12 +2,14 @@
 
 The buffer holds the last few messages of each group (ids, sender, text) so that when an incident
 opens, the flagged messages can be stored together with the few that led up to them. Nothing here is
-ever written anywhere unless an incident uses it; a restart forgets it all, by design.
+ever written anywhere unless an incident uses it, and then only the messages of those involved:
+of bystanders an incident keeps a count (``minimise``). A restart forgets it all, by design.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,6 +79,26 @@ class RecentMessages:
                     keep.setdefault(j, False)
                 keep[index] = True
         return [items[i].as_context(flagged=keep[i]) for i in sorted(keep)]
+
+
+def minimise(context: list[dict[str, Any]], involved: Iterable[str]) -> list[dict[str, Any]]:
+    """Bystanders leave no trace but a count: a context message that is neither flagged, nor a
+    report, nor written by someone involved (an offender or a target) keeps only its id and time,
+    so the dossier can say how many messages of others came in between (data minimisation)."""
+    members = set(involved)
+    out = []
+    for entry in context:
+        if entry.get("flagged") or entry.get("kind") == "report" or entry.get("keep") \
+                or entry.get("sender_id") in members or entry.get("bystander"):
+            out.append(entry)
+        else:
+            out.append({"message_id": entry.get("message_id"), "at": entry.get("at"),
+                        "flagged": False, "bystander": True})
+    return out
+
+
+def bystander_count(context: Iterable[dict[str, Any]]) -> int:
+    return sum(1 for entry in context if entry.get("bystander"))
 
 
 def merge_context(existing: list[dict[str, Any]], new: list[dict[str, Any]],

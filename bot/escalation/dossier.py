@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.config import AppConfig
+from bot.escalation.context import bystander_count
 from bot.escalation.ladder import assess
 from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import names_from_context, severity_text, step_text
@@ -181,6 +182,8 @@ class DossierBuilder:
                    for m in incident.members]
         context = []
         for entry in incident.context:
+            if entry.get("bystander"):  # messages of others in between: only counted
+                continue
             if entry.get("kind") == "report":  # who reported stays with the adviser (A.11)
                 context.append({"at": self.when(entry.get("at")), "report": True,
                                 "sender": t("escalation.report.reporter_hidden", lang),
@@ -208,6 +211,7 @@ class DossierBuilder:
             "resolved": self.when(incident.resolved_at),
             "members": members,
             "context": context,
+            "bystander_messages": bystander_count(incident.context),
             "findings": [self._finding(f, names) for f in findings],
             "trail": [self._audit(e, names) for e in trail
                       if e.action != "sanction.decision"],

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from bot.alerts import AlertService, Router
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.escalation.context import RecentMessages, merge_context
+from bot.escalation.context import RecentMessages, merge_context, minimise
 from bot.escalation.ladder import NONE, LadderView, assess
 from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
@@ -243,7 +243,8 @@ class IncidentService:
             tier = settings.critical_tier if critical else 0
             incident = Incident(group_key=group.key, status="open", severity=int(severity),
                                 reason=reasons[0], articles=articles, members=members,
-                                context=merge_context([], context), tier=tier)
+                                context=merge_context([], minimise(context, members)),
+                                tier=tier)
             incident = await self.db.run(self.incidents.add, incident)
             assert incident.id is not None
             incident_id = incident.id
@@ -284,7 +285,7 @@ class IncidentService:
             row.severity = max(row.severity, int(severity))
             row.members = _unique([*row.members, *members])
             row.articles = sorted({*row.articles, *articles})
-            row.context = merge_context(list(row.context), context)
+            row.context = merge_context(list(row.context), minimise(context, row.members))
             row.tier = tier
 
         updated = await self.db.run(self.incidents.change, incident_id, change)
@@ -323,7 +324,7 @@ class IncidentService:
         def change(row: Incident) -> None:
             row.members = _unique([*row.members, *members])
             row.articles = sorted({*row.articles, *articles})
-            row.context = merge_context(list(row.context), context)
+            row.context = merge_context(list(row.context), minimise(context, row.members))
             row.severity = max(row.severity, int(severity))
 
         async with self.lock(group.key):
