@@ -1,7 +1,9 @@
 """SQLModel tables. Every row is scoped by group and purged on a retention schedule.
 
-Data minimisation: message text is stored only in ``FindingRecord`` (flagged messages, as evidence
-for an incident) and in ``DigestItem`` (the B.3 mirror). Nothing else keeps what people wrote.
+Data minimisation: message text is stored only in ``FindingRecord`` (flagged messages whose evidence
+needs the words, masked), ``Incident.context`` (the flagged messages and those of the people
+involved) and ``DigestItem`` (the B.3 mirror). Every text and name is sealed at rest and every member
+id is a keyed lookup value (``storage/crypto.py``); docs/privacy.md lists each table.
 """
 
 from __future__ import annotations

@@ -370,3 +370,27 @@ async def test_incident_keeps_bystanders_only_as_a_count(tmp_path: Path) -> None
         assert any(e.get("sender_name") == "Kim" and not e["flagged"] for e in incident.context)
     finally:
         await h.app.stop()
+
+
+async def test_a_moderator_can_keep_a_bystanders_message(tmp_path: Path) -> None:
+    from core.events import Role, Sender
+    from tests.escalation_support import ALEX, KIM, NOOR, SAM, config, start
+
+    floor = Sender("floor", "Floortje", Role.STUDENT)
+    h = await start(config(tmp_path), tmp_path)
+    try:
+        kim_msg, _ = await h.say(KIM, "Heeft iemand de sommen van paragraaf 3?", minute=0)
+        seen, _ = await h.say(floor, "Laat Kim met rust jongens", minute=0)
+        await h.say(SAM, "[[plaag]] jij weer", minute=1, reply_to=(kim_msg, KIM))
+        await h.say(ALEX, "[[plaag]] haha ja", minute=2, reply_to=(kim_msg, KIM))
+        await h.say(NOOR, "[[plaag]] @kim niemand vraagt het jou", minute=3)
+        with h.app.db.session() as s:
+            (incident,) = s.exec(select(Incident)).scalars().all()
+        assert await h.app.escalation.keep_message(incident.id, seen)
+        with h.app.db.session() as s:
+            (incident,) = s.exec(select(Incident)).scalars().all()
+        kept = [e for e in incident.context if e.get("keep")]
+        assert [e["text"] for e in kept] == ["Laat Kim met rust jongens"]
+        assert not [e for e in incident.context if e.get("bystander")]
+    finally:
+        await h.app.stop()

@@ -109,6 +109,8 @@ def merge_context(existing: list[dict[str, Any]], new: list[dict[str, Any]],
     for entry in [*existing, *new]:
         key = entry.get("message_id") or f"_{len(by_id)}"
         old = by_id.get(key)
+        if old is not None and old.get("keep") and entry.get("bystander"):
+            continue  # a message a moderator kept is not reduced to a count again
         if old is not None:
             entry = {**old, **entry, "flagged": bool(old.get("flagged") or entry.get("flagged"))}
         by_id[key] = entry

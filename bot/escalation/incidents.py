@@ -312,6 +312,25 @@ class IncidentService:
             self.schedule_reminder(incident_id, tier + 1, settings.remind_after_minutes)
         return updated
 
+    async def keep_message(self, incident_id: int, message_id: str) -> bool:
+        """A moderator asks to keep a bystander's message in full (data minimisation keeps only a
+        count otherwise). Possible while the message is in the in-memory buffer; False when it is
+        no longer there or the incident is unknown."""
+        incident = await self.db.run(self.incidents.get, incident_id)
+        if incident is None:
+            return False
+        recent = self.recent.get(incident.group_key, message_id)
+        if recent is None:
+            return False
+        entry = {**recent.as_context(flagged=False), "keep": True}
+
+        def change(row: Incident) -> None:
+            row.context = merge_context([e for e in row.context
+                                         if e.get("message_id") != message_id], [entry])
+
+        await self.db.run(self.incidents.change, incident_id, change)
+        return True
+
     async def attach(self, incident: Incident, group: EffectiveGroup, message_ids: set[str],
                      finding_ids: set[int], members: list[str], articles: set[str],
                      severity: Severity) -> None:
