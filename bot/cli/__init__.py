@@ -46,6 +46,8 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.feedback", "feedback", "Moderator feedback on findings and the precision report."),
     ("bot.cli.topic", "topic", "Train and measure the topic model (A.7, B.2)."),
     ("bot.cli.outbox", "outbox", "The delivery outbox: list what waits or died, revive it."),
+    ("bot.cli.privacy", "privacy", "Privacy (AVG): processing register, export and erase a "
+     "person, rotate the data key, open sealed files, purge."),
 )
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -72,9 +74,9 @@ def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
 
     level = logging.DEBUG if verbose else logging.INFO
     if console_wanted(cfg) and not verbose:
-        log_path = Path("var/schoolwacht.log")
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        configure(level, stream=log_path.open("a", encoding="utf-8"))
+        from core.files import open_private
+
+        configure(level, stream=open_private(Path("var/schoolwacht.log"), "a"))
     else:
         configure(level)
 
@@ -115,10 +117,10 @@ def health(
 
     cfg = config_from(config)
     try:
-        from storage.db import Database
+        from bot.keys import open_database
         from storage.repositories import OutboxRepository, StateRepository
 
-        db = Database(cfg.storage.url, apply_migrations=False)
+        db = open_database(cfg, generate=False)
         counts = OutboxRepository(db).counts()
         beat = StateRepository(db).get("heartbeat")
     except Exception as exc:  # the check must answer, never trace back
@@ -192,7 +194,12 @@ _mount()
 
 
 def main() -> None:
-    app()
+    os.umask(0o077)  # whatever the bot writes is its own: files 0600, folders 0700
+    try:
+        app()
+    except ConfigError as exc:  # a missing or wrong data key, raised while opening the database
+        typer.echo(f"schoolwacht: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
