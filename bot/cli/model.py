@@ -38,8 +38,8 @@ FEEDBACK_WEIGHT = 3.0  # a school's own corrections weigh more than the generic 
 
 def _feedback_examples(config: Path | None) -> list:
     from bot.cli import config_from
-    from policies.harassment_model import Example
     from bot.keys import open_database
+    from policies.harassment_model import Example
     from storage.feedback_repo import FeedbackRepository
 
     cfg = config_from(config)
