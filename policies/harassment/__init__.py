@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
@@ -49,7 +50,7 @@ from policies.language import Clause
 from policies.registry import register
 from policies.text import TextView
 
-__all__ = ["HarassmentPolicy", "HarassmentSettings", "Lexicon", "lexicon"]
+__all__ = ["HarassmentPolicy", "HarassmentSettings", "Lexicon", "clearing_modality", "lexicon"]
 
 _STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
 _SCORE = {Severity.LOW: 0.55, Severity.MEDIUM: 0.75, Severity.HIGH: 0.9, Severity.CRITICAL: 0.97}
@@ -267,3 +268,49 @@ class HarassmentPolicy(TextPolicy):
                            for r, c, s in counted],
                   "combinations": [c for c, _, _ in extra]},
         )
+
+
+# The reasons a reading is cleared (compose._cleared) as the modality names the trained model reads.
+_MODALITY = {
+    "ontkend": "negation", "ontkend (niemand zegt dat)": "negation",
+    "geciteerd of gemeld": "report", "tegenspraak": "counter_speech",
+    "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
+    "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
+    "overdrijving": "hyperbole",
+}
+
+
+@lru_cache(maxsize=1)
+def _reader() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -> str | None:
+    """Why the rules would clear this message by its context, or None: for the trained model
+    (policies/harassment_model.py), which must not overrule a cleared message. A report or
+    counter-speech clears the message; so does a message whose every hostile reading was cleared
+    (negation, a game, a lesson, self-mockery, a tease); a lesson or a game clears a message that
+    addresses nobody; a staff member's message is theirs to judge."""
+    staff = ctx.sender_role in _STAFF_ROLES
+    analysis = _reader().readings(text, event, staff)
+    mctx = analysis.context
+    if mctx.report and not mctx.inciting:
+        return "report"
+    if mctx.counter:
+        return "counter_speech"
+    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"]
+    if hostile and all(r.cleared for r in hostile):
+        return _MODALITY.get(hostile[0].cleared, "cleared")
+    if staff:
+        return "staff"
+    addressed = bool(mctx.event_targets) or any(
+        t.kind in DIRECT for c in analysis.clauses for t in targets(_shared_lexicon(), c))
+    if not addressed and mctx.lesson:
+        return "lesson"
+    if not addressed and mctx.game:
+        return "game"
+    return None
+
+
+def _shared_lexicon() -> Lexicon:
+    return _reader().lexicon
