@@ -192,6 +192,7 @@ def test_protected_groups(policy: HarassmentPolicy, text: str) -> None:
     "mensen die zeggen dat homo's ziek zijn blokkeer ik meteen",
     "meneer, hij zei tegen mij dat hij me gaat slaan",
     "he called me a loser, sir, can you help",
+    'in de groep gebruiken ze "mongool" en "spast" alsof het niks is',  # words mentioned, not used
     # games and sport
     "we slopen ze zaterdag bij de uitwedstrijd",
     "ik maak je kapot met fifa vanavond",

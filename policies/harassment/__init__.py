@@ -273,7 +273,7 @@ class HarassmentPolicy(TextPolicy):
 # The reasons a reading is cleared (compose._cleared) as the modality names the trained model reads.
 _MODALITY = {
     "ontkend": "negation", "ontkend (niemand zegt dat)": "negation",
-    "geciteerd of gemeld": "report", "tegenspraak": "counter_speech",
+    "geciteerd of gemeld": "report", "geciteerd": "quotation", "tegenspraak": "counter_speech",
     "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
     "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
     "overdrijving": "hyperbole",

@@ -4,6 +4,7 @@ MODALITY that clears it. Plain functions over ``policies.language`` clauses and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -11,12 +12,15 @@ from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
 from policies.language import Clause
 from policies.language.clauses import has_sequence
+from policies.normalize import fold, normalize
 
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
 DIRECT = frozenset({"second", "name", "mention", "reply"})
 # Words that open an exclamation about someone ("wat een sukkel", "what an idiot").
 _EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("such", "a"))
 _QUOTES = frozenset("'\"‘’“”„«»`")
+# A short stretch between quote marks: a word mentioned, not used ('"kankermongool" als scheldwoord').
+_QUOTED = re.compile(r"[\"“”„«»‘’']([^\"“”„«»‘’'\n]{1,40})[\"“”„«»‘’']")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class Context:
     staff: bool = False  # a teacher or staff member wrote it (their swearing is not reported)
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
+    mentioned: frozenset[str] = frozenset()  # words standing between quote marks
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -186,6 +191,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
         staff=staff,
+        mentioned=frozenset(w for span in _QUOTED.findall(original)
+                            for w in fold(normalize(span)).split()),
     )
 
 
@@ -343,6 +350,9 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "geciteerd of gemeld"
     if ctx.counter and pred.category != "threat":
         return "tegenspraak"
+    if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
+            and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
+        return "geciteerd"
     if _denied(lex, clause, match.positions):
         return "ontkend (niemand zegt dat)"
     if ctx.affection and pred.category == "insult" and match.predicate.severity <= Severity.MEDIUM:
