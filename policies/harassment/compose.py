@@ -167,9 +167,19 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
                    for p in lex.modality_phrases.get(table, ()))
 
-    report_verb = not lemmas.isdisjoint(mod.get("report_verbs", ()))
-    told = not words.isdisjoint(mod.get("report_addressees", ()))
-    victim = not words.isdisjoint(mod.get("report_victims", ()))
+    verbs = mod.get("report_verbs", frozenset())
+    report_verb = not lemmas.isdisjoint(verbs)
+    # Someone told: a teacher addressed at the start of the message or on their own ("juf, …",
+    # "…, sir, can you help"), not a teacher talked about ("die mentor zegt …").
+    addressees = mod.get("report_addressees", frozenset())
+    told = any(c.words and c.words[0] in addressees and (i == 0 or len(c.words) <= 3)
+               for i, c in enumerate(clauses))
+    # A victim: the writer as the object of a report verb ("noemde me", "said to me"), not "eerlijk
+    # gezegd … mijn zoon".
+    victims = mod.get("report_victims", frozenset())
+    victim = report_verb and any(
+        not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
+        for c in clauses for i, t in enumerate(c.tokens))
     quoted = sum(original.count(q) for q in _QUOTES) >= 2
     counter = (not lemmas.isdisjoint(mod.get("counter_speech_words", ()))
                or phrase("counter_speech"))
