@@ -365,7 +365,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "geciteerd"
     if _denied(lex, clause, match.positions):
         return "ontkend (niemand zegt dat)"
-    if ctx.affection and pred.category == "insult" and match.predicate.severity <= Severity.MEDIUM:
+    if (ctx.affection and pred.category in ("insult", "body_shaming", "humiliation")
+            and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
     if pred.negatable and negated(lex, clause, match.positions,
                                   NEGATION_AFTER if match.term.role == "verbs" else 0):
