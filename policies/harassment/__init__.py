@@ -113,6 +113,8 @@ class Analysis(NamedTuple):
     context: Context
     clauses: tuple[Clause, ...]
     named: list[list[Target]]  # who each clause names (empty where nothing needed it)
+    words: frozenset[str]
+    original: str
 
 
 @register
@@ -144,7 +146,12 @@ class HarassmentPolicy(TextPolicy):
         anything = any(found)
         named = [targets(lex, clause) if ms or len(clause.tokens) <= 2 or anything else []
                  for clause, ms in zip(clauses, found, strict=True)]
-        ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
+        if anything:
+            ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
+        else:  # nothing hostile to clear: the message's context is not needed
+            ctx = Context(report=False, quoted=False, told=False, counter=False, game=False,
+                          lesson=False, medical=False, laughter=False, hyperbole=False,
+                          event_targets=tuple(event_targets(event)), staff=staff, complete=False)
         if any(m.predicate.name == "incitement" for ms in found for m in ms):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
@@ -157,7 +164,7 @@ class HarassmentPolicy(TextPolicy):
                                         named[i])
         modifiers = [m for ms in found for m in ms
                      if m.predicate.name in ("incitement", "doxxing")]
-        return Analysis(readings, modifiers, ctx, clauses, named)
+        return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         settings = ctx.settings
@@ -214,9 +221,12 @@ class HarassmentPolicy(TextPolicy):
                  for t in (ts or (targets(lex, c) if counted or modifiers else ()))]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
-        if sext is not None and all(
-                mentions_any(clauses, sext.words(k)) for k in ("media", "spread", "demand")) and (
-                aimed or any(t.kind in DIRECT for c in clauses for t in targets(lex, c))):
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        if sext is not None and all(mentions_any(clauses, sext.words(k), lemmas)
+                                    for k in ("media", "spread", "demand")) and (
+                aimed or any(t.kind in DIRECT for c in clauses for t in targets(lex, c))) and (
+                mctx.complete or not context(lex, analysis.words, analysis.original, False,
+                                             mctx.event_targets, clauses).report):
             out.append(("sextortion", sext.severity,
                         f"{categories()['sextortion'].label}: foto + verspreiden + eis"))
         incitement = [m for m in modifiers if m.predicate.name == "incitement"]
@@ -224,7 +234,7 @@ class HarassmentPolicy(TextPolicy):
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
             t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
-            clauses, incitement[0].predicate.words("actions"))
+            clauses, incitement[0].predicate.words("actions"), lemmas)
         if incitement and (counted or acting):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
@@ -294,6 +304,9 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
     staff = ctx.sender_role in _STAFF_ROLES
     analysis = _reader().readings(text, event, staff)
     mctx = analysis.context
+    if not mctx.complete:  # nothing hostile was read; the model still needs the context
+        mctx = context(_shared_lexicon(), text.word_set, text.original, staff,
+                       mctx.event_targets, analysis.clauses)
     if mctx.report and not mctx.inciting:
         return "report"
     if mctx.counter:

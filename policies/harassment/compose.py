@@ -68,6 +68,7 @@ class Context:
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
+    complete: bool = True  # False: not read (nothing hostile in the message)
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -177,7 +178,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     # A victim: the writer as the object of a report verb ("noemde me", "said to me"), not "eerlijk
     # gezegd … mijn zoon".
     victims = mod.get("report_victims", frozenset())
-    victim = report_verb and any(
+    victim = report_verb and any(  # (only when a report verb is there)
         not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
         for c in clauses for i, t in enumerate(c.tokens))
     quoted = sum(original.count(q) for q in _QUOTES) >= 2
@@ -192,8 +193,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         or any(e in original for e in mod.get("affection_words", ()) if not e.isalnum()),
         # A game word, or a compound ending in one ("zaalvoetbal", "schooltoernooi").
         game=not lemmas.isdisjoint(mod.get("game_words", ())) or any(
-            w.endswith(g) for w in words if len(w) > 7
-            for g in mod.get("game_words", ()) if len(g) >= 5),
+            w.endswith(lex.game_suffixes) for w in words if len(w) > 7),
         lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
@@ -272,9 +272,12 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
     return any(tuple(words[i : i + 2]) in _EXCLAMATION for i in range(max(0, first - 3), first))
 
 
-def mentions_any(clauses: Sequence[Clause], entries: Iterable[str]) -> bool:
-    """Whether any entry stands in the message: a word by lemma, several words in a row."""
-    lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
+                 lemmas: frozenset[str] | None = None) -> bool:
+    """Whether any entry stands in the message: a word by lemma (``lemmas``: every lemma of the
+    message, when already known), several words in a row."""
+    if lemmas is None:
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
     for entry in entries:
         if " " not in entry:
             if entry in lemmas:

@@ -106,6 +106,7 @@ class Lexicon:
     person_suffixes: tuple[str, ...] = ()  # person nouns, for "moslimjongen"
     triggers: frozenset[str] = frozenset()  # every one-word term and phrase key
     phrase_keys: frozenset[str] = frozenset()
+    game_suffixes: tuple[str, ...] = ()  # game words of 5+ letters: "zaalvoetbal" ends in one
 
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
@@ -262,5 +263,6 @@ def lexicon() -> Lexicon:
     return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
                    names, modality, modality_phrases, common,
                    tuple(sorted(w for w in person_nouns if len(w) >= 4)),
-                   frozenset(single) | frozenset(phrases), frozenset(phrases))
+                   frozenset(single) | frozenset(phrases), frozenset(phrases),
+                   tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)))
 
