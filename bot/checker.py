@@ -41,7 +41,7 @@ def policy_env(config: AppConfig) -> PolicyEnv:
     """Resources for policies. No hash store is handed in, so the image policies keep theirs in
     memory and forget it; the bootstrap sets ``env.image_hashes`` to the database store."""
     return PolicyEnv(
-        data_dir=Path("var"),
+        data_dir=config.path("var"),
         cpu=ThreadPoolExecutor(max_workers=config.images.workers, thread_name_prefix="cpu"),
         options={"models": config.models.model_dump(), "images": config.images.model_dump()},
     )

@@ -70,7 +70,7 @@ def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
 
     level = logging.DEBUG if verbose else logging.INFO
     if cfg.adapters.console.enabled and not verbose:
-        log_path = Path("var/schoolwacht.log")
+        log_path = cfg.path("var/schoolwacht.log")
         log_path.parent.mkdir(parents=True, exist_ok=True)
         configure(level, stream=log_path.open("a", encoding="utf-8"))
     else:
@@ -88,6 +88,13 @@ def run(
     group and see exactly what the bot does.
     """
     cfg = config_from(config)
+    from bot.config import startup_problems
+
+    problems = startup_problems(cfg)
+    for problem in problems:
+        typer.echo(f"schoolwacht: configuration error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
     setup_logging(cfg, verbose)
     from bot.bootstrap import run_app
 
