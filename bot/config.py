@@ -32,7 +32,8 @@ CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
 # Ids per platform: Telegram chat ids are integers, Matrix rooms "!id:server" (or an alias
 # "#name:server" for contacts), users "@name:server"; a console name is one word.
 TELEGRAM_ID_RE = re.compile(r"^-?\d{1,20}$")
-MATRIX_ROOM_RE = re.compile(r"^![^:\s]+:[^\s:]+(?::\d{1,5})?$")
+# (room version 12 ids are "!" and a hash alone, without a server)
+MATRIX_ROOM_RE = re.compile(r"^![^:\s]+(?::[^\s:]+(?::\d{1,5})?)?$")
 MATRIX_ALIAS_RE = re.compile(r"^#[^:\s]+:[^\s:]+(?::\d{1,5})?$")
 MATRIX_USER_RE = re.compile(r"^@[^:\s]+:[^\s:]+(?::\d{1,5})?$")
 CONSOLE_NAME_RE = re.compile(r"^\S{1,100}$")
