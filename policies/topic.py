@@ -7,7 +7,10 @@ shortcuts that keep teachers' trust:
 
 - acknowledgements ("oké, dank u!", "top 👍") and emoji-only reactions are always on topic;
 - words or topics a group's admins allowed (settings ``allow`` / ``allowed_topics``) clear it;
-- messages by staff need far more evidence (their posts are the school's information, B.4).
+- messages by staff need far more evidence (their posts are the school's information, B.4);
+- when in doubt, stay on topic: without an off-topic subject from the word lists the model must be
+  surer (``unnamed_threshold``), and surer still beside a sign of a personal, kind or reporting
+  message (the lexicon's ``[cues]``: a denial, a report to a teacher, care, self-mockery).
 
 Staff groups are never judged (``kind_defaults``). A message that worries the wellbeing rule is
 never off topic (it is a student's own life, and the care route applies). Harassment found by an

@@ -6,9 +6,10 @@ scores a message in microseconds:
 - words and word pairs of the folded text (leetspeak undone, accents dropped);
 - word beginnings and endings of longer words, so Dutch compounds and inflections generalise
   ("wiskundetoets" shares "toets" with "toets", "ingeleverd" shares "inlev" with "inleveren");
-- the topic lexicon (``policies/lexicons/topic.toml``): one feature per school or off-topic
-  category found, which carries the word lists' knowledge to words the training data never had;
-- a few shape features (a question, a time of day, emoji only, a very short message).
+- the topic lexicon (``policies/lexicons/topic.toml``): one feature per school, off-topic or cue
+  category found, which carries the word lists' knowledge to words the training data never had
+  (cues are signs of a personal message, such as a denial or a report, that function words hide);
+- a few shape features (a question, a time of day, a quotation, emoji, the length).
 
 Training data is written by the project (``policies/topic_data/train.jsonl``), never copied from the
 shared corpus, and moderator feedback adds examples ("wrongly flagged" and "missed" messages).
