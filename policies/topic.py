@@ -150,8 +150,6 @@ class TopicPolicy(TextPolicy):
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         if ctx.group_kind is GroupKind.STAFF or text.empty:
             return []
-        if any(f.flag == "wellbeing" for f in ctx.prior_findings):
-            return []  # a member who may harm themself is never answered in the group (A.11)
         settings = ctx.settings if isinstance(ctx.settings, TopicSettings) else TopicSettings()
         verdict = self.judge(text, settings, ctx)
         if verdict is None:

@@ -92,14 +92,19 @@ def vocatives(named: Sequence[Sequence[Target]], clauses: Sequence[Clause]) -> l
 
 def _most_specific(counted: list[tuple[Reading, str, Severity]]
                    ) -> list[tuple[Reading, str, Severity]]:
-    """Of two readings of one class on the same words ("slaan" and "verrotslaan"), the longer term."""
+    """Of two readings of one class on the same words, the more specific: the longer term
+    ("verrotslaan" over "slaan"), unless the shorter is the word as written ("mes", not "messen")."""
+    def rank(reading: Reading) -> tuple[bool, int]:
+        written = {reading.clause.words[i] for i in reading.match.positions}
+        return reading.match.term.text in written, len(reading.match.term.text)
+
     out = []
     for item in counted:
         reading = item[0]
         if not any(other is not reading and other.clause is reading.clause
                    and other.match.predicate is reading.match.predicate
                    and reading.match.positions <= other.match.positions
-                   and len(other.match.term.text) > len(reading.match.term.text)
+                   and rank(other) > rank(reading)
                    for other, _, _ in counted):
             out.append(item)
     return out
