@@ -131,10 +131,9 @@ class HarassmentPolicy(TextPolicy):
     article: ClassVar[str] = articles.A10
     order: ClassVar[int] = 20  # after personal data (doxxing reads its findings)
     settings_model: ClassVar[type[PolicySettings]] = HarassmentSettings
-    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {
-        # Adults among themselves: no reminders about swearing, harassment still counts.
-        GroupKind.STAFF: {"profanity": False},
-    }
+    # Swearing is reported in every kind of group; what happens is the planner's business (a staff
+    # member's low finding never reaches the group).
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
 
     def __init__(self, env: Any = None, lex: Lexicon | None = None) -> None:
         super().__init__(env)
@@ -193,7 +192,11 @@ class HarassmentPolicy(TextPolicy):
                 continue
             pred = reading.match.predicate
             if pred.category == "profanity":
-                if not (mctx.medical or mctx.lesson or mctx.report or mctx.quoted or mctx.staff):
+                # Swearing is reported for everyone (staff too: the planner keeps a staff
+                # member's low finding out of the group); a disease named in a lesson or about
+                # family is no curse ("mijn opa heeft kanker"), a quoted word is not used.
+                if not (mctx.report or mctx.quoted
+                        or ((mctx.medical or mctx.lesson) and self._disease(reading))):
                     profanity.append(reading)
                 continue
             category, severity = pred.category, pred.severity
@@ -212,6 +215,12 @@ class HarassmentPolicy(TextPolicy):
                 evidence=f"vloeken, niet gericht aan iemand: {', '.join(terms)}",
                 data={"terms": terms})]
         return []
+
+    def _disease(self, reading: Reading) -> bool:
+        """A curse that is also a disease ("kanker", "tering", "tyfus")."""
+        diseases = reading.match.predicate.words("diseases")
+        return any(reading.clause.words[i].startswith(d) for i in reading.match.positions
+                   for d in diseases)
 
     def _combinations(self, analysis: Analysis, ctx: PolicyContext,
                       counted: list[tuple[Reading, str, Severity]]

@@ -64,11 +64,12 @@ class Context:
     laughter: bool
     hyperbole: bool
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
-    staff: bool = False  # a teacher or staff member wrote it (their swearing is not reported)
+    staff: bool = False  # a teacher or staff member wrote it (the trained model leaves it alone)
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
     complete: bool = True  # False: not read (nothing hostile in the message)
+    contrast: bool = False  # "…, maar …": what a disclaimer needs to count
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -181,11 +182,24 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     victim = report_verb and any(  # (only when a report verb is there)
         not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
         for c in clauses for i, t in enumerate(c.tokens))
+    # A message received and passed on: the writer or their own ("mijn dochter kreeg een bericht",
+    # "I got a message") receives a message.
+    received_verbs = mod.get("report_received", frozenset())
+    messages = mod.get("report_messages", frozenset())
+    received = any(
+        not t.lemmas.isdisjoint(received_verbs) and not messages.isdisjoint(c.lemma_set)
+        and lex.vocab.second_person.isdisjoint(c.words)  # "ik kreeg je bericht": an answer
+        and not (victims | lex.vocab.first_person_subject).isdisjoint(c.words[max(0, i - 3) : i])
+        for c in clauses for i, t in enumerate(c.tokens))
     quoted = sum(original.count(q) for q in _QUOTES) >= 2
-    counter = (not lemmas.isdisjoint(mod.get("counter_speech_words", ()))
-               or phrase("counter_speech"))
+    # Counter-speech names what is wrong ("dat is racistisch"); a negated name is a disclaimer
+    # ("ik ben geen racist, maar …").
+    counter_words = mod.get("counter_speech_words", frozenset())
+    counter = any(not t.lemmas.isdisjoint(counter_words)
+                  and (i == 0 or c.words[i - 1] not in lex.vocab.negators)
+                  for c in clauses for i, t in enumerate(c.tokens)) or phrase("counter_speech")
     return Context(
-        report=report_verb and (told or victim or quoted or counter),
+        report=received or (report_verb and (told or victim or quoted or counter)),
         quoted=quoted,
         told=told,
         counter=counter,
@@ -201,6 +215,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
         staff=staff,
+        contrast=not words.isdisjoint(lex.vocab.contrast),
         mentioned=frozenset(w for span in _QUOTED.findall(original)
                             for w in fold(normalize(span)).split()),
     )
@@ -224,6 +239,29 @@ def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
                 for t in clause.tokens[max(0, i - 2) : i + 4]):
             return True
     return False
+
+
+def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[int]:
+    """Deniers that deny rather than exclude: "niemand wil jou uit de groep zetten" (the denier
+    denies another reading of the clause), "niemand wil dat je doodgaat" (a denied wish, "dat"
+    right after its verb). A reading that uses such a denier ("niemand willen") is denied too."""
+    vocab = lex.vocab
+    out: set[int] = set()
+    for match in found:
+        first = min(match.positions, default=0)
+        for i, token in enumerate(clause.tokens[:first]):
+            if token.word in vocab.deniers and any(
+                    not t.lemmas.isdisjoint(vocab.denial_verbs)
+                    for t in clause.tokens[max(0, i - 2) : i + 4]):
+                out.add(i)
+    words = clause.words
+    for i, word in enumerate(words):
+        if word in vocab.deniers and any(
+                not clause.tokens[j].lemmas.isdisjoint(vocab.denial_verbs)
+                and j + 1 < len(words) and words[j + 1] in vocab.scope_breaks
+                for j in range(i + 1, min(i + 3, len(words)))):
+            out.add(i)
+    return frozenset(out)
 
 
 def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER
@@ -309,6 +347,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     agent = not words.isdisjoint(vocab.first_person_subject) or any(
         m.predicate.name == "incitement" for m in found)
     self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
+    denied = denials(lex, clause, found)
     readings: list[Reading] = []
     for match in found:
         pred = match.predicate
@@ -349,13 +388,14 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 continue
             target = pool[0]
         reading = Reading(match, target, clause, _cleared(lex, clause, match, target, ctx,
-                                                          agent, self_only, named))
+                                                          agent, self_only, named, denied))
         readings.append(reading)
     return readings
 
 
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
-             agent: bool, self_only: bool, named: Sequence[Target]) -> str:
+             agent: bool, self_only: bool, named: Sequence[Target],
+             denied: frozenset[int] = frozenset()) -> str:
     pred = match.predicate
     vocab = lex.vocab
     words = set(clause.words)
@@ -366,8 +406,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
             and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
         return "geciteerd"
-    if _denied(lex, clause, match.positions):
+    if _denied(lex, clause, match.positions) or not denied.isdisjoint(match.positions):
         return "ontkend (niemand zegt dat)"
+    if pred.contrast and not ctx.contrast:
+        return "voorbehoud zonder maar"
     if (ctx.affection and pred.category in ("insult", "body_shaming", "humiliation")
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
@@ -383,8 +425,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if ctx.game and ("game" in pred.cleared_by
                      or (match.term.role == "standalone" and target.kind not in DIRECT)):
         return "spel of sport"
-    if ctx.lesson and target.kind not in DIRECT:
-        return "lesstof"
+    if ctx.lesson and target.kind not in DIRECT and pred.category != "profanity":
+        return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
     if pred.mocking and not ctx.laughter:

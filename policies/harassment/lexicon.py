@@ -31,7 +31,7 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions")
+               "actions", "diseases")
 
 
 def fold_term(term: str) -> str:
@@ -70,6 +70,7 @@ class Predicate:
     cleared_by: frozenset[str] = frozenset()  # message contexts that clear it (game)
     targets: frozenset[str] = frozenset()  # target kinds it accepts (empty: any)
     word_targets: frozenset[str] = frozenset()  # the same for its "words" only
+    contrast: bool = False  # counts only when the message goes on with a contrast ("maar")
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, key: str) -> frozenset[str]:
@@ -163,7 +164,7 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
                     bool(table.get("mocking", False)),
                     frozenset(table.get("cleared_by", [])), frozenset(table.get("targets", [])),
-                    frozenset(table.get("word_targets", [])))
+                    frozenset(table.get("word_targets", [])), bool(table.get("contrast", False)))
             for key in EXTRA_LISTS:
                 if key in table:
                     pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
@@ -252,7 +253,8 @@ def lexicon() -> Lexicon:
               if len(w) >= 6 and w.endswith("en")}
     separable, forms = _separable(vocab, verbs)
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
-    spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 5
+    # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
+    spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 4
                    and t.predicate.category != "self_harm_risk"}
     speller = Speller(spell_words, common)
     reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)

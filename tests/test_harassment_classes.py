@@ -1,0 +1,127 @@
+"""Harassment (A.10), second round: classes of wording read by meaning (stereotypes and disclaimers,
+denials, reports of a received message, humiliation told as a story, comparisons, threats over two
+sentences, doxxing calls) and untargeted swearing. Each class has positives and near-miss negatives
+(negation, quotation or report, a game, a lesson, self-mockery, identity-neutral mentions,
+counter-speech). Every sentence was written for these tests; no test asserts a score."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.events import GroupKind, Role
+from core.findings import Finding
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment, run
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+def flags(policy: HarassmentPolicy, text: str, **kw: object) -> list[str]:
+    return [f.flag for f in run(policy, text, **kw)]  # type: ignore[arg-type]
+
+
+def category(policy: HarassmentPolicy, text: str) -> str | None:
+    found: Finding | None = harassment(policy, text)
+    return found.category if found is not None else None
+
+
+# -- profanity: swearing in the air is its own low flag, for everyone ------------------------------
+@pytest.mark.parametrize("text", [
+    "godsamme, de kopieermachine is alweer stuk",
+    "verdorie, mijn oplader ligt nog thuis",
+    "fuuuuck ik ben mn pasje kwijt",
+    "wtf waarom is het tweede uur uitgevallen",
+    "shit, het essay over de middeleeuwen moet morgen al af",  # a lesson topic, still a curse
+])
+def test_untargeted_swearing_is_profanity(policy: HarassmentPolicy, text: str) -> None:
+    assert flags(policy, text) == ["profanity"]
+
+
+def test_staff_swearing_is_reported_but_stays_low(policy: HarassmentPolicy) -> None:
+    found = run(policy, "verdomme, de beamer in lokaal 12 doet het weer niet",
+                role=Role.TEACHER, kind=GroupKind.STAFF)
+    assert [(f.flag, f.severity.label) for f in found] == [("profanity", "low")]
+
+
+@pytest.mark.parametrize("text", [
+    "mijn tante heeft kanker, ze begint volgende week aan de chemo",
+    "bij biologie hebben we geleerd hoe tyfus zich verspreidt",
+    "in het boek roept de hoofdpersoon 'shit' als hij valt",
+])
+def test_a_disease_in_a_lesson_or_family_and_a_quoted_curse_are_no_profanity(
+        policy: HarassmentPolicy, text: str) -> None:
+    assert run(policy, text) == []
+
+
+# -- stereotypes of a group: generalisations and disclaimers ---------------------------------------
+@pytest.mark.parametrize("text", [
+    "die polen komen ook nooit op tijd he",
+    "vluchtelingen zijn altijd de luidsten in de bus",
+    "ik heb echt niks tegen moslims, maar ze moeten zich wel aanpassen",
+    "ik ben geen racist, maar die marokkanen moeten terug naar hun land",
+    "i have nothing against gays but they should keep it at home",
+])
+def test_stereotypes_without_a_slur_are_discrimination(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "discrimination"
+
+
+@pytest.mark.parametrize("text", [
+    "ik heb niks tegen moslims",  # a statement of no objection, nothing follows
+    "ik ben moslim en vier morgen het suikerfeest",
+    "mijn buren zijn Turks en ze koken heerlijk",
+    "niet alle polen zijn te laat, dat is een vooroordeel",  # counter-speech
+    "mijn vader komt nooit op tijd bij ouderavonden",  # no group
+    "die polen zijn altijd op tijd voor de training",  # a habit that is no judgement
+])
+def test_group_mentions_without_a_judgement_stay_clean(policy: HarassmentPolicy,
+                                                       text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- denials and reports -----------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "nee joh, niemand wil jou uit de app gooien, dat was een fout van mij",
+    "niemand wil dat jij doodgaat, we hadden het over een film",
+])
+def test_a_denied_exclusion_or_wish_is_no_finding(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "nee joh, niemand wil jou erbij",  # a denial in form, exclusion in meaning
+    "niemand wil met jou in een groepje",
+])
+def test_nobody_wants_you_is_still_exclusion(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "exclusion"
+
+
+@pytest.mark.parametrize("text", [
+    "mijn zoon kreeg gisteren een appje dat hij een vieze hoer is, wat moet ik doen",
+    "ik kreeg een dm van iemand die zei dat ik een sukkel ben",
+    "my daughter got a message calling her a slut, who do I contact",
+])
+def test_a_received_message_passed_on_is_a_report(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+def test_receiving_a_message_does_not_excuse_an_answer(policy: HarassmentPolicy) -> None:
+    assert category(policy, "ik kreeg je bericht, ik steek je morgen neer") == "threat"
+    assert category(policy, "mijn zoon kreeg een kaartje, jij bent echt een sukkel") == "insult"
+
+
+# -- idioms are not the class -----------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "die broer van mij is flink uit de kluiten gewassen",
+    "ik kom vanavond even langs, niet om koffie maar voor de sleutels",
+    "respect zit in de cultuur van onze school",
+])
+def test_idioms_stay_clean(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+def test_a_trait_put_down_to_culture_or_genes_is_a_stereotype(policy: HarassmentPolicy) -> None:
+    assert category(policy, "die surinamers zijn gewoon lui, dat zit in hun genen") == \
+        "discrimination"
