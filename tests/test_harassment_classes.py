@@ -125,3 +125,66 @@ def test_idioms_stay_clean(policy: HarassmentPolicy, text: str) -> None:
 def test_a_trait_put_down_to_culture_or_genes_is_a_stereotype(policy: HarassmentPolicy) -> None:
     assert category(policy, "die surinamers zijn gewoon lui, dat zit in hun genen") == \
         "discrimination"
+
+
+# -- groups named by an adjective or a compound, and a group as the subject -------------------------
+@pytest.mark.parametrize("text", [
+    "die turkse jongens zijn gewoon dieven",
+    "die autistische kinderen snappen nooit iets",
+    "die asielzoekerskinderen stinken altijd",
+    "die polen in 2c? die horen hier gewoon niet",  # the group named in another clause
+])
+def test_a_group_by_adjective_compound_or_earlier_clause(policy: HarassmentPolicy,
+                                                         text: str) -> None:
+    assert category(policy, text) == "discrimination"
+
+
+@pytest.mark.parametrize("text", [
+    "mijn autistische broer hoort gewoon bij ons gezin",
+    "die turkse jongens uit 3b zijn echt goed in voetbal",
+    "ik ben moslim, we moeten nu weg naar de moskee",  # the writer's own group, not judged
+    "je bent echt niet lelijk, die jongens zijn gewoon jaloers",
+    "de docenten hebben de leerlingen ingemaakt bij het voetbal",
+])
+def test_groups_and_plurals_without_a_judgement_stay_clean(policy: HarassmentPolicy,
+                                                           text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- death wishes: permission and celebration ------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "van mij mag die daan gewoon ophouden met bestaan",
+    "ik zou een feestje geven als jij doodging",
+    "i would celebrate if you died tbh",
+])
+def test_death_wishes_by_permission_or_celebration(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "death_wish"
+
+
+@pytest.mark.parametrize("text", [
+    "ik zou feesten als we de finale winnen",
+    "iedereen is beter af zonder mij",  # the writer about themself: a care signal, not A.10
+])
+def test_celebration_and_self_talk_are_no_death_wish(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- body shaming by comparison ------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "jij loopt echt als een pinguin",
+    "met die tanden lijkt sem wel op een bever",
+    "he walks like a penguin lol",
+    "die jongen is een walrus geworden",
+])
+def test_body_shaming_by_comparison(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "body_shaming"
+
+
+@pytest.mark.parametrize("text", [
+    "bij biologie leerden we dat een pinguin niet kan vliegen",
+    "mijn zusje wil verkleed gaan als een konijn",
+    "ik lijk wel een walvis na al die pannenkoeken haha",  # self-mockery
+])
+def test_comparisons_without_a_person_or_about_oneself_stay_clean(policy: HarassmentPolicy,
+                                                                  text: str) -> None:
+    assert category(policy, text) is None

@@ -159,11 +159,14 @@ class HarassmentPolicy(TextPolicy):
         if any(m.predicate.name == "incitement" for ms in found for m in ms):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
+        first = lex.vocab.first_person | lex.vocab.first_person_subject
         readings = []
         for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
             if clause_matches:
+                # Other clauses' targets; a group only from a clause that is not about the
+                # writer ("ik ben moslim" names no one to judge).
                 elsewhere = [t for j, ts in enumerate(named) if j != i for t in ts
-                             if t.kind != "group"]
+                             if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
                 readings += read_clause(lex, clause, clause_matches, ctx, fallback, elsewhere,
                                         named[i])
         modifiers = [m for ms in found for m in ms

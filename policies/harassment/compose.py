@@ -132,7 +132,8 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
     vocab = lex.vocab
     out: list[Target] = []
     words = clause.words
-    for i, token in enumerate(clause.tokens):
+    tokens = clause.tokens
+    for i, token in enumerate(tokens):
         word = token.word
         if token.mention:
             out.append(Target("mention", "@" + word, i))
@@ -154,6 +155,12 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                 # "hoofddoekjesmeisje", "moslimjongen": a person named by their group
                 group = next((lex.groups[word[:k]] for k in range(3, len(word) - 3)
                               if word[:k] in lex.groups), None)
+            if group is None and i + 1 < len(words) and (
+                    words[i + 1] in lex.group_heads
+                    or not tokens[i + 1].lemmas.isdisjoint(lex.group_heads)):
+                # "die marokkaanse kinderen", "autistic kids": a group named by its adjective
+                group = next((lex.group_adjectives[lemma] for lemma in token.lemmas
+                              if lemma in lex.group_adjectives), None)
             if group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
     return out
@@ -300,6 +307,8 @@ def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[i
         return True
     if any(abs(target.position - p) <= 2 for p in positions):
         return True
+    if target.kind in ("group", "kind_of") and 0 <= min(positions) - target.position <= 6:
+        return True  # a group as the subject of its verb ("die X stinken altijd")
     return any(has_sequence(words, e) for e in _EXCLAMATION)
 
 
@@ -348,14 +357,18 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         m.predicate.name == "incitement" for m in found)
     self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
     denied = denials(lex, clause, found)
+    # The writer as an object ("beter af zonder mij"), not as the one who permits ("van mij mag
+    # hij …", "wat mij betreft").
+    self_object = any(w in vocab.first_person_object and not (i and clause.words[i - 1]
+                                                              in vocab.permission_before)
+                      for i, w in enumerate(clause.words))
     readings: list[Reading] = []
     for match in found:
         pred = match.predicate
         term = match.term
         if pred.category == "self_harm_risk" or pred.name in ("incitement", "doxxing"):
             continue  # wellbeing, and modifiers read for the whole message
-        if (pred.category in ("death_wish", "self_harm")
-                and not words.isdisjoint(vocab.first_person_object)
+        if (pred.category in ("death_wish", "self_harm") and self_object
                 and not any(t.kind in DIRECT | {"noun", "group", "kind_of"} for t in named)):
             continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
@@ -380,7 +393,12 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             target = candidates[0] if candidates else (
                 fallback[0] if fallback else Target("none", "iemand"))
         else:
-            pool = candidates or [t for t in [*fallback, *([] if pred.linked else elsewhere)]
+            # A group named in another clause is what a group-only class speaks of ("die X … die
+            # horen hier niet"); other classes take a person from there, never a group.
+            group_only = bool(kinds) and kinds <= {"group", "kind_of"}
+            others = [t for t in elsewhere if group_only or t.kind != "group"]
+            pool = candidates or [t for t in [*fallback,
+                                              *([] if pred.linked and not group_only else others)]
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]

@@ -99,7 +99,9 @@ class Lexicon:
     single: dict[str, list[Term]]  # one-word terms by word (each alternative)
     phrases: dict[str, list[Term]]  # several-word terms by each alternative of their rarest word
     groups: dict[str, str]  # group word -> characteristic
+    group_adjectives: dict[str, str]  # "marokkaanse (kinderen)": a group before a person noun
     person_nouns: frozenset[str]
+    group_heads: frozenset[str]  # "(marokkaanse) kinderen", "(zigeuner)kinderen"
     names: frozenset[str]
     modality: dict[str, frozenset[str]]  # "report_verbs", "game", … (see ``_modality``)
     modality_phrases: dict[str, tuple[tuple[str, ...], ...]]
@@ -238,13 +240,19 @@ def lexicon() -> Lexicon:
             for word in key:
                 phrases.setdefault(word, []).append(term)
     groups: dict[str, str] = {}
+    group_adjectives: dict[str, str] = {}
     person_nouns: set[str] = set()
+    group_heads: set[str] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         for characteristic, words in targets.get("groups", {}).items():
             for word in words:
                 groups.setdefault(fold_term(word), characteristic)
+        for characteristic, words in targets.get("group_adjectives", {}).items():
+            for word in words:
+                group_adjectives.setdefault(fold_term(word), characteristic)
         person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
+        group_heads.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_heads", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
@@ -262,9 +270,10 @@ def lexicon() -> Lexicon:
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
     # them (it cost a message 100-300 ms now and then).
     gc.freeze()
-    return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
+    return Lexicon(vocab, reader, predicates, single, phrases, groups, group_adjectives,
+                   frozenset(person_nouns), frozenset(group_heads | person_nouns),
                    names, modality, modality_phrases, common,
-                   tuple(sorted(w for w in person_nouns if len(w) >= 4)),
+                   tuple(sorted(w for w in person_nouns | group_heads if len(w) >= 4)),
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)))
 
