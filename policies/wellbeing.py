@@ -22,7 +22,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment.compose import Match, context, matches, negated, targets
+from policies.harassment.compose import Match, context, negated, read_message
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -88,17 +88,20 @@ class WellbeingPolicy(TextPolicy):
         lex = self.lexicon
         if not text.words:
             return []
-        clauses = lex.reader.read(text.folded or text.normalized)
+        # The message as the harassment rule read it (one reading per message, shared).
+        message = read_message(lex, text.folded or text.normalized)
+        clauses = message.clauses
         vocab = lex.vocab
         first = vocab.first_person | vocab.first_person_object | vocab.first_person_subject
-        candidates = [c for c in clauses if not c.lemma_set.isdisjoint(self.triggers)]
-        if not candidates:
+        found_all = [(clause, list(found)) for clause, found in zip(clauses, message.found,
+                                                                     strict=True)
+                     if not clause.lemma_set.isdisjoint(self.triggers)]
+        if not found_all:
             return []
-        found_all = [(clause, matches(lex, clause)) for clause in candidates]
         if any(m.term.role == "addressed" and m.predicate.name in SIGNALS
                and c.lemma_set.isdisjoint(first) for c, ms in found_all for m in ms):
             return []  # "maak er een eind aan": told to someone (harassment's business)
-        others = [t for c in clauses for t in targets(lex, c) if t.kind != "group"]
+        others = [t for ts in message.named for t in ts if t.kind != "group"]
         # The writer speaks of themself: in the first person, or (chat drops "ik": "wil gewoon
         # slapen en nooit meer wakker worden") naming nobody else.
         writer = not text.word_set.isdisjoint(first) or not others

@@ -96,3 +96,24 @@ def test_cached_word_readings_equal_the_reference(word: str) -> None:
     plain = tuple(t for lemma in sorted(lemmas) for t in lex.single.get(lemma, ()))
     assert lex.terms_of(lemmas) == plain
     assert lex.terms_of(lemmas) == plain  # and again from the cache
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["ik", "je", "jij", "sem", "steek", "neer", "niet", ",", ".",
+                                 "maar", "hij", "dom", "sukkel", "moslims", "zijn", "lui",
+                                 "wil", "dood", "me", "snijden", "haha", "kut", "die"]),
+                max_size=14))
+def test_the_shared_message_reading_equals_reading_each_clause(words: list[str]) -> None:
+    """Harassment and wellbeing share one reading per message (``read_message``): the same
+    clauses, matches and targets as reading every clause on its own, uncached."""
+    from policies.harassment.compose import matches, read_message, targets
+
+    lex = lexicon()
+    text = " ".join(words)
+    shared = read_message(lex, text)
+    plain = lex.reader._read(text)
+    assert shared.clauses == plain
+    assert [[(m.term, m.positions) for m in ms] for ms in shared.found] == \
+        [[(m.term, m.positions) for m in matches(lex, c)] for c in plain]
+    assert [list(ts) for ts in shared.named] == [targets(lex, c) for c in plain]
+    assert read_message(lex, text) is shared  # the second rule reads the same object

@@ -37,13 +37,13 @@ from policies.harassment.compose import (
     DIRECT,
     Context,
     Match,
+    MessageReading,
     Reading,
     Target,
     context,
-    matches,
     mentions_any,
     read_clause,
-    targets,
+    read_message,
 )
 from policies.harassment.lexicon import Lexicon, categories, fold_term, lexicon
 from policies.language import Clause
@@ -117,9 +117,10 @@ class Analysis(NamedTuple):
     modifiers: list[Match]  # incitement and doxxing calls, read for the whole message
     context: Context
     clauses: tuple[Clause, ...]
-    named: list[list[Target]]  # who each clause names (empty where nothing needed it)
+    named: Sequence[Sequence[Target]]  # who each clause names (empty when nothing was found)
     words: frozenset[str]
     original: str
+    message: MessageReading  # the shared reading (clauses, matches, targets)
 
 
 @register
@@ -143,13 +144,11 @@ class HarassmentPolicy(TextPolicy):
         """Every predicate read in the message (cleared ones with the reason), the message-wide
         modifiers (incitement, doxxing, sextortion parts) and the message's context."""
         lex = self.lexicon
-        clauses = lex.reader.read(text.folded or text.normalized)
-        found = [matches(lex, clause) for clause in clauses]
-        # Who each clause names: needed where a predicate stands, for a short clause that may
-        # address someone ("sem,"), and by the combinations when something was found.
+        message = read_message(lex, text.folded or text.normalized)
+        clauses, found = message.clauses, message.found
         anything = any(found)
-        named = [targets(lex, clause) if ms or len(clause.tokens) <= 2 or anything else []
-                 for clause, ms in zip(clauses, found, strict=True)]
+        # Who each clause names (only read when something hostile stands in the message).
+        named = message.named if anything else tuple(() for _ in clauses)
         if anything:
             ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
         else:  # nothing hostile to clear: the message's context is not needed
@@ -160,18 +159,20 @@ class HarassmentPolicy(TextPolicy):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         first = lex.vocab.first_person | lex.vocab.first_person_subject
+        # Every clause's targets for the others; a group only from a clause that is not about the
+        # writer ("ik ben moslim" names no one to judge).
+        everyone = [(j, t) for j, ts in enumerate(named) for t in ts
+                    if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
         readings = []
         for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
             if clause_matches:
-                # Other clauses' targets; a group only from a clause that is not about the
-                # writer ("ik ben moslim" names no one to judge).
-                elsewhere = [t for j, ts in enumerate(named) if j != i for t in ts
-                             if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
-                readings += read_clause(lex, clause, clause_matches, ctx, fallback, elsewhere,
-                                        named[i])
+                elsewhere = [t for j, t in everyone if j != i]
+                readings += read_clause(lex, clause, list(clause_matches), ctx, fallback,
+                                        elsewhere, named[i])
         modifiers = [m for ms in found for m in ms
                      if m.predicate.name in ("incitement", "doxxing")]
-        return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original)
+        return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original,
+                        message)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         settings = ctx.settings
@@ -234,14 +235,13 @@ class HarassmentPolicy(TextPolicy):
             return []
         lex = self.lexicon
         out: list[tuple[str, Severity, str]] = []
-        named = [t for c, ts in zip(clauses, analysis.named, strict=True)
-                 for t in (ts or (targets(lex, c) if counted or modifiers else ()))]
+        named = [t for ts in analysis.named for t in ts]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
         if sext is not None and all(mentions_any(clauses, sext.words(k), lemmas)
                                     for k in ("media", "spread", "demand")) and (
-                aimed or any(t.kind in DIRECT for c in clauses for t in targets(lex, c))) and (
+                aimed or any(t.kind in DIRECT for ts in analysis.message.named for t in ts)) and (
                 mctx.complete or not context(lex, analysis.words, analysis.original, False,
                                              mctx.event_targets, clauses).report):
             out.append(("sextortion", sext.severity,
@@ -334,7 +334,7 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
     if staff:
         return "staff"
     addressed = bool(mctx.event_targets) or any(
-        t.kind in DIRECT for c in analysis.clauses for t in targets(_shared_lexicon(), c))
+        t.kind in DIRECT for ts in analysis.message.named for t in ts)
     if not addressed and mctx.lesson:
         return "lesson"
     if not addressed and mctx.game:

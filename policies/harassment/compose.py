@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
@@ -95,6 +96,31 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
                 used = frozenset(i for part in term.parts for i in clause.find(part))
                 out.append(Match(term, used))
     return out
+
+
+class MessageReading:
+    """One message read once for every rule that needs it (harassment, wellbeing, the trained
+    model's clearing hook): its clauses, the predicate terms standing in each, and who each clause
+    names (computed the first time a rule asks: a message without anything hostile never needs
+    it)."""
+
+    def __init__(self, lex: Lexicon, text: str) -> None:
+        self.lexicon = lex
+        self.clauses: tuple[Clause, ...] = lex.reader.read(text)
+        self.found: tuple[tuple[Match, ...], ...] = tuple(
+            tuple(matches(lex, clause)) for clause in self.clauses)
+        self._named: tuple[tuple[Target, ...], ...] | None = None
+
+    @property
+    def named(self) -> tuple[tuple[Target, ...], ...]:
+        if self._named is None:
+            self._named = tuple(tuple(targets(self.lexicon, c)) for c in self.clauses)
+        return self._named
+
+
+@lru_cache(maxsize=32)  # the few latest messages: the text rules of one message share its reading
+def read_message(lex: Lexicon, text: str) -> MessageReading:
+    return MessageReading(lex, text)
 
 
 def compound_terms(lex: Lexicon, word: str) -> list[Term]:
