@@ -188,3 +188,83 @@ def test_body_shaming_by_comparison(policy: HarassmentPolicy, text: str) -> None
 def test_comparisons_without_a_person_or_about_oneself_stay_clean(policy: HarassmentPolicy,
                                                                   text: str) -> None:
     assert category(policy, text) is None
+
+
+# -- humiliation told as a story: spreading what happened to someone, with laughter ---------------
+@pytest.mark.parametrize("text", [
+    "kijk deze video van daan die van zijn fiets valt 😂 stuur door",
+    "ik heb het gedicht van noa rondgestuurd, moet je die rijmpjes zien 🙈",
+    "look at this vid of mila tripping in the hall lmao pass it on",
+])
+def test_spreading_someones_embarrassment_is_humiliation(policy: HarassmentPolicy,
+                                                         text: str) -> None:
+    assert category(policy, text) == "humiliation"
+
+
+@pytest.mark.parametrize("text", [
+    "kun je het verslag van daan even doorsturen? dank je",  # no laughter: an ordinary request
+    "kijk deze video van mijn hond haha",  # nobody named
+    "stuur dit door naar iedereen: de excursie is verplaatst naar vrijdag",
+])
+def test_forwarding_without_mockery_stays_clean(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- threats over two clauses: a weapon carried to someone named elsewhere --------------------------
+@pytest.mark.parametrize("text", [
+    "ik heb vandaag een mes gekocht. raad maar voor wie, @jesse",
+    "let op je woorden, morgen neem ik een knuppel mee",
+])
+def test_a_weapon_carried_to_someone_is_a_threat(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "threat"
+
+
+@pytest.mark.parametrize("text", [
+    "ik heb een mes nodig voor de taart, daan",
+    "ik heb een nieuw mes gekocht voor de keuken. jij ook?",
+    "in fortnite heb ik een nieuw wapen gekocht, @jesse kijk",
+])
+def test_a_knife_in_the_kitchen_or_a_game_is_no_threat(policy: HarassmentPolicy,
+                                                       text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- exclusion: the group deciding, and exceptions --------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "iedereen mag mee naar de bioscoop behalve fenna",
+    "zullen we daan gewoon niet uitnodigen voor het feestje",
+])
+def test_exclusion_by_exception_or_by_the_groups_choice(policy: HarassmentPolicy,
+                                                        text: str) -> None:
+    assert category(policy, text) == "exclusion"
+
+
+@pytest.mark.parametrize("text", [
+    "iedereen heeft de toets gehaald behalve ik, balen",
+    "we hoeven de juf niet te vragen, het staat in de studiewijzer",
+])
+def test_exceptions_and_questions_that_exclude_nobody(policy: HarassmentPolicy,
+                                                      text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- incitement and doxxing calls --------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "laten we met zn allen bij die jongen aanbellen tot hij gek wordt",
+    "we should all leave bad reviews for mr smith until he quits",
+])
+def test_a_call_on_others_to_act_against_someone(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "incitement"
+
+
+def test_a_call_to_act_on_someones_data_is_doxxing_even_told_as_a_report(
+        policy: HarassmentPolicy) -> None:
+    from core.findings import Severity
+
+    prior = (Finding("personal_data", "personal_data", "AVG", 0.9, Severity.HIGH, "adres"),)
+    text = "dit is het adres van de jongen die mijn zoon pestte: Dorpsstraat 4. laat je daar maar eens zien"
+    found = harassment(policy, text, prior=prior)
+    assert found is not None and found.category == "doxxing"
+    # without a call to act, the same report stays a report
+    calm = "dit is het adres van de jongen die mijn zoon pestte: Dorpsstraat 4, wat moet ik doen?"
+    assert harassment(policy, calm, prior=prior) is None

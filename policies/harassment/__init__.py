@@ -231,7 +231,9 @@ class HarassmentPolicy(TextPolicy):
                       ) -> list[tuple[str, Severity, str]]:
         """Message-wide findings: sextortion, incitement, doxxing (category, severity, note)."""
         mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
-        if mctx.report:
+        personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
+        doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
+        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
             return []
         lex = self.lexicon
         out: list[tuple[str, Severity, str]] = []
@@ -257,9 +259,7 @@ class HarassmentPolicy(TextPolicy):
             out.append(("incitement", pred.severity,
                         f"{categories()['incitement'].label}: '{incitement[0].term.shown}'"))
         doxx = lex.predicates.get("doxxing")
-        personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
-        if doxx is not None and personal and (
-                counted or any(m.predicate.name == "doxxing" for m in modifiers)):
+        if doxx is not None and personal and (counted or doxx_call):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
         return out

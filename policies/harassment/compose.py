@@ -71,6 +71,7 @@ class Context:
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
     complete: bool = True  # False: not read (nothing hostile in the message)
     contrast: bool = False  # "…, maar …": what a disclaimer needs to count
+    kitchen: bool = False  # cooking or eating: a knife is a tool ("een mes voor de taart")
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -249,6 +250,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         event_targets=tuple(event_targets),
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
+        kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
         mentioned=frozenset(w for span in _QUOTED.findall(original)
                             for w in fold(normalize(span)).split()),
     )
@@ -412,7 +414,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                     vocab.second_person_reflexive):
                 continue  # "you killed it" is praise; "kill yourself" is not
         if term.role == "addressed":
-            if agent and words.isdisjoint(vocab.second_person):
+            if (agent and words.isdisjoint(vocab.second_person)
+                    and pred.category in ("death_wish", "self_harm")):
                 continue  # "ik ga dood van de hitte": the writer about themself
             target = candidates[0] if candidates else Target("addressed", "aangesproken lezer")
         elif term.role == "standalone" or pred.category == "profanity":
@@ -423,8 +426,12 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             # horen hier niet"); other classes take a person from there, never a group.
             group_only = bool(kinds) and kinds <= {"group", "kind_of"}
             others = [t for t in elsewhere if group_only or t.kind != "group"]
-            pool = candidates or [t for t in [*fallback,
-                                              *([] if pred.linked and not group_only else others)]
+            if pred.linked and not group_only:
+                # Said of someone: only in its own clause, unless the writer carries it to a
+                # person named elsewhere ("ik heb een mes gekocht, raad maar voor wie @kaan").
+                carried = not clause.lemma_set.isdisjoint(pred.words("carry"))
+                others = [t for t in others if carried and t.kind in DIRECT]
+            pool = candidates or [t for t in [*fallback, *others]
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]
@@ -469,6 +476,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if ctx.game and ("game" in pred.cleared_by
                      or (match.term.role == "standalone" and target.kind not in DIRECT)):
         return "spel of sport"
+    if ctx.kitchen and "kitchen" in pred.cleared_by:
+        return "keukengerei"
     if ctx.lesson and target.kind not in DIRECT and pred.category != "profanity":
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
