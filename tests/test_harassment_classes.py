@@ -268,3 +268,10 @@ def test_a_call_to_act_on_someones_data_is_doxxing_even_told_as_a_report(
     # without a call to act, the same report stays a report
     calm = "dit is het adres van de jongen die mijn zoon pestte: Dorpsstraat 4, wat moet ik doen?"
     assert harassment(policy, calm, prior=prior) is None
+
+
+def test_sharing_a_number_to_call_is_no_doxxing_call(policy: HarassmentPolicy) -> None:
+    from core.findings import Severity
+
+    prior = (Finding("personal_data", "personal_data", "AVG", 0.9, Severity.HIGH, "telefoon"),)
+    assert harassment(policy, "bel daan maar op 06-12345678, hij weet de weg", prior=prior) is None

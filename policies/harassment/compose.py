@@ -119,7 +119,7 @@ class MessageReading:
         return self._named
 
 
-@lru_cache(maxsize=32)  # the few latest messages: the text rules of one message share its reading
+@lru_cache(maxsize=8)  # the latest messages: the text rules of one message share its reading
 def read_message(lex: Lexicon, text: str) -> MessageReading:
     return MessageReading(lex, text)
 

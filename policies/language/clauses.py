@@ -79,8 +79,9 @@ class Reader:
         self._soft_breaks = vocab.clause_breaks_before_pronoun
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
-        # The few latest messages: the text rules of one message share its reading.
-        self.read = lru_cache(maxsize=32)(self._read)
+        # The latest messages: the text rules of one message share its reading. Kept small: every
+        # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
+        self.read = lru_cache(maxsize=8)(self._read)
         self._words: dict[str, frozenset[str]] = {}
 
     def _read(self, text: str) -> tuple[Clause, ...]:
