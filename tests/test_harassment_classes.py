@@ -275,3 +275,22 @@ def test_sharing_a_number_to_call_is_no_doxxing_call(policy: HarassmentPolicy) -
 
     prior = (Finding("personal_data", "personal_data", "AVG", 0.9, Severity.HIGH, "telefoon"),)
     assert harassment(policy, "bel daan maar op 06-12345678, hij weet de weg", prior=prior) is None
+
+
+# -- someone pointed at by a name the list does not know; mockery at gym; sextortion by "of" ------
+def test_a_person_pointed_at_by_an_unknown_name(policy: HarassmentPolicy) -> None:
+    assert category(policy, "eerlijk gezegd vind ik die Jaydon een onopgevoede hufter") == "insult"
+    assert category(policy, "ik ben echt een sukkel, die Jaydon had gelijk") is None  # self-mockery
+    assert category(policy, "die toets was echt heel lastig") is None
+
+
+def test_laughing_at_someone_named_at_gym_is_not_a_game(policy: HarassmentPolicy) -> None:
+    assert category(policy, "fenna viel bij gym van het klimrek 😂😂 stuur door") == "humiliation"
+    assert category(policy, "ik ga je inmaken bij schaken morgen, bereid je maar voor op huilen 😂") \
+        is None
+
+
+def test_sextortion_with_or_else(policy: HarassmentPolicy) -> None:
+    text = "zet je camera aan vanavond of iedereen ziet de foto die je me stuurde"
+    assert category(policy, text) == "sextortion"
+    assert category(policy, "stuur je de foto van de klas of zet je hem zelf in de groep?") is None

@@ -176,6 +176,12 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("owner", f"{word} {words[i + 1]}", i))
         elif word in vocab.kind_of and i + 1 < len(words):
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
+        elif (word in vocab.demonstratives and i + 1 < len(words) and len(words[i + 1]) >= 3
+              and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
+              and tokens[i + 1].lemmas.isdisjoint(lex.triggers)):
+            # "die Shaquille": a name the list does not know, pointed at (an uncommon word
+            # that is no lexicon word)
+            out.append(Target("name", f"{word} {words[i + 1]}", i + 1))
         else:
             group = next((lex.groups[lemma] for lemma in token.lemmas if lemma in lex.groups), None)
             if group is None and len(word) > 8 and word.endswith(lex.person_suffixes):
@@ -473,7 +479,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
             return "wij tegen zij (een wedstrijd)"
-    if ctx.game and ("game" in pred.cleared_by
+    # A game clears mockery between players ("prepare to cry 😂"), not laughing with others at
+    # someone named ("sanne heeft bij gym in haar broek geplast 😭").
+    if ctx.game and (("game" in pred.cleared_by
+                      and not (pred.mocking and target.kind in ("name", "mention")))
                      or (match.term.role == "standalone" and target.kind not in DIRECT)):
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
