@@ -93,12 +93,54 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@.-])(?:{_alternation(words)})(?![\w@-])")
 
 
+_TOKEN = re.compile(r"\w+")
+_LETTERS = re.compile(r"[a-zà-ÿ]+")  # a compound word's letters ("notenallergie", not "x2allergie")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A word list, looked up in the message's words before any text is searched.
+
+    Each term is filed under its first word ("eating disorder" under "eating"); with ``endings``,
+    any word that ends so is a term too ("notenallergie"). ``in_text`` returns the terms that can
+    occur in a message: a set intersection with its words (``TextView.token_set``, built once per
+    message), so a message without any of them costs no search of its text at all.
+    ``tests/test_personal_data.py`` holds this to a plain search of the whole text (hypothesis).
+    """
+
+    by_word: dict[str, tuple[str, ...]]
+    endings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, terms: Iterable[str], endings: Iterable[str] = ()) -> Terms:
+        by_word: dict[str, tuple[str, ...]] = {}
+        for term in terms:
+            first = _TOKEN.findall(term)[0]
+            by_word[first] = (*by_word.get(first, ()), term)
+        return cls(by_word, tuple(endings))
+
+    def in_text(self, words: frozenset[str]) -> frozenset[str]:
+        found = {term for word in words & self.by_word.keys() for term in self.by_word[word]}
+        if self.endings:
+            found.update(
+                word for word in words if word.endswith(self.endings) and _LETTERS.fullmatch(word)
+            )
+        return frozenset(found)
+
+
+@lru_cache(maxsize=512)
+def _medical_re(terms: frozenset[str]) -> re.Pattern[str]:
+    """The medical terms of one message, as whole words (a compound's hyphen ends it: "kanker-x")."""
+    return re.compile(rf"(?<![\w-])(?:{_alternation(terms)})(?![\w])")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     names: frozenset[str]
     not_names: frozenset[str]
     others: frozenset[str]
     third_person: re.Pattern[str]
+    medical: Terms
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
     hedge_re: re.Pattern[str]
@@ -109,29 +151,39 @@ class Lexicon:
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
     private_re: re.Pattern[str]
-    street_re: re.Pattern[str]
+    street_suffixes: tuple[str, ...]
+    english_street_words: frozenset[str]
+    bare_street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
     not_streets: frozenset[str]
     home_re: re.Pattern[str]
     venue_re: re.Pattern[str]
+    credentials: Terms
     credential_re: re.Pattern[str]
     not_values: frozenset[str]
     shared_re: re.Pattern[str]
     account_number_re: re.Pattern[str]
+    accounts: Terms
     account_re: re.Pattern[str]
     bare_account_re: re.Pattern[str]
     expose_re: re.Pattern[str]
     visit_re: re.Pattern[str]
+    birth: Terms
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
     grade_cue_re: re.Pattern[str]
 
 
-# Words that start multi-word street names ("Mr. Jansenlaan", "Van Goghstraat", "Lange Voorhout").
-_STREET_PREFIXES = (
-    "mr|dr|prof|burg|burgemeester|van|de|der|den|ter|ten|st|sint|koning|koningin|prins|prinses"
-    "|graaf|jan|oude|nieuwe|korte|lange|grote|kleine|hoge|lage|generaal|pater|kapelaan"
+# A house number after a street name ("12", "12a", "120-2", "12 hs"): not a time, an amount or a size.
+_HOUSE_NUMBER = (
+    r"(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?"
+    r"(?![\d,.]\d|\w|\s?%|\s?(?:uur|min))"
 )
+# A word, then a house number: "tulpstraat 14", "jan-van-galenstraat 3a". Whether the word is a
+# street is decided by its ending (``street_suffixes``), in Python.
+_NAME_THEN_NUMBER = re.compile(r"(?<![\w@'-])([a-zà-ÿ'-]+)\s+" + _HOUSE_NUMBER)
+# A house number, then the street: "14 tulpstraat", "lives at 7 mozartlaan".
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w@.,:/€$-])(\d{1,4}[a-z]?)\s+([a-zà-ÿ'-]+)(?![\w@-])")
 
 
 @lru_cache(maxsize=1)
@@ -145,11 +197,6 @@ def lexicon() -> Lexicon:
     med, people, contact = data["medical"], data["people"], data["contact"]
     addr, cred, handles = data["address"], data["credentials"], data["handles"]
     suffixes = addr["street_suffixes"]
-    street = re.compile(
-        rf"(?<![\w@])((?:(?:{_STREET_PREFIXES})\.?[ -]){{0,3}}[a-zà-ÿ'-]*"
-        rf"(?:{_alternation(suffixes)}))"
-        r"\s+(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?(?![\d,.]\d|\w|\s?%|\s?(?:uur|min))"
-    )
     # "12 Baker Street"
     english = re.compile(
         r"(?<![\w@])(\d{1,4})\s+((?:[a-z]+\s){1,3})"
@@ -160,6 +207,7 @@ def lexicon() -> Lexicon:
         not_names=frozenset(people["not_names"]),
         others=frozenset(people["others"]),
         third_person=_words_re(people["third_person"]),
+        medical=Terms.of(med["words"], med["suffixes"]),
         medical_re=re.compile(
             rf"(?<![\w-])(?:{_alternation(med['words'])}|[a-zà-ÿ]*(?:{_alternation(med['suffixes'])}))"
             r"(?![\w])"
@@ -173,15 +221,23 @@ def lexicon() -> Lexicon:
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
         private_re=re.compile(rf"(?<!\w)(?:{_alternation(contact['private'])})"),
-        street_re=street,
+        street_suffixes=tuple(suffixes),
+        english_street_words=frozenset(addr["english_street_words"]),
+        # "Laan van Meerdervoort 212", "Weg der Verenigde Naties 4": a bare street word first.
+        bare_street_re=re.compile(
+            rf"(?<![\w@'-])({_alternation(suffixes)})\s+(?:van|der|den|de|ter|ten|op|'t)\s+"
+            r"(?:[a-zà-ÿ'-]+\s+)?[a-zà-ÿ'-]+\s+" + _HOUSE_NUMBER
+        ),
         english_street_re=english,
         not_streets=frozenset(addr["not_streets"]),
         home_re=_words_re(addr["home_cues"]),
         venue_re=_words_re(addr["venue_cues"]),
+        credentials=Terms.of(cred["cues"]),
         credential_re=_words_re(cred["cues"]),
         not_values=frozenset(cred["not_values"]),
         shared_re=_words_re(cred["shared"]),
         account_number_re=_words_re(data["bank"]["account_cues"]),
+        accounts=Terms.of(handles["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
         # "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet op snapchat x"
         bare_account_re=re.compile(
@@ -191,6 +247,7 @@ def lexicon() -> Lexicon:
         ),
         expose_re=_words_re(handles["expose_cues"]),
         visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
+        birth=Terms.of(data["dates"]["birth_cues"] + data["dates"]["birthday_cues"]),
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
@@ -304,8 +361,8 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 
 
 # A BSN-shaped number not glued to other digits, amounts or codes.
-_BSN = re.compile(
-    r"(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
+_BSN = re.compile(  # (?=\d) first: the engine then skips ahead to the next digit
+    r"(?=\d)(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
     r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
 )
 _BSN_CUE = re.compile(r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)")
@@ -378,7 +435,7 @@ class Detectors:
     """All detectors, bound to one message. Each returns hits; the policy filters and merges."""
 
     def __init__(
-        self, text: TextView, settings: PersonalDataSettings
+        self, text: TextView, settings: PersonalDataSettings, reference: bool = False
     ) -> None:
         # The detectors read the NFKC form (full-width digits become digits) and its lower case.
         self.src = unicodedata.normalize("NFKC", text.original)
@@ -386,6 +443,18 @@ class Detectors:
         self.settings = settings
         self.lex = lexicon()
         self.taken: list[tuple[int, int]] = []
+        # A detector that needs a word from a list first looks for it among the message's words,
+        # and skips the search of the text when it is not there. ``reference`` searches the text
+        # regardless: the plain behaviour that a property test holds the fast one to.
+        self.words = text.token_set
+        self.reference = reference
+
+    def has(self, terms: Terms) -> bool:
+        """Whether a term of the list can be in the message (always, for the reference)."""
+        return self.reference or bool(terms.in_text(self.words))
+
+    def has_ending(self, endings: tuple[str, ...]) -> bool:
+        return self.reference or any(word.endswith(endings) for word in self.words)
 
     # -- helpers
     def _free(self, start: int, end: int) -> bool:
@@ -534,7 +603,11 @@ class Detectors:
         lex = self.lex
         low = self.low
         candidates: list[tuple[int, int, str, bool]] = []  # start, end, masked, has postcode
-        postcodes = _POSTCODE.finditer(self.src)
+        # "1234 AB" or "1234ab": a word of four digits, or of four digits and two letters.
+        postcode_shaped = self.reference or any(
+            len(word) in (4, 6) and word[:4].isdigit() for word in self.words
+        )
+        postcodes = _POSTCODE.finditer(self.src) if postcode_shaped else ()
         for match in postcodes:
             letters = (match.group(2) or match.group(4) or "").upper()
             if letters in ("SA", "SD", "SS"):
@@ -546,16 +619,12 @@ class Detectors:
             if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 12]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
-        streets = lex.street_re.finditer(low)
-        for match in streets:
-            name = match.group(1).strip()
-            last = name.split()[-1] if name.split() else name
-            if last in lex.not_streets or len(last) < 5:
-                continue
-            start, end = match.span()
-            if self._free(start, end):
-                candidates.append((start, end, f"{last.capitalize()} {MASK * 2}", False))
-        for match in lex.english_street_re.finditer(low):
+        if self.has_ending(lex.street_suffixes):
+            for start, end, street in self._streets():
+                if self._free(start, end):
+                    candidates.append((start, end, f"{street.capitalize()} {MASK * 2}", False))
+        english = self.reference or not lex.english_street_words.isdisjoint(self.words)
+        for match in lex.english_street_re.finditer(low) if english else ():
             start, end = match.span()
             if self._free(start, end):
                 candidates.append(
@@ -588,6 +657,29 @@ class Detectors:
                 )
             )
         return hits
+
+    def _is_street(self, word: str) -> bool:
+        last = word.rsplit("-", 1)[-1]
+        return (
+            word.endswith(self.lex.street_suffixes)
+            and len(last) >= 5
+            and last not in self.lex.not_streets
+        )
+
+    def _streets(self) -> list[tuple[int, int, str]]:
+        """Street names with a house number, either side: (start, end, street word)."""
+        found = []
+        suffixes = self.lex.street_suffixes
+        for match in _NAME_THEN_NUMBER.finditer(self.low):
+            if self._is_street(match.group(1)):
+                found.append((match.start(), match.end(), match.group(1)))
+        if self.reference or not self.words.isdisjoint(suffixes):
+            for match in self.lex.bare_street_re.finditer(self.low):
+                found.append((match.start(), match.end(), match.group(1)))
+        for match in _NUMBER_THEN_NAME.finditer(self.low):
+            if self._is_street(match.group(2)):
+                found.append((match.start(), match.end(), match.group(2)))
+        return found
 
     def _home_of_person(self, lo: int, hi: int) -> bool:
         """ "adres van Jesse", "Lisa woont op", "het huis van noah": a named person's home."""
@@ -669,7 +761,9 @@ class Detectors:
 
     def _account_names(self) -> list[tuple[int, int, str]]:
         """Account names next to an account word, as (start, end, name)."""
-        found = []
+        found: list[tuple[int, int, str]] = []
+        if "@" not in self.low and "/" not in self.low and not self.has(self.lex.accounts):
+            return found
         for match in _MENTION.finditer(self.low):
             start, end = match.span()
             # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
@@ -686,8 +780,10 @@ class Detectors:
 
     # -- words and patterns about a person
     def credentials(self) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
         lex = self.lex
+        if not self.has(lex.credentials):
+            return hits
         for cue in lex.credential_re.finditer(self.low):
             start = cue.start()
             tail = self.src[cue.end() : cue.end() + 80]
@@ -727,7 +823,9 @@ class Detectors:
     )
 
     def dob(self) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
+        if not self.has(self.lex.birth):  # a date is a birth date only next to a birth word
+            return hits
         for match in self._DATE.finditer(self.low):
             start, end = match.span()
             year = match.group("y") or match.group("y2") or match.group("y3")
@@ -818,8 +916,15 @@ class Detectors:
 
     def medical(self) -> list[Hit]:
         lex = self.lex
-        hits = []
-        for match in lex.medical_re.finditer(self.low):
+        hits: list[Hit] = []
+        if self.reference:
+            pattern = lex.medical_re
+        else:
+            present = lex.medical.in_text(self.words)
+            if not present:
+                return hits
+            pattern = _medical_re(present)
+        for match in pattern.finditer(self.low):
             start, end = match.span()
             term = match.group(0)
             # A curse compound ("kanker-x") is swearing, not a diagnosis.
@@ -926,10 +1031,13 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
     return False
 
 
-def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
-    """All personal-data hits in one message."""
+def detect(
+    text: TextView, settings: PersonalDataSettings | None = None, *, reference: bool = False
+) -> list[Hit]:
+    """All personal-data hits in one message. ``reference=True`` searches every word list over
+    the whole text (slower, the same hits: a property test holds the two together)."""
     settings = settings or PersonalDataSettings()
-    found = Detectors(text, settings)
+    found = Detectors(text, settings, reference)
     hits: list[Hit] = []
     # Preconditions that hold for every match of a detector: e-mail needs an "@", every number
     # (phone, IBAN, BSN, house number, date, grade) a digit. Most chat lines have neither.
