@@ -303,7 +303,8 @@ _OWN_WORDINGS = (
 _OWN_RE = re.compile(r"(?<!\w)(?:" + "|".join(_OWN_WORDINGS) + r")(?!\w)")
 _SENTENCE_BREAK = re.compile(r"[.!?\n](?:\s|$)")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
-_CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?(?![\w@])")
+# A capitalised word: "Kacper", "Wiśniewski" (any lower-case letters after the capital).
+_CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][^\W\d_A-ZÀ-Ý]+)(?:['’]s)?(?![\w@])")
 _POSSESSIVE = re.compile(
     r"(?<![\w@])([a-zà-ÿ]{2,})['’]s(?!\w)|(?<![\w@])([a-zà-ÿ]{2,})s(?=\s+(?:nummer|06|adres|mail|email|insta|account|wachtwoord|inlog|cijfer|cijfers|bsn)\b)"
 )
@@ -422,6 +423,29 @@ _PHONE_WORDS = re.compile(
     r"(?<!\w)(?:nummer|nr|tel|telefoon\w*|mobiel|06|bel|bellen|app|appen|whatsapp|sms|phone|number"
     r"|call|text|cell|mobile)(?!\w)"
 )
+
+
+_VALUE = r"[\"'“‘]?(?P<v>[^\s\"'”’,;]{3,})(?:\s*/\s*(?P<v2>[^\s\"'”’,;]{3,}))?"
+# "van isa? ik weet t: x", "is gewoon 'x'", "= x", "is x / y"
+_CREDENTIAL_VALUE = re.compile(
+    r"(?:\s+[\w'’.-]+[?!,]?){0,8}?\s*(?:is|was|=|:|->|is\s*:)\s*(?:(?:gewoon|gwn|just|simply)\s+)?"
+    + _VALUE
+)
+_CREDENTIAL_BARE = re.compile(r"\s+" + _VALUE)  # "ww Voetbal123"
+# "login for the project? its noah.b / Football22"
+_CREDENTIAL_PAIR = re.compile(r"(?:\s+\S+){0,8}?\s+(?P<v>[\w.@+-]{3,})\s*/\s*(?P<v2>[^\s\"'”’,;]{4,})")
+_CREDENTIAL_FORMS = ((_CREDENTIAL_VALUE, False), (_CREDENTIAL_BARE, True), (_CREDENTIAL_PAIR, True))
+
+
+def _looks_secret(value: str, strict: bool) -> bool:
+    """A password-like value. ``strict``: letters and digits ("Voetbal123"); otherwise also a
+    digit, a symbol, mixed case, or five characters or more."""
+    if len(value) < 3:
+        return False
+    letters_and_digits = bool(re.search(r"\d", value)) and bool(re.search(r"[^\W\d_]", value))
+    if strict:
+        return letters_and_digits
+    return len(value) >= 5 or bool(re.search(r"\d|[^\w]|[A-Z].*[a-z]|[a-z].*[A-Z]", value))
 
 
 def _e164(raw: str) -> str | None:
@@ -802,6 +826,8 @@ class Detectors:
 
     # -- words and patterns about a person
     def credentials(self) -> list[Hit]:
+        """A login value after a login word: "het wachtwoord van teun is Voetbal99!", "ww van isa?
+        ik weet t: Isa2011!!", "is gewoon 'Welkom01'", "ww Voetbal123", "login ... noah.b / Zomer22"."""
         hits: list[Hit] = []
         lex = self.lex
         if not self.has(lex.credentials):
@@ -809,38 +835,28 @@ class Detectors:
         for cue in lex.credential_re.finditer(self.low):
             start = cue.start()
             tail = self.src[cue.end() : cue.end() + 80]
-            value = re.match(
-                r"(?:\s+[\w'’.-]+){0,6}?"
-                r"\s*(?:is|was|=|:|->|is\s*:)\s*[\"'“]?(?P<v>[^\s\"'”,;]{3,})"
-                r"(?:\s*/\s*(?P<v2>[^\s\"'”,;]{3,}))?",
-                tail,
-            )
-            if not value:
-                continue
-            secret = value.group("v2") or value.group("v")
-            secret_clean = secret.rstrip(".!?)")
-            if secret_clean.casefold() in lex.not_values or len(secret_clean) < 3:
-                continue
-            looks_secret = (
-                bool(re.search(r"\d|[^\w]|[A-Z].*[a-z]|[a-z].*[A-Z]", secret_clean))
-                or len(secret_clean) >= 5
-            )
-            if not looks_secret:
+            # With "is", ":" or "=" any value that looks like a password counts; straight after
+            # the word, or as "name / value", only one with letters and digits ("Voetbal123").
+            value, secret = None, ""
+            for pattern, strict in _CREDENTIAL_FORMS:
+                value = pattern.match(tail)
+                secret = (value.group("v2") or value.group("v")).rstrip(".!?)") if value else ""
+                if value and secret.casefold() not in lex.not_values and _looks_secret(secret, strict):
+                    break
+            else:
                 continue
             if own_data_before(self.low, start + 1, 25) or lex.shared_re.search(
                 self.low, max(0, start - 25), cue.end() + 5
             ):
                 continue
             end = cue.end() + value.end()
-            evidence = f"wachtwoord/inlog {mask_tail(secret_clean, 1)}"
-            hits.append(
-                self._take(Hit("password", 0.9, evidence, start, end, (secret_clean, cue.group(0))))
-            )
+            evidence = f"wachtwoord/inlog {mask_tail(secret, 1)}"
+            hits.append(self._take(Hit("password", 0.9, evidence, start, end, (secret, cue.group(0)))))
         return hits
 
     _DATE = re.compile(
         r"(?<!\d)(?:(?P<d>[0-3]?\d)[-/.](?P<m>[01]?\d)[-/.](?P<y>(?:19|20)\d{2})"
-        r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
+        r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?:of\s+)?(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
         r"|(?P<mn3>january|february|march|april|may|june|july|august|september|october|november|december)\s+(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2}))(?!\d)"
     )
 

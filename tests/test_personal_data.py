@@ -378,3 +378,59 @@ def test_word_gates_and_preconditions_never_hide_a_hit(text: str) -> None:
     # detect() looks a word list up in the message's words before it searches the text, skips the
     # number detectors without a digit and e-mail without an "@": the same hits as the reference.
     assert detect(TextView.of(text)) == _reference_detect(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("het privé-adres van juf Anke is Esdoornlaan 4, ga maar eens aanbellen", True),
+        ("Mila's family moved to Kastanjestraat 31 last week", True),
+        ("De school is verhuisd naar de Schoolweg 3", False),
+        ("we moved the meeting to room 14", False),
+    ],
+)
+def test_home_words_with_a_hyphen_and_moving_house(text: str, flagged: bool) -> None:
+    assert ("home_address" in categories(text)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Verjaardagslijst: Sem Bakker 4 juni 2011, Noa Peters 9 oktober 2010", True),
+        ("don't forget, it's ivy's birthday on the 5th of june 2011!", True),
+        ("Nieuwe leerling: Zofia Kowalczyk, geboren 02-03-2012, komt in 1B", True),
+        ("De verjaardagskalender hangt vanaf 3 mei 2026 in lokaal 12", False),
+        ("the history test is on the 3rd of may", False),
+    ],
+)
+def test_birth_dates_in_lists_english_ordinals_and_after_a_name(text: str, flagged: bool) -> None:
+    assert ("dob" in categories(text)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("ww Zonnebloem44 voor de teams van daan", True),
+        ("login voor de wiskunde app van kees? kees.b / Tulp2024", True),
+        ("haar wachtwoord is gewoon 'Paardje12' lol", True),
+        ("wat is het ww van mees? ik weet het: Mees2010!", True),
+        ("ww vergeten, hoe reset ik dat?", False),
+        ("inloggen kan via teams/magister", False),
+        ("het wifi ww is Gast2026, voor iedereen", False),
+        ("de pincode is 4 cijfers lang", False),
+    ],
+)
+def test_login_values_without_is_in_quotes_and_as_name_slash_value(text: str, flagged: bool) -> None:
+    assert ("password" in categories(text)) is flagged
+
+
+@pytest.mark.parametrize("name", ["kacper", "ayşe", "youssef", "shanti", "oliwia", "harry", "jorien"])
+def test_first_names_of_many_origins_are_people(name: str) -> None:
+    assert categories(f"{name} heeft een 3,4 voor wiskunde") == {"grades"}
+
+
+def test_first_names_hold_no_common_words() -> None:
+    from policies.personal_data import lexicon
+
+    common = {"ben", "will", "may", "mei", "can", "said", "hope", "grace", "harm", "lot", "rose"}
+    assert lexicon().names.isdisjoint(common)
