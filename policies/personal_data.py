@@ -389,9 +389,10 @@ _GRADE_VERBS = frozenset([
     "has", "got", "gets", "scored", "get",
 ])
 _GRADE_VERB_BEFORE = re.compile(
-    r"(?<!\w)(?:heeft|had|kreeg|krijgt|haalde|haalt|scoorde|staat|stond|has|got|gets|scored)"
+    r"(?<!\w)(?:heeft|hebt|heb|had|kreeg|krijgt|haalde|haalt|haal|scoorde|staat|stond|has|got|gets|scored)"
     r"\s+(?:\w+\s+){0,2}?(?:een|a|an)?\s*$"
 )
+_MARK_AFTER_EEN = re.compile(r"(?<!\w)(?:een|a|an)\s+(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d)")
 _GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
 _GRADE_FOR = re.compile(
     r"\s*(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
@@ -400,8 +401,14 @@ _GRADE_FOR = re.compile(
     r"|biology|history|science|chemistry|physics|essay|herkansing|[a-z]*toets|[a-z]*kunde)(?!\w)"
 )
 _SELF_WORDS = frozenset([
-    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our", "je",
-    "jij", "jou", "jouw", "you", "your", "u",
+    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our",
+])
+# The person spoken to: another pupil when the message addresses someone by name ("noor je ...").
+_YOU_WORDS = frozenset(["je", "jij", "jou", "jouw", "you", "your", "u"])
+# Verbs that say a mark was obtained: "heeft een 10" alone may be anything, "haalde een 10" is a mark.
+_GRADE_ONLY_VERBS = frozenset([
+    "kreeg", "krijgt", "haalde", "haalt", "haal", "gehaald", "scoorde", "gescoord", "got", "gets",
+    "scored",
 ])
 _POSSESSIVES_OWN = frozenset(["mijn", "mn", "my", "onze", "ons", "our"])
 _THIRD_PERSON = frozenset(["hij", "zij", "he", "she"])
@@ -905,7 +912,11 @@ class Detectors:
         """Another pupil's grade: a mark from 1 to 10 in a grade context ("heeft een 3,2", "een 8
         voor wiskunde", "gemiddeld 4,6"), whose owner is a named or pointed-at person rather than
         the writer ("ik had een 5") or nobody ("het gemiddelde was een 6,7")."""
-        has_cue = self.lex.grade_cue_re.search(self.low) is not None
+        # A message about marks: a grade word, or marks compared ("mees een 8 en ik een 6").
+        has_cue = (
+            self.lex.grade_cue_re.search(self.low) is not None
+            or len(_MARK_AFTER_EEN.findall(self.low)) >= 2
+        )
         for match in _GRADE_NUMBER.finditer(self.low):
             start, end = match.span()
             before, after = self.low[max(0, start - 25) : start], self.low[end : end + 25]
@@ -915,19 +926,31 @@ class Detectors:
             # A decimal mark next to a grade verb, or in a message about grades ("cijfers",
             # "gemiddeld", "toets"); a whole number only as "een 8" after a grade verb
             # ("heeft 2 broers" counts brothers) or before "voor <vak>".
+            # A whole number after "heeft/had" is a mark only in a message about marks.
+            grade_verb = verb is not None and (
+                has_cue or not _GRADE_ONLY_VERBS.isdisjoint(_WORD.findall(verb.group(0)))
+            )
             if decimal:
                 if not (verb or subject or has_cue):
                     continue
-            elif not (subject or (verb and re.search(r"(?:een|a|an)\s*$", before))):
+            elif not (subject or (grade_verb and re.search(r"(?:een|a|an)\s*$", before))):
                 continue
-            if self._grade_owner(start) != "other":
+            owner = self._grade_owner(start)
+            if not (owner == "other" or (owner == "you" and self._addresses_someone())):
                 continue
             return [self._take(Hit("grades", 0.85, "cijfer van een genoemde leerling", start, end, ()))]
         return []
 
+    def _addresses_someone(self) -> bool:
+        """Whether the message speaks to a named person: "noor je bent ...", "@sem ...", "... toch sem"."""
+        words = _WORD.findall(self.low)
+        return self.low.lstrip().startswith("@") or bool(
+            words and (words[0] in self.lex.names or words[-1] in self.lex.names)
+        )
+
     def _grade_owner(self, at: int) -> str:
-        """Whose grade stands at ``at``: "self" (ik, mijn, je), "other" (a name, hij/zij, de
-        dochter van ...) or "" (nobody), from the nearest person word before it."""
+        """Whose grade stands at ``at``: "self" (ik, mijn), "you" (je, jij), "other" (a name,
+        hij/zij, de dochter van ...) or "" (nobody), from the nearest person word before it."""
         lex = self.lex
         lo = max(0, at - 90)
         words = list(_WORD.finditer(self.low, lo, at))
@@ -936,6 +959,8 @@ class Detectors:
             previous = words[index - 1].group(0) if index else ""
             if word in _SELF_WORDS:
                 return "self"
+            if word in _YOU_WORDS:
+                return "you"
             if word in lex.names or word in _THIRD_PERSON:
                 return "other"
             if word in lex.others:

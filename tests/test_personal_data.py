@@ -434,3 +434,24 @@ def test_first_names_hold_no_common_words() -> None:
 
     common = {"ben", "will", "may", "mei", "can", "said", "hope", "grace", "harm", "lot", "rose"}
     assert lexicon().names.isdisjoint(common)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("daan haalde een 10, echt knap", True),
+        ("waarom kreeg sem een 7 en ik een 5? we hadden hetzelfde", True),
+        ("op de kermis heeft daan een 10 gegooid met darts", False),
+        ("de jury zegt: lisa heeft een 10 lol", False),
+        # The mark of the person spoken to counts when the message names them.
+        ("fenna je bent zo dom, hoe haal je een 2,5 voor je eigen taal", True),
+        ("harry you got a 3.5 on the test lol", True),
+        ("sem jij hebt echt een 3,1 gehaald haha", True),
+        ("hoe haal je een 8,5 voor wiskunde? tips?", False),
+        ("you got a 4.5 on the test? same", False),
+    ],
+)
+def test_grades_need_a_mark_context_and_may_belong_to_the_person_spoken_to(
+    text: str, flagged: bool
+) -> None:
+    assert ("grades" in categories(text)) is flagged
