@@ -94,6 +94,7 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str]:
 
 
 _TOKEN = re.compile(r"\w+")
+_TRAILING_DIGITS = re.compile(r"\d+$")
 _LETTERS = re.compile(r"[a-zà-ÿ]+")  # a compound word's letters ("notenallergie", not "x2allergie")
 
 
@@ -140,6 +141,7 @@ class Lexicon:
     not_names: frozenset[str]
     others: frozenset[str]
     third_person: re.Pattern[str]
+    someones_family_re: re.Pattern[str]
     medical: Terms
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
@@ -207,6 +209,10 @@ def lexicon() -> Lexicon:
         not_names=frozenset(people["not_names"]),
         others=frozenset(people["others"]),
         third_person=_words_re(people["third_person"]),
+        # "zijn zus", "hun vader", "their mum": someone else's family.
+        someones_family_re=re.compile(
+            rf"(?<!\w)(?:zijn|z'n|zn|haar|d'r|hun|his|her|their)\s+(?:{_alternation(people['others'])})(?!\w)"
+        ),
         medical=Terms.of(med["words"], med["suffixes"]),
         medical_re=re.compile(
             rf"(?<![\w-])(?:{_alternation(med['words'])}|[a-zà-ÿ]*(?:{_alternation(med['suffixes'])}))"
@@ -382,7 +388,9 @@ _PROFILE_URL = re.compile(
 )
 # A mark on the Dutch 1-10 scale, not a time, amount, date, page, or ordinal ("3e uur").
 _GRADE_NUMBER = re.compile(
-    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|euro|keer|x|jaar|dagen)\b)"
+    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|minuten|minutes"
+    r"|sec|seconden|euro|keer|x|jaar|jaren|dag|dagen|week|weken|maand|maanden|km|kilo|kg|meter|m|cm"
+    r"|years?|days?|weeks?|hours?|times)\b)"
 )
 _GRADE_VERBS = frozenset([
     "heeft", "had", "kreeg", "krijgt", "haalde", "haalt", "gehaald", "scoorde", "staat", "stond",
@@ -390,7 +398,7 @@ _GRADE_VERBS = frozenset([
 ])
 _GRADE_VERB_BEFORE = re.compile(
     r"(?<!\w)(?:heeft|hebt|heb|had|kreeg|krijgt|haalde|haalt|haal|scoorde|staat|stond|has|got|gets|scored)"
-    r"\s+(?:\w+\s+){0,2}?(?:een|a|an)?\s*$"
+    r"\s+(?:\w+[,:?]?\s+){0,2}?(?:een|a|an)?\s*$"
 )
 _MARK_AFTER_EEN = re.compile(r"(?<!\w)(?:een|a|an)\s+(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d)")
 _GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
@@ -479,7 +487,9 @@ class Detectors:
         # A detector that needs a word from a list first looks for it among the message's words,
         # and skips the search of the text when it is not there. ``reference`` searches the text
         # regardless: the plain behaviour that a property test holds the fast one to.
-        self.words = text.token_set
+        # A word glued to a number ("geboren17-04-2012") is also looked up without its digits.
+        glued = {_TRAILING_DIGITS.sub("", word) for word in text.token_set if word[-1].isdigit()}
+        self.words = text.token_set | glued if glued else text.token_set
         self.reference = reference
 
     def has(self, terms: Terms) -> bool:
@@ -669,7 +679,7 @@ class Detectors:
             if not self._free(start, end):
                 continue
             # A postcode alone is a neighbourhood; with a house number nearby it is a home.
-            if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 12]):
+            if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 25]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
         if self.has_ending(lex.street_suffixes):
@@ -863,6 +873,7 @@ class Detectors:
 
     _DATE = re.compile(
         r"(?<!\d)(?:(?P<d>[0-3]?\d)[-/.](?P<m>[01]?\d)[-/.](?P<y>(?:19|20)\d{2})"
+        r"|(?P<y4>(?:19|20)\d{2})-(?P<m4>[01]?\d)-(?P<d4>[0-3]?\d)"
         r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?:of\s+)?(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
         r"|(?P<mn3>january|february|march|april|may|june|july|august|september|october|november|december)\s+(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2}))(?!\d)"
     )
@@ -873,7 +884,7 @@ class Detectors:
             return hits
         for match in self._DATE.finditer(self.low):
             start, end = match.span()
-            year = match.group("y") or match.group("y2") or match.group("y3")
+            year = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4")
             # Historical figures in a history lesson ("geboren op 24 april 1533").
             if (year and int(year) < 1940) or (
                 not year and re.match(r"\s+\d{3,4}\b", self.low[end:])
@@ -919,7 +930,7 @@ class Detectors:
         )
         for match in _GRADE_NUMBER.finditer(self.low):
             start, end = match.span()
-            before, after = self.low[max(0, start - 25) : start], self.low[end : end + 25]
+            before, after = self.low[max(0, start - 35) : start], self.low[end : end + 25]
             verb = _GRADE_VERB_BEFORE.search(before) or _GRADE_VERB_AFTER.match(after)
             subject = _GRADE_FOR.match(after)
             decimal = any(ch in match.group(0) for ch in ",.")
@@ -1013,7 +1024,7 @@ class Detectors:
                 continue
             person = named_person(
                 self.src, self.low, start - 70, end + 30
-            ) or lex.third_person.search(before)
+            ) or lex.third_person.search(before) or lex.someones_family_re.search(before)
             if not person:
                 continue
             hits.append(

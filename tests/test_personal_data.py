@@ -455,3 +455,21 @@ def test_grades_need_a_mark_context_and_may_belong_to_the_person_spoken_to(
     text: str, flagged: bool
 ) -> None:
     assert ("grades" in categories(text)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("stijn woont in 3512 AB, huisnummer 14", "home_address"),
+        ("geboortedatum van Milan: 2011-05-14", "dob"),
+        ("zijn zus heeft anorexia", "medical"),
+        ("their dad has leukemia, be nice to them", "medical"),
+        ("omar heeft een onvoldoende, een 3", "grades"),
+        ("wat heeft noah gehaald? een 2,3 lol", "grades"),
+        ("Noah kreeg een 10 minuten straf", None),
+        ("bram rende 5 km in 20 minuten", None),
+        ("er zijn veel mensen met diabetes in Nederland, zegt het artikel", None),
+    ],
+)
+def test_postcode_with_house_number_iso_dates_family_and_units(text: str, category: str | None) -> None:
+    assert categories(text) == ({category} if category else set())
