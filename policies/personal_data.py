@@ -161,6 +161,7 @@ class Lexicon:
     home_re: re.Pattern[str]
     venue_re: re.Pattern[str]
     credentials: Terms
+    platforms: frozenset[str]
     credential_re: re.Pattern[str]
     not_values: frozenset[str]
     shared_re: re.Pattern[str]
@@ -179,11 +180,18 @@ class Lexicon:
 # A house number after a street name ("12", "12a", "120-2", "12 hs"): not a time, an amount or a size.
 _HOUSE_NUMBER = (
     r"(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?"
-    r"(?![\d,.]\d|\w|\s?%|\s?(?:uur|min))"
+    r"(?![\d,.]\d|\w|\s?%|\s?(?:uur|min|minuten|jaar|jaren|maanden|weken|dagen|keer|km|years?"
+    r"|months?|weeks?|days?|times|minutes?|hours?)\b)"
 )
 # A word, then a house number: "tulpstraat 14", "jan-van-galenstraat 3a". Whether the word is a
 # street is decided by its ending (``street_suffixes``), in Python.
 _NAME_THEN_NUMBER = re.compile(r"(?<![\w@'-])([a-zà-ÿ'-]+)\s+" + _HOUSE_NUMBER)
+# A home word, then a capitalised name and a number: "woont op Kamperfoelie 12", "adres: Zonnehof 3".
+_HOME_WORDS = frozenset(["woont", "wonen", "woonde", "adres", "address", "lives", "live", "lived"])
+_HOME_THEN_NAME_NUMBER = re.compile(
+    r"(?<![\w@])(?i:woont|wonen|woonde|adres|address|lives|live|lived)\s*(?:is\s+)?(?i:op|aan|at|on)?"
+    r"\s*:?\s*(?i:de\s+|het\s+|the\s+)?([A-ZÀ-Ý][^\W\d_]+(?:\s+[A-ZÀ-Ý][^\W\d_]+)?)\s+" + _HOUSE_NUMBER
+)
 # A house number, then the street: "14 tulpstraat", "lives at 7 mozartlaan".
 _NUMBER_THEN_NAME = re.compile(r"(?<![\w@.,:/€$-])(\d{1,4}[a-z]?)\s+([a-zà-ÿ'-]+)(?![\w@-])")
 
@@ -238,8 +246,9 @@ def lexicon() -> Lexicon:
         not_streets=frozenset(addr["not_streets"]),
         home_re=_words_re(addr["home_cues"]),
         venue_re=_words_re(addr["venue_cues"]),
-        credentials=Terms.of(cred["cues"]),
-        credential_re=_words_re(cred["cues"]),
+        credentials=Terms.of(cred["cues"] + cred["platforms"]),
+        platforms=frozenset(cred["platforms"]),
+        credential_re=_words_re(cred["cues"] + cred["platforms"]),
         not_values=frozenset(cred["not_values"]),
         shared_re=_words_re(cred["shared"]),
         account_number_re=_words_re(data["bank"]["account_cues"]),
@@ -448,7 +457,7 @@ _CREDENTIAL_VALUE = re.compile(
 )
 _CREDENTIAL_BARE = re.compile(r"\s+" + _VALUE)  # "ww Voetbal123"
 # "login for the project? its noah.b / Football22"
-_CREDENTIAL_PAIR = re.compile(r"(?:\s+\S+){0,8}?\s+(?P<v>[\w.@+-]{3,})\s*/\s*(?P<v2>[^\s\"'”’,;]{4,})")
+_CREDENTIAL_PAIR = re.compile(r"[\s:=]*(?:\S+\s+){0,8}?(?P<v>[\w.@+-]{3,})\s*/\s*(?P<v2>[^\s\"'”’,;]{4,})")
 _CREDENTIAL_FORMS = ((_CREDENTIAL_VALUE, False), (_CREDENTIAL_BARE, True), (_CREDENTIAL_PAIR, True))
 
 
@@ -686,6 +695,11 @@ class Detectors:
             for start, end, street in self._streets():
                 if self._free(start, end):
                     candidates.append((start, end, f"{street.capitalize()} {MASK * 2}", False))
+        if self.reference or not _HOME_WORDS.isdisjoint(self.words):
+            for match in _HOME_THEN_NAME_NUMBER.finditer(self.src):
+                start, end = match.span(1)[0], match.end()
+                if self._free(start, end) and match.group(1).casefold() not in lex.not_names:
+                    candidates.append((start, end, f"{match.group(1)} {MASK * 2}", False))
         english = self.reference or not lex.english_street_words.isdisjoint(self.words)
         for match in lex.english_street_re.finditer(low) if english else ():
             start, end = match.span()
@@ -854,8 +868,10 @@ class Detectors:
             tail = self.src[cue.end() : cue.end() + 80]
             # With "is", ":" or "=" any value that looks like a password counts; straight after
             # the word, or as "name / value", only one with letters and digits ("Voetbal123").
+            # After a platform's name ("magister: x / y") only a user name and a password count.
+            forms = _CREDENTIAL_FORMS[2:] if cue.group(0) in lex.platforms else _CREDENTIAL_FORMS
             value, secret = None, ""
-            for pattern, strict in _CREDENTIAL_FORMS:
+            for pattern, strict in forms:
                 value = pattern.match(tail)
                 secret = (value.group("v2") or value.group("v")).rstrip(".!?)") if value else ""
                 if value and secret.casefold() not in lex.not_values and _looks_secret(secret, strict):

@@ -473,3 +473,20 @@ def test_grades_need_a_mark_context_and_may_belong_to_the_person_spoken_to(
 )
 def test_postcode_with_house_number_iso_dates_family_and_units(text: str, category: str | None) -> None:
     assert categories(text) == ({category} if category else set())
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("dit is waar die verrader woont: Vlinderhof 12, ga maar kijken", "home_address"),
+        ("her new place is 9 Kings Road btw", "home_address"),
+        ("Kees woont al sinds 2019 in Utrecht", None),
+        ("mees woont in Groningen 3 jaar al", None),
+        ("teun zn magister: teun.b / Ajax1900", "password"),
+        ("magister: de cijfers van periode 2 staan erin", None),
+        ("magister: Toetsweek2 staat online", None),
+        ("zijn netflix login is sam.k / Pizza4ever", "password"),
+    ],
+)
+def test_home_word_then_a_name_and_number_and_platform_logins(text: str, category: str | None) -> None:
+    assert categories(text) == ({category} if category else set())
