@@ -174,6 +174,7 @@ class Lexicon:
     birth: Terms
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
+    grade_cues: Terms
     grade_cue_re: re.Pattern[str]
 
 
@@ -265,6 +266,7 @@ def lexicon() -> Lexicon:
         birth=Terms.of(data["dates"]["birth_cues"] + data["dates"]["birthday_cues"]),
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
+        grade_cues=Terms.of(data["grades"]["cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
     )
 
@@ -433,6 +435,7 @@ _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
 _DIGIT = re.compile(r"\d")
+_AT_DOMAIN = re.compile(r"@[\w-]+\.")  # every e-mail address has one ("x@gmail.com")
 # Digits and what people write between the digits of one phone number.
 _DIGIT_RUN = re.compile(r"\d[\d\s().\[\]/~+-]*")
 _SERVICE_TYPES = {
@@ -505,8 +508,14 @@ class Detectors:
         """Whether a term of the list can be in the message (always, for the reference)."""
         return self.reference or bool(terms.in_text(self.words))
 
-    def has_ending(self, endings: tuple[str, ...]) -> bool:
-        return self.reference or any(word.endswith(endings) for word in self.words)
+    def has_street_word(self) -> bool:
+        """Whether a word of the message can end a street name ("tulpstraat", not "herinnering")
+        or start one ("laan" van Meerdervoort)."""
+        return (
+            self.reference
+            or not self.words.isdisjoint(self.lex.street_suffixes)
+            or any(self._is_street(word) for word in self.words)
+        )
 
     # -- helpers
     def _free(self, start: int, end: int) -> bool:
@@ -691,7 +700,7 @@ class Detectors:
             if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 25]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
-        if self.has_ending(lex.street_suffixes):
+        if self.has_street_word():
             for start, end, street in self._streets():
                 if self._free(start, end):
                     candidates.append((start, end, f"{street.capitalize()} {MASK * 2}", False))
@@ -736,9 +745,9 @@ class Detectors:
         return hits
 
     def _is_street(self, word: str) -> bool:
-        last = word.rsplit("-", 1)[-1]
+        last = re.split(r"[-'’]", word)[-1]  # "jan-van-galenstraat", "'s-gravenweg"
         return (
-            word.endswith(self.lex.street_suffixes)
+            last.endswith(self.lex.street_suffixes)
             and len(last) >= 5
             and last not in self.lex.not_streets
         )
@@ -839,19 +848,17 @@ class Detectors:
     def _account_names(self) -> list[tuple[int, int, str]]:
         """Account names next to an account word, as (start, end, name)."""
         found: list[tuple[int, int, str]] = []
-        if "@" not in self.low and "/" not in self.low and not self.has(self.lex.accounts):
-            return found
-        for match in _MENTION.finditer(self.low):
+        for match in _MENTION.finditer(self.low) if "@" in self.low else ():
             start, end = match.span()
             # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
             if self.near(self.lex.account_re, start, end, 40) or self.near(self.lex.visit_re, start, end, 60):
                 found.append((start, end, match.group(1)))
-        for match in self.lex.bare_account_re.finditer(self.low):
+        for match in self.lex.bare_account_re.finditer(self.low) if self.has(self.lex.accounts) else ():
             name = match.group("name")
             # A bare word is an account name only when it looks like one ("jelmer.xo2009").
             if re.search(r"[\d_.]", name) and re.search(r"[a-z]", name) and "@" not in name:
                 found.append((match.start("name"), match.end("name"), name))
-        for match in _PROFILE_URL.finditer(self.low):
+        for match in _PROFILE_URL.finditer(self.low) if ".com/" in self.low else ():
             found.append((match.start(), match.end(), match.group(1)))
         return found
 
@@ -941,7 +948,7 @@ class Detectors:
         the writer ("ik had een 5") or nobody ("het gemiddelde was een 6,7")."""
         # A message about marks: a grade word, or marks compared ("mees een 8 en ik een 6").
         has_cue = (
-            self.lex.grade_cue_re.search(self.low) is not None
+            (self.has(self.lex.grade_cues) and self.lex.grade_cue_re.search(self.low) is not None)
             or len(_MARK_AFTER_EEN.findall(self.low)) >= 2
         )
         for match in _GRADE_NUMBER.finditer(self.low):
@@ -1129,11 +1136,11 @@ def detect(
     settings = settings or PersonalDataSettings()
     found = Detectors(text, settings, reference)
     hits: list[Hit] = []
-    # Preconditions that hold for every match of a detector: e-mail needs an "@", every number
+    # Preconditions that hold for every match of a detector: e-mail needs "@domain.", every number
     # (phone, IBAN, BSN, house number, date, grade) a digit. Most chat lines have neither.
     # Order matters: e-mail addresses and identifiers first claim their spans, so an IBAN's
     # digits are not also read as a phone number or an account name.
-    if "@" in found.src:
+    if _AT_DOMAIN.search(found.src):
         hits += found.emails()
     if _DIGIT.search(found.src):
         hits += found.iban()

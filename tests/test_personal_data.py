@@ -358,6 +358,7 @@ _PIECES = [
     "femke_x2010", "bsn", "987 654 320", "NL91ABNA0417164300", "06-98765432", "mail",
     "a.b@gmail.com", "instagram.com/bram_1", "herinnering", "ring", "amsterdam", "\u200b",
     "\u00ad", "а", "ß", "İ", "-", "'", ".", ",", ":", "?", "\n", " ", "  ",
+    "weg", "straat", "'s-Gravenweg", "o'laan", "woont:", "Vlinderhof", "cijfer", "@x.nl", "magister",
 ]
 
 
