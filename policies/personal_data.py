@@ -514,7 +514,10 @@ class Detectors:
         return (
             self.reference
             or not self.words.isdisjoint(self.lex.street_suffixes)
-            or any(self._is_street(word) for word in self.words)
+            or any(
+                word.endswith(self.lex.street_suffixes) and self._is_street(word)
+                for word in self.words
+            )
         )
 
     # -- helpers
