@@ -332,6 +332,22 @@ _OPENER_VERB = re.compile(
 )
 
 
+# "... 06 12345678 is mijn nummer", "x@gmail.com, that's my email": the value named after it.
+_OWN_AFTER = re.compile(
+    r"[\s,:;-]*(?:is|dat is|that's|that is|=|\()\s*(?:mijn|m'n|mn|my|ons|onze|our)\s+"
+    r"(?:eigen\s+|nieuwe\s+|new\s+|own\s+|privé\s+|prive\s+)?(?:telefoon|mobiele\s+)?"
+    r"(?:nummer|nr|06|number|mobiel|mobile|adres|address|mail|e-?mail(?:adres)?|mailadres|iban"
+    r"|rekening(?:nummer)?)(?!\w)"
+)
+_STAY_BEFORE = re.compile(r"(?<!\w)(?:in|naar|uit|to|from|at)\s+(?:het\s+|'t\s+|the\s+)?$")
+
+
+def own_data(low: str, start: int, end: int) -> bool:
+    """Whether the value at ``low[start:end]`` is the writer's own, by the words before it in its
+    sentence ("bel me op ...") or right after it ("... is mijn nummer")."""
+    return own_data_before(low, start) or _OWN_AFTER.match(low, end) is not None
+
+
 def own_data_before(low: str, start: int, window: int = 90) -> bool:
     """Whether the words before a value, in its own sentence, say it is the writer's own ("mijn
     nummer", "bel me", "kun je me appen")."""
@@ -557,7 +573,7 @@ class Detectors:
             self.taken.append((start, end))  # the digits inside are not a phone number or BSN
             before = self.low[max(0, start - 60) : start]
             after = self.low[end : end + 60]
-            if own_data_before(self.low, start) or re.search(
+            if own_data(self.low, start, end) or re.search(
                 r"(?:t\.?n\.?v\.?|ten name van|op naam van|in the name of)\s+(?:de\s+|het\s+)?"
                 r"(?:school|stichting|vereniging|ouderraad|ouderfonds|ouderbijdrage|mr|college|lyceum|gymnasium)",
                 after + " " + before,
@@ -578,7 +594,7 @@ class Detectors:
             start, end = match.start, match.end
             # The writer's own number ("bel me op ...") is checked first: our regex costs far
             # less than phonenumbers' validation and typing, which would not change the outcome.
-            if not self._free(start, end) or own_data_before(self.low, start):
+            if not self._free(start, end) or own_data(self.low, start, end):
                 continue
             number = match.number
             if not phonenumbers.is_valid_number(number) and not self._plausible(
@@ -665,7 +681,7 @@ class Detectors:
             )
             if not cue and other:
                 continue
-            if own_data_before(self.low, start):
+            if own_data(self.low, start, end):
                 continue
             hits.append(
                 self._take(
@@ -804,7 +820,7 @@ class Detectors:
             local_key = re.split(r"[.+_-]", local)[0]
             if local in self.lex.role_mailboxes or local_key in self.lex.role_mailboxes:
                 continue
-            if own_data_before(self.low, start):
+            if own_data(self.low, start, end):
                 continue
             # An address on a free provider belongs to a person. One on an organisation's own
             # domain (a school, an office) is a work address, unless the message calls it private.
@@ -1038,6 +1054,9 @@ class Detectors:
                 continue
             # An appointment at a care place is an absence notice ("afspraak in het ziekenhuis").
             if lex.care_place_re.fullmatch(term) and lex.appointment_re.search(self.low):
+                continue
+            # A hospital is a stay only as "in/naar het ziekenhuis", not "het ziekenhuis gaat sluiten".
+            if lex.care_place_re.fullmatch(term) and not _STAY_BEFORE.search(self.low, 0, start):
                 continue
             before = self.low[max(0, start - 70) : start]
             if re.search(

@@ -491,3 +491,18 @@ def test_postcode_with_house_number_iso_dates_family_and_units(text: str, catego
 )
 def test_home_word_then_a_name_and_number_and_platform_logins(text: str, category: str | None) -> None:
     assert categories(text) == ({category} if category else set())
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Kun je me bellen? 06 23456789 is mijn nummer", None),
+        ("sem.jansen2010@gmail.com, dat is mijn mail", None),
+        ("het nummer van lisa is 0623456789, mijn nummer is 0698765432", "phone_number"),
+        ("ze zeggen dat het ziekenhuis bij ons in de buurt gaat sluiten", None),
+        ("Jesse ligt sinds gisteren in het ziekenhuis", "medical"),
+        ("his grandma is in hospital again, so Liam is away", "medical"),
+    ],
+)
+def test_own_value_named_after_it_and_hospital_as_a_place(text: str, category: str | None) -> None:
+    assert categories(text) == ({category} if category else set())
