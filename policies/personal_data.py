@@ -743,7 +743,11 @@ class Detectors:
             return hits
         has_postcode = any(c[3] for c in candidates)
         home = self.near(lex.home_re, start, end, 60)
-        venue = self.near(lex.venue_re, start, end, 40)
+        # A venue word around the address, not inside it ("15 Park Lane" is no park).
+        venue = (
+            lex.venue_re.search(low, max(0, start - 40), start) is not None
+            or lex.venue_re.search(low, end, end + 40) is not None
+        )
         person = named_person(self.src, low, start - 60, end + 40)
         strong_home = self._home_of_person(max(0, start - 60), start)
         if (

@@ -506,3 +506,16 @@ def test_home_word_then_a_name_and_number_and_platform_logins(text: str, categor
 )
 def test_own_value_named_after_it_and_hospital_as_a_place(text: str, category: str | None) -> None:
     assert categories(text) == ({category} if category else set())
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("his address: 15 Park Lane. go visit him", "home_address"),
+        ("meet at the park entrance, 2 Park Road", None),
+        ("zijn moeder zit in een psychiatrische kliniek", "medical"),
+        ("weet je dat jorn incontinent is, hij draagt luiers", "medical"),
+    ],
+)
+def test_street_names_with_venue_words_and_more_health_words(text: str, category: str | None) -> None:
+    assert categories(text) == ({category} if category else set())
