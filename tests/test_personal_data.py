@@ -519,3 +519,22 @@ def test_own_value_named_after_it_and_hospital_as_a_place(text: str, category: s
 )
 def test_street_names_with_venue_words_and_more_health_words(text: str, category: str | None) -> None:
     assert categories(text) == ({category} if category else set())
+
+
+def test_every_word_in_the_lexicon_reaches_its_detector() -> None:
+    # The word gates are built from the TOML lists: a word added there is found without a code change.
+    import tomllib
+
+    from policies.personal_data import LEXICON_DIR
+
+    data = tomllib.loads((LEXICON_DIR / "personal_data.toml").read_text("utf-8"))
+    places = set(data["medical"]["care_places"])
+    for word in data["medical"]["words"]:
+        where = "in het " if word in places else ""
+        assert "medical" in categories(f"Jorn ligt {where}{word}, zegt zijn moeder"), word
+    for ending in data["medical"]["suffixes"]:
+        assert "medical" in categories(f"Jorn heeft knie{ending}"), ending
+    for cue in data["credentials"]["cues"]:
+        assert "password" in categories(f"het {cue} van jorn is Zomer2011"), cue
+    for cue in data["dates"]["birth_cues"] + data["dates"]["birthday_cues"]:
+        assert "dob" in categories(f"Jorn {cue} 12-03-2011"), cue
