@@ -491,6 +491,12 @@ def _looks_secret(value: str, strict: bool) -> bool:
     return len(value) >= 5 or bool(re.search(r"\d|[^\w]|[A-Z].*[a-z]|[a-z].*[A-Z]", value))
 
 
+def _dutch_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    """06 + 8 digits (+31 6 ...), new ranges that phonenumbers does not know yet included."""
+    national = str(number.national_number)
+    return number.country_code == 31 and len(national) == 9 and national.startswith("6")
+
+
 def _e164(raw: str) -> str | None:
     try:
         return phonenumbers.format_number(
@@ -597,11 +603,16 @@ class Detectors:
             if not self._free(start, end) or own_data(self.low, start, end):
                 continue
             number = match.number
-            if not phonenumbers.is_valid_number(number) and not self._plausible(
+            if _dutch_mobile(number):
+                # 06 + 8 digits is a mobile (or pager) in every range: no lookup needed, and the
+                # lookups are most of the cost of a pasted contact list.
+                kind = PhoneNumberType.MOBILE
+            elif phonenumbers.is_valid_number(number) or self._plausible(
                 match.raw_string, number, start, end
             ):
+                kind = phonenumbers.number_type(number)
+            else:
                 continue
-            kind = phonenumbers.number_type(number)
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if kind in _SERVICE_TYPES or e164 in school:
                 continue
@@ -648,11 +659,7 @@ class Detectors:
 
     def _plausible(self, raw: str, number: phonenumbers.PhoneNumber, start: int, end: int) -> bool:
         """A number phonenumbers does not know yet but people clearly write as a phone number:
-        a Dutch mobile (06 + 8 digits, new ranges included) or an international number next to a
-        phone word."""
-        national = str(number.national_number)
-        if number.country_code == 31 and len(national) == 9 and national.startswith("6"):
-            return True
+        an international number next to a phone word (Dutch mobiles: ``_dutch_mobile``)."""
         return (
             raw.lstrip().startswith(("+", "00"))
             and phonenumbers.is_possible_number(number)
