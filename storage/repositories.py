@@ -302,11 +302,20 @@ class OutboxRepository:
 
     def recover(self) -> int:
         """At start-up (one process owns the outbox): items left ``sending`` by a crash become
-        pending again, with the interrupted attempt counted (a redo knows it may have happened)."""
+        pending again, with the interrupted attempt counted (a redo knows it may have happened).
+
+        Alerts held back for the actions they report (never attempted, due later) are due at
+        once: the process that would have released them is gone, and an alert still checks
+        its actions when it is delivered (it waits while one is pending)."""
+        now = now_utc()
         with self.db.engine.begin() as conn:
             result = conn.execute(update(OutboxItem).where(col(OutboxItem.status) == "sending")
                                   .values(status="pending", attempts=OutboxItem.attempts + 1,
-                                          last_error="interrupted", next_attempt_at=now_utc()))
+                                          last_error="interrupted", next_attempt_at=now))
+            conn.execute(update(OutboxItem).where(
+                col(OutboxItem.status) == "pending", col(OutboxItem.kind) == "alert",
+                col(OutboxItem.attempts) == 0, col(OutboxItem.next_attempt_at) > now)
+                .values(next_attempt_at=now))
             return int(result.rowcount or 0)
 
     def release(self, item_ids: Sequence[int]) -> None:
