@@ -44,7 +44,10 @@ log = logging.getLogger(__name__)
 
 
 class Adapter(Protocol):
-    """A chat platform. ``start`` returns once the adapter runs in the background."""
+    """A chat platform. ``start`` returns once the adapter runs in the background.
+
+    An adapter may also define ``async on_approval(group_key, approval)``: called when a group's
+    approval changed in the database, by this process or another (the CLI)."""
 
     name: str
     port: ChatPort
@@ -82,8 +85,13 @@ class App:
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
     _stop_task: asyncio.Future[None] | None = None
     _heartbeat: asyncio.Task[None] | None = None
+    _watcher: asyncio.Task[None] | None = None
+    _approvals: dict[str, str] | None = None
 
     HEARTBEAT_SECONDS = 10.0
+    # How often the running bot looks for approvals made elsewhere (``schoolwacht groups
+    # approve``): one narrow query of the groups table.
+    APPROVALS_SECONDS = 2.0
 
     # --- what adapters call -------------------------------------------------------------------
     async def on_message(self, event: MessageEvent) -> Decision | None:
@@ -152,6 +160,8 @@ class App:
         self.scheduler.start()
         self.dispatcher.start()
         self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+        self._approvals = await self.repos.db.run(self.repos.groups.approvals)
+        self._watcher = asyncio.create_task(self._watch_approvals(), name="approvals")
         import gc
 
         gc.collect()
@@ -164,6 +174,38 @@ class App:
         from bot.privacy import purge
 
         await self.repos.db.run(purge, self.db, self.config.storage.retention)
+
+    async def check_approvals(self) -> list[str]:
+        """Pick up approval changes made by another process (the CLI): the group's cached policy
+        is dropped (messages are judged from now on), the outbox looks at once for the greeting
+        the CLI queued, and adapters are told (Matrix joins an approved room it was invited
+        to). Returns the keys that changed."""
+        now = await self.repos.db.run(self.repos.groups.approvals)
+        before = self._approvals if self._approvals is not None else now
+        self._approvals = now
+        changed = [key for key, state in now.items() if before.get(key) != state]
+        for key in changed:
+            self.directory.invalidate(key)
+            log.info("group approval changed", extra={"group": key, "approval": now[key]})
+        if changed:
+            self.outbox.wakeup.set()
+            for key in changed:
+                for adapter in self.adapters:
+                    hook = getattr(adapter, "on_approval", None)
+                    if hook is not None and key.partition(":")[0] == adapter.name:
+                        try:
+                            await hook(key, now[key])
+                        except Exception:
+                            log.exception("approval hook failed", extra={"group": key})
+        return changed
+
+    async def _watch_approvals(self) -> None:
+        while True:
+            await asyncio.sleep(self.APPROVALS_SECONDS)
+            try:
+                await self.check_approvals()
+            except Exception:
+                log.exception("approval check failed")
 
     async def _beat(self) -> None:
         """The running bot's heartbeat (``schoolwacht health``) and a count of dead outbox items
@@ -195,6 +237,8 @@ class App:
     async def _stop(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
         try:  # deliver what is due while the adapters can still send it
             await asyncio.wait_for(self.dispatcher.deliver_due(), 4)
         except Exception:

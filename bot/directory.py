@@ -98,9 +98,18 @@ class GroupDirectory:
     async def get(self, key: str) -> EffectiveGroup | None:
         self._maybe_refresh()
         cached = self._cache.get(key)
+        row: Group | None = None
         if cached is not None:
-            return cached
-        row = self._preloaded.pop(key, None) or await self.repos.db.run(self.repos.groups.get, key)
+            if cached.approved:
+                return cached
+            # Not approved (yet): the school may approve it from another process (the CLI) at
+            # any moment, so its row is read again (one primary-key read, only for such groups).
+            row = await self.repos.db.run(self.repos.groups.get, key)
+            if row is None or self._rows.get(key) == row.model_dump():
+                return cached
+            self.invalidate(key)
+        row = row or self._preloaded.pop(key, None) or await self.repos.db.run(
+            self.repos.groups.get, key)
         config_group = self.config.group(key)
         if row is None and config_group is None:
             return None

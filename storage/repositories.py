@@ -63,6 +63,13 @@ class GroupRepository:
             s.commit()
             return group
 
+    def approvals(self) -> dict[str, str]:
+        """Every group's approval state, in one narrow query (the running bot polls it)."""
+        with self.db.engine.connect() as conn:
+            table = Group.__table__
+            return {key: approval for key, approval in
+                    conn.execute(select(table.c.key, table.c.approval))}
+
     def overdue_pending(self, now: datetime) -> list[Group]:
         with self.db.session() as s:
             query = select(Group).where(

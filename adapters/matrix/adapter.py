@@ -504,12 +504,21 @@ class MatrixAdapter:
             await asyncio.sleep(0.05)
         return room_id in self.client.rooms
 
+    async def on_approval(self, key: str, approval: str) -> None:
+        """A room was approved elsewhere (the CLI): join it now, not at the next sync."""
+        room_id = key.partition(":")[2]
+        if approval == "approved" and room_id in self.client.invited_rooms and \
+                room_id not in self._joining:
+            await self._join_if_approved(room_id, wait=False)
+
     async def _join_if_approved(self, room_id: str, wait: bool = True) -> bool:
         """Join an invited room once the school approved it; True when the bot is in it."""
         if room_id in self.client.rooms:
             return True
         if self.app is None or room_id not in self.client.invited_rooms:
             return False
+        # Read afresh: the approval may come from another process (the CLI) a moment ago.
+        self.app.directory.invalidate(f"{PLATFORM}:{room_id}")
         group = await self.app.directory.get(f"{PLATFORM}:{room_id}")
         if group is None or not group.approved:
             return False
