@@ -8,6 +8,7 @@ the scheduler, and each adapter's own loop.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,33 @@ if TYPE_CHECKING:
     from bot.feedback import FeedbackService
 
 log = logging.getLogger(__name__)
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    """Right after a full collection every object still tracked is alive: freeze them, so the
+    next full collection walks only what survived since (a few ms instead of ~100 ms)."""
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
+
+
+def settle_memory() -> None:
+    """After start-up: the objects made so far (config, policies, lexicons, models) leave the
+    garbage collector's sight, and so do the survivors of every later full collection; a full
+    collection no longer walks everything the bot holds (it took up to ~200 ms and set the
+    worst-case decision latency). What a frozen object leaves as cyclic garbage later is found
+    by ``release_memory`` (nightly)."""
+    gc.collect()
+    gc.freeze()
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
+
+
+def release_memory() -> int:
+    """Unfreeze, collect everything once (one long pause: run at a quiet hour), freeze again."""
+    gc.unfreeze()
+    found = gc.collect()
+    gc.freeze()
+    return found
 
 
 class Adapter(Protocol):
@@ -162,10 +190,7 @@ class App:
         self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
         self._approvals = await self.repos.db.run(self.repos.groups.approvals)
         self._watcher = asyncio.create_task(self._watch_approvals(), name="approvals")
-        import gc
-
-        gc.collect()
-        gc.freeze()  # start-up objects leave the collector's sight: no long full collections
+        settle_memory()
         await self.approvals.expire_overdue()
         log.info("schoolwacht started", extra={"adapters": ",".join(a.name for a in
                                                                      self.adapters)})
@@ -174,6 +199,8 @@ class App:
         from bot.privacy import purge
 
         await self.repos.db.run(purge, self.db, self.config.storage.retention)
+        # The quiet hour: cyclic garbage among frozen objects is found once (settle_memory).
+        log.info("memory released", extra={"objects": release_memory()})
 
     async def check_approvals(self) -> list[str]:
         """Pick up approval changes made by another process (the CLI): the group's cached policy

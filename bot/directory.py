@@ -30,18 +30,18 @@ class GroupDirectory:
         self.resolver = resolver
         self.repos = repos
         self._cache: dict[str, EffectiveGroup] = {}
-        self._rows: dict[str, dict[str, Any]] = {}
+        self._rows: dict[str, tuple[Any, ...]] = {}  # the row each cached entry was built from
         self._refreshed = time.monotonic()
         self._refreshing: asyncio.Task[None] | None = None
         self._preloaded: dict[str, Group] = {}
 
     async def refresh(self) -> None:
         """Drop cached groups whose stored row changed (for example approved by the CLI)."""
-        rows = await self.repos.db.run(self.repos.groups.all)
+        rows = await self.repos.db.run(self.repos.groups.signatures)
         self._refreshed = time.monotonic()
-        for row in rows:
-            if self._rows.get(row.key) not in (None, row.model_dump()):
-                self.invalidate(row.key)
+        for key, values in rows.items():
+            if self._rows.get(key) not in (None, values):
+                self.invalidate(key)
 
     def _maybe_refresh(self) -> None:
         if time.monotonic() - self._refreshed < self.REFRESH_SECONDS:
@@ -105,7 +105,7 @@ class GroupDirectory:
             # Not approved (yet): the school may approve it from another process (the CLI) at
             # any moment, so its row is read again (one primary-key read, only for such groups).
             row = await self.repos.db.run(self.repos.groups.get, key)
-            if row is None or self._rows.get(key) == row.model_dump():
+            if row is None or self._rows.get(key) == self.repos.groups.signature(row):
                 return cached
             self.invalidate(key)
         row = row or self._preloaded.pop(key, None) or await self.repos.db.run(
@@ -116,7 +116,7 @@ class GroupDirectory:
         effective = self.resolver.resolve(row, config_group)
         self._cache[key] = effective
         if row is not None:
-            self._rows[key] = row.model_dump()
+            self._rows[key] = self.repos.groups.signature(row)
         return effective
 
     def invalidate(self, key: str) -> None:

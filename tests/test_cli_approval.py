@@ -97,3 +97,23 @@ async def test_matrix_cli_approval_joins_greets_and_moderates_within_seconds(
         assert item and item[0].status == "sent"
     finally:
         await app.stop()
+
+
+async def test_the_directory_refresh_drops_only_changed_groups(tmp_path: Path) -> None:
+    """The periodic refresh compares plain row tuples (no ORM objects): an unchanged group stays
+    cached, a group changed by another process is read again."""
+    from tests.core_support import core_app
+
+    app = await core_app(tmp_path)
+    try:
+        key = "console:klas"
+        first = await app.directory.get(key)
+        assert first is not None
+        await app.directory.refresh()
+        assert await app.directory.get(key) is first  # unchanged: still the cached entry
+        await app.repos.db.run(lambda: app.repos.groups.update(key, mode="observe"))
+        await app.directory.refresh()
+        again = await app.directory.get(key)
+        assert again is not first and again.observe
+    finally:
+        await app.stop()

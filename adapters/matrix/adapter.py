@@ -148,7 +148,7 @@ class MatrixAdapter:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in [self._task, *self._tasks, *self._room_tails.values(), self._saving]:
+        for task in [self._task, *self._tasks, self._saving]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -297,8 +297,10 @@ class MatrixAdapter:
 
         task = asyncio.create_task(run(), name=f"matrix:room:{room_id}")
         self._room_tails[room_id] = task
+        self._tasks.add(task)  # stop() cancels every lane, not only each room's newest
 
         def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
             if self._room_tails.get(room_id) is t:
                 del self._room_tails[room_id]
 

@@ -78,8 +78,9 @@ class UpdatePoller:
         if self._next is not None:
             # Confirm what was handled (not needed for correctness: processed ids are skipped).
             with contextlib.suppress(TelegramError, Exception):
-                await self.bot.get_updates(offset=self.offset, timeout=0, limit=1,
-                                           allowed_updates=self.allowed_updates)
+                await asyncio.wait_for(self.bot.get_updates(
+                    offset=self.offset, timeout=0, limit=1,
+                    allowed_updates=self.allowed_updates), 2)
 
     async def _run(self) -> None:
         delay = 1.0
