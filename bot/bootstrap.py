@@ -24,13 +24,14 @@ from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
 from bot.image_memory import FlaggedImageMemory
+from bot.keys import open_database
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
 from bot.scheduler import Scheduler
+from core.files import FileSealer
 from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
-from storage.db import Database
 from storage.image_hashes import DatabaseImageHashStore
 from storage.repositories import Repositories
 
@@ -50,7 +51,7 @@ def console_wanted(config: AppConfig) -> bool:
     return not real or "enabled" in console.model_fields_set
 
 
-def build_adapters(config: AppConfig) -> list[Adapter]:
+def build_adapters(config: AppConfig, sealer: FileSealer | None = None) -> list[Adapter]:
     adapters: list[Adapter] = []
     if config.adapters.telegram.enabled:
         from adapters.telegram import TelegramAdapter
@@ -65,7 +66,8 @@ def build_adapters(config: AppConfig) -> list[Adapter]:
 
         known = [g.id for g in config.groups if g.id.startswith("console:")]
         adapters.append(ConsoleAdapter(known_groups=known,
-                                       alerts_folder=config.adapters.console.alerts_folder))
+                                       alerts_folder=config.adapters.console.alerts_folder,
+                                       sealer=sealer))
     return adapters
 
 
@@ -81,7 +83,7 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     types = policy_types() if policies is None else {p.name: type(p) for p in policies}
     resolver = PolicyResolver(config, types)
     resolver.validate_config()
-    db = Database(config.storage.url)
+    db = open_database(config)
     repos = Repositories(db)
     env = policy_env(config)
     # Flagged images are remembered in the database, so a re-post is recognised in any group.
@@ -102,8 +104,8 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
               directory=directory, outbox=outbox, dispatcher=dispatcher, router=router,
               alerts=alerts, approvals=approvals, commands=commands, pipeline=pipeline,
               scheduler=Scheduler(db.engine, config.school.timezone),
-              mail=mail or make_backend(config.mail),
-              adapters=list(adapters) if adapters is not None else build_adapters(config))
+              mail=mail or make_backend(config.mail, db.keys),
+              adapters=list(adapters) if adapters is not None else build_adapters(config, db.keys))
     for module in features:
         importlib.import_module(module).install(app)
     return app

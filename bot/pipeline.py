@@ -20,6 +20,7 @@ from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import EffectiveGroup
 from bot.i18n import t
+from bot.minimise import evidence_text
 from bot.outbox import Dispatcher
 from bot.planner import ReminderLimiter, plan_actions
 from core.clock import now_utc
@@ -204,11 +205,13 @@ class Pipeline:
         # Informational findings alone (an off-topic score, severity "none") are not stored
         # unless a moderator is told about them: data minimisation, and chat is not evidence.
         if verdict.severity > Severity.NONE or plan.has(ActionKind.NOTIFY):
+            # Only what the evidence needs: the text for flags that need the words, masked.
+            kept = evidence_text(event.text, (f.flag for f in verdict.findings))
             findings = [
                 {"group_key": group.key, "message_id": event.message_id,
                  "member_id": event.sender.platform_id, "policy": f.policy, "flag": f.flag,
                  "article": f.article, "severity": int(f.severity), "score": f.score,
-                 "evidence": f.evidence, "category": f.category, "text": event.text or None,
+                 "evidence": f.evidence, "category": f.category, "text": kept,
                  "created_at": now}
                 for f in verdict.findings]
         member_key = (group.key, event.sender.platform_id, event.sender.role.value)

@@ -27,6 +27,7 @@ from core.clock import now_utc
 from storage.db import Database
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
+from tests.privacy_support import TEST_KEYS
 from tests.test_digest import Recorder
 
 
@@ -61,7 +62,7 @@ async def test_relay_down_then_up_delivers_every_digest_mail_once(tmp_path: Path
     cfg = parse_config({"mail": {"backend": "smtp", "from_address": "wacht@school.nl",
                                  "smtp": {"host": "127.0.0.1", "port": port, "security": "none",
                                           "timeout_seconds": 2}}})
-    db = Database(url)
+    db = Database(url, keys=TEST_KEYS)
     repo = OutboxRepository(db)
     outbox = Outbox(repo)
     dispatcher = Dispatcher(outbox)

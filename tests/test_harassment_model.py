@@ -138,7 +138,9 @@ def test_feedback_retraining_changes_the_answer_on_a_fed_back_message(
     assert toy_model.probability(text_words(missed)) < threshold
     assert toy_model.probability(text_words(wrong)) >= threshold
 
-    db = Database(f"sqlite:///{tmp_path / 'sw.db'}")
+    from tests.privacy_support import TEST_KEYS
+
+    db = Database(f"sqlite:///{tmp_path / 'sw.db'}", keys=TEST_KEYS)
     try:
         repo = FeedbackRepository(db)
         repo.mark_missed(GROUP, "harassment", missed, "mentor")

@@ -11,6 +11,8 @@ from pathlib import Path
 from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent, Role, Sender
 from tests.core_support import core_app, run_console
+from tests.privacy_support import alerts as read_alerts
+from tests.privacy_support import keys_in
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT = Sender("s1", "Sanne", Role.STUDENT)
@@ -62,7 +64,7 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
     assert "🤖 [bot → 3a]" in after_4.split("🔔", 1)[0]  # Lisa is told why #4 disappeared
     # The insult got its own reminder (A.10); no alert calls it 'niet schoolgerelateerd'.
     alerts = [json.loads(line) for line in
-              (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()]
+              read_alerts(tmp_path / "var" / "alerts", keys_in(tmp_path))]
     assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
     assert "(antwoord op #2)" in out and "A.10" in out.split("(antwoord op #2)", 1)[1]
 

@@ -38,12 +38,12 @@ FEEDBACK_WEIGHT = 3.0  # a school's own corrections weigh more than the generic 
 
 def _feedback_examples(config: Path | None) -> list:
     from bot.cli import config_from
+    from bot.keys import open_database
     from policies.harassment_model import Example
-    from storage.db import Database
     from storage.feedback_repo import FeedbackRepository
 
     cfg = config_from(config)
-    db = Database(cfg.storage.url)
+    db = open_database(cfg, generate=False)
     try:
         pairs = FeedbackRepository(db).training_examples("harassment")
     finally:

@@ -20,11 +20,11 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Confi
 
 def _repo(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
-    from storage.db import Database
+    from bot.keys import open_database
     from storage.repositories import OutboxRepository
 
     cfg = config_from(config)
-    return OutboxRepository(Database(cfg.storage.url))
+    return OutboxRepository(open_database(cfg, generate=False))
 
 
 @app.command("list")
