@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.approval import decide_offline
-from storage.db import Database
+from bot.keys import open_database
 from storage.repositories import Repositories
 from tests.matrix_support import bot_config, eventually, start_bot
 from tests.synapse_fixture import Synapse, synapse  # noqa: F401  (session fixture)
@@ -30,7 +30,7 @@ NEW = group(NEW_ID, "Klas 5D")
 
 
 def approve_from_cli(config, key: str) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
-    db = Database(config.storage.url)
+    db = open_database(config)  # as the CLI opens it: with the data key
     try:
         return decide_offline(config, Repositories(db), key, approve=True, actor="cli")
     finally:

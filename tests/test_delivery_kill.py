@@ -18,6 +18,7 @@ import pytest
 
 from storage.db import Database
 from storage.repositories import Repositories
+from tests.privacy_support import TEST_KEYS
 from tests.telegram_standin import BotApiStandIn, administrator, group, message, user
 
 TOKEN = "123456:TEST-token"
@@ -81,7 +82,7 @@ def alerts(api: BotApiStandIn, mid: int) -> list[dict[str, Any]]:
 
 
 def findings(tmp_path: Path, mid: int) -> list[Any]:
-    db = Database(f"sqlite:///{tmp_path / 'sw.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'sw.db'}", keys=TEST_KEYS)
     try:
         return Repositories(db).findings.for_message(f"telegram:{CLASS_ID}", str(mid))
     finally:

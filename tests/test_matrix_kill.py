@@ -18,6 +18,7 @@ import pytest
 from storage.db import Database
 from storage.repositories import Repositories
 from tests.matrix_support import Person, bot_config, eventually, start_bot
+from tests.privacy_support import TEST_KEYS
 from tests.synapse_fixture import Synapse, User, synapse  # noqa: F401  (session fixture)
 from tests.test_matrix import HARASSING, people  # noqa: F401  (fixture)
 
@@ -88,7 +89,7 @@ title = "Klas 1A"
 
 
 def can_delete(tmp_path: Path, key: str) -> bool:
-    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}", keys=TEST_KEYS)
     try:
         row = Repositories(db).groups.get(key)
         return row is not None and row.can_delete is True
