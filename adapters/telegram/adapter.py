@@ -1,7 +1,8 @@
 """The Telegram adapter: python-telegram-bot 22 (asyncio), run inside the core's event loop.
 
 The core owns the loop, so this never calls ``run_polling``: ``start`` calls ``initialize()``,
-``start()`` and then ``updater.start_polling()`` (or ``start_webhook()`` in production), and
+``start()`` and then runs our own ``getUpdates`` loop (``adapters/telegram/polling.py``: the offset
+moves past an update only once it was handled), or PTB's ``start_webhook()`` in webhook mode, and
 ``stop`` undoes them. Every update goes through one handler that skips update ids already
 processed, translates the update into a neutral event for the core and marks the id processed
 afterwards (one chat's updates in order, chats concurrently): messages and edits, joins and leaves,
@@ -22,6 +23,7 @@ from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram import linking
+from adapters.telegram.polling import UpdatePoller
 from adapters.telegram.port import PLATFORM, TelegramPort
 from adapters.telegram.roles import DEFAULT_ROLE, RoleResolver
 from adapters.telegram.translate import (
@@ -116,6 +118,7 @@ class TelegramAdapter:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
         self._chat_locks: dict[int, asyncio.Lock] = {}
+        self.poller: UpdatePoller | None = None
 
     @staticmethod
     def _trusted_chats(config: AppConfig) -> set[int]:
@@ -174,9 +177,14 @@ class TelegramAdapter:
                 url_path=path, webhook_url=self.settings.webhook_url,
                 allowed_updates=list(ALLOWED_UPDATES), secret_token=self.webhook_secret)
         else:
-            await updater.start_polling(timeout=self.poll_timeout,
-                                        allowed_updates=list(ALLOWED_UPDATES),
-                                        error_callback=self._polling_error)
+            try:  # getUpdates is refused while a webhook is set
+                await self.bot.delete_webhook()
+            except TelegramError as exc:
+                self._polling_error(exc)
+            self.poller = UpdatePoller(self.bot, self._on_update, timeout=self.poll_timeout,
+                                       allowed_updates=ALLOWED_UPDATES,
+                                       on_error=self._polling_error)
+            self.poller.start()
         self._started = True
         self._spawn(self._check_known_groups())
         log.info("telegram adapter started", extra={"mode": self.settings.mode,
@@ -188,6 +196,9 @@ class TelegramAdapter:
         self._started = False
         for task in list(self._tasks):
             task.cancel()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -203,7 +214,7 @@ class TelegramAdapter:
 
     @staticmethod
     def _polling_error(exc: TelegramError) -> None:
-        # python-telegram-bot keeps polling with back-off; only the kind of error is logged.
+        # The polling loop keeps trying with back-off; only the kind of error is logged.
         log.warning("telegram polling error", extra={"error": type(exc).__name__})
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -214,7 +225,8 @@ class TelegramAdapter:
                   exc_info=error)
 
     # --- routing ---------------------------------------------------------------------------------
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update,
+                         context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         """One update, in order within its chat. It is marked processed only after it was
         handled: a crash before that handles it again (the decision itself is idempotent, see
         docs/delivery.md), a re-delivery after it is skipped."""

@@ -43,7 +43,8 @@ def approve(
     kind: Annotated[str | None, typer.Option(help="class, parent or staff")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Approve a pending group: the running bot starts moderating it and says so in the group."""
+    """Approve a pending group: the running bot picks it up within seconds, says so in the group
+    and moderates it from then on."""
     cfg, repos = _services(config)
     from bot.approval import decide_offline
 
