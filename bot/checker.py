@@ -25,7 +25,6 @@ from bot.groups import PolicyResolver
 from core.events import Attachment, AttachmentKind, Fetch, GroupKind, MessageEvent, Role, Sender
 from core.verdict import Verdict
 from policies.base import PolicyEnv, PolicySettings
-from policies.images.intake import ImageRejected, IntakeLimits, verify_image
 from policies.registry import build_policies, policy_types
 
 log = logging.getLogger(__name__)
@@ -104,6 +103,8 @@ class Checker:
     async def _verified(self, event: MessageEvent) -> MessageEvent:
         """Read each image once and decode it fully: an unreadable picture is an error, never a
         clean verdict. The policies then get the bytes already read."""
+        from policies.images.intake import ImageRejected, IntakeLimits, verify_image  # Pillow
+
         limits = IntakeLimits.from_options(self.config.images.model_dump())
         attachments = []
         for att in event.attachments:

@@ -15,7 +15,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import BasePolicy, PolicyContext, PolicySettings
-from policies.images.service import ImageService, is_image
+from policies.images import is_image
 from policies.registry import register
 from policies.text import TextView
 
@@ -43,6 +43,8 @@ class ResharePolicy(BasePolicy):
         return any(is_image(att) for att in event.attachments)
 
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
+        from policies.images.service import ImageService  # the image stack, on the first image
+
         service = ImageService.for_env(self.env)
         findings: list[Finding] = []
         for att in event.attachments:

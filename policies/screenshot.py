@@ -9,7 +9,7 @@ flagged images, so a re-post is recognised at once by ``policies.reshare``).
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
@@ -17,10 +17,12 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import BasePolicy, PolicyContext, PolicySettings
-from policies.images.hashing import pack
-from policies.images.service import ImageService, is_image
+from policies.images import is_image
 from policies.registry import register
 from policies.text import TextView
+
+if TYPE_CHECKING:  # the image stack loads on the first image, not with the rule
+    from policies.images.service import ImageService
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ class ScreenshotPolicy(BasePolicy):
     kind_defaults: ClassVar = {GroupKind.STAFF: {"enabled": False}}
 
     def _service(self) -> ImageService:
+        from policies.images.service import ImageService
+
         return ImageService.for_env(self.env)
 
     def wants(self, event: MessageEvent) -> bool:
@@ -67,6 +71,8 @@ class ScreenshotPolicy(BasePolicy):
             if verdict.hashes is not None:
                 data["phash"] = verdict.hashes.phash
                 data["dhash"] = verdict.hashes.dhash
+                from policies.images.hashing import pack
+
                 data["hash_variants"] = [pack(v) for v in verdict.variants]
             findings.append(Finding(
                 policy=self.name, flag=self.flag, article=self.article,
@@ -80,6 +86,6 @@ class ScreenshotPolicy(BasePolicy):
 
     async def aclose(self) -> None:
         service = self.env.images
-        if isinstance(service, ImageService):
+        if service is not None:
             await service.aclose()
             self.env.images = None
