@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.events import GroupKind, MessageEvent, Role
-from core.findings import Finding
+from core.findings import Finding, Route
 from core.verdict import Verdict
 from policies.base import BasePolicy, PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
@@ -24,6 +24,16 @@ from policies.text import TextView
 log = logging.getLogger(__name__)
 
 MEDIA_TEXT_KEY = "ocr_text"
+
+
+def routed(policy: BasePolicy, findings: list[Finding]) -> list[Finding]:
+    """The policy's declared handling on each of its findings (``BasePolicy.route``), so the planner
+    and the pipeline read the route from the finding and never name a policy. A route the policy
+    set on a finding itself stays."""
+    route = policy.route
+    if route is Route.NORMAL or not findings:
+        return findings
+    return [f if f.route is not Route.NORMAL else replace(f, route=route) for f in findings]
 
 
 class Evaluator:
@@ -61,7 +71,7 @@ class Evaluator:
                                 role=event.sender.role, settings=settings, language=language,
                                 timezone=timezone, facts=facts, now=now, prior=tuple(findings))
             try:
-                findings.extend(rule.check_text(text, ctx, event))
+                findings.extend(routed(rule, rule.check_text(text, ctx, event)))
             except Exception:  # one broken rule must not silence the others
                 log.exception("text rule failed", extra={"policy": rule.name})
         return findings
@@ -96,7 +106,7 @@ class Evaluator:
                     log.error("policy failed", extra={"policy": rule.name,
                                                       "error": type(result).__name__})
                     continue
-                findings.extend(result)
+                findings.extend(routed(rule, result))
         findings.extend(self._media_text_findings(event, findings, kind=kind, settings=settings,
                                                   language=language, timezone=timezone,
                                                   facts=facts, now=now))

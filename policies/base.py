@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.events import GroupKind, MessageEvent, Role
-from core.findings import ActionKind, Finding
+from core.findings import ActionKind, Finding, Route
 from core.image_hashes import ImageHashStore
 from policies.text import TextView
 
@@ -34,6 +34,9 @@ class PolicySettings(BaseModel):
     enabled: bool = True
     # Actions per severity label ("low", "medium", "high", "critical"). Empty means "record only".
     actions: dict[str, list[ActionKind]] = {}
+    # Reminders to one member within a day before the group's teacher is told instead (the core's
+    # reminder limit reads it for every policy; default 2).
+    report_repeats_after: int = Field(2, ge=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class Policy(Protocol):
     settings_model: ClassVar[type[PolicySettings]]
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]]
     synchronous: ClassVar[bool]
+    route: ClassVar[Route]
 
     async def check(
         self, event: MessageEvent, text: TextView, ctx: PolicyContext
@@ -102,6 +106,10 @@ class BasePolicy:
     # Defaults that differ per group kind (merged below config and group overrides).
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
     synchronous: ClassVar[bool] = False
+    # How the core handles this policy's findings (core.findings.Route): NORMAL by the action
+    # table, CARE quietly via the confidential adviser, INFORMATIONAL only when alone. The evaluator
+    # sets it on each finding the policy returns (unless the policy set another on the finding).
+    route: ClassVar[Route] = Route.NORMAL
 
     def __init__(self, env: PolicyEnv | None = None) -> None:
         self.env = env or PolicyEnv()

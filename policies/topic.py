@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent, Role
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.registry import register
@@ -72,8 +72,6 @@ class TopicSettings(PolicySettings):
     allow: list[str] = Field(default_factory=list)
     # Off-topic categories of the lexicon this group allows, e.g. ["sport"] for a sports class.
     allowed_topics: list[str] = Field(default_factory=list)
-    # Reminders to one member within a day before the group's teacher is told (read by the core).
-    report_repeats_after: int = Field(2, ge=1)
     actions: dict[str, list[ActionKind]] = Field(
         default_factory=lambda: {"none": [ActionKind.REMIND], "low": [ActionKind.REMIND]}
     )
@@ -124,6 +122,7 @@ class TopicPolicy(TextPolicy):
     order: ClassVar[int] = 60
     settings_model: ClassVar[type[PolicySettings]] = TopicSettings
     kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {GroupKind.STAFF: {"enabled": False}}
+    route: ClassVar[Route] = Route.INFORMATIONAL  # off topic alone is no harm: a kind reminder
 
     def __init__(self, env: PolicyEnv | None = None) -> None:
         super().__init__(env)
