@@ -24,7 +24,7 @@ from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
 from core.events import Attachment, AttachmentKind, Fetch, GroupKind, MessageEvent, Role, Sender
 from core.verdict import Verdict
-from policies.base import PolicyEnv, PolicySettings
+from policies.base import PolicyEnv, PolicyOptions, PolicySettings
 from policies.registry import build_policies, policy_types
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def policy_env(config: AppConfig) -> PolicyEnv:
     return PolicyEnv(
         data_dir=config.path("var"),
         cpu=ThreadPoolExecutor(max_workers=config.images.workers, thread_name_prefix="cpu"),
-        options={"models": config.models.model_dump(), "images": config.images.model_dump()},
+        options=PolicyOptions(models=config.models, images=config.images),
     )
 
 
@@ -105,7 +105,7 @@ class Checker:
         clean verdict. The policies then get the bytes already read."""
         from policies.images.intake import ImageRejected, IntakeLimits, verify_image  # Pillow
 
-        limits = IntakeLimits.from_options(self.config.images.model_dump())
+        limits = IntakeLimits.from_options(self.config.images)
         attachments = []
         for att in event.attachments:
             assert att.fetch is not None

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.events import GroupKind, MessageEvent, Role
 from core.findings import ActionKind, Finding, Route
 from core.image_hashes import ImageHashStore
+from policies.images.settings import ImageSettings
+from policies.ml.settings import ModelSettings
 from policies.text import TextView
 
 if TYPE_CHECKING:
@@ -57,6 +59,17 @@ class PolicyContext:
     prior_findings: tuple[Finding, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyOptions:
+    """The global config sections policies read, already validated."""
+
+    models: ModelSettings = field(default_factory=ModelSettings)  # ``[models]``
+    images: ImageSettings = field(default_factory=ImageSettings)  # ``[images]``
+    # A model file to use instead of the school's retrained or the shipped one (tests, tools).
+    topic_model: Path | None = None
+    harassment_model: Path | None = None
+
+
 @dataclass(slots=True)
 class PolicyEnv:
     """Resources a policy may need, handed over by the bootstrap (never built at import time)."""
@@ -69,8 +82,8 @@ class PolicyEnv:
     image_hashes: ImageHashStore | None = None
     # The media policies' shared ImageService (intake, worker pool, cache); built on first use.
     images: ImageService | None = None
-    # Global options from the ``[models]`` / ``[images]`` config sections, already validated.
-    options: dict[str, Any] = field(default_factory=dict)
+    # The validated ``[models]`` / ``[images]`` config sections.
+    options: PolicyOptions = field(default_factory=PolicyOptions)
 
 
 @runtime_checkable

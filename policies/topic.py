@@ -132,7 +132,7 @@ class TopicPolicy(TextPolicy):
         self.model: TopicModel = load_model(self.model_path)
 
     def _model_path(self) -> Path:
-        configured = self.env.options.get("topic_model")
+        configured = self.env.options.topic_model
         if configured:
             return Path(configured)
         local = Path(self.env.data_dir) / LOCAL_MODEL_NAME

@@ -60,8 +60,7 @@ class ToxicityModelSettings(PolicySettings):
 
 
 def model_settings(env: PolicyEnv) -> ModelSettings:
-    raw = env.options.get("models", {})
-    return raw if isinstance(raw, ModelSettings) else ModelSettings.model_validate(raw or {})
+    return env.options.models
 
 
 @register

@@ -3,7 +3,7 @@ a small per-attachment cache, so the re-share rule and the screenshot rule fetch
 once even though the evaluator runs them concurrently.
 
 The bootstrap may put a ready ``ImageService`` in ``env.images``; otherwise the first image policy
-builds one from ``env.options["images"]`` (the validated ``[images]`` section) and ``env.cpu``. The
+builds one from ``env.options.images`` (the validated ``[images]`` section) and ``env.cpu``. The
 hash store is ``env.image_hashes`` (the bootstrap hands in the database store), else a fresh in-memory
 store (``schoolwacht check``: nothing is remembered).
 """
@@ -43,7 +43,7 @@ class ImageService:
         service = env.images
         if isinstance(service, ImageService):
             return service
-        options = env.options.get("images")
+        options = env.options.images
         store = env.image_hashes
         if store is None:
             store = InMemoryImageHashStore()
