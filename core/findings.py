@@ -89,3 +89,24 @@ class Finding:
         if self.category:
             data["category"] = self.category
         return data
+
+
+class Outcome(StrEnum):
+    """What one policy said about one message."""
+
+    FINDING = "finding"  # it found something (its findings are in the verdict)
+    CLEAR = "clear"  # it looked and found nothing, for a reason
+    SKIPPED = "skipped"  # it did not look: disabled here, nothing for it in the message, or failed
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    """Every policy answers for every message, including why it cleared it (``check --explain``,
+    and later the dashboard: why nothing happened)."""
+
+    policy: str
+    result: Outcome
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "result": self.result.value, "reason": self.reason}

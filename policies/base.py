@@ -41,6 +41,14 @@ class PolicySettings(BaseModel):
     report_repeats_after: int = Field(2, ge=1)
 
 
+# Default reasons of a policy's answer (``PolicyResult.reason``).
+NO_MATCH = "no match"
+NOT_APPLICABLE_TEXT = "not applicable: text only"
+NOT_APPLICABLE_NO_TEXT = "not applicable: no text"
+NO_IMAGE = "not applicable: no image"
+STAFF_GROUP = "staff group"
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyContext:
     """What a policy may know about the group the event happened in."""
@@ -57,6 +65,14 @@ class PolicyContext:
     # Findings of the cheaper rules that ran before this one (models run last and may skip
     # messages the rules already settled; a model cannot overrule a hard rule).
     prior_findings: tuple[Finding, ...] = ()
+    # Where the policy says why it found nothing (``clear``); the evaluator reads the last reason.
+    reasons: list[str] | None = field(default=None, compare=False)
+
+    def clear(self, reason: str) -> None:
+        """Say why this message is clear for this policy ("school subject", "doubt threshold …").
+        Shown by ``schoolwacht check --explain``; without a reason a clear message says "no match"."""
+        if self.reasons is not None:
+            self.reasons.append(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +147,20 @@ class BasePolicy:
         """Whether this rule has anything to look at in ``event``. Media rules say no to plain text,
         so a text message costs them nothing (no task, no await)."""
         return True
+
+    # -- the answer when there is no finding (core.findings.PolicyResult) --------------------------
+    # A policy that looked and found nothing says why with ``ctx.clear(reason)``; these are the
+    # defaults, so every policy answers for every message.
+
+    def not_applicable(self, event: MessageEvent) -> str:
+        """Why ``wants`` said no (override with the rule's own words)."""
+        return NOT_APPLICABLE_TEXT if not event.attachments else "not applicable"
+
+    def disabled_reason(self, kind: GroupKind) -> str:
+        """Why the rule is off in this group: its defaults for the group kind, or the settings."""
+        if self.kind_defaults.get(kind, {}).get("enabled") is False:
+            return STAFF_GROUP if kind is GroupKind.STAFF else f"{kind.value} group"
+        return "disabled in this group"
 
     async def check(
         self, event: MessageEvent, text: TextView, ctx: PolicyContext

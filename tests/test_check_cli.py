@@ -81,3 +81,4 @@ def test_text_loads_neither_the_image_stack_nor_the_database() -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["id"] == 1
     assert result.stderr.decode().strip().splitlines()[-1:] in ([], [""])
+
