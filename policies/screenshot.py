@@ -16,7 +16,7 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import BasePolicy, PolicyContext, PolicySettings
+from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
 from policies.images import is_image
 from policies.registry import register
 from policies.text import TextView
@@ -54,6 +54,9 @@ class ScreenshotPolicy(BasePolicy):
     def wants(self, event: MessageEvent) -> bool:
         return any(is_image(att) for att in event.attachments)
 
+    def not_applicable(self, event: MessageEvent) -> str:
+        return super().not_applicable(event) if not event.attachments else NO_IMAGE
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         settings = ctx.settings
         min_score = getattr(settings, "min_score", 4.0)
@@ -63,9 +66,15 @@ class ScreenshotPolicy(BasePolicy):
             if not is_image(att):
                 continue
             if await service.known(att) is not None:
-                continue  # a re-post of a flagged image: the re-share rule reports it, no OCR
+                # a re-post of a flagged image: the re-share rule reports it, no OCR
+                ctx.clear("a known flagged image: the re-share rule answers")
+                continue
             verdict = await service.analyse(att, min_score)
-            if verdict is None or verdict.score < min_score:
+            if verdict is None:
+                ctx.clear("image not analysed (unreadable, or the image workers were busy)")
+                continue
+            if verdict.score < min_score:
+                ctx.clear(f"not a chat screenshot (score {verdict.score:.1f} below {min_score:g})")
                 continue
             data: dict[str, object] = {"ocr_text": verdict.ocr_text, "file_id": att.file_id}
             if verdict.hashes is not None:

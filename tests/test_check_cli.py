@@ -82,3 +82,12 @@ def test_text_loads_neither_the_image_stack_nor_the_database() -> None:
     assert json.loads(result.stdout)["id"] == 1
     assert result.stderr.decode().strip().splitlines()[-1:] in ([], [""])
 
+
+def test_explain_adds_each_policy_answer() -> None:
+    line = json.dumps({"id": "e", "text": "oké top"}).encode() + b"\n"
+    plain = run_check(line, "-")[0]
+    explained = run_check(line, "--explain", "-")[0]
+    assert list(plain) == ["id", "flags", "severity", "findings"]
+    assert {k: v for k, v in explained.items() if k != "explain"} == plain
+    topic = next(e for e in explained["explain"] if e["policy"] == "topic")
+    assert topic == {"policy": "topic", "result": "clear", "reason": "greeting or acknowledgement"}
