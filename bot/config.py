@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from core.events import GroupKind
+from policies.images.settings import ImageSettings
 from policies.ml.settings import ModelSettings
 
 CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
@@ -299,14 +300,6 @@ class ApprovalSettings(Section):
     """B.1: the bot works only in groups an admin approved."""
 
     timeout_hours: float = Field(48, gt=0)
-
-
-class ImageSettings(Section):
-    max_bytes: int = Field(10_000_000, gt=0)
-    max_pixels: int = Field(40_000_000, gt=0)
-    workers: int = Field(1, ge=1)
-    queue_size: int = Field(64, ge=1)
-    timeout_seconds: float = Field(10, gt=0)
 
 
 class KindDefaults(Section):

@@ -25,7 +25,7 @@ from bot.outbox import Dispatcher
 from bot.planner import ReminderLimiter, plan_actions
 from core.clock import now_utc
 from core.events import MessageEvent
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from core.ports import Button, ChatPort, OutgoingAlert
 from core.verdict import ActionPlan, Verdict
 from storage.decisions_repo import outbox_row
@@ -34,8 +34,6 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-# Findings about a member's own wellbeing also reach the confidential adviser (A.11).
-CONFIDENTIAL_FLAGS = frozenset({"wellbeing"})
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
 
 
@@ -329,7 +327,7 @@ class Pipeline:
             buttons = (Button(t("alert.button_correct", lang), f"fb:correct:{finding_id}"),
                        Button(t("alert.button_wrong", lang), f"fb:wrong:{finding_id}"))
         channels = self.router.moderators(group)
-        if finding.flag in CONFIDENTIAL_FLAGS:  # care signals go to the confidential adviser too
+        if finding.route is Route.CARE:  # care signals go to the confidential adviser too (A.11)
             channels = list(dict.fromkeys([*self.router.confidential_adviser(), *channels]))
         return self.alerts.rows(channels, OutgoingAlert(text=text, buttons=buttons),
                                 key=f"finding:{group.key}:{event.message_id}",

@@ -397,7 +397,7 @@ class HarassmentModelPolicy(TextPolicy):
     def _load(self) -> tuple[Path | None, LinearModel | None]:
         """The configured file, else the school's retrained one, else the shipped one. A broken
         school model is logged and the shipped one used; without any model the rule is silent."""
-        configured = self.env.options.get("harassment_model")
+        configured = self.env.options.harassment_model
         candidates = [Path(configured)] if configured else [
             Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
         for path in candidates:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.harassment.compose import Match, context, matches, negated, targets
@@ -71,6 +71,7 @@ class WellbeingPolicy(TextPolicy):
     name: ClassVar[str] = "wellbeing"
     flag: ClassVar[str] = "wellbeing"
     article: ClassVar[str] = articles.A11
+    route: ClassVar[Route] = Route.CARE  # quiet: nothing in the group, the confidential adviser hears
     order: ClassVar[int] = 30
     settings_model = WellbeingSettings
     kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {}
