@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.access import Access
 from bot.alerts import AlertService, Router
 from bot.approval import ApprovalService
 from bot.commands import CommandResult, CommandRouter
@@ -62,6 +63,7 @@ class App:
     router: Router
     alerts: AlertService
     approvals: ApprovalService
+    access: Access
     commands: CommandRouter
     pipeline: Pipeline
     scheduler: Scheduler

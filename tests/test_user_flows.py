@@ -69,7 +69,7 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
 
 def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: Path) -> None:
     out = run_console(tmp_path, [
-        "/groep ouders-3a", "/als Meneer de Vries teacher", "/beleid modus observe",
+        "/groep ouders-3a", "/als Mentor 3A teacher", "/beleid modus observe",
         "/als Moeder van Emma parent", "Het mobiele nummer van juf Anna is 06-12345678",
         "/stop",
     ])
@@ -95,9 +95,9 @@ async def test_alert_says_when_removing_the_message_failed(tmp_path: Path) -> No
 
 
 def test_status_and_policy_speak_dutch_to_a_teacher(tmp_path: Path) -> None:
-    out = run_console(tmp_path, ["/als Juf Jansen teacher", "/status", "/beleid",
+    out = run_console(tmp_path, ["/als Mentor 3A teacher", "/status", "/beleid",
                                  "/beleid modus observe", "/policy", "/stop"])
-    status = out.split("🔒 [privé aan Juf Jansen] Status van Klas 3A", 1)[1]
+    status = out.split("🔒 [privé aan Mentor 3A] Status van Klas 3A", 1)[1]
     assert "Goedkeuring: goedgekeurd" in status and "Modus: ingrijpen (enforce)" in status
     assert "approved" not in status
     assert "Modus van deze groep is nu: alleen meekijken (observe)." in out
