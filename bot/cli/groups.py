@@ -56,11 +56,34 @@ def approve(
 def reject(
     group: Annotated[str, typer.Argument(help="Group key, e.g. telegram:-1001234567890")],
     config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")
+                   ] = False,
 ) -> None:
-    """Reject a group: the running bot explains why in the group and leaves it."""
+    """Reject a group: the running bot explains why in the group and leaves it.
+
+    Asks for confirmation first. A group the config file approves cannot be rejected here: take
+    it out of `[[groups]]` (or set `approved = false`) first."""
     cfg, repos = _services(config)
     from bot.approval import decide_offline
+    from core.permissions import Action, Actor, Resource, SchoolRole, may
 
+    configured = cfg.group(group)
+    resource = Resource(group, approved_by_config=bool(configured and configured.approved))
+    # Whoever runs the CLI on the server acts as school staff.
+    actor = Actor("cli", frozenset({SchoolRole.STAFF}))
+    decision = may(actor, Action.GROUP_REJECT, resource)
+    if not decision:
+        repos.audit.add("cli", "permission.refused", group_key=group, target="groups reject",
+                        detail={"action": Action.GROUP_REJECT.value, "reason": decision.reason})
+        typer.echo(f"{group}: approved in the config file ([[groups]]); rejecting it here "
+                   "would not stop the bot. Remove it from the config (or set approved = false) "
+                   "first. Nothing was changed.", err=True)
+        raise typer.Exit(1)
+    row = repos.groups.get(group)
+    if not yes:
+        title = f" ({row.title})" if row is not None and row.title else ""
+        typer.confirm(f"Reject {group}{title}? The bot tells the group it was not approved and "
+                      "leaves it.", abort=True)
     ok, message = decide_offline(cfg, repos, group, approve=False, actor="cli")
     typer.echo(message)
     raise typer.Exit(0 if ok else 1)
