@@ -30,10 +30,12 @@ system-deps:
 
 test: $(VENV)/.test-installed system-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.test-installed system-deps
 	$(BIN)/python benchmarks/pipeline.py

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
-from bot.ports import OutgoingAlert, SentRef
+from core.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
+from core.ports import OutgoingAlert, SentRef
 
 PLATFORM = "console"
 

@@ -19,19 +19,9 @@ from typing import TextIO
 import aiosmtplib
 
 from bot.config import MailSettings, secret
-from bot.outbox import PermanentDeliveryError, TemporaryDeliveryError
+from core.delivery import MailPermanentError, MailTemporaryError
 
 log = logging.getLogger(__name__)
-
-
-class MailTemporaryError(TemporaryDeliveryError):
-    pass
-
-
-class MailPermanentError(PermanentDeliveryError):
-    def __init__(self, message: str, recipients: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.recipients = recipients or []
 
 
 class MemoryBackend:

@@ -74,10 +74,10 @@ def camera_photos(n: int, seed: int) -> list[bytes]:
 
 
 def reshare_times(samples: list[bytes]) -> list[float]:
-    from bot.events import Attachment, AttachmentKind
+    from core.events import Attachment, AttachmentKind
+    from core.image_hashes import InMemoryImageHashStore
     from policies.base import PolicyEnv
     from policies.images.service import ImageService
-    from storage.image_hashes import InMemoryImageHashStore
 
     store = InMemoryImageHashStore()
     for data in samples:
@@ -87,7 +87,7 @@ def reshare_times(samples: list[bytes]) -> list[float]:
                                    variants=[pack(v) for v in crop_variants(img)]))
 
     async def run() -> list[float]:
-        service = ImageService.for_env(PolicyEnv(services={"image_hashes": store}))
+        service = ImageService.for_env(PolicyEnv(image_hashes=store))
         times = []
         for i, data in enumerate(samples):
             img = Image.open(io.BytesIO(data)).convert("RGB")

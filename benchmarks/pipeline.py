@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import parse_config
-from bot.events import MessageEvent, Role, Sender
+from core.events import MessageEvent, Role, Sender
 from policies.text import TextView
 
 SCHOOL = [

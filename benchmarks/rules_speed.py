@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
 from policies.base import PolicyContext, TextPolicy
 from policies.registry import build_policies
 from policies.text import TextView

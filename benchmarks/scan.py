@@ -28,9 +28,9 @@ from adapters.whatsapp.parser import parse_export  # noqa: E402
 from adapters.whatsapp.records import to_records  # noqa: E402
 from adapters.whatsapp.scan import prepare_scan  # noqa: E402
 from bot.checker import Checker  # noqa: E402
-from bot.events import GroupKind  # noqa: E402
 from bot.scan import build_report  # noqa: E402
 from bot.scan_render import render_html, render_json  # noqa: E402
+from core.events import GroupKind  # noqa: E402
 
 NAMES = ["Anouk", "Bas", "Chaima", "Daan", "Elif", "Finn", "Gwen", "Hamza", "Iris", "Jorn",
          "Kiki", "Luuk", "Mees", "Nora", "Otis", "Pien", "Rayan", "Saar", "Tijn", "Vera",

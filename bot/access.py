@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import Sender
 from bot.i18n import t
+from core.events import Sender
 from core.permissions import Action, Actor, Decision, Resource, SchoolRole, may
 from storage.repositories import Repositories
 

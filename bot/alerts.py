@@ -18,7 +18,7 @@ from bot.config import AppConfig, Contact
 from bot.delivery import alert_payload
 from bot.groups import EffectiveGroup
 from bot.outbox import Outbox
-from bot.ports import OutgoingAlert
+from core.ports import OutgoingAlert
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.access import Access
 from bot.alerts import AlertService, Router
@@ -20,7 +20,10 @@ from bot.commands import CommandResult, CommandRouter
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
-from bot.events import (
+from bot.outbox import Dispatcher, Outbox
+from bot.pipeline import Decision, Pipeline
+from bot.scheduler import Scheduler
+from core.events import (
     BotAddedEvent,
     CommandEvent,
     GroupKind,
@@ -28,13 +31,15 @@ from bot.events import (
     MemberLeftEvent,
     MessageEvent,
 )
-from bot.outbox import Dispatcher, Outbox
-from bot.pipeline import Decision, Pipeline
-from bot.ports import ChatPort, MailBackend
-from bot.scheduler import Scheduler
+from core.ports import ChatPort, MailBackend
 from policies.base import PolicyEnv
 from storage.db import Database
 from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from bot.digest.service import DigestService
+    from bot.escalation.incidents import IncidentService
+    from bot.feedback import FeedbackService
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,10 @@ class App:
     # Coroutines that start feature services (escalation, digests) after the core is up.
     starters: list[Callable[[App], Awaitable[None]]] = field(default_factory=list)
     stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    services: dict[str, Any] = field(default_factory=dict)
+    # Feature services, set by each feature's ``install`` (None when the feature is not installed).
+    digest: DigestService | None = None
+    escalation: IncidentService | None = None
+    feedback: FeedbackService | None = None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     # --- what adapters call -------------------------------------------------------------------

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from bot.alerts import AlertService, Router
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import BotAddedEvent, GroupKind
 from bot.i18n import t
 from bot.outbox import Outbox
-from bot.ports import Button, OutgoingAlert
-from storage.models import now_utc
+from core.clock import now_utc
+from core.events import BotAddedEvent, GroupKind
+from core.ports import Button, OutgoingAlert
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

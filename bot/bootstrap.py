@@ -24,14 +24,15 @@ from bot.config import AppConfig, ConfigError
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
+from bot.image_memory import FlaggedImageMemory
 from bot.outbox import Dispatcher, Outbox
 from bot.pipeline import Pipeline
-from bot.ports import MailBackend
 from bot.scheduler import Scheduler
+from core.ports import MailBackend
 from policies.base import BasePolicy
 from policies.registry import build_policies, policy_types
 from storage.db import Database
-from storage.image_hashes import DatabaseImageHashStore, FlaggedImageMemory
+from storage.image_hashes import DatabaseImageHashStore
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,10 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     resolver.validate_config()
     db = Database(config.storage.url)
     repos = Repositories(db)
-    env = policy_env(config, side_effects=True)
-    env.services["db"] = db
+    env = policy_env(config)
     # Flagged images are remembered in the database, so a re-post is recognised in any group.
     image_hashes = DatabaseImageHashStore(db)
-    env.services["image_hashes"] = image_hashes
+    env.image_hashes = image_hashes
     evaluator = Evaluator(build_policies(env) if policies is None else list(policies))
     directory = GroupDirectory(config, resolver, repos)
     outbox = Outbox(repos.outbox)

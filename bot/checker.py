@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.evaluator import Evaluator
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from bot.groups import PolicyResolver
-from bot.verdict import Verdict
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
+from core.verdict import Verdict
 from policies.base import PolicyEnv, PolicySettings
 from policies.registry import build_policies, policy_types
 
@@ -30,13 +30,12 @@ class CheckInputError(ValueError):
     """A JSON Lines input that does not follow the check contract."""
 
 
-def policy_env(config: AppConfig, *, side_effects: bool) -> PolicyEnv:
-    """Resources for policies. Without side effects, stores are in memory and forgotten."""
-    services: dict[str, Any] = {"side_effects": side_effects}
+def policy_env(config: AppConfig) -> PolicyEnv:
+    """Resources for policies. No hash store is handed in, so the image policies keep theirs in
+    memory and forget it; the bootstrap sets ``env.image_hashes`` to the database store."""
     return PolicyEnv(
         data_dir=Path("var"),
         cpu=ThreadPoolExecutor(max_workers=config.images.workers, thread_name_prefix="cpu"),
-        services=services,
         options={"models": config.models.model_dump(), "images": config.images.model_dump()},
     )
 
@@ -55,7 +54,7 @@ class Checker:
         config = config or AppConfig()
         resolver = PolicyResolver(config, policy_types())
         resolver.validate_config()
-        env = policy_env(config, side_effects=False)
+        env = policy_env(config)
         return cls(config, Evaluator(build_policies(env)), resolver, env)
 
     def settings(self, kind: GroupKind) -> Mapping[str, PolicySettings]:

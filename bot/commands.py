@@ -25,10 +25,11 @@ from bot.access import Access, may_at_all
 from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.events import CommandEvent, GroupKind
 from bot.i18n import t
+from core.clock import now_utc
+from core.events import CommandEvent, GroupKind
 from core.permissions import Action, Resource, may
-from storage.models import FindingRecord, now_utc
+from storage.models import FindingRecord
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

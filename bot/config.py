@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.events import GroupKind
+from core.events import GroupKind
+from policies.ml.settings import ModelSettings
 
 CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
 ACCOUNT_RE = re.compile(r"^(telegram:\d+|matrix:@[^:\s]+:\S+|console:\S+)$")
@@ -191,17 +192,6 @@ class ApprovalSettings(Section):
     """B.1: the bot works only in groups an admin approved."""
 
     timeout_hours: float = Field(48, gt=0)
-
-
-class ModelSettings(Section):
-    """The optional machine-learning layer (extra ``ml``)."""
-
-    enabled: bool = False
-    backend: Literal["torch", "onnx"] = "onnx"
-    path: Path | None = None
-    required: bool = False
-    batch_size: int = Field(16, ge=1)
-    max_wait_ms: float = Field(10, ge=0)
 
 
 class ImageSettings(Section):

@@ -6,8 +6,9 @@ from email import message_from_string, policy
 from email.message import EmailMessage
 from typing import Any
 
-from bot.outbox import Handler, PermanentDeliveryError, TemporaryDeliveryError
-from bot.ports import Button, ChatPort, MailBackend, OutgoingAlert, SentRef
+from bot.outbox import Handler
+from core.delivery import PermanentDeliveryError, TemporaryDeliveryError
+from core.ports import Button, ChatPort, MailBackend, OutgoingAlert, SentRef
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import AppConfig
-from bot.events import GroupKind
 from bot.groups import EffectiveGroup, PolicyResolver
-from storage.models import Group, now_utc
+from core.clock import now_utc
+from core.events import GroupKind
+from storage.models import Group
 from storage.repositories import Repositories
 
 

@@ -15,9 +15,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import GroupKind, MessageEvent, Role
-from bot.verdict import Verdict
-from policies.base import BasePolicy, Finding, PolicyContext, PolicySettings, TextPolicy
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import Finding
+from core.verdict import Verdict
+from policies.base import BasePolicy, PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
 
 log = logging.getLogger(__name__)

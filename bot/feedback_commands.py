@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.commands import CommandResult, Reply
-from bot.events import CommandEvent
 from bot.feedback import FeedbackService
 from bot.i18n import t
+from core.events import CommandEvent
 from core.permissions import Action, Resource
 
 
 def install(app: App) -> None:
     service = FeedbackService(app.db, app.directory.resolver.types)
-    app.services["feedback"] = service
+    app.feedback = service
 
     async def feedback(event: CommandEvent, lang: str) -> CommandResult:
         args = list(event.args)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config import AppConfig, ConfigError, Contact, GroupSettings
-from bot.events import GroupKind
+from core.events import GroupKind
 from policies.base import BasePolicy, PolicySettings
 from storage.models import Group
 

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.models import OutboxItem, now_utc
+from core.clock import now_utc
+from core.delivery import PermanentDeliveryError
+from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 
 log = logging.getLogger(__name__)
@@ -23,18 +25,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 2.0  # seconds; doubles per attempt up to MAX_DELAY
 MAX_DELAY = 1800.0
-
-
-class PermanentDeliveryError(Exception):
-    """Delivery can never succeed (bad address, bot removed): the item is marked dead."""
-
-
-class TemporaryDeliveryError(Exception):
-    """Delivery failed for now; ``retry_after`` (seconds) may say when to try again."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 # A handler delivers one item and returns where it landed (for later edits) or None.

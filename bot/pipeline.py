@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 from bot.alerts import AlertService, Router
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
-from bot.events import MessageEvent
 from bot.groups import EffectiveGroup
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
 from bot.planner import ReminderLimiter, plan_actions
-from bot.ports import Button, ChatPort, OutgoingAlert
-from bot.verdict import ActionPlan, Verdict
-from policies.base import ActionKind, Finding, Severity
-from storage.models import now_utc
+from core.clock import now_utc
+from core.delivery import TemporaryDeliveryError
+from core.events import MessageEvent
+from core.findings import ActionKind, Finding, Severity
+from core.ports import Button, ChatPort, OutgoingAlert
+from core.verdict import ActionPlan, Verdict
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from bot.events import Role
-from bot.verdict import ActionPlan, PlannedAction, Verdict
-from policies.base import ActionKind, Finding, PolicySettings, Severity
+from core.events import Role
+from core.findings import ActionKind, Finding, Severity
+from core.verdict import ActionPlan, PlannedAction, Verdict
+from policies.base import PolicySettings
 
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
 # A member who may be at risk (wellbeing) gets no public reminder about anything in that message:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot.events import GroupKind, MessageEvent, Role
-from policies.base import Finding, Severity
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import Finding, Severity
 
 DEFAULT_CONTEXT = 2  # messages shown before and after each flagged one
 TOP_MOMENTS = 10

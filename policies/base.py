@@ -12,46 +12,18 @@ from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import ActionKind, Finding
+from core.image_hashes import ImageHashStore
 from policies.text import TextView
 
-
-class Severity(IntEnum):
-    NONE = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, value: str | int | Severity) -> Severity:
-        if isinstance(value, Severity):
-            return value
-        if isinstance(value, int):
-            return cls(value)
-        return cls[value.strip().upper()]
-
-
-class ActionKind(StrEnum):
-    """What the pipeline may do about a finding. Adapters carry these out through ports."""
-
-    RECORD = "record"  # store the finding (always done for any finding)
-    REMIND = "remind"  # a kind reminder in the group citing the article
-    WARN = "warn"  # a personal warning addressed to the sender
-    DELETE = "delete"  # remove the message inside the approved group
-    NOTIFY = "notify"  # alert the group's moderators
-    ESCALATE = "escalate"  # hand to the escalation monitor (B.5)
-    RESTRICT = "restrict"  # mute the sender for a while (only where the group allows it)
+if TYPE_CHECKING:
+    from policies.images.service import ImageService
 
 
 class PolicySettings(BaseModel):
@@ -62,34 +34,6 @@ class PolicySettings(BaseModel):
     enabled: bool = True
     # Actions per severity label ("low", "medium", "high", "critical"). Empty means "record only".
     actions: dict[str, list[ActionKind]] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    policy: str
-    flag: str
-    article: str
-    score: float
-    severity: Severity
-    evidence: str
-    category: str | None = None
-    # Member ids this finding is aimed at (a reply target or a mention); used by the pile-on monitor.
-    targets: tuple[str, ...] = ()
-    # Machine-readable details for the core (for example {"phash": "..."} of a flagged image).
-    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "policy": self.policy,
-            "flag": self.flag,
-            "article": self.article,
-            "score": round(self.score, 3),
-            "severity": self.severity.label,
-            "evidence": self.evidence,
-        }
-        if self.category:
-            data["category"] = self.category
-        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +61,11 @@ class PolicyEnv:
     data_dir: Path = Path("var")
     # Bounded pool for CPU-heavy work (OCR, models) so the event loop stays free.
     cpu: Executor | None = None
-    # Feature-specific services by name (for example the perceptual-hash store of flagged images).
-    services: dict[str, Any] = field(default_factory=dict)
+    # The perceptual-hash store of flagged images. The bootstrap hands in the database store;
+    # left None (``schoolwacht check``, tests), the image policies use a fresh in-memory store.
+    image_hashes: ImageHashStore | None = None
+    # The media policies' shared ImageService (intake, worker pool, cache); built on first use.
+    images: ImageService | None = None
     # Global options from the ``[models]`` / ``[images]`` config sections, already validated.
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -11,9 +11,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import ForwardOrigin, GroupKind, MessageEvent
+from core.events import ForwardOrigin, GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
+from policies.base import BasePolicy, PolicyContext, PolicySettings
 from policies.registry import register
 from policies.text import TextView
 

@@ -34,9 +34,10 @@ from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.normalize import fold, normalize, skeleton
 from policies.registry import register
 from policies.text import TextView

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
+from policies.base import BasePolicy, PolicyContext, PolicySettings
 from policies.registry import register
 from policies.text import TextView
 

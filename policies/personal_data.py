@@ -27,9 +27,10 @@ from pydantic import Field
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
-from bot.events import MessageEvent
+from core.events import MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.normalize import non_ascii_chars
 from policies.registry import register
 from policies.text import TextView

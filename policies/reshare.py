@@ -2,7 +2,7 @@
 
 Only perceptual hashes are compared (no OCR), against every approved group's flagged images, so a
 screenshot that goes round the school is stopped at its second appearance even when resized,
-recompressed or slightly cropped. The store comes from ``env.services["image_hashes"]``.
+recompressed or slightly cropped. The store comes from ``env.image_hashes``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
+from policies.base import BasePolicy, PolicyContext, PolicySettings
 from policies.images.service import ImageService, is_image
 from policies.registry import register
 from policies.text import TextView

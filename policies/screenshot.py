@@ -13,9 +13,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, BasePolicy, Finding, PolicyContext, PolicySettings, Severity
+from policies.base import BasePolicy, PolicyContext, PolicySettings
 from policies.images.hashing import pack
 from policies.images.service import ImageService, is_image
 from policies.registry import register
@@ -78,7 +79,7 @@ class ScreenshotPolicy(BasePolicy):
         return findings
 
     async def aclose(self) -> None:
-        service = self.env.services.get("images")
+        service = self.env.images
         if isinstance(service, ImageService):
             await service.aclose()
-            self.env.services.pop("images", None)
+            self.env.images = None

@@ -26,17 +26,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from bot.events import GroupKind, MessageEvent, Role
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import (
-    ActionKind,
-    Finding,
-    PolicyContext,
-    PolicyEnv,
-    PolicySettings,
-    Severity,
-    TextPolicy,
-)
+from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.registry import register
 from policies.text import TextView
 from policies.topic_model import (

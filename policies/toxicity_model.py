@@ -25,21 +25,14 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from bot.config import ModelSettings
-from bot.events import GroupKind, MessageEvent
+from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import (
-    ActionKind,
-    BasePolicy,
-    Finding,
-    PolicyContext,
-    PolicyEnv,
-    PolicySettings,
-    Severity,
-)
+from policies.base import BasePolicy, PolicyContext, PolicyEnv, PolicySettings
 from policies.harassment import default_lexicon
 from policies.ml.batcher import MicroBatcher
 from policies.ml.scorer import Scorer, load_or_fallback
+from policies.ml.settings import ModelSettings
 from policies.registry import register
 from policies.text import TextView
 

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from core.clock import now_utc
 from storage.db import Database
-from storage.models import AdapterState, DigestItem, FindingRecord, OutboxItem, Subscriber, now_utc
+from storage.models import AdapterState, DigestItem, FindingRecord, OutboxItem, Subscriber
 from storage.repositories import older_than
 
 STATES = ("pending", "confirmed", "unsubscribed", "bouncing")

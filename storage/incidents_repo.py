@@ -16,8 +16,9 @@ from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, or_, select
 
+from core.clock import now_utc
 from storage.db import Database
-from storage.models import AuditEntry, FindingRecord, Incident, OutboxItem, now_utc
+from storage.models import AuditEntry, FindingRecord, Incident, OutboxItem
 
 ACTIVE = ("open", "acknowledged")
 

@@ -6,15 +6,13 @@ for an incident) and in ``DigestItem`` (the B.3 mirror). Nothing else keeps what
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+from core.clock import now_utc
 
 
 class Group(SQLModel, table=True):

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from core.clock import now_utc
 from storage.db import Database
 from storage.models import (
     ActionRecord,
@@ -27,7 +28,6 @@ from storage.models import (
     Member,
     OutboxItem,
     ProcessedUpdate,
-    now_utc,
 )
 
 

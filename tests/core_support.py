@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from bot.config import AppConfig, parse_config
-from bot.events import GroupKind, MessageEvent
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from core.events import GroupKind, MessageEvent
+from core.findings import ActionKind, Finding, Severity
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
 
 

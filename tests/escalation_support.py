@@ -16,9 +16,10 @@ from adapters.mail import MemoryBackend
 from bot.app import App
 from bot.bootstrap import build_app
 from bot.config import AppConfig, parse_config
-from bot.events import CommandEvent, MessageEvent, Role, Sender
-from bot.ports import MailBackend
-from policies.base import ActionKind, Finding, PolicyContext, PolicySettings, Severity, TextPolicy
+from core.events import CommandEvent, MessageEvent, Role, Sender
+from core.findings import ActionKind, Finding, Severity
+from core.ports import MailBackend
+from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.text import TextView
 from tests.recording_port import RecordingPort
 
@@ -106,7 +107,7 @@ class Harness:
 
     @property
     def service(self):  # type: ignore[no-untyped-def]
-        return self.app.services["escalation"]
+        return self.app.escalation
 
     async def say(self, sender: Sender, text: str, *, minute: float = 0,
                   reply_to: tuple[str, Sender] | None = None) -> tuple[str, Any]:

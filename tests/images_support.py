@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
+from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
+from core.image_hashes import ImageHashStore
 from policies.base import PolicyContext, PolicyEnv, PolicySettings
 from policies.text import TextView
 
@@ -27,8 +28,8 @@ def context(settings: PolicySettings, *, kind: GroupKind = GroupKind.CLASS,
                          settings=settings, group_facts=facts or {})
 
 
-def env(**services) -> PolicyEnv:
-    return PolicyEnv(services=dict(services),
+def env(image_hashes: ImageHashStore | None = None) -> PolicyEnv:
+    return PolicyEnv(image_hashes=image_hashes,
                      options={"images": {"workers": 2, "queue_size": 64, "timeout_seconds": 20,
                                          "max_bytes": 10_000_000, "max_pixels": 40_000_000}})
 

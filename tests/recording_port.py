@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from bot.ports import OutgoingAlert, RecordedAction, SentRef
+from core.ports import OutgoingAlert, RecordedAction, SentRef
 
 
 class RecordingPort:

@@ -9,8 +9,8 @@ import pytest
 
 from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
-from bot.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
-from storage.models import now_utc
+from core.clock import now_utc
+from core.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
 from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
 

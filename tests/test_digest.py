@@ -24,7 +24,7 @@ from bot.bootstrap import build_app
 from bot.config import AppConfig, parse_config
 from bot.digest.schedule import parse_schedule
 from bot.digest.service import DigestService
-from bot.events import Attachment, AttachmentKind, CommandEvent, MessageEvent, Role, Sender
+from core.events import Attachment, AttachmentKind, CommandEvent, MessageEvent, Role, Sender
 from policies.registry import policy_types
 from storage.models import AdapterState, DigestItem, FindingRecord, OutboxItem, Subscriber
 from tests.recording_port import RecordingPort
@@ -151,7 +151,7 @@ async def env(tmp_path: Path):
 
 
 def service(app: App) -> DigestService:
-    return app.services["digest"]
+    return app.digest
 
 
 def msg(text: str, mid: str, *, sender: Sender = TEACHER, group: str = "klas",

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.bootstrap import build_app
 from bot.cli import app as cli
 from bot.config import load_config
-from bot.events import MessageEvent, Role, Sender
+from core.events import MessageEvent, Role, Sender
 
 TEACHER = Sender("t1", "Meester Willem", Role.TEACHER)
 

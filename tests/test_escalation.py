@@ -199,10 +199,10 @@ async def test_off_topic_chat_from_someone_in_an_open_incident_is_not_joined(tmp
     """Regression: a severity-none finding (off topic) from an incident member crashed the
     monitor (max() of nothing) and would have attached chat to the incident."""
     from bot.escalation.monitor import ConversationMonitor
-    from bot.events import MessageEvent, Role, Sender
     from bot.pipeline import Decision
-    from bot.verdict import ActionPlan, Verdict
-    from policies.base import Finding, Severity
+    from core.events import MessageEvent, Role, Sender
+    from core.findings import Finding, Severity
+    from core.verdict import ActionPlan, Verdict
 
     class Service:
         def settings(self, group):  # type: ignore[no-untyped-def]

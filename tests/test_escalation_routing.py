@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from adapters.mail import SmtpBackend
 from bot.config import ConfigError
-from bot.events import Role, Sender
+from core.events import Role, Sender
 from storage.models import AuditEntry, Incident, OutboxItem
 from tests.escalation_support import (
     ALEX,

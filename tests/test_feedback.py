@@ -10,9 +10,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.config import AppConfig
-from bot.events import GroupKind
 from bot.feedback import FeedbackService, format_report
 from bot.groups import PolicyResolver
+from core.events import GroupKind
 from policies.registry import policy_types
 from policies.text import TextView
 from policies.topic import TopicPolicy, TopicSettings
@@ -104,7 +104,7 @@ def test_allow_term_reaches_the_policy_through_the_resolver(db: Database) -> Non
     policy = TopicPolicy()
     view = TextView.of(text)
     assert policy.probability(view) >= 0.5  # the model alone calls it off topic ...
-    from bot.events import Role
+    from core.events import Role
     from policies.base import PolicyContext
 
     ctx = PolicyContext(

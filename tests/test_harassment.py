@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import ActionKind, Finding, PolicyContext, Severity
+from policies.base import PolicyContext
 from policies.harassment import (
     LEXICON_DIR,
     HarassmentPolicy,

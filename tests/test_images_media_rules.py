@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from images_support import EMPTY, context
 
-from bot.events import (
+from core.events import (
     Attachment,
     AttachmentKind,
     ForwardOrigin,

@@ -12,11 +12,13 @@ from imagegen import generate
 from images_support import EMPTY, context, env, image_event
 from PIL import Image
 
-from bot.verdict import Verdict
+from bot.image_memory import FlaggedImageMemory
+from core.image_hashes import InMemoryImageHashStore
+from core.verdict import Verdict
 from policies.reshare import ResharePolicy
 from policies.screenshot import ScreenshotPolicy
 from storage.db import Database
-from storage.image_hashes import DatabaseImageHashStore, FlaggedImageMemory, InMemoryImageHashStore
+from storage.image_hashes import DatabaseImageHashStore
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -103,18 +105,18 @@ async def test_database_store_remembers_across_restarts(tmp_path, shots) -> None
         assert "deze groep" in findings[0].evidence
         other = image_event(shots[2].data, file_id="y", group_id="klas2b")
         assert await reshare.check(other, EMPTY, context(reshare.settings_model())) == []
-        await e.services["images"].aclose()
+        await e.images.aclose()
     finally:
         db.close()
 
 
 async def test_check_mode_store_has_no_side_effects(shots) -> None:
-    """Without ``side_effects`` (``schoolwacht check``) the policies use a fresh in-memory store."""
-    e = env(side_effects=False, db=object())
+    """Without a store handed in (``schoolwacht check``) the policies use a fresh in-memory store."""
+    e = env()
     reshare = ResharePolicy(e)
     findings = await reshare.check(image_event(shots[0].data), EMPTY,
                                    context(reshare.settings_model()))
     assert findings == []
-    assert isinstance(e.services["image_hashes"], InMemoryImageHashStore)
-    assert len(e.services["image_hashes"]) == 0
-    await e.services["images"].aclose()
+    assert isinstance(e.image_hashes, InMemoryImageHashStore)
+    assert len(e.image_hashes) == 0
+    await e.images.aclose()

@@ -8,8 +8,8 @@ import math
 from adapters.matrix.port import button_command, render_alert
 from adapters.matrix.powers import Powers, creators_from, role_for
 from adapters.matrix.translate import parse_command, strip_reply_fallback, to_message
-from bot.events import AttachmentKind, GroupKind, Role, Sender
-from bot.ports import Button, OutgoingAlert
+from core.events import AttachmentKind, GroupKind, Role, Sender
+from core.ports import Button, OutgoingAlert
 
 
 def test_v12_creators_hold_power_without_being_listed() -> None:

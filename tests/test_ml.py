@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
 from policies import articles
-from policies.base import Finding, PolicyContext, PolicyEnv, Severity
+from policies.base import PolicyContext, PolicyEnv
 from policies.ml.batcher import MicroBatcher
 from policies.ml.detoxify_loader import TorchScorer, load_detoxify
 from policies.ml.errors import ModelLoadError

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.outbox import Dispatcher, Outbox, PermanentDeliveryError, TemporaryDeliveryError
+from bot.outbox import Dispatcher, Outbox
+from core.clock import now_utc
+from core.delivery import PermanentDeliveryError, TemporaryDeliveryError
 from storage.db import Database
-from storage.models import OutboxItem, now_utc
+from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 
 

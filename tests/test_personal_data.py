@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Severity
 from policies import articles
-from policies.base import PolicyContext, Severity
+from policies.base import PolicyContext
 from policies.personal_data import PersonalDataPolicy, PersonalDataSettings, detect
 from policies.registry import policy_types
 from policies.text import TextView

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
-from bot.events import MessageEvent, Role, Sender
-from policies.base import ActionKind
+from core.events import MessageEvent, Role, Sender
+from core.findings import ActionKind
 from storage.models import ActionRecord, FindingRecord
 from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
@@ -116,7 +116,7 @@ async def test_missing_rights_put_the_group_in_observe_mode(app) -> None:
 
 
 async def test_group_override_from_beleid_applies_and_is_audited(app) -> None:
-    from bot.events import CommandEvent
+    from core.events import CommandEvent
 
     result = await app.on_command(CommandEvent(platform="console", group_id="klas", sender=TEACHER,
                                                name="beleid", args=("word", "words",
@@ -180,7 +180,7 @@ def test_decision_time_is_the_clock_of_the_app(tmp_path: Path) -> None:
 
 
 async def test_feedback_buttons_mark_findings_and_extend_the_allow_list(tmp_path: Path) -> None:
-    from bot.events import CommandEvent
+    from core.events import CommandEvent
     from policies.personal_data import PersonalDataPolicy
 
     application = build_app(config(tmp_path), mail=MemoryBackend(), adapters=[],
@@ -201,7 +201,7 @@ async def test_feedback_buttons_mark_findings_and_extend_the_allow_list(tmp_path
         assert result.replies[0].to == "private" and "06-12345678" in result.replies[0].text
         again = await application.on_message(msg("zijn nummer is 06-12345678", mid="2"))
         assert again.verdict.clean  # the moderator allowed it in this group
-        report = await application.services["feedback"].report(["console:klas"])
+        report = await application.feedback.report(["console:klas"])
         row = next(r for r in report if r.flag == "personal_data")
         assert row.wrong == 1
     finally:

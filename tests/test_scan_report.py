@@ -21,10 +21,10 @@ import pytest
 
 from adapters.whatsapp.scan import prepare_scan, scan_export
 from bot.checker import Checker
-from bot.events import GroupKind, Role
 from bot.i18n import t
 from bot.scan import build_report
 from bot.scan_render import render_html, render_json, render_markdown, report_json
+from core.events import GroupKind, Role
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -394,7 +394,7 @@ async def test_html_report_read_back_in_headless_chromium(tmp_path: Path,
 
 def test_off_topic_chat_and_loose_swearing_are_not_evidence_on_their_own() -> None:
     from bot.scan import reportable
-    from policies.base import Finding, Severity
+    from core.findings import Finding, Severity
 
     off_topic = Finding("topic", "off_topic", "B.2", 0.9, Severity.NONE, "geen schoolonderwerp")
     swearing = Finding("harassment", "profanity", "P.3", 0.4, Severity.LOW, "vloek")

@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from bot.config import RetentionSettings
 from bot.privacy import purge
+from core.clock import now_utc
 from storage.db import Database, redact_url
-from storage.models import FindingRecord, Incident, OutboxItem, now_utc
+from storage.models import FindingRecord, Incident, OutboxItem
 from storage.repositories import Repositories
 
 

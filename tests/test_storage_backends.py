@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from adapters.mail import MemoryBackend
 from bot.bootstrap import build_app
-from bot.events import MessageEvent, Role, Sender
+from core.events import MessageEvent, Role, Sender
 from storage.db import Database
 from storage.models import ActionRecord, FindingRecord, Member, OutboxItem
 from storage.repositories import Repositories

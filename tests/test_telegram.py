@@ -24,9 +24,9 @@ from adapters.telegram.port import TelegramPort
 from adapters.telegram.translate import parse_callback
 from bot.bootstrap import build_app
 from bot.config import AppConfig, ConfigError, parse_config
-from bot.events import AttachmentKind, ForwardOrigin, GroupKind, MessageEvent, Role
-from bot.outbox import TemporaryDeliveryError
-from bot.ports import Button, OutgoingAlert
+from core.delivery import TemporaryDeliveryError
+from core.events import AttachmentKind, ForwardOrigin, GroupKind, MessageEvent, Role
+from core.ports import Button, OutgoingAlert
 from policies.registry import policy_types
 from tests.telegram_standin import (
     BotApiStandIn,

@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.config import AppConfig
-from bot.events import GroupKind, MessageEvent, Role, Sender
 from bot.groups import PolicyResolver
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
 from policies import articles
-from policies.base import Finding, PolicyContext, PolicyEnv, Severity
+from policies.base import PolicyContext, PolicyEnv
 from policies.registry import policy_types
 from policies.text import TextView
 from policies.topic import LOCAL_MODEL_NAME, TopicPolicy, TopicSettings

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.events import MessageEvent, Role, Sender
-from bot.outbox import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError
+from core.events import MessageEvent, Role, Sender
 from tests.core_support import core_app, run_console
 
 ROOT = Path(__file__).resolve().parent.parent

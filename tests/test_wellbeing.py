@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import GroupKind, MessageEvent, Role, Sender
-from policies.base import PolicyContext, Severity
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Severity
+from policies.base import PolicyContext
 from policies.registry import policy_types
 from policies.text import TextView
 from policies.wellbeing import (

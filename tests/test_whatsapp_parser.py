@@ -24,7 +24,7 @@ from adapters.whatsapp import (
     parse_export,
     to_records,
 )
-from bot.events import AttachmentKind, GroupKind, Role
+from core.events import AttachmentKind, GroupKind, Role
 
 LRM = "\u200e"
 NNBSP = "\u202f"

@@ -46,11 +46,11 @@ from adapters.matrix.powers import Powers, creators_from, role_for
 from adapters.matrix.translate import PLATFORM, ParsedCommand, parse_command, to_message
 from bot.commands import CommandResult, Reply
 from bot.config import AppConfig, secret
-from bot.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
-from bot.ports import OutgoingAlert
+from core.delivery import TemporaryDeliveryError
+from core.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
 from core.permissions import Action, Resource, may
+from core.ports import OutgoingAlert
 
 if TYPE_CHECKING:
     from bot.app import App

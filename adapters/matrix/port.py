@@ -1,6 +1,6 @@
 """``MatrixPort``: the core's ChatPort carried out with matrix-nio.
 
-Error contract (``bot.ports.ChatPort``): an error that can never succeed (no such room, the bot was
+Error contract (``core.ports.ChatPort``): an error that can never succeed (no such room, the bot was
 removed, forbidden) is logged and answered with False/None; network trouble, time-outs and rate
 limits raise ``TemporaryDeliveryError`` so the outbox retries.
 
@@ -30,8 +30,8 @@ from nio import (
 from nio.api import RoomPreset
 
 from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
-from bot.ports import Button, OutgoingAlert, SentRef
+from core.delivery import TemporaryDeliveryError
+from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)
 

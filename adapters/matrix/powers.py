@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.events import GroupKind, Role
+from core.events import GroupKind, Role
 
 MODERATOR = 50
 # Room versions in which creators hold implicit, infinite power (MSC4289).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import Attachment, AttachmentKind, MessageEvent, Sender
+from core.events import Attachment, AttachmentKind, MessageEvent, Sender
 
 PLATFORM = "matrix"
 COMMAND_PREFIX = "!sw"

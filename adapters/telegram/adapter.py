@@ -33,7 +33,9 @@ from adapters.telegram.translate import (
 )
 from bot.commands import CommandResult, Reply, canonical
 from bot.config import AppConfig, ConfigError, secret
-from bot.events import (
+from bot.i18n import t
+from core.delivery import TemporaryDeliveryError
+from core.events import (
     BotAddedEvent,
     CommandEvent,
     GroupKind,
@@ -43,8 +45,6 @@ from bot.events import (
     Sender,
     group_key,
 )
-from bot.i18n import t
-from bot.outbox import TemporaryDeliveryError
 from core.permissions import Action
 
 if TYPE_CHECKING:

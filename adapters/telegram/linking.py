@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from core.clock import now_utc
 from storage.db import Database
-from storage.models import AdapterState, now_utc
+from storage.models import AdapterState
 
 CODE_PREFIX = "telegram:linkcode:"
 STAFF_PREFIX = "telegram:staff:"

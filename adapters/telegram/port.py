@@ -1,6 +1,6 @@
 """The Telegram ``ChatPort``: the only place where the core's actions become Bot API calls.
 
-Errors follow the port contract (``bot.ports.ChatPort``): what can never succeed (the bot was
+Errors follow the port contract (``core.ports.ChatPort``): what can never succeed (the bot was
 removed or blocked, the message is already gone) is logged and answered with False/None; what may
 succeed later (network trouble, time-outs, Telegram's flood limit with its ``retry_after``) raises
 ``TemporaryDeliveryError`` so the outbox retries it. Logs carry ids and error names, never text.
@@ -28,8 +28,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.outbox import TemporaryDeliveryError
-from bot.ports import Button, OutgoingAlert, SentRef
+from core.delivery import TemporaryDeliveryError
+from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)
 

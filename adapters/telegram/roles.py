@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, Chat, User
 from telegram.error import TelegramError
 
-from bot.events import GroupKind, Role, Sender
+from core.events import GroupKind, Role, Sender
 
 log = logging.getLogger(__name__)
 

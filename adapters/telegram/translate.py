@@ -21,7 +21,7 @@ from telegram import (
     PhotoSize,
 )
 
-from bot.events import Attachment, AttachmentKind, Fetch, ForwardOrigin
+from core.events import Attachment, AttachmentKind, Fetch, ForwardOrigin
 
 log = logging.getLogger(__name__)
 

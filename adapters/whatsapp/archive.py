@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from adapters.whatsapp.parser import ChatExport, ExportFormatError, parse_export
-from bot.events import Fetch
+from core.events import Fetch
 
 MAX_CHAT_BYTES = 200_000_000  # a chat text file larger than this is not an export we should read
 DEFAULT_MAX_MEDIA_BYTES = 10_000_000

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from bot.events import AttachmentKind
+from core.events import AttachmentKind
 
 LRM = "\u200e"
 BOM = "\ufeff"

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from adapters.whatsapp.archive import ExportSource
 from adapters.whatsapp.parser import ChatExport, ChatMessage, MessageKind
-from bot.events import Attachment, GroupKind, MessageEvent, Role, Sender
 from bot.scan import ChatRecord, default_role
+from core.events import Attachment, GroupKind, MessageEvent, Role, Sender
 
 PLATFORM = "whatsapp"
 

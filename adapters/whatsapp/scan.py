@@ -8,8 +8,8 @@ from pathlib import Path
 
 from adapters.whatsapp.archive import DEFAULT_MAX_MEDIA_BYTES, ExportSource, load_export
 from adapters.whatsapp.records import to_records
-from bot.events import GroupKind, Role
 from bot.scan import ChatRecord, CheckerLike, ScanResult, scan_records
+from core.events import GroupKind, Role
 
 
 @dataclass(slots=True)

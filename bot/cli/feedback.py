@@ -94,7 +94,7 @@ def report(
 ) -> None:
     """Per flag: findings, marked wrong, confirmed, missed, and precision."""
     from bot.feedback import format_report
-    from storage.models import now_utc
+    from core.clock import now_utc
 
     cfg, service = _service(config)
     since = now_utc() - timedelta(days=days) if days else None

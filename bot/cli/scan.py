@@ -17,8 +17,8 @@ from typing import Annotated
 import typer
 
 from bot.config import AppConfig, ConfigError
-from bot.events import GroupKind, Role
 from bot.i18n import t
+from core.events import GroupKind, Role
 
 
 class ReportFormat(StrEnum):

@@ -25,7 +25,7 @@ JOB_PREFIX = "digest:"
 def install(app: App) -> DigestService:
     service = DigestService(app.config, app.db, wakeup=app.outbox.wakeup.set,
                             clock=app.pipeline.clock)
-    app.services["digest"] = service
+    app.digest = service
     app.pipeline.add_listener(service)
     from bot.digest.commands import digest_command
 

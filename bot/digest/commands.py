@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from bot.commands import CommandResult, Reply
 from bot.digest.service import DigestService
-from bot.events import CommandEvent
 from bot.i18n import t
+from core.events import CommandEvent
 
 ADD = {"add", "toevoegen", "aanmelden"}
 REMOVE = {"remove", "verwijder", "verwijderen", "afmelden"}

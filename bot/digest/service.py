@@ -25,9 +25,10 @@ from bot.config import secret as env_secret
 from bot.digest.render import Renderer, build_message, guess_name
 from bot.digest.schedule import Schedule, parse_schedule
 from bot.digest.tokens import CONFIRM_DAYS, TokenSigner
-from bot.events import AttachmentKind, MessageEvent
-from bot.outbox import Handler, PermanentDeliveryError
-from policies.base import Severity
+from bot.outbox import Handler
+from core.delivery import MailPermanentError, PermanentDeliveryError
+from core.events import AttachmentKind, MessageEvent
+from core.findings import Severity
 from storage.db import Database
 from storage.digest_repo import DigestRepository, fingerprint
 from storage.models import DigestItem, OutboxItem, Subscriber
@@ -402,7 +403,6 @@ class DigestService:
     def wrap_mail_handler(self, inner: Handler) -> Handler:
         """Digest mails go only to active subscribers; a permanent refusal (5xx) marks the
         subscriber bouncing. Other mails pass straight through."""
-        from adapters.mail import MailPermanentError
 
         async def handle(item: OutboxItem) -> dict[str, Any] | None:
             info = item.payload.get("digest") if isinstance(item.payload, dict) else None

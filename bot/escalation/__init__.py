@@ -21,16 +21,13 @@ from core.permissions import Action
 if TYPE_CHECKING:
     from bot.app import App
 
-SERVICE = "escalation"
-
-
 def install(app: App) -> None:
     validate_config(app.config)  # a typo in an escalation table stops start-up
     recent = RecentMessages()
     service = IncidentService(config=app.config, repos=app.repos, directory=app.directory,
                               alerts=app.alerts, router=app.router, scheduler=app.scheduler,
                               recent=recent)
-    app.services[SERVICE] = service
+    app.escalation = service
     app.pipeline.add_listener(ConversationMonitor(service, recent))
 
     desk = ReportDesk(service)

@@ -11,8 +11,8 @@ from bot.commands import CommandResult, Reply, confirmed
 from bot.escalation.incidents import IncidentService
 from bot.escalation.ladder import parse_step
 from bot.escalation.texts import name_list, severity_text, step_text, tier_text
-from bot.events import CommandEvent
 from bot.i18n import t
+from core.events import CommandEvent
 from core.permissions import Resource
 from storage.models import Incident
 

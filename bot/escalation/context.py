@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.events import MessageEvent
+from core.events import MessageEvent
 
 MAX_TEXT = 1000  # characters kept per message: enough to judge, not a transcript
 

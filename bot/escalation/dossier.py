@@ -27,9 +27,10 @@ from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import names_from_context, severity_text, step_text
 from bot.i18n import t
 from bot.pipeline import article_text, flag_text
-from policies.base import Severity
+from core.clock import now_utc
+from core.findings import Severity
 from storage.incidents_repo import IncidentRepository
-from storage.models import AuditEntry, FindingRecord, Incident, now_utc
+from storage.models import AuditEntry, FindingRecord, Incident
 from storage.repositories import Repositories
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -29,11 +29,12 @@ from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
 from bot.groups import EffectiveGroup
 from bot.i18n import t
-from bot.ports import Button, OutgoingAlert
 from bot.scheduler import Scheduler
-from policies.base import Severity
+from core.clock import now_utc
+from core.findings import Severity
+from core.ports import Button, OutgoingAlert
 from storage.incidents_repo import IncidentRepository, incident_target, member_target
-from storage.models import Incident, now_utc
+from storage.models import Incident
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
-from policies.base import Severity
+from core.findings import Severity
 from storage.incidents_repo import Offence
 from storage.models import AuditEntry
 

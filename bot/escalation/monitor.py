@@ -24,7 +24,7 @@ from bot.escalation.incidents import IncidentService, Trigger
 from bot.escalation.ladder import LadderView, crossed_step
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
 from bot.pipeline import Decision
-from policies.base import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Severity
 from storage.models import Incident
 
 log = logging.getLogger(__name__)

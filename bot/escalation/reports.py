@@ -14,11 +14,12 @@ import logging
 from bot.commands import CommandResult, Reply
 from bot.escalation.incidents import IncidentService
 from bot.escalation.texts import snippet
-from bot.events import CommandEvent
 from bot.i18n import t
-from policies.base import Severity
+from core.clock import now_utc
+from core.events import CommandEvent
+from core.findings import Severity
 from storage.incidents_repo import incident_target
-from storage.models import Incident, now_utc
+from storage.models import Incident
 
 log = logging.getLogger(__name__)
 

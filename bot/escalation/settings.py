@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import AppConfig, ConfigError
-from bot.events import GroupKind
-from policies.base import Severity
+from core.events import GroupKind
+from core.findings import Severity
 
 SeverityName = Literal["low", "medium", "high", "critical"]
 

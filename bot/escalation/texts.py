@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.pipeline import article_text, flag_text
-from policies.base import Severity
+from core.findings import Severity
 from storage.models import Incident
 
 SNIPPET = 200

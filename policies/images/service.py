@@ -2,10 +2,10 @@
 a small per-attachment cache, so the re-share rule and the screenshot rule fetch and decode an image
 once even though the evaluator runs them concurrently.
 
-The bootstrap may put a ready ``ImageService`` in ``env.services["images"]``; otherwise the first
-image policy builds one from ``env.options["images"]`` (the validated ``[images]`` section) and
-``env.cpu``. The hash store comes from ``env.services["image_hashes"]``, else a database store when
-``env.services`` holds ``db`` and ``side_effects`` is true, else an in-memory store.
+The bootstrap may put a ready ``ImageService`` in ``env.images``; otherwise the first image policy
+builds one from ``env.options["images"]`` (the validated ``[images]`` section) and ``env.cpu``. The
+hash store is ``env.image_hashes`` (the bootstrap hands in the database store), else a fresh in-memory
+store (``schoolwacht check``: nothing is remembered).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.events import Attachment, AttachmentKind
+from core.events import Attachment, AttachmentKind
+from core.image_hashes import HashMatch, ImageHashStore, InMemoryImageHashStore
 from policies.base import PolicyEnv
 from policies.images.detector import THRESHOLD, Verdict, detect
 from policies.images.hashing import ImageHashes, hashes_of
 from policies.images.intake import ImageRejected, IntakeLimits, SafeImage, open_image
 from policies.images.pool import Deadline, ImageWorkPool, PoolBusy
-from storage.image_hashes import HashMatch, ImageHashStore, InMemoryImageHashStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,24 +46,18 @@ class ImageService:
 
     @classmethod
     def for_env(cls, env: PolicyEnv) -> ImageService:
-        """The shared service in ``env.services`` (created and registered on first use)."""
-        service = env.services.get("images")
+        """The shared service ``env.images`` (created and registered on first use)."""
+        service = env.images
         if isinstance(service, ImageService):
             return service
         options = env.options.get("images")
-        store = env.services.get("image_hashes")
+        store = env.image_hashes
         if store is None:
-            db = env.services.get("db")
-            if db is not None and env.services.get("side_effects", False):
-                from storage.image_hashes import DatabaseImageHashStore
-
-                store = DatabaseImageHashStore(db)
-            else:
-                store = InMemoryImageHashStore()
-            env.services["image_hashes"] = store
+            store = InMemoryImageHashStore()
+            env.image_hashes = store
         pool = ImageWorkPool.from_options(options, executor=env.cpu)
         service = cls(IntakeLimits.from_options(options), pool, store)
-        env.services["images"] = service
+        env.images = service
         return service
 
     def _once(self, key: tuple[str, str], make: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:

@@ -45,7 +45,7 @@ class ChatPort(Protocol):
 
     Platform errors that can never succeed (message already gone, bot removed or blocked) are logged
     and answered with False/None. Errors worth retrying (network, time-outs, flood limits) raise
-    ``bot.outbox.TemporaryDeliveryError`` (with ``retry_after`` where the platform says it), so the
+    ``core.delivery.TemporaryDeliveryError`` (with ``retry_after`` where the platform says it), so the
     outbox retries them; in-group actions taken directly by the pipeline catch and log those."""
 
     platform: str
@@ -72,7 +72,7 @@ class MailBackend(Protocol):
     """Like Django's e-mail backends: ``smtp``, ``file``, ``console``, ``memory`` share one call.
 
     Returns how many messages were accepted. Raises ``MailTemporaryError`` or
-    ``MailPermanentError`` (see ``adapters.mail``) so the outbox can retry or give up.
+    ``MailPermanentError`` (see ``core.delivery``) so the outbox can retry or give up.
     """
 
     async def send_messages(self, messages: list[EmailMessage]) -> int: ...

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from policies.base import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Severity
 
 
 @dataclass(frozen=True, slots=True)

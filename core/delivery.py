@@ -1,0 +1,33 @@
+"""Delivery errors: the contract between ports (chat platforms, mail backends) and the outbox.
+
+A port raises ``TemporaryDeliveryError`` for what is worth retrying (network, time-outs, flood
+limits; ``retry_after`` in seconds where the platform says it) and ``PermanentDeliveryError`` for
+what can never succeed; the outbox retries the first and marks the item dead on the second.
+"""
+
+from __future__ import annotations
+
+
+class PermanentDeliveryError(Exception):
+    """Delivery can never succeed (bad address, bot removed): the item is marked dead."""
+
+
+class TemporaryDeliveryError(Exception):
+    """Delivery failed for now; ``retry_after`` (seconds) may say when to try again."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MailTemporaryError(TemporaryDeliveryError):
+    """A mail backend could not deliver for now (connection refused, 4xx)."""
+
+
+class MailPermanentError(PermanentDeliveryError):
+    """A mail backend was refused for good (5xx); ``recipients`` lists the refused addresses
+    (empty when the message itself, not an address, was refused)."""
+
+    def __init__(self, message: str, recipients: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.recipients = recipients or []
