@@ -459,3 +459,26 @@ async def test_the_whole_table_on_matrix(tmp_path: Path, monkeypatch: pytest.Mon
         for person in people.values():
             await person.close()
 
+
+
+async def test_telegram_meld_without_a_private_chat_leaves_no_trace_in_the_group(telegram) -> None:  # type: ignore[no-untyped-def]
+    """A member who never opened a private chat with the bot still reports; the group sees
+    nothing (no thanks, no note naming them), and the report reaches the adviser."""
+    from tests.telegram_standin import group, message
+
+    api, app, seen, users, _ids = telegram
+    api.never_started.add(users["leerling"]["id"])
+    before = len(api.calls_of("sendMessage", chat_id=OWN_ID))
+    report = message(group(OWN_ID, "Klas 3A"), users["leerling"], "/meld ze pesten Noor")
+    api.push(report)
+    await api.wait_for(lambda: api.calls_of("deleteMessage", chat_id=OWN_ID,
+                                            message_id=report["message"]["message_id"]))
+    await api.wait_for(lambda: len(seen.results) >= 1)
+    # The private thanks was tried (403: no private chat), and then nothing else was sent.
+    await api.wait_for(lambda: [c for c in api.calls if c.method == "sendMessage"
+                                and c.status == 403])
+    await api.drained()
+    await asyncio.sleep(0.5)
+    assert len(api.calls_of("sendMessage", chat_id=OWN_ID)) == before
+    incidents = await app.repos.db.run(lambda: app.escalation.incidents.list())
+    assert [i.confidential for i in incidents] == [True]

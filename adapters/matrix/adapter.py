@@ -616,8 +616,8 @@ class MatrixAdapter:
         for reply in result.replies:
             if reply.to == "private" and room_id != self.management_room:
                 sent = await self.port.send_private(user_id, reply.text)
-                if sent is not None:
-                    continue
+                if sent is not None or result.delete_command:
+                    continue  # a quiet command (/meld, /digest) never falls back to the room
             await self.port.send_message(room_id, reply.text,
                                          reply_to=None if result.delete_command else event_id)
 

@@ -416,6 +416,10 @@ class TelegramAdapter:
         for reply in result.replies:
             if reply.to == "private" and not private_chat and user is not None:
                 sent = await self._quietly(self.port.send_private(str(user.id), reply.text))
+                if not sent and result.delete_command:
+                    # A quiet command (/meld, /digest): the report is filed all the same, and
+                    # nothing in the group may show that this member used it.
+                    continue
                 if not sent:  # never started a chat with the bot: a note, never the text itself
                     lang = await self._language(event.group_key)
                     link = f"https://t.me/{self.bot.username}" if self.bot.username else "@bot"
