@@ -76,6 +76,24 @@ def _label(keys: tuple[str, ...], lang: str, fallback: str) -> str:
     return fallback
 
 
+def neutral_removed(finding: Finding, lang: str, kind: str, article: str) -> str:
+    """What the group reads when a message was removed: the policy's own removal notice, else the
+    core's; these texts never name the sender."""
+    category = finding.category or ""
+    label = _label((f"{finding.policy}.category.{category}", f"{finding.policy}.kind.{category}",
+                    f"flag.{finding.flag}"), lang, category)
+    values = {"article": article, "category": label,
+              "kind": _label((f"{finding.policy}.kind.{category}",), lang, label),
+              "group": "", "severity": t(f"severity.{finding.severity.label}", lang)}
+    for key in (f"{finding.policy}.removed.{kind}", f"{finding.policy}.removed",
+                f"{finding.flag}.removed"):
+        try:
+            return t(key, lang, **values)
+        except KeyError:
+            continue
+    return t("action.removed", lang, article=article)
+
+
 def policy_text(finding: Finding, action: str, lang: str, kind: str, **values: str) -> str:
     """The most specific text for an action: the policy's own for this kind of group or category
     (``topic.remind.parent``, ``harassment.profanity``), then the flag's, then the core's.
@@ -256,11 +274,20 @@ class Pipeline:
                     reason=t("action.delete_reason", lang, article=article))
                 return decision.deleted
             if kind in (ActionKind.WARN, ActionKind.REMIND):
+                # About a member's own message: to that member, privately. The group sees at
+                # most a neutral notice that names nobody (issue 15).
                 text = policy_text(finding, kind.value, lang, decision.group.kind.value,
                                    name=name, article=article,
                                    group=decision.group.title or decision.group.key)
-                reply_to = None if decision.deleted else event.message_id
-                return await port.send_message(event.group_id, text, reply_to=reply_to) is not None
+                private = await port.send_private(event.sender.platform_id, text)
+                if decision.deleted:
+                    notice = neutral_removed(finding, lang, decision.group.kind.value, article)
+                elif private is None:  # no private chat: a reminder for everyone, unaddressed
+                    notice = t("action.remind_all", lang, article=article)
+                else:
+                    return True
+                sent = await port.send_message(event.group_id, notice) is not None
+                return private is not None or sent
             if kind is ActionKind.RESTRICT:
                 from datetime import timedelta
 

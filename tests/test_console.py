@@ -28,7 +28,11 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
     assert "#2 Sam: bel Daan" in out
     # Someone else's phone number: the bot acts in the group, citing the protocol, kindly.
     assert "🗑  [bot] bericht #2 in 3a verwijderd" in out
-    assert "Het bericht van Sam is uit de groep gehaald" in out and "AVG" in out
+    # Sam hears it privately; the group reads a notice that names nobody.
+    assert "🔒 [privé aan sam]" in out and "AVG" in out
+    notice = next(line for line in out.splitlines() if line.startswith("🤖 [bot → 3a]")
+                  and "uit de groep gehaald" in line)
+    assert "Sam" not in notice
     assert "🔔 [melding → mentor-3a]" in out
     assert "De afspraken in deze groep (klasgroep)" in out
     assert "🔒 [privé aan Mentor 3A] Status van Klas 3A" in out

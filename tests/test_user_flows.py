@@ -59,12 +59,16 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
     assert "🗑  [bot] bericht #3 in 3a verwijderd" in out
     assert "🗑  [bot] bericht #4 in 3a verwijderd" in out
     after_4 = out.split("bericht #4 in 3a verwijderd", 1)[1]
-    assert "🤖 [bot → 3a]" in after_4.split("🔔", 1)[0]  # Lisa is told why #4 disappeared
+    # Lisa is told privately why #4 disappeared; the group reads a notice naming nobody.
+    assert "🔒 [privé aan lisa]" in after_4.split("🔔", 1)[0]
+    group_notice = next(line for line in after_4.splitlines() if line.startswith("🤖 [bot → 3a]"))
+    assert "Lisa" not in group_notice
     # The insult got its own reminder (A.10); no alert calls it 'niet schoolgerelateerd'.
     alerts = [json.loads(line) for line in
               (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()]
     assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
-    assert "(antwoord op #2)" in out and "A.10" in out.split("(antwoord op #2)", 1)[1]
+    reminders = [line for line in out.splitlines() if line.startswith("🔒 [privé aan lisa]")]
+    assert any("A.10" in line for line in reminders) and "(antwoord op #2)" not in out
 
 
 def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: Path) -> None:
