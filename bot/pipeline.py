@@ -31,7 +31,8 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-# Findings about a member's own wellbeing also reach the confidential adviser (A.11).
+# Findings about a member's own wellbeing go to the confidential adviser alone (A.11), never into
+# incidents, lists or dossiers that others see.
 CONFIDENTIAL_FLAGS = frozenset({"wellbeing"})
 
 
@@ -324,8 +325,10 @@ class Pipeline:
             buttons = (Button(t("alert.button_correct", lang), f"fb:correct:{finding_id}"),
                        Button(t("alert.button_wrong", lang), f"fb:wrong:{finding_id}"))
         channels = self.router.moderators(group)
-        if finding.flag in CONFIDENTIAL_FLAGS:  # care signals go to the confidential adviser too
-            channels = list(dict.fromkeys([*self.router.confidential_adviser(), *channels]))
+        if finding.flag in CONFIDENTIAL_FLAGS:
+            # Care signals are the confidential adviser's alone (A.11); only a school without a
+            # reachable adviser lets the group's moderators hear them.
+            channels = self.router.confidential_adviser() or channels
         await self.alerts.send(channels, OutgoingAlert(text=text, buttons=buttons),
                                key=f"finding:{group.key}:{event.message_id}",
                                group_key=group.key)

@@ -23,7 +23,7 @@ from bot.escalation.context import RecentMessages
 from bot.escalation.incidents import IncidentService, Trigger
 from bot.escalation.ladder import LadderView, crossed_step
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
-from bot.pipeline import Decision
+from bot.pipeline import CONFIDENTIAL_FLAGS, Decision
 from core.findings import ActionKind, Finding, Severity
 from storage.models import Incident
 
@@ -100,7 +100,8 @@ class ConversationMonitor:
                   severity=f.severity, targets=targets_of(f, decision),
                   finding_id=ids[i] if i < len(ids) else None, article=f.article, flag=f.flag,
                   category=f.category)
-            for i, f in enumerate(decision.verdict.findings) if f.severity > Severity.NONE
+            for i, f in enumerate(decision.verdict.findings)
+            if f.severity > Severity.NONE and f.flag not in CONFIDENTIAL_FLAGS  # the adviser's
         ]
         window.extend(entries)
         horizon = at - timedelta(minutes=settings.window_minutes)
