@@ -30,7 +30,9 @@ def test_readme_table_is_the_one_the_code_generates() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     found = TABLE.search(readme)
     assert found, "README lacks the permission table markers"
-    assert found.group(1) == permission_table(), "regenerate with: python -m core.permissions"
+    assert found.group(1) == permission_table(), "regenerate with: schoolwacht permissions"
+    printed = CliRunner().invoke(cli, ["permissions"])
+    assert printed.exit_code == 0 and printed.output == permission_table()
 
 
 def test_another_groups_incident_is_out_of_reach() -> None:

@@ -21,6 +21,27 @@ def _services(config: Path | None):  # type: ignore[no-untyped-def]
     return cfg, Repositories(Database(cfg.storage.url))
 
 
+def _allowed(cfg, repos, group: str, action) -> None:  # type: ignore[no-untyped-def]
+    """Ask ``core.permissions.may`` as the CLI's actor (whoever runs it on the server acts as
+    school staff); a refusal is audited and stops the command with the reason."""
+    from core.permissions import Actor, Resource, SchoolRole, may
+
+    configured = cfg.group(group)
+    resource = Resource(group, approved_by_config=bool(configured and configured.approved))
+    decision = may(Actor("cli", frozenset({SchoolRole.STAFF})), action, resource)
+    if decision:
+        return
+    repos.audit.add("cli", "permission.refused", group_key=group, target=f"groups {action.value}",
+                    detail={"action": action.value, "reason": decision.reason})
+    if decision.reason == "config_approved":
+        typer.echo(f"{group}: approved in the config file ([[groups]]); rejecting it here "
+                   "would not stop the bot. Remove it from the config (or set approved = false) "
+                   "first. Nothing was changed.", err=True)
+    else:
+        typer.echo(f"{group}: not allowed ({decision.reason}). Nothing was changed.", err=True)
+    raise typer.Exit(1)
+
+
 @app.command("list")
 def list_groups(
     config: ConfigOption = None,
@@ -46,6 +67,9 @@ def approve(
     """Approve a pending group: the running bot starts moderating it and says so in the group."""
     cfg, repos = _services(config)
     from bot.approval import decide_offline
+    from core.permissions import Action
+
+    _allowed(cfg, repos, group, Action.GROUP_APPROVE)
 
     ok, message = decide_offline(cfg, repos, group, approve=True, actor="cli", kind=kind)
     typer.echo(message)
@@ -65,20 +89,9 @@ def reject(
     it out of `[[groups]]` (or set `approved = false`) first."""
     cfg, repos = _services(config)
     from bot.approval import decide_offline
-    from core.permissions import Action, Actor, Resource, SchoolRole, may
+    from core.permissions import Action
 
-    configured = cfg.group(group)
-    resource = Resource(group, approved_by_config=bool(configured and configured.approved))
-    # Whoever runs the CLI on the server acts as school staff.
-    actor = Actor("cli", frozenset({SchoolRole.STAFF}))
-    decision = may(actor, Action.GROUP_REJECT, resource)
-    if not decision:
-        repos.audit.add("cli", "permission.refused", group_key=group, target="groups reject",
-                        detail={"action": Action.GROUP_REJECT.value, "reason": decision.reason})
-        typer.echo(f"{group}: approved in the config file ([[groups]]); rejecting it here "
-                   "would not stop the bot. Remove it from the config (or set approved = false) "
-                   "first. Nothing was changed.", err=True)
-        raise typer.Exit(1)
+    _allowed(cfg, repos, group, Action.GROUP_REJECT)
     row = repos.groups.get(group)
     if not yes:
         title = f" ({row.title})" if row is not None and row.title else ""
