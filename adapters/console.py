@@ -8,18 +8,22 @@ events as Telegram or Matrix and carries out actions through the same port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from core.events import BotAddedEvent, CommandEvent, MessageEvent, Role, Sender
+from core.files import FileSealer, open_private
 from core.ports import OutgoingAlert, SentRef
 
 PLATFORM = "console"
+ALERTS_CONTEXT = "file:alerts.jsonl"
 
 HELP = """Console-chat van schoolwacht. Typ een bericht en druk op Enter.
   /als NAAM ROL        praat als iemand anders (rol: student, teacher, parent, staff)
@@ -36,9 +40,13 @@ class ConsolePort:
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO | None = None, alerts_folder: Path | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, alerts_folder: Path | None = None,
+                 sealer: FileSealer | None = None) -> None:
         self.out = out or sys.stdout
         self.alerts_folder = alerts_folder
+        # Alerts name people: each line of alerts.jsonl is sealed with the data key when one is
+        # given (``schoolwacht privacy open`` shows them).
+        self.sealer = sealer
         self._ids = itertools.count(1)
         self.left: set[str] = set()
 
@@ -70,10 +78,12 @@ class ConsolePort:
         self._print(f"🔔 [melding → {chat_id}] " + alert.text.replace("\n", "\n   ")
                     + (f"\n   {buttons}" if buttons else ""))
         if self.alerts_folder is not None:
-            self.alerts_folder.mkdir(parents=True, exist_ok=True)
             record = {"to": chat_id, "text": alert.text, "buttons": [b.data for b in alert.buttons]}
-            with (self.alerts_folder / "alerts.jsonl").open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            line = json.dumps(record, ensure_ascii=False)
+            if self.sealer is not None:
+                line = self.sealer.seal(line, ALERTS_CONTEXT)
+            with open_private(self.alerts_folder / "alerts.jsonl", "a") as fh:
+                fh.write(line + "\n")
         return SentRef(chat_id, f"alert-{next(self._ids)}")
 
     async def edit_alert(self, ref: SentRef, alert: OutgoingAlert) -> bool:
@@ -119,7 +129,7 @@ class ConsoleChat:
         if self.interactive:
             self.port.out.write(f"{self.sender.display_name}@{self.group}> ")
             self.port.out.flush()
-        line = await asyncio.get_running_loop().run_in_executor(None, self.lines.readline)
+        line = await _read_in_daemon_thread(self.lines.readline)
         return None if line == "" else line.rstrip("\n")
 
     async def run(self) -> None:
@@ -183,14 +193,40 @@ class ConsoleChat:
             group_title=self.group))
 
 
+async def _read_in_daemon_thread(read: Callable[[], str]) -> str:
+    """A blocking read in a daemon thread: a stop (SIGTERM) never waits for the next line."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(result: str | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        try:
+            result: str | BaseException = read()
+        except BaseException as exc:  # handed to the loop, raised there
+            result = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(deliver, result)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await future
+
+
 class ConsoleAdapter:
     """Runs the console chat as the bot's main job: when the input ends, the bot stops."""
 
     name = PLATFORM
 
     def __init__(self, *, known_groups: list[str], alerts_folder: Path | None,
-                 lines: TextIO | None = None, out: TextIO | None = None) -> None:
-        self.port = ConsolePort(out=out, alerts_folder=alerts_folder)
+                 lines: TextIO | None = None, out: TextIO | None = None,
+                 sealer: FileSealer | None = None) -> None:
+        self.port = ConsolePort(out=out, alerts_folder=alerts_folder, sealer=sealer)
         self.known_groups = known_groups
         self.lines = lines
         self._task: asyncio.Task[None] | None = None

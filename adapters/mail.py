@@ -20,8 +20,10 @@ import aiosmtplib
 
 from bot.config import MailSettings, secret
 from core.delivery import MailPermanentError, MailTemporaryError
+from core.files import FileSealer, write_private
 
 log = logging.getLogger(__name__)
+MAIL_CONTEXT = "file:mail"
 
 
 class MemoryBackend:
@@ -49,21 +51,26 @@ class ConsoleBackend:
 
 
 class FileBackend:
-    """Writes each message as an ``.eml`` file, named after its Message-ID so a retry overwrites
-    instead of duplicating."""
+    """Writes each message as an ``.eml`` file (0600 in a 0700 folder), named after its Message-ID
+    so a retry overwrites instead of duplicating. With a sealer (the data key) the file is sealed
+    and named ``.eml.sealed``; ``schoolwacht privacy open FILE`` shows it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, sealer: FileSealer | None = None) -> None:
         self.folder = folder
+        self.sealer = sealer
 
     async def send_messages(self, messages: list[EmailMessage]) -> int:
-        self.folder.mkdir(parents=True, exist_ok=True)
         for message in messages:
             if not message["Message-ID"]:
                 message["Message-ID"] = make_msgid()
             name = re.sub(r"[^A-Za-z0-9._-]", "_", message["Message-ID"].strip("<>"))
-            path = self.folder / f"{name}.eml"
             data = message.as_bytes()
-            await asyncio.to_thread(path.write_bytes, data)
+            if self.sealer is None:
+                path = self.folder / f"{name}.eml"
+            else:
+                path = self.folder / f"{name}.eml.sealed"
+                data = self.sealer.seal_bytes(data, MAIL_CONTEXT)
+            await asyncio.to_thread(write_private, path, data)
         return len(messages)
 
 
@@ -136,7 +143,7 @@ class SmtpBackend:
 
 
 def make_backend(
-    settings: MailSettings,
+    settings: MailSettings, sealer: FileSealer | None = None,
 ) -> MemoryBackend | ConsoleBackend | FileBackend | SmtpBackend:
     if settings.backend == "smtp":
         return SmtpBackend(settings)
@@ -144,4 +151,4 @@ def make_backend(
         return ConsoleBackend()
     if settings.backend == "memory":
         return MemoryBackend()
-    return FileBackend(settings.folder)
+    return FileBackend(settings.folder, sealer)

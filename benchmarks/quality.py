@@ -1,17 +1,25 @@
-"""Detection quality: run ``schoolwacht check`` over labelled JSON Lines and print the figures.
+"""Detection quality: run ``schoolwacht check`` over the labelled corpus and print the figures.
 
-    .venv/bin/python benchmarks/quality.py                       # ../shared/corpus/text_dev.jsonl
-    .venv/bin/python benchmarks/quality.py FILE [FILE ...] --show-texts
+    .venv/bin/python benchmarks/quality.py                      # the dev split (corpus/dev.jsonl)
+    .venv/bin/python benchmarks/quality.py --split train|dev|sealed|all
+    .venv/bin/python benchmarks/quality.py FILE [FILE ...] [--show-texts] [--json]
 
-Each input line has ``id``, ``text`` (or ``image``), ``group_kind``, ``sender_role`` and ``labels``
+Splits (``corpus/``): ``train`` (what the trained model learns from), ``dev`` (what rules and
+thresholds may be tuned on) and ``sealed`` (``corpus/sealed/*.jsonl``: never tuned on, never
+read while developing; run it once, to report). ``all`` prints each split on its own, never one
+mixed figure. Explicit files are measured together under the heading "files".
+
+Each input line has ``id``, ``text`` (or ``image``), ``group_kind``, ``sender_role``, ``labels``
 (``{"harassment": bool, "personal_data": bool, "off_topic": bool, ...}``; a flag missing from a
-line's labels is not scored on that line). Only the check contract's input fields are handed to
-``schoolwacht check`` (as a subprocess, exactly as an admin would run it), never the labels.
+line's labels is not scored on that line), and optionally ``severity`` and ``category``. Only the
+check contract's input fields are handed to ``schoolwacht check`` (as a subprocess, exactly as an
+admin would run it), never the labels.
 
-Printed: precision, recall and F1 per flag; the false-positive rate on clean school messages
-(lines with every label false); severity agreement where a ``severity`` label exists; and a
-confusion table of the misses (ids and categories; ``--show-texts`` adds the texts, for the
-developer's terminal only).
+Printed per split: precision, recall and F1 per flag; recall per category of each flag ("found n
+of m"), with the critical messages counted on their own; the rate of flags other than
+``profanity`` on clean school messages (every label false); severity agreement; and the misses
+(ids and categories; ``--show-texts`` adds the texts for train/dev only: for the sealed split it
+is refused, and miss ids are not listed either, so nobody reads sealed messages while tuning).
 """
 
 from __future__ import annotations
@@ -28,8 +36,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = REPO.parent / "shared" / "corpus" / "text_dev.jsonl"
-FLAGS = ("harassment", "personal_data", "off_topic", "leaked_screenshot")
+CORPUS = REPO / "corpus"
+SPLITS = ("train", "dev", "sealed")
+# Flags in the order they are printed; any other flag found in the labels follows.
+KNOWN_FLAGS = ("harassment", "personal_data", "off_topic", "profanity", "wellbeing",
+               "leaked_screenshot")
+# Flags that do not count as a false alarm on a clean message (untargeted swearing is its own,
+# mild flag: principle 3).
+NOT_A_FALSE_ALARM = frozenset({"profanity"})
 INPUT_FIELDS = ("id", "text", "image", "group_kind", "sender_role")
 
 
@@ -40,6 +54,8 @@ class FlagScore:
     fn: int = 0
     tn: int = 0
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, id, category)
+    # category -> [found, total] over the lines where this flag is true
+    categories: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -53,6 +69,18 @@ class FlagScore:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def split_files(split: str, corpus: Path = CORPUS) -> list[Path]:
+    """The files of one split; a missing split is an error that names what is missing."""
+    if split == "sealed":
+        files = sorted((corpus / "sealed").glob("*.jsonl"))
+    else:
+        files = [corpus / f"{split}.jsonl"] if (corpus / f"{split}.jsonl").is_file() else []
+    if not files:
+        where = corpus / "sealed" / "*.jsonl" if split == "sealed" else corpus / f"{split}.jsonl"
+        raise SystemExit(f"quality: the {split} split is missing ({where})")
+    return files
 
 
 def check_command() -> list[str]:
@@ -107,10 +135,17 @@ def run_check(rows: list[dict[str, Any]], command: list[str]) -> dict[str, dict[
     return out
 
 
+def flags_of(rows: list[dict[str, Any]]) -> list[str]:
+    present = {flag for row in rows for flag in (row.get("labels") or {})}
+    return [f for f in KNOWN_FLAGS if f in present] + sorted(present - set(KNOWN_FLAGS))
+
+
 def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    flag_names = flags_of(rows)
     flags: dict[str, FlagScore] = defaultdict(FlagScore)
     clean_total = clean_flagged = clean_any = 0
     clean_misses: list[tuple[str, str, list[str]]] = []
+    critical = [0, 0, 0]  # found (a true flag raised), total, rated critical
     severity = Counter()
     errors = []
     for row in rows:
@@ -120,12 +155,16 @@ def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dic
             continue
         predicted = set(result.get("flags", []))
         labels = row.get("labels") or {}
-        for flag in FLAGS:
+        category = str(row.get("category") or "")
+        for flag in flag_names:
             if flag not in labels:
                 continue
             gold, pred = bool(labels[flag]), flag in predicted
             s = flags[flag]
-            category = str(row.get("category", ""))
+            if gold:
+                counts = s.categories.setdefault(category or "-", [0, 0])
+                counts[0] += pred
+                counts[1] += 1
             if gold and pred:
                 s.tp += 1
             elif pred:
@@ -136,108 +175,141 @@ def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dic
                 s.misses.append(("missed", row["id"], category))
             else:
                 s.tn += 1
-        scored = [f for f in FLAGS if f in labels]
-        if scored and not any(labels[f] for f in scored):
+        gold_flags = {f for f in flag_names if labels.get(f)}
+        if row.get("severity") == "critical" and gold_flags:
+            critical[1] += 1
+            critical[0] += bool(gold_flags & predicted)
+            critical[2] += result.get("severity") == "critical"
+        if labels and not any(labels.values()):
             clean_total += 1
-            wrong = sorted(predicted & set(scored))
+            wrong = sorted(predicted - NOT_A_FALSE_ALARM)
             if wrong:
                 clean_flagged += 1
-                clean_misses.append((row["id"], str(row.get("category", "")), wrong))
+                clean_misses.append((row["id"], category, wrong))
             if predicted:
                 clean_any += 1
         if "severity" in row:
             severity["match" if result.get("severity") == row["severity"] else "differ"] += 1
     return {
-        "flags": flags,
+        "flags": {f: flags[f] for f in flag_names if f in flags},
         "clean_total": clean_total,
         "clean_flagged": clean_flagged,
         "clean_any": clean_any,
         "clean_misses": clean_misses,
+        "critical": critical,
         "severity": severity,
         "errors": errors,
+        "messages": len(rows),
     }
 
 
-def report(rows: list[dict[str, Any]], figures: dict[str, Any], show_texts: bool) -> None:
+def as_json(figures: dict[str, Any]) -> dict[str, Any]:
+    total = figures["clean_total"]
+    found, crit_total, rated = figures["critical"]
+    return {
+        "messages": figures["messages"],
+        "flags": {
+            f: {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+                "categories": {c: {"found": n, "of": m} for c, (n, m) in sorted(s.categories.items())},
+            }
+            for f, s in figures["flags"].items()
+        },
+        "critical": {"found": found, "of": crit_total, "rated_critical": rated},
+        "clean_messages": total,
+        "clean_false_positive_rate": figures["clean_flagged"] / total if total else None,
+        "errors": len(figures["errors"]),
+    }
+
+
+def report(name: str, rows: list[dict[str, Any]], figures: dict[str, Any], show_texts: bool,
+           list_ids: bool = True) -> None:
     texts = {row["id"]: row.get("text") or row.get("image") or "" for row in rows}
-    print(f"{len(rows)} messages\n")
+    print(f"== {name}: {len(rows)} messages ==\n")
     print(
         f"{'flag':<18}{'n+':>5}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}{'F1':>7}"
     )
-    for flag in FLAGS:
-        s = figures["flags"].get(flag)
-        if s is None:
-            continue
+    for flag, s in figures["flags"].items():
         print(
             f"{flag:<18}{s.tp + s.fn:>5}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
             f"{s.precision:>11.3f}{s.recall:>8.3f}{s.f1:>7.3f}"
         )
+    print("\nrecall per category (found n of m)")
+    for flag, s in figures["flags"].items():
+        if not s.categories:
+            continue
+        cells = [f"{c} {n}/{m}" for c, (n, m) in sorted(s.categories.items())]
+        print(f"  {flag}: " + ", ".join(cells))
+    found, crit_total, rated = figures["critical"]
+    if crit_total:
+        print(f"  critical found {found} of {crit_total} (rated critical: {rated})")
     total = figures["clean_total"]
     if total:
         rate = figures["clean_flagged"] / total
         print(
-            f"\nfalse positives on clean school messages: {figures['clean_flagged']}/{total} "
-            f"= {rate:.1%} (target <= 3%); any flag at all (incl. profanity etc.): "
-            f"{figures['clean_any']}/{total}"
+            f"\nflags other than profanity on clean school messages: {figures['clean_flagged']}/"
+            f"{total} = {rate:.1%} (target <= 2%); any flag at all: {figures['clean_any']}/{total}"
         )
     sev = figures["severity"]
     if sev:
         print(f"severity agrees with the label: {sev['match']}/{sev['match'] + sev['differ']}")
     if figures["errors"]:
-        print(
-            f"\n{len(figures['errors'])} lines gave an error: "
-            + ", ".join(f"{i} ({e})" for i, e in figures["errors"][:10])
-        )
+        print(f"\n{len(figures['errors'])} lines gave an error"
+              + (": " + ", ".join(f"{i} ({e})" for i, e in figures["errors"][:10])
+                 if list_ids else ""))
     print("\nmisses (confusion by flag and category)")
-    for flag in FLAGS:
-        s = figures["flags"].get(flag)
-        if s is None or not s.misses:
+    for flag, s in figures["flags"].items():
+        if not s.misses:
             continue
         table = Counter((kind, category) for kind, _, category in s.misses)
         print(f"  {flag}:")
         for (kind, category), count in sorted(table.items()):
             ids = [i for k, i, c in s.misses if k == kind and c == category]
-            print(f"    {kind:<15} {category or '-':<26} {count:>3}  {' '.join(ids)}")
+            print(f"    {kind:<15} {category or '-':<26} {count:>3}"
+                  + (f"  {' '.join(ids)}" if list_ids else ""))
             if show_texts:
                 for ident in ids:
                     print(f"        {ident}: {texts[ident][:140]}")
+    print()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT_FILE])
-    parser.add_argument("--show-texts", action="store_true", help="print the texts of the misses")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="labelled JSON Lines to measure instead of a split")
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default=None,
+                        help="a split of corpus/ (default dev); all = each split on its own")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
+    parser.add_argument("--show-texts", action="store_true",
+                        help="print the texts of the misses (train/dev and files only)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    rows = read_rows(args.files)
-    results = run_check(rows, check_command())
-    figures = score(rows, results)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "flags": {
-                        f: {
-                            "precision": round(s.precision, 4),
-                            "recall": round(s.recall, 4),
-                            "f1": round(s.f1, 4),
-                            "tp": s.tp,
-                            "fp": s.fp,
-                            "fn": s.fn,
-                        }
-                        for f, s in figures["flags"].items()
-                    },
-                    "clean_false_positive_rate": (
-                        figures["clean_flagged"] / figures["clean_total"]
-                        if figures["clean_total"]
-                        else None
-                    ),
-                },
-                indent=2,
-            )
-        )
+    if args.files and args.split:
+        parser.error("give either FILES or --split, not both")
+    if args.files:
+        runs = [("files", list(args.files))]
     else:
-        report(rows, figures, args.show_texts)
+        names = SPLITS if args.split == "all" else (args.split or "dev",)
+        if "sealed" in names and args.show_texts:
+            parser.error("--show-texts is refused for the sealed split: its texts stay unread")
+        runs = [(name, split_files(name, args.corpus)) for name in names]
+    command = check_command()
+    out: dict[str, Any] = {}
+    for name, paths in runs:
+        rows = read_rows(paths)
+        figures = score(rows, run_check(rows, command))
+        if args.json:
+            out[name] = as_json(figures)
+        else:
+            sealed = name == "sealed"
+            report(name, rows, figures, args.show_texts and not sealed, list_ids=not sealed)
+    if args.json:
+        print(json.dumps(out, indent=2))
     return 0
 
 

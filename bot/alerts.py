@@ -8,17 +8,17 @@ room and ``[[school.admins]]``), so no alert is ever addressed to nobody.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from typing import Any
 
 from bot.config import AppConfig, Contact
-from bot.delivery import alert_payload
+from bot.delivery import alert_payload, build_mail
 from bot.groups import EffectiveGroup
 from bot.outbox import Outbox
 from core.ports import OutgoingAlert
+from storage.decisions_repo import outbox_row
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +68,38 @@ class AlertService:
         self.outbox = outbox
         self.router = router
 
+    def rows(self, channels: Sequence[str], alert: OutgoingAlert, *, key: str,
+             group_key: str | None = None, subject: str | None = None,
+             extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The outbox rows of one alert, one per channel; ``key`` makes it idempotent per
+        channel. ``extra`` goes into each payload (``after``: the actions it reports)."""
+        rows = []
+        for channel in channels:
+            dedupe = f"{key}@{channel}"
+            if channel.startswith("mail:"):
+                mail = self.config.mail
+                payload = {"from": mail.from_address, "from_name": self.config.sender_name,
+                           "to": channel[5:], "subject": subject or alert.text.splitlines()[0],
+                           "body": alert.text, **(extra or {})}
+                rows.append(outbox_row(kind="mail", channel=channel, payload=payload,
+                                       dedupe_key=dedupe, group_key=group_key))
+            else:
+                rows.append(outbox_row(kind="alert", channel=channel,
+                                       payload={**alert_payload(alert), **(extra or {})},
+                                       dedupe_key=dedupe, group_key=group_key))
+        if not channels:
+            log.warning("alert without recipients", extra={"alert": key})
+        return rows
+
     async def send(self, channels: Sequence[str], alert: OutgoingAlert, *, key: str,
                    group_key: str | None = None, subject: str | None = None) -> int:
         """Queue one alert for every channel; ``key`` makes it idempotent per channel."""
         queued = 0
-        for channel in channels:
-            dedupe = f"{key}@{channel}"
-            if channel.startswith("mail:"):
-                payload = {"raw": self.mail(channel[5:], subject or alert.text.splitlines()[0],
-                                            alert.text, dedupe).as_string()}
-                stored = await self.outbox.put(kind="mail", channel=channel, payload=payload,
-                                               dedupe_key=dedupe, group_key=group_key)
-            else:
-                stored = await self.outbox.put(kind="alert", channel=channel,
-                                               payload=alert_payload(alert), dedupe_key=dedupe,
-                                               group_key=group_key)
+        for row in self.rows(channels, alert, key=key, group_key=group_key, subject=subject):
+            stored = await self.outbox.put(kind=row["kind"], channel=row["channel"],
+                                           payload=row["payload"], dedupe_key=row["dedupe_key"],
+                                           group_key=group_key)
             queued += int(stored)
-        if not channels:
-            log.warning("alert without recipients", extra={"alert": key})
         return queued
 
     async def edit(self, channels: Sequence[str], alert: OutgoingAlert, *, key: str,
@@ -102,12 +116,6 @@ class AlertService:
                                   dedupe_key=f"{key}@{channel}#{version}")
 
     def mail(self, to: str, subject: str, body: str, key: str) -> EmailMessage:
-        msg = EmailMessage()
-        msg["From"] = formataddr((self.config.sender_name, self.config.mail.from_address))
-        msg["To"] = to
-        msg["Subject"] = subject[:150]
-        domain = self.config.mail.from_address.rpartition("@")[2] or "schoolwacht.local"
-        msg["Message-ID"] = make_msgid(idstring=hashlib.sha256(key.encode()).hexdigest()[:20],
-                                       domain=domain)
-        msg.set_content(body)
-        return msg
+        return build_mail(sender=self.config.mail.from_address,
+                          sender_name=self.config.sender_name, to=to, subject=subject, body=body,
+                          key=key)

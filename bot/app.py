@@ -82,6 +82,10 @@ class App:
     escalation: IncidentService | None = None
     feedback: FeedbackService | None = None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    _stop_task: asyncio.Future[None] | None = None
+    _heartbeat: asyncio.Task[None] | None = None
+
+    HEARTBEAT_SECONDS = 10.0
 
     # --- what adapters call -------------------------------------------------------------------
     async def on_message(self, event: MessageEvent) -> Decision | None:
@@ -127,7 +131,8 @@ class App:
         from bot.delivery import chat_handler
 
         self.pipeline.add_port(port)
-        self.dispatcher.register(port.platform, chat_handler(port, self.repos.outbox))
+        self.dispatcher.register(port.platform, chat_handler(port, self.repos.outbox,
+                                                                self.repos.decisions))
 
     # --- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -135,7 +140,8 @@ class App:
         from bot.delivery import mail_handler
 
         await self.directory.sync_config()
-        self.dispatcher.register("mail", mail_handler(self.mail))
+        await self.dispatcher.recover()  # what a crash interrupted is delivered again
+        self.dispatcher.register("mail", mail_handler(self.mail, self.repos.outbox))
         jobs.register("approval.expire", self.approvals.expire_overdue)
         jobs.register("privacy.purge", self._purge)
         self.scheduler.every("approval.expire", 300, "approval.expire")
@@ -147,6 +153,11 @@ class App:
             await adapter.start(self)
         self.scheduler.start()
         self.dispatcher.start()
+        self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+        import gc
+
+        gc.collect()
+        gc.freeze()  # start-up objects leave the collector's sight: no long full collections
         await self.approvals.expire_overdue()
         log.info("schoolwacht started", extra={"adapters": ",".join(a.name for a in
                                                                      self.adapters)})
@@ -156,12 +167,38 @@ class App:
 
         await self.repos.db.run(purge, self.db, self.config.storage.retention)
 
+    async def _beat(self) -> None:
+        """The running bot's heartbeat (``schoolwacht health``) and a count of dead outbox items
+        in the log, so a backlog is seen (``schoolwacht outbox list``)."""
+        from datetime import UTC, datetime
+
+        beats = 0
+        while True:
+            try:
+                now = datetime.now(UTC).isoformat()
+                await self.repos.db.run(self.repos.state.set, "heartbeat", now)
+                if beats % 30 == 0:
+                    counts = await self.repos.db.run(self.repos.outbox.counts)
+                    level = logging.WARNING if counts.get("dead") else logging.INFO
+                    log.log(level, "outbox", extra={"pending": counts.get("pending", 0),
+                                                    "dead": counts.get("dead", 0)})
+            except Exception:
+                log.exception("heartbeat failed")
+            beats += 1
+            await asyncio.sleep(self.HEARTBEAT_SECONDS)
+
     async def stop(self) -> None:
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
+        """Stop everything (idempotent: a second caller waits for the same stop)."""
+        if self._stop_task is None:
+            self._stopped.set()
+            self._stop_task = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stop_task)
+
+    async def _stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         try:  # deliver what is due while the adapters can still send it
-            await asyncio.wait_for(self.dispatcher.deliver_due(), 10)
+            await asyncio.wait_for(self.dispatcher.deliver_due(), 4)
         except Exception:
             log.exception("final outbox pass failed")
         for adapter in reversed(self.adapters):

@@ -273,6 +273,25 @@ class GroupSettings(Section):
         return value
 
 
+class PrivacySettings(Section):
+    """Keys and secrets (never in this file) and what an erasure keeps (docs/privacy.md).
+
+    The data key comes from the environment variable ``key_env`` or else ``key_file``; the
+    per-install secret (log pseudonyms) from ``secret_env`` or else
+    ``secret_file``. Missing files are generated 0600 on first start; keep them outside the data
+    folder and back them up apart from the database."""
+
+    key_env: str = "SCHOOLWACHT_DATA_KEY"
+    key_file: Path = Path("keys/data.key")
+    secret_env: str = "SCHOOLWACHT_SECRET"
+    secret_file: Path = Path("keys/secret")
+    # Erasure keeps incidents the school must keep (its duty of care), with the person replaced by
+    # a pseudonym and their texts removed; False removes those too.
+    keep_incidents_on_erase: bool = True
+    # Where subject-access exports are written (a private folder).
+    export_folder: Path = Path("var/exports")
+
+
 class DigestSettings(Section):
     """B.3 e-mail mirror: where links in mails point and the key that signs unsubscribe tokens."""
 
@@ -293,6 +312,7 @@ class AppConfig(Section):
     models: ModelSettings = ModelSettings()
     images: ImageSettings = ImageSettings()
     digest: DigestSettings = DigestSettings()
+    privacy: PrivacySettings = PrivacySettings()
     policies: PoliciesSettings = PoliciesSettings()
     groups: list[GroupSettings] = []
 

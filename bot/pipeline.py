@@ -7,26 +7,29 @@ repositories, and the outbox. Listeners (escalation, digest, image memory) see e
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.alerts import AlertService, Router
+from bot.delivery import DONE_MARK
 from bot.directory import GroupDirectory
 from bot.evaluator import Evaluator
 from bot.groups import EffectiveGroup
 from bot.i18n import t
+from bot.minimise import evidence_text
+from bot.outbox import Dispatcher
 from bot.planner import ReminderLimiter, plan_actions
 from core.clock import now_utc
-from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from core.ports import Button, ChatPort, OutgoingAlert
 from core.verdict import ActionPlan, Verdict
+from storage.decisions_repo import outbox_row
+from storage.models import OutboxItem
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 # Findings about a member's own wellbeing go to the confidential adviser alone (A.11), never into
 # incidents, lists or dossiers that others see.
 CONFIDENTIAL_FLAGS = frozenset({"wellbeing"})
+IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
 
 
 @dataclass(slots=True)
@@ -136,6 +140,7 @@ class Pipeline:
         ports: dict[str, ChatPort] | None = None,
         listeners: Sequence[DecisionListener] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.directory = directory
         self.evaluator = evaluator
@@ -148,28 +153,20 @@ class Pipeline:
         self.reminders = ReminderLimiter()
         self.clock = clock
         self._members_seen: set[tuple[str, str, str]] = set()
-        # The log of actions taken is written in small batches (one transaction per batch instead
-        # of one per message); ``flush_actions`` runs at the latest a second later and on stop.
-        self._actions: list[dict[str, Any]] = []
-        self._action_timer: asyncio.Task[None] | None = None
+        # Carries out the in-group actions stored with a decision (the bootstrap hands in the
+        # outbox dispatcher); without one they wait in the outbox.
+        self.dispatcher: Dispatcher | None = dispatcher
 
-    ACTION_BATCH = 256
-    ACTION_DELAY_SECONDS = 1.0
+    # Alerts wait this long for the actions they report before the dispatcher looks at them; the
+    # pipeline releases them as soon as the actions were carried out (normally milliseconds).
+    ALERT_HOLD = timedelta(seconds=20)
 
     async def flush_actions(self) -> None:
-        batch, self._actions = self._actions, []
-        if batch:
-            await self.repos.db.run(self.repos.actions.add_many, batch)
-
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.ACTION_DELAY_SECONDS)
-        await self.flush_actions()
+        """Kept for callers of the former batched action log: the log is written with the
+        decision now, so there is nothing to flush."""
 
     async def close(self) -> None:
-        """Write what is pending (called when the app stops)."""
-        if self._action_timer is not None and not self._action_timer.done():
-            self._action_timer.cancel()
-        await self.flush_actions()
+        """Nothing pending: every decision is durable before its actions run."""
 
     def add_port(self, port: ChatPort) -> None:
         self.ports[port.platform] = port
@@ -195,11 +192,7 @@ class Pipeline:
             today=self.clock().astimezone(self.tz).date(), reminders=self.reminders)
         decision = Decision(event=event, group=group, verdict=verdict, plan=plan)
         if not verdict.clean:
-            # Informational findings alone (an off-topic score, severity "none") are not stored
-            # unless a moderator is told about them: data minimisation, and chat is not evidence.
-            if verdict.severity > Severity.NONE or plan.has(ActionKind.NOTIFY):
-                decision.finding_ids = await self._record_findings(decision)
-            await self._carry_out(decision)
+            await self._decide(decision)
         for listener in self.listeners:
             try:
                 await listener.on_decision(decision)
@@ -208,116 +201,156 @@ class Pipeline:
                               extra={"listener": type(listener).__name__})
         return decision
 
-    async def _record_findings(self, decision: Decision) -> list[int]:
-        event = decision.event
-        now = now_utc()
-        # Plain rows, not model objects: constructing a SQLModel object costs more than storing it.
-        records = [
-            {
-                "group_key": decision.group.key, "message_id": event.message_id,
-                "member_id": event.sender.platform_id, "policy": f.policy, "flag": f.flag,
-                "article": f.article, "severity": int(f.severity), "score": f.score,
-                "evidence": f.evidence, "category": f.category, "text": event.text or None,
-                "created_at": now,
-            }
-            for f in decision.verdict.findings
-        ]
-        member = (decision.group.key, event.sender.platform_id, event.sender.role.value)
-        if member in self._members_seen:  # stored already by this process: findings only
-            return await self.repos.db.run(self.repos.findings.add_many, records)
-        ids = await self.repos.db.run(lambda: self.repos.findings.record(
-            records, role=event.sender.role.value, display_name=event.sender.display_name))
-        if len(self._members_seen) > 100_000:
-            self._members_seen.clear()
-        self._members_seen.add(member)
-        return ids
+    @staticmethod
+    def decision_key(event: MessageEvent) -> str:
+        """Names one decision: a message, or one edit of it."""
+        key = f"{event.group_key}:{event.message_id}"
+        if event.edited and event.sent_at is not None:
+            key += f":edit:{event.sent_at.timestamp():.0f}"
+        return key
 
-    async def _carry_out(self, decision: Decision) -> None:
+    async def _decide(self, decision: Decision) -> None:
+        """Store the decision, its action log and the outbox items that carry it out, in one
+        transaction; then carry out the in-group actions and release the alerts (docs/delivery.md).
+
+        A crash before the commit leaves nothing (the update is handled again); after it, the
+        outbox finishes the work. A redo of a stored decision writes and does nothing."""
         event, group, plan = decision.event, decision.group, decision.plan
+        verdict = decision.verdict
         port = self.ports.get(event.platform)
         lang = group.language
-        done: list[dict[str, Any]] = []  # action log rows (see ``_record_findings``)
-        results: dict[ActionKind, bool] = {}  # what really happened in the group, for the alert
+        now = now_utc()
+        findings: list[dict[str, Any]] = []
+        # Informational findings alone (an off-topic score, severity "none") are not stored
+        # unless a moderator is told about them: data minimisation, and chat is not evidence.
+        if verdict.severity > Severity.NONE or plan.has(ActionKind.NOTIFY):
+            # Only what the evidence needs: the text for flags that need the words, masked.
+            kept = evidence_text(event.text, (f.flag for f in verdict.findings))
+            findings = [
+                {"group_key": group.key, "message_id": event.message_id,
+                 "member_id": event.sender.platform_id, "policy": f.policy, "flag": f.flag,
+                 "article": f.article, "severity": int(f.severity), "score": f.score,
+                 "evidence": f.evidence, "category": f.category, "text": kept,
+                 "created_at": now}
+                for f in verdict.findings]
+        member_key = (group.key, event.sender.platform_id, event.sender.role.value)
+        member = None
+        if findings and member_key not in self._members_seen:
+            member = (*member_key, event.sender.display_name)
+        key = self.decision_key(event)
+        channel = f"{event.platform}:{event.group_id}"
+        has_delete = plan.has(ActionKind.DELETE)
+        log_rows: list[dict[str, Any]] = []
+        actions: list[dict[str, Any]] = []  # outbox rows of in-group actions, in plan order
+        known: dict[str, bool] = {}  # in-group actions not carried out (observe, no port)
+        after: dict[str, str] = {}
+        order: list[str] = []
+        notify: Finding | None = None
         for action in plan.actions:
             kind = action.kind
-            article = article_text(action.finding.article, lang)
-            in_group = kind in (ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND,
-                                ActionKind.RESTRICT)
-            ok = True
-            if in_group and (plan.observe or port is None):
-                ok = False
-            elif in_group and port is not None:
-                ok = await self._in_group(port, decision, kind, article, lang)
-            elif kind is ActionKind.NOTIFY:
-                await self._notify(decision, action.finding, results)
-            if in_group:
-                results[kind] = ok
-            done.append({"group_key": group.key, "message_id": event.message_id,
-                         "member_id": event.sender.platform_id, "action": kind.value,
-                         "article": action.finding.article,
-                         "observe": plan.observe and in_group, "ok": ok, "created_at": now_utc()})
-        if done:
-            self._actions.extend(done)
-            if len(self._actions) >= self.ACTION_BATCH:
-                await self.flush_actions()
-            elif self._action_timer is None or self._action_timer.done():
-                self._action_timer = asyncio.create_task(self._flush_soon())
+            in_group = kind in IN_GROUP
+            carried = in_group and not plan.observe and port is not None
+            log_rows.append({"group_key": group.key, "message_id": event.message_id,
+                             "member_id": event.sender.platform_id, "action": kind.value,
+                             "article": action.finding.article,
+                             "observe": plan.observe and in_group, "ok": not in_group,
+                             "created_at": now})
+            if kind is ActionKind.NOTIFY:
+                notify = action.finding
+            if not in_group:
+                continue
+            order.append(kind.value)
+            if not carried:
+                known[kind.value] = False
+                continue
+            row = self._action_row(decision, kind, action.finding, has_delete, key, channel)
+            after[kind.value] = row["dedupe_key"]
+            actions.append(row)
+        alert_keys: list[str] = []
 
-    async def _in_group(self, port: ChatPort, decision: Decision, kind: ActionKind,
-                        article: str, lang: str) -> bool:
-        event = decision.event
-        name = event.sender.display_name
-        finding = decision.plan.get(kind).finding  # type: ignore[union-attr]
-        try:
-            if kind is ActionKind.DELETE:
-                decision.deleted = await port.delete_message(
-                    event.group_id, event.message_id,
-                    reason=t("action.delete_reason", lang, article=article))
-                return decision.deleted
-            if kind in (ActionKind.WARN, ActionKind.REMIND):
-                # About a member's own message: to that member, privately. The group sees at
-                # most a neutral notice that names nobody (issue 15).
-                text = policy_text(finding, kind.value, lang, decision.group.kind.value,
-                                   name=name, article=article,
-                                   group=decision.group.title or decision.group.key)
-                private = await port.send_private(event.sender.platform_id, text)
-                if decision.deleted:
-                    notice = neutral_removed(finding, lang, decision.group.kind.value, article)
-                elif private is None:  # no private chat: a reminder for everyone, unaddressed
-                    notice = t("action.remind_all", lang, article=article)
-                else:
-                    return True
-                sent = await port.send_message(event.group_id, notice) is not None
-                return private is not None or sent
-            if kind is ActionKind.RESTRICT:
-                from datetime import timedelta
+        def items(finding_ids: list[int]) -> list[dict[str, Any]]:
+            decision.finding_ids = finding_ids
+            rows = list(actions)
+            if notify is not None:
+                alert_rows = self._alert_rows(decision, notify, extra={
+                    "after": after, "known": known, "order": order, "lang": lang,
+                    "observe": plan.observe})
+                hold = now + self.ALERT_HOLD if after and self.dispatcher is not None else now
+                for alert_row in alert_rows:
+                    alert_row["next_attempt_at"] = hold
+                    alert_keys.append(alert_row["dedupe_key"])
+                rows += alert_rows
+            return rows
 
-                until = self.clock() + timedelta(hours=1)
-                return await port.restrict_member(event.group_id, event.sender.platform_id,
-                                                  until=until)
-        except TemporaryDeliveryError as exc:
-            log.warning("in-group action failed", extra={"action": kind.value,
-                                                         "group": decision.group.key,
-                                                         "error": str(exc)[:200]})
-        return False
+        stored = await self.repos.db.run(lambda: self.repos.decisions.commit(
+            key=key, findings=findings, member=member, actions=log_rows, items=items))
+        if stored is None:
+            log.info("decision stored before: the outbox finishes it",
+                     extra={"group": group.key})
+            return
+        if member is not None:
+            if len(self._members_seen) > 100_000:
+                self._members_seen.clear()
+            self._members_seen.add(member_key)
+        _ids, outbox_ids = stored
+        if self.dispatcher is None:
+            return
+        claimed = [OutboxItem(id=outbox_ids[row["dedupe_key"]], **row) for row in actions
+                   if row["dedupe_key"] in outbox_ids]
+        await self.dispatcher.deliver_items(claimed)
+        for item in claimed:
+            if item.kind == "delete":
+                decision.deleted = bool((item.ref or {}).get("ok"))
+        release = [outbox_ids[k] for k in alert_keys if k in outbox_ids]
+        if release:
+            await self.repos.db.run(self.repos.outbox.release, release)
+        self.alerts.outbox.wakeup.set()
 
-    async def _notify(self, decision: Decision, finding: Finding,
-                      results: dict[ActionKind, bool]) -> None:
-        """Alert the moderators. "Gedaan" says what really happened in the group: in observe mode
-        or without rights nothing was removed, and the alert must not say otherwise."""
+    def _action_row(self, decision: Decision, kind: ActionKind, finding: Finding,
+                    has_delete: bool, key: str, channel: str) -> dict[str, Any]:
+        event, group, lang = decision.event, decision.group, decision.group.language
+        article = article_text(finding.article, lang)
+        payload: dict[str, Any] = {"message_id": event.message_id}
+        if kind is ActionKind.DELETE:
+            kind_name = "delete"
+            payload["reason"] = t("action.delete_reason", lang, article=article)
+        elif kind is ActionKind.RESTRICT:
+            kind_name = "restrict"
+            payload["member_id"] = event.sender.platform_id
+            payload["until"] = (self.clock() + timedelta(hours=1)).isoformat()
+        else:  # a warning or a reminder about the member's own message
+            # To that member, privately; the group sees at most a neutral notice naming nobody:
+            # after a removal always, otherwise only when the private message cannot be sent (a
+            # reminder for everyone). See ``bot.delivery.chat_handler``.
+            kind_name = "chat"
+            payload["action"] = kind.value
+            payload["private_to"] = event.sender.platform_id
+            payload["private_text"] = policy_text(finding, kind.value, lang, group.kind.value,
+                                                  name=event.sender.display_name,
+                                                  article=article,
+                                                  group=group.title or group.key)
+            if has_delete:
+                payload["text"] = neutral_removed(finding, lang, group.kind.value, article)
+                payload["notice"] = "always"
+            else:
+                payload["text"] = t("action.remind_all", lang, article=article)
+                payload["notice"] = "if_not_private"
+            payload["reply_to"] = None
+        return outbox_row(kind=kind_name, channel=channel, payload=payload,
+                          dedupe_key=f"action:{key}:{kind.value}", group_key=group.key,
+                          status="sending")
+
+    def _alert_rows(self, decision: Decision, finding: Finding,
+                    extra: dict[str, Any]) -> list[dict[str, Any]]:
+        """The moderators' alert. "Gedaan" is filled in when the alert is delivered, from what
+        really happened in the group: in observe mode, without rights, or while a flood limit
+        holds the removal back, the alert must not say it was removed."""
         group, event, lang = decision.group, decision.event, decision.group.language
-        done = [t(f"done.{kind.value}", lang) for kind, ok in results.items() if ok]
-        failed = [t(f"failed.{kind.value}", lang) for kind, ok in results.items() if not ok]
-        done_text = ", ".join(done) if done else t("alert.done_none", lang)
-        if decision.plan.observe:
-            done_text = f"{done_text} {t('alert.observe', lang)}"
-        elif failed:
-            done_text = "; ".join([done_text, *failed])
         text = t("alert.finding", lang, group=group.title or group.key,
                  flag=flag_text(finding.flag, lang), severity=t(f"severity.{finding.severity.label}",
                                                                 lang),
                  member=event.sender.display_name, article=article_text(finding.article, lang),
-                 evidence=finding.evidence, done=done_text)
+                 evidence=finding.evidence, done=DONE_MARK)
         index = decision.verdict.findings.index(finding)
         finding_id = decision.finding_ids[index] if index < len(decision.finding_ids) else None
         buttons: tuple[Button, ...] = ()
@@ -329,6 +362,6 @@ class Pipeline:
             # Care signals are the confidential adviser's alone (A.11); only a school without a
             # reachable adviser lets the group's moderators hear them.
             channels = self.router.confidential_adviser() or channels
-        await self.alerts.send(channels, OutgoingAlert(text=text, buttons=buttons),
-                               key=f"finding:{group.key}:{event.message_id}",
-                               group_key=group.key)
+        return self.alerts.rows(channels, OutgoingAlert(text=text, buttons=buttons),
+                                key=f"finding:{group.key}:{event.message_id}",
+                                group_key=group.key, extra=extra)

@@ -31,3 +31,11 @@ class MailPermanentError(PermanentDeliveryError):
     def __init__(self, message: str, recipients: list[str] | None = None) -> None:
         super().__init__(message)
         self.recipients = recipients or []
+
+
+class ChatMovedError(TemporaryDeliveryError):
+    """The chat has a new id (a Telegram group became a supergroup): deliver there instead."""
+
+    def __init__(self, message: str, new_chat_id: str) -> None:
+        super().__init__(message, retry_after=0)
+        self.new_chat_id = new_chat_id

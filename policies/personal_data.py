@@ -18,8 +18,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -31,7 +32,6 @@ from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicySettings, TextPolicy
-from policies.normalize import non_ascii_chars
 from policies.registry import register
 from policies.text import TextView
 
@@ -93,70 +93,38 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@.-])(?:{_alternation(words)})(?![\w@-])")
 
 
-_ALL_WORD_CHARS = re.compile(r"\w+")
-
-
-def _trie(words: Iterable[str]) -> str:
-    """An alternation of ``words`` with shared beginnings factored out (``s(?:traat|teeg)``).
-
-    Matches the same strings as ``a|b|c`` (not always the same one of two overlapping words, so
-    only for yes/no searches); the engine tries one branch per letter instead of every word.
-    """
-    unique = sorted(set(words))
-    if "" in unique:
-        rest = [w for w in unique if w]
-        return f"(?:{_trie(rest)})?" if rest else ""
-    heads: dict[str, list[str]] = {}
-    for word in unique:
-        heads.setdefault(word[0], []).append(word[1:])
-    branches = [re.escape(head) + _trie(tails) for head, tails in heads.items()]
-    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-
-
-def _token_end_re(suffixes: Iterable[str]) -> re.Pattern[str]:
-    """Finds a ``\\w+`` token ending in one of ``suffixes``: one regex search over the text instead
-    of ``token.endswith(suffixes)`` for every token. A suffix with a non-word character can never
-    end a ``\\w+`` token, so it is left out (it could not match token by token either)."""
-    usable = [s for s in suffixes if _ALL_WORD_CHARS.fullmatch(s)]
-    if not usable:
-        return re.compile(r"(?!x)x")  # matches nothing
-    return re.compile(rf"{_trie(usable)}(?!\w)")
-
-
 @dataclass(frozen=True)
 class Lexicon:
     names: frozenset[str]
     not_names: frozenset[str]
     others: frozenset[str]
     third_person: re.Pattern[str]
-    medical_words: frozenset[str]
-    medical_suffixes: tuple[str, ...]
-    medical_end_re: re.Pattern[str]
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
+    hedge_re: re.Pattern[str]
+    care_place_re: re.Pattern[str]
+    appointment_re: re.Pattern[str]
     role_mailboxes: frozenset[str]
     freemail: frozenset[str]
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
-    street_suffixes: tuple[str, ...]
-    street_end_re: re.Pattern[str]
-    english_street_words: frozenset[str]
+    private_re: re.Pattern[str]
     street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
     not_streets: frozenset[str]
     home_re: re.Pattern[str]
     venue_re: re.Pattern[str]
-    credential_words: frozenset[str]
     credential_re: re.Pattern[str]
     not_values: frozenset[str]
     shared_re: re.Pattern[str]
-    account_words: frozenset[str]
+    account_number_re: re.Pattern[str]
     account_re: re.Pattern[str]
+    bare_account_re: re.Pattern[str]
     expose_re: re.Pattern[str]
+    visit_re: re.Pattern[str]
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
     grade_cue_re: re.Pattern[str]
-    grade_cues: frozenset[str]
 
 
 # Words that start multi-word street names ("Mr. Jansenlaan", "Van Goghstraat", "Lange Voorhout").
@@ -182,50 +150,50 @@ def lexicon() -> Lexicon:
         rf"(?:{_alternation(suffixes)}))"
         r"\s+(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?(?![\d,.]\d|\w|\s?%|\s?(?:uur|min))"
     )
-    # "12 Baker Street". Written digit-first: the "not after a word character" check comes after
-    # the first digit, so the regex engine skips straight to digits (same matches as a leading
-    # (?<![\w@]) would give).
+    # "12 Baker Street"
     english = re.compile(
-        r"(\d(?<![\w@]\d)\d{0,3})\s+((?:[a-z]+\s){1,3})"
+        r"(?<![\w@])(\d{1,4})\s+((?:[a-z]+\s){1,3})"
         rf"(?:{_alternation(addr['english_street_words'])})\b"
     )
-    medical_words = {w for w in med["words"] if " " not in w}
     return Lexicon(
         names=frozenset(names),
         not_names=frozenset(people["not_names"]),
         others=frozenset(people["others"]),
         third_person=_words_re(people["third_person"]),
-        medical_words=frozenset(medical_words),
-        medical_suffixes=tuple(med["suffixes"]),
-        medical_end_re=_token_end_re(med["suffixes"]),
         medical_re=re.compile(
             rf"(?<![\w-])(?:{_alternation(med['words'])}|[a-zà-ÿ]*(?:{_alternation(med['suffixes'])}))"
             r"(?![\w])"
         ),
         lesson_re=_words_re(med["lesson"]),
+        hedge_re=_words_re(med["hedges"]),
+        care_place_re=_words_re(med["care_places"]),
+        appointment_re=_words_re(med["appointments"]),
         role_mailboxes=frozenset(contact["role_mailboxes"]),
         freemail=frozenset(contact["freemail"]),
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
-        street_suffixes=tuple(suffixes),
-        street_end_re=_token_end_re(suffixes),
-        english_street_words=frozenset(addr["english_street_words"]),
+        private_re=re.compile(rf"(?<!\w)(?:{_alternation(contact['private'])})"),
         street_re=street,
         english_street_re=english,
         not_streets=frozenset(addr["not_streets"]),
         home_re=_words_re(addr["home_cues"]),
         venue_re=_words_re(addr["venue_cues"]),
-        credential_words=frozenset(cred["cues"]),
         credential_re=_words_re(cred["cues"]),
         not_values=frozenset(cred["not_values"]),
         shared_re=_words_re(cred["shared"]),
-        account_words=frozenset(handles["account_cues"]),
+        account_number_re=_words_re(data["bank"]["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
+        # "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet op snapchat x"
+        bare_account_re=re.compile(
+            rf"(?<![\w@.])(?:{_alternation(handles['account_cues'])})(?!\w)(?:\s+(?:van|of)\s+[\w'’]+)?"
+            r"\s*(?:is|:|=|heet|called|named|as)?\s*(?:gewoon\s+|just\s+)?(?P<name>[a-z0-9_.]{3,30}[a-z0-9_])"
+            r"(?![\w@])"
+        ),
         expose_re=_words_re(handles["expose_cues"]),
+        visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
-        grade_cues=frozenset(data["grades"]["cues"]),
     )
 
 
@@ -258,20 +226,25 @@ def mask_email(addr: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Shared context checks
 
-_OWN_RE = re.compile(
-    r"(?<!\w)(?:mijn|m'n|mn|my|onze|ons|our)\s+(?:eigen\s+|nieuwe\s+|mobiele\s+|privé\s+|prive\s+"
-    r"|new\s+|own\s+|persoonlijke\s+|personal\s+|werk\s+|work\s+)?"
-    r"(?:telefoon)?(?:nummer|nr|06|mobiel|mail|mailadres|e-?mail(?:adres)?|adres|address|number"
-    r"|phone|cell|mobile|insta|account|iban|rekening(?:nummer)?|bankrekening|handle|snap"
-    r"|wachtwoord|password|inlog|login|huis|house)(?!\w)"
-    r"|(?<!\w)(?:bel|app|mail|sms|whatsapp|text|call|email|contact|reach|bereik|ping|appen|bellen)"
-    r"\s+(?:me|mij|ons|us)(?!\w)"
-    r"|(?<!\w)(?:ik\s+ben|ben\s+ik|we\s+zijn|wij\s+zijn|zijn\s+we)\s+(?:\w+\s+){0,3}bereikbaar(?!\w)"
-    r"|(?<!\w)(?:me|mij|ons)\s+(?:\w+\s+){0,4}(?:te\s+)?bereiken(?!\w)|(?<!\w)ik\s+woon(?!\w)|(?<!\w)wij\s+wonen"
-    r"|(?<!\w)we\s+wonen|(?<!\w)i\s+live(?!\w)|(?<!\w)we\s+live(?!\w)|(?<!\w)bij\s+(?:ons|mij)"
-    r"(?:\s+thuis)?(?!\w)|(?<!\w)me\s+(?:op|via|at|on)(?!\w)|(?<!\w)ik\s+ben\s+(?:op|via)(?!\w)"
-    r"|(?<!\w)(?:hier|here)\s+(?:is|zijn)\s+(?:mijn|my)(?!\w)"
+# Wordings that make the value after them the writer's own (or their family's own household).
+_OWN_WORDINGS = (
+    # "mijn (nieuwe) nummer", "our address"
+    r"(?:mijn|m'n|mn|my|onze|ons|our)\s+(?:eigen\s+|nieuwe\s+|mobiele\s+|privé\s+|prive\s+|new\s+"
+    r"|own\s+|persoonlijke\s+|personal\s+|werk\s+|work\s+)?(?:telefoon)?(?:nummer|nr|06|mobiel|mail"
+    r"|mailadres|e-?mail(?:adres)?|adres|address|number|phone|cell|mobile|insta|account|iban"
+    r"|rekening(?:nummer)?|bankrekening|handle|snap|wachtwoord|password|inlog|login|huis|house)",
+    # "bel me", "text us", "reach me"
+    r"(?:bel|app|mail|sms|whatsapp|text|call|email|contact|reach|bereik|ping|appen|bellen)"
+    r"\s+(?:me|mij|ons|us)",
+    # "kan mij bellen", "kun je me appen", "om ons te bereiken"
+    r"(?:me|mij|ons)\s+(?:\w+\s+){0,4}(?:te\s+)?(?:bellen|appen|bereiken|mailen|sms'?en"
+    r"|whatsappen|contacten|berichten|texten)",
+    r"(?:ik\s+ben|ben\s+ik|we\s+zijn|wij\s+zijn|zijn\s+we)\s+(?:\w+\s+){0,3}bereikbaar",
+    r"ik\s+woon|wij\s+wonen|we\s+wonen|i\s+live|we\s+live|bij\s+(?:ons|mij)(?:\s+thuis)?",
+    r"me\s+(?:op|via|at|on)|ik\s+ben\s+(?:op|via)|(?:hier|here)\s+(?:is|zijn)\s+(?:mijn|my)",
 )
+_OWN_RE = re.compile(r"(?<!\w)(?:" + "|".join(_OWN_WORDINGS) + r")(?!\w)")
+_SENTENCE_BREAK = re.compile(r"[.!?\n](?:\s|$)")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 _CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?(?![\w@])")
 _POSSESSIVE = re.compile(
@@ -284,9 +257,14 @@ _OPENER_VERB = re.compile(
 )
 
 
-def own_data_before(low: str, start: int, window: int = 60) -> bool:
-    """Whether the words before a value say it is the writer's own ("mijn nummer", "bel me")."""
-    for match in _OWN_RE.finditer(low[max(0, start - window) : start]):
+def own_data_before(low: str, start: int, window: int = 90) -> bool:
+    """Whether the words before a value, in its own sentence, say it is the writer's own ("mijn
+    nummer", "bel me", "kun je me appen")."""
+    before = low[max(0, start - window) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    for match in _OWN_RE.finditer(before):
         # "mijn moeder haar nummer" is about someone else: look at the word after the possessive.
         following = _WORD.findall(match.group(0))
         if not any(word in lexicon().others for word in following[1:2]):
@@ -325,132 +303,54 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 # Detectors
 
 
-def _ascii_digit_pattern(pattern: str) -> str:
-    """``pattern`` with ``\\d`` read as ASCII digits only (``0-9`` inside a class, ``[0-9]``
-    outside one)."""
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            pair = pattern[i : i + 2]
-            out.append(("0-9" if in_class else "[0-9]") if pair == r"\d" else pair)
-            i += 2
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
-            if pattern.startswith("^]", i + 1) or pattern.startswith("]", i + 1):
-                skip = 3 if pattern[i + 1] == "^" else 2  # a "]" first is a literal
-                out.append(pattern[i : i + skip])
-                i += skip
-                continue
-        elif ch == "]" and in_class:
-            in_class = False
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-class DigitScan:
-    """A regex in two forms: as written, and with ``\\d`` as ASCII digits only.
-
-    On text whose only digits are ASCII (nearly all text) both find the same matches, and the
-    ASCII form scans several times faster: a range test per character instead of a Unicode
-    category lookup, which matters on a long paste.
-    """
-
-    def __init__(self, pattern: str) -> None:
-        self.unicode = re.compile(pattern)
-        self.ascii = re.compile(_ascii_digit_pattern(pattern))
-
-    def on(self, ascii_digits: bool) -> re.Pattern[str]:
-        return self.ascii if ascii_digits else self.unicode
-
-
-# Below this length a non-ASCII text is scanned with ``\d`` as written: finding out whether its
-# digits are all ASCII would cost more than it saves.
-_ASCII_DIGITS_CHECK_MIN = 1_000
-
-
-def ascii_digits_only(text: str) -> bool:
-    """Whether every ``\\d`` character of ``text`` is an ASCII digit (known cheaply: ASCII text,
-    or a long text whose distinct non-ASCII characters hold no decimal digit)."""
-    if text.isascii():
-        return True
-    if len(text) < _ASCII_DIGITS_CHECK_MIN:
-        return False
-    return not any(ch.isdecimal() for ch in non_ascii_chars(text))
-
-
-_DIGIT_RUN = re.compile(r"\d")
-# A BSN-shaped number not glued to other digits, amounts or codes. Written digit-first (the "not
-# after [\d.,€$-]" check sits after the first digit) so the regex engine skips straight to digits
-# in a long paste; it matches what (?<![\d.,€$-])(\d{9}|\d{4}\.\d{2}\.\d{3}|...) matches.
-_BSN = DigitScan(
-    r"\d(?<![\d.,€$-]\d)(?:\d{8}|\d{3}\.\d{2}\.\d{3}|\d{2}[ .-]\d{3}[ .-]\d{3}"
-    r"|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
+# A BSN-shaped number not glued to other digits, amounts or codes.
+_BSN = re.compile(
+    r"(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
+    r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
 )
+_BSN_CUE = re.compile(r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)")
+_DUTCH_IBAN = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
+
+
+def _placeholder(digits: str) -> bool:
+    """A made-up example number: one digit repeated, or counting up or down (123456789)."""
+    steps = {int(b) - int(a) for a, b in pairwise(digits)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
+_MENTION = re.compile(r"(?<![\w.@/])@([a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))(?![\w@])")
+_PROFILE_URL = re.compile(
+    r"(?:instagram|tiktok|facebook|snapchat|twitter|x|threads)\.com/@?([a-z0-9_.]{2,30}[a-z0-9_])"
+)
+# A mark on the Dutch 1-10 scale, not a time, amount, date, page, or ordinal ("3e uur").
+_GRADE_NUMBER = re.compile(
+    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|euro|keer|x|jaar|dagen)\b)"
+)
+_GRADE_VERBS = frozenset([
+    "heeft", "had", "kreeg", "krijgt", "haalde", "haalt", "gehaald", "scoorde", "staat", "stond",
+    "has", "got", "gets", "scored", "get",
+])
+_GRADE_VERB_BEFORE = re.compile(
+    r"(?<!\w)(?:heeft|had|kreeg|krijgt|haalde|haalt|scoorde|staat|stond|has|got|gets|scored)"
+    r"\s+(?:\w+\s+){0,2}?(?:een|a|an)?\s*$"
+)
+_GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
+_GRADE_FOR = re.compile(
+    r"\s*(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
+    r"(?:wiskunde|engels|nederlands|frans|duits|biologie|geschiedenis|aardrijkskunde|economie|scheikunde"
+    r"|natuurkunde|latijn|grieks|toets|proefwerk|so|tentamen|test|exam|math|maths|english|french|german"
+    r"|biology|history|science|chemistry|physics|essay|herkansing|[a-z]*toets|[a-z]*kunde)(?!\w)"
+)
+_SELF_WORDS = frozenset([
+    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our", "je",
+    "jij", "jou", "jouw", "you", "your", "u",
+])
+_POSSESSIVES_OWN = frozenset(["mijn", "mn", "my", "onze", "ons", "our"])
+_THIRD_PERSON = frozenset(["hij", "zij", "he", "she"])
 _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
-_FOUR_DIGITS = re.compile(r"[1-9]\d{3}")  # every _POSTCODE match holds one; far cheaper to find
-@lru_cache(maxsize=8)
-def _suffix_space_digit(suffixes: tuple[str, ...]) -> DigitScan:
-    """A digit after whitespace that follows one of ``suffixes`` or after two whitespace
-    characters (a wider gap is checked in Python: rare).
-
-    Digit first, then fixed-width look-behinds (one per suffix length), so the engine skips to
-    digits and tests the few characters before each in C; a loop in Python over every digit of a
-    long paste cost a millisecond.
-    """
-    by_length: dict[int, list[str]] = {}
-    for suffix in suffixes:
-        by_length.setdefault(len(suffix), []).append(re.escape(suffix))
-    behind = [
-        rf"(?<=(?:{'|'.join(sorted(group))})\s\d)" for _, group in sorted(by_length.items())
-    ]
-    behind.append(r"(?<=\s\s\d)")
-    return DigitScan(r"\d(?:" + "|".join(behind) + ")")
-
-
-def _street_number(low: str, suffixes: tuple[str, ...], ascii_digits: bool = False) -> bool:
-    """Whether "<street suffix><whitespace><digit>" occurs: every ``street_re`` match holds one.
-    ``ascii_digits``: ``low`` has no other digits (``ascii_digits_only``)."""
-    for match in _suffix_space_digit(suffixes).on(ascii_digits).finditer(low):
-        end = match.start()
-        if not low[end - 2].isspace():
-            return True  # a suffix, one whitespace character, the digit
-        while end > 0 and low[end - 1].isspace():
-            end -= 1
-        if low.endswith(suffixes, 0, end):
-            return True
-    return False
-
-
-# What every "<name> heeft een <grade>" match holds from its verb on, one regex per verb: a
-# literal first lets the engine find the verb with a substring search instead of trying the
-# alternation after every space of a long paste. The look-behind wants the space before the verb.
-_GRADE_VERBS = ("heeft", "had", "kreeg", "haalde", "scoorde", "staat", "has", "got", "scored",
-                "gets", "krijgt")  # fmt: skip
-_GRADE_VERB = {
-    verb: re.compile(
-        rf"{verb}(?<=\s{verb})\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?"
-        r"(?:een|a|an)?\s*(?:10|[1-9]|onvoldoende)"
-    )
-    for verb in _GRADE_VERBS
-}
-
-
-def _grade_verb(low: str, tokens: frozenset[str]) -> bool:
-    """Whether "<space><grade verb> (een) <grade>" occurs. A verb between spaces is a token of the
-    message, so only the verbs among its tokens are looked for."""
-    return any(_GRADE_VERB[verb].search(low) for verb in tokens.intersection(_GRADE_VERB))
-
-
-# A phone number candidate is a digit, 7+ digits or separators, a digit. (Only used as a yes/no gate:
-# starting the pattern with the digit class lets the regex engine skip ahead to the next digit.)
-_PHONE_CANDIDATE = DigitScan(r"\d[\d \-.()/]{7,}\d")
+_DIGIT = re.compile(r"\d")
 _SERVICE_TYPES = {
     PhoneNumberType.TOLL_FREE,
     PhoneNumberType.PREMIUM_RATE,
@@ -478,12 +378,11 @@ class Detectors:
     """All detectors, bound to one message. Each returns hits; the policy filters and merges."""
 
     def __init__(
-        self, text: TextView, settings: PersonalDataSettings, forms: Forms | None = None
+        self, text: TextView, settings: PersonalDataSettings
     ) -> None:
-        # ``forms``: when the caller computed them already (``_nfkc_forms``).
-        self.src, self.low, self.ascii_digits = forms or _nfkc_forms(text)
-        self.tokens = text.tokens
-        self.token_set = text.token_set
+        # The detectors read the NFKC form (full-width digits become digits) and its lower case.
+        self.src = unicodedata.normalize("NFKC", text.original)
+        self.low = self.src.lower()
         self.settings = settings
         self.lex = lexicon()
         self.taken: list[tuple[int, int]] = []
@@ -513,9 +412,15 @@ class Detectors:
         ):
             raw = match.group(0)
             compact = stdnum_iban.compact(raw)
-            if not stdnum_iban.is_valid(compact) or compact in school:
-                continue
             start, end = match.span()
+            valid = stdnum_iban.is_valid(compact)
+            # People mistype check digits; a Dutch account shape (NL, 2 digits, a 4-letter bank
+            # code, 10 digits) that the message calls an account is still someone's account.
+            named = _DUTCH_IBAN.fullmatch(compact) is not None and self.near(
+                self.lex.account_number_re, start, end, 60
+            )
+            if not (valid or named) or compact in school:
+                continue
             self.taken.append((start, end))  # the digits inside are not a phone number or BSN
             before = self.low[max(0, start - 60) : start]
             after = self.low[end : end + 60]
@@ -528,12 +433,12 @@ class Detectors:
             evidence = (
                 f"IBAN {compact[:2]}{MASK * 2} {MASK * 4} {MASK * 4} {MASK * 2}{compact[-2:]}"
             )
-            hits.append(Hit("iban", 0.95, evidence, start, end, (raw, compact)))
+            hits.append(Hit("iban", 0.95 if valid else 0.8, evidence, start, end, (raw, compact)))
         return hits
 
     def phones(self) -> list[Hit]:
         hits: list[Hit] = []
-        if not _PHONE_CANDIDATE.on(self.ascii_digits).search(self.src):
+        if len(_DIGIT.findall(self.src)) < 8:  # too short for anyone's phone number
             return hits
         school = {n for n in (_e164(x) for x in self.settings.school_numbers) if n}
         for match in phonenumbers.PhoneNumberMatcher(
@@ -589,15 +494,16 @@ class Detectors:
 
     def bsn(self) -> list[Hit]:
         hits = []
-        for match in _BSN.on(self.ascii_digits).finditer(self.src):
+        for match in _BSN.finditer(self.src):
             start, end = match.span()
             digits = re.sub(r"\D", "", match.group(0))
-            if not self._free(start, end) or not stdnum_bsn.is_valid(digits):
+            if not self._free(start, end) or _placeholder(digits):
                 continue
-            cue = re.search(
-                r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)",
-                self.low,
-            )
+            cue = _BSN_CUE.search(self.low)
+            # A number that passes the 11-test is a BSN; one the message calls a BSN is shared as
+            # one even when a digit was mistyped.
+            if not (stdnum_bsn.is_valid(digits) or cue):
+                continue
             other = re.search(
                 r"(?<!\w)(?:kenmerk|betalingskenmerk|factuur|factuurnummer|order|ordernummer|bestel\w*"
                 r"|klantnummer|ticket\w*|referentie|leerlingnummer|studentnummer|pasnummer|kaart\w*"
@@ -623,15 +529,12 @@ class Detectors:
         return hits
 
     # -- addresses
-    def _street_number(self, low: str) -> bool:
-        return _street_number(low, self.lex.street_suffixes, self.ascii_digits)
-
     def addresses(self) -> list[Hit]:
         hits = []
         lex = self.lex
         low = self.low
         candidates: list[tuple[int, int, str, bool]] = []  # start, end, masked, has postcode
-        postcodes = _POSTCODE.finditer(self.src) if _FOUR_DIGITS.search(self.src) else ()
+        postcodes = _POSTCODE.finditer(self.src)
         for match in postcodes:
             letters = (match.group(2) or match.group(4) or "").upper()
             if letters in ("SA", "SD", "SS"):
@@ -643,7 +546,7 @@ class Detectors:
             if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 12]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
-        streets = lex.street_re.finditer(low) if self._street_number(low) else ()
+        streets = lex.street_re.finditer(low)
         for match in streets:
             name = match.group(1).strip()
             last = name.split()[-1] if name.split() else name
@@ -722,6 +625,10 @@ class Detectors:
                 continue
             if own_data_before(self.low, start):
                 continue
+            # An address on a free provider belongs to a person. One on an organisation's own
+            # domain (a school, an office) is a work address, unless the message calls it private.
+            if domain not in self.lex.freemail and not self.near(self.lex.private_re, start, end, 50):
+                continue
             evidence = f"e-mailadres {mask_email(match.group(0))}"
             score = 0.95 if domain in self.lex.freemail else 0.85
             hits.append(Hit("email", score, evidence, start, end, (match.group(0), domain)))
@@ -740,41 +647,42 @@ class Detectors:
         )
 
     def handles(self) -> list[Hit]:
+        """Someone's account shared as an account: "@x op insta", "haar tiktok is @x", "zn snap is
+        x_2009", "instagram.com/x". A bare @mention that addresses a member is no account share."""
         hits = []
-        for match in re.finditer(
-            r"(?<![\w.@])@([a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))(?![\w@])", self.low
-        ):
-            start, end = match.span()
+        for start, end, name in self._account_names():
             if not self._free(start, end):
-                continue
-            window = self.low[max(0, start - 80) : min(len(self.low), end + 80)]
-            if not self.lex.account_re.search(window) and not re.search(
-                r"\b(?:ig|insta|snap|tiktok)\b", window
-            ):
                 continue
             if own_data_before(self.low, start, 50) or (
                 self.near(self.lex.organisation_re, start, end, 40)
                 and not named_person(self.src, self.low, start - 60, start)
             ):
                 continue
-            exposing = self.lex.expose_re.search(window) is not None
-            person = named_person(self.src, self.low, start - 80, start)
-            if not (exposing or person):
+            exposing = self.near(self.lex.expose_re, start, end, 80)
+            # "@mees kun jij ..." at the start of a message talks to Mees, it shares nothing.
+            addressing = not self.low[:start].strip() and not self.near(self.lex.account_re, start, end, 40)
+            if addressing and not exposing:
                 continue
-            evidence = f"account @{mask_tail(match.group(1), 2)}"
-            hits.append(
-                self._take(
-                    Hit(
-                        "handle",
-                        0.85 if exposing else 0.75,
-                        evidence,
-                        start,
-                        end,
-                        (match.group(0),),
-                    )
-                )
-            )
+            evidence = f"account @{mask_tail(name, 2)}"
+            hits.append(self._take(Hit("handle", 0.85 if exposing else 0.8, evidence, start, end, (name,))))
         return hits
+
+    def _account_names(self) -> list[tuple[int, int, str]]:
+        """Account names next to an account word, as (start, end, name)."""
+        found = []
+        for match in _MENTION.finditer(self.low):
+            start, end = match.span()
+            # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
+            if self.near(self.lex.account_re, start, end, 40) or self.near(self.lex.visit_re, start, end, 60):
+                found.append((start, end, match.group(1)))
+        for match in self.lex.bare_account_re.finditer(self.low):
+            name = match.group("name")
+            # A bare word is an account name only when it looks like one ("jelmer.xo2009").
+            if re.search(r"[\d_.]", name) and re.search(r"[a-z]", name) and "@" not in name:
+                found.append((match.start("name"), match.end("name"), name))
+        for match in _PROFILE_URL.finditer(self.low):
+            found.append((match.start(), match.end(), match.group(1)))
+        return found
 
     # -- words and patterns about a person
     def credentials(self) -> list[Hit]:
@@ -857,87 +765,56 @@ class Detectors:
             )
         return hits
 
-    _GRADE = r"(?:10|[1-9])(?:[.,]\d{1,2})?"
-
-    def _grade_cue(self) -> bool:
-        """A grade word ("cijfer", "uitslag"): each is a whole token, so the token set answers
-        first and the regex only confirms (it costs a millisecond on a long paste)."""
-        return not self.token_set.isdisjoint(self.lex.grade_cues) and bool(
-            self.lex.grade_cue_re.search(self.low)
-        )
-
     def grades(self) -> list[Hit]:
-        lex = self.lex
-        # "milan heeft een 2,8 voor wiskunde", "Sanne got a 4.5 on the test"
-        pattern = re.compile(
-            r"(?<![\w@])([a-zà-ÿ]+)(?:['’]s)?\s+(?:heeft|had|kreeg|haalde|scoorde|staat|has|had|got|scored|gets|krijgt)"
-            r"\s+(?:ook\s+|maar\s+|weer\s+|echt\s+|gewoon\s+|nog\s+)?(?:een|a|an)?\s*"
-            rf"({self._GRADE}|onvoldoende|onvoldoendes)(?![\w%]|[.,]\d)"
-            r"(?!\s*(?:uur|min|euro|punten van|keer|x\b))"
-        )
-        hits = []
-        # Every match holds a _GRADE_VERB match (from its verb on): cheap to look for.
-        matches = pattern.finditer(self.low) if _grade_verb(self.low, self.token_set) else ()
-        for match in matches:
-            subject = match.group(1)
-            if subject in lex.not_names or subject in ("ik", "i", "je", "jij", "you", "we", "wij"):
-                continue
-            is_person = (
-                subject in lex.names
-                or subject in ("hij", "zij", "he", "she")
-                or named_person(self.src, self.low, match.start(), match.start() + len(subject) + 3)
-            )
-            if not is_person:
-                continue
-            # A grade needs a school context: "voor wiskunde", a subject, a test or the grade words.
-            context = self.low[match.end() : match.end() + 40]
-            if not (
-                re.match(r"\s*(?:voor|for|op|on|bij|in)\b", context)
-                or self._grade_cue()
-                or re.search(r"toets|proefwerk|so\b|test|exam", self.low)
-            ):
-                continue
+        """Another pupil's grade: a mark from 1 to 10 in a grade context ("heeft een 3,2", "een 8
+        voor wiskunde", "gemiddeld 4,6"), whose owner is a named or pointed-at person rather than
+        the writer ("ik had een 5") or nobody ("het gemiddelde was een 6,7")."""
+        has_cue = self.lex.grade_cue_re.search(self.low) is not None
+        for match in _GRADE_NUMBER.finditer(self.low):
             start, end = match.span()
-            hits.append(
-                self._take(
-                    Hit(
-                        "grades",
-                        0.85,
-                        "cijfer van een genoemde leerling",
-                        start,
-                        end,
-                        (match.group(0),),
-                    )
-                )
-            )
-        if hits:
-            return hits[:1]
-        # "Cijfers: Sem 6,4, Tess 8,0, Milan 5,2" — a list of names with grades.
-        if self._grade_cue():
-            pairs = [
-                m
-                for m in re.finditer(
-                    rf"(?<![\w@])([A-Za-zà-ÿ]+)\s*[:=-]?\s+({self._GRADE})(?![\w%]|[.,]\d)",
-                    self.src,
-                )
-                if m.group(1).casefold() not in lex.not_names
-                and (m.group(1).casefold() in lex.names or m.group(1)[0].isupper())
-            ]
-            if len(pairs) >= 2:
-                start, end = pairs[0].start(), pairs[-1].end()
-                hits.append(
-                    self._take(
-                        Hit(
-                            "grades",
-                            0.9,
-                            f"cijfers van {len(pairs)} genoemde leerlingen",
-                            start,
-                            end,
-                            (),
-                        )
-                    )
-                )
-        return hits
+            before, after = self.low[max(0, start - 25) : start], self.low[end : end + 25]
+            verb = _GRADE_VERB_BEFORE.search(before) or _GRADE_VERB_AFTER.match(after)
+            subject = _GRADE_FOR.match(after)
+            decimal = any(ch in match.group(0) for ch in ",.")
+            # A decimal mark next to a grade verb, or in a message about grades ("cijfers",
+            # "gemiddeld", "toets"); a whole number only as "een 8" after a grade verb
+            # ("heeft 2 broers" counts brothers) or before "voor <vak>".
+            if decimal:
+                if not (verb or subject or has_cue):
+                    continue
+            elif not (subject or (verb and re.search(r"(?:een|a|an)\s*$", before))):
+                continue
+            if self._grade_owner(start) != "other":
+                continue
+            return [self._take(Hit("grades", 0.85, "cijfer van een genoemde leerling", start, end, ()))]
+        return []
+
+    def _grade_owner(self, at: int) -> str:
+        """Whose grade stands at ``at``: "self" (ik, mijn, je), "other" (a name, hij/zij, de
+        dochter van ...) or "" (nobody), from the nearest person word before it."""
+        lex = self.lex
+        lo = max(0, at - 90)
+        words = list(_WORD.finditer(self.low, lo, at))
+        for index in range(len(words) - 1, max(-1, len(words) - 12), -1):
+            word = words[index].group(0)
+            previous = words[index - 1].group(0) if index else ""
+            if word in _SELF_WORDS:
+                return "self"
+            if word in lex.names or word in _THIRD_PERSON:
+                return "other"
+            if word in lex.others:
+                return "self" if previous in _POSSESSIVES_OWN else "other"
+            if word in lex.not_names:
+                continue
+            following = words[index + 1].group(0) if index + 1 < len(words) else ""
+            if following in _GRADE_VERBS and previous not in ("de", "het", "the", "een", "a"):
+                return "other"  # the subject of "chen got a 4"
+            pos = words[index].start()
+            if self.src[pos : pos + 1].isupper() and len(self.src) == len(self.low):
+                sentence_start = not self.src[:pos].strip() or _SENTENCE_END.search(self.src[:pos])
+                if not sentence_start:
+                    return "other"
+        return ""
 
     def medical(self) -> list[Hit]:
         lex = self.lex
@@ -945,8 +822,17 @@ class Detectors:
         for match in lex.medical_re.finditer(self.low):
             start, end = match.span()
             term = match.group(0)
+            # A curse compound ("kanker-x") is swearing, not a diagnosis.
+            if re.match(r"-[a-zà-ÿ]", self.low[end : end + 2]):
+                continue
             # Lesson content ("hoe kanker ontstaat", "is een melanoom een soort huidkanker?").
-            if lex.lesson_re.search(self.low, max(0, start - 50), end + 50):
+            if lex.lesson_re.search(self.low, max(0, start - 100), end + 100):
+                continue
+            # A guess is no one's health data ("volgens mij is ze ...", "looks like she's got").
+            if lex.hedge_re.search(self.low, max(0, start - 60), end + 20):
+                continue
+            # An appointment at a care place is an absence notice ("afspraak in het ziekenhuis").
+            if lex.care_place_re.fullmatch(term) and lex.appointment_re.search(self.low):
                 continue
             before = self.low[max(0, start - 70) : start]
             if re.search(
@@ -1040,179 +926,27 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
     return False
 
 
-# Two letters and two digits ("NL91"), written digit-first so the engine skips to digits.
-_IBAN_GATE = DigitScan(r"\d(?<=[A-Za-z]{2}\d)\d")
-_POSTCODE_GATE = DigitScan(r"\d\d{3}\s?[A-Za-z]{2}(?![A-Za-z])")  # \d first: a skip-ahead prefix
-_BIRTH_TOKENS = frozenset(
-    [
-        "geboren",
-        "geb",
-        "geboortedatum",
-        "geboortedag",
-        "born",
-        "dob",
-        "birth",
-        "birthdate",
-        "birthday",
-        "verjaardag",
-        "jarig",
-    ]
-)
-
-
-_ASCII_DIGITS = "0123456789"
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _has_digits(text: str, at_least: int) -> bool:
-    """Whether ``text`` holds ``at_least`` characters for which ``str.isdigit`` is true.
-
-    ASCII digits are counted in C (``str.count``); of the rest only the non-ASCII characters can
-    be digits (other scripts' digits, superscripts), so only those are tested one by one.
-    """
-    count = sum(map(text.count, _ASCII_DIGITS))
-    if count >= at_least or text.isascii():
-        return count >= at_least
-    # Each non-ASCII character takes at least two bytes in UTF-8: when even all of them together
-    # could not make up the rest ("€5"), no scan is needed.
-    if count + len(text.encode("utf-8", "surrogatepass")) - len(text) < at_least:
-        return False
-    count += sum(ch.isdigit() for ch in _NON_ASCII.findall(text))
-    return count >= at_least
-
-
-_GATE_CACHE_SIZE = 50_000
-
-# Which detector a token can open the gate for (bit flags, see ``_TokenGates``).
-_MEDICAL, _CREDENTIAL, _STREET_END, _ENGLISH_STREET, _BIRTH, _GRADE_CUE, _GRADE_VERB_WORD = (
-    1 << n for n in range(7)
-)
-
-
-class _TokenGates:
-    """The gates a message's tokens open, remembered per token.
-
-    Each gate is a question about single tokens (a medical word or ending, a login cue, a street
-    ending, a birth or grade word). Chat repeats its words, so after a short warm-up a message is
-    answered by one dictionary lookup per distinct token instead of a set test per gate and a
-    ``str.endswith`` per token for the endings.
-    """
-
-    def __init__(self, lex: Lexicon) -> None:
-        self.lex = lex
-        self._flags: dict[str, int] = {}
-
-    def _of(self, token: str) -> int:
-        lex = self.lex
-        flags = 0
-        if token in lex.medical_words or token.endswith(lex.medical_suffixes):
-            flags |= _MEDICAL
-        if token in lex.credential_words:
-            flags |= _CREDENTIAL
-        if token.endswith(lex.street_suffixes):
-            flags |= _STREET_END
-        if token in lex.english_street_words:
-            flags |= _ENGLISH_STREET
-        if token in _BIRTH_TOKENS:
-            flags |= _BIRTH
-        if token in lex.grade_cues:
-            flags |= _GRADE_CUE
-        if token in _GRADE_VERB:
-            flags |= _GRADE_VERB_WORD
-        return flags
-
-    def of(self, tokens: frozenset[str]) -> int:
-        """The union of the tokens' flags."""
-        known = self._flags  # a reset swaps the attribute; this dict stays whole for this call
-        if len(known) >= _GATE_CACHE_SIZE:
-            self._flags = {}  # bounded; a cold start is cheap
-        found = 0
-        for token in tokens:
-            flags = known.get(token)
-            if flags is None:
-                flags = known[token] = self._of(token)
-            found |= flags
-        return found
-
-
-@lru_cache(maxsize=1)
-def _token_gates() -> _TokenGates:
-    return _TokenGates(lexicon())
-
-
-class Forms(NamedTuple):
-    """The NFKC text the detectors read, its lower case, and whether its digits are all ASCII."""
-
-    src: str
-    low: str
-    ascii_digits: bool
-
-
-def _nfkc_forms(text: TextView) -> Forms:
-    """For ASCII text these are the view's ``original`` and ``normalized`` (no Unicode pass)."""
-    original = text.original
-    if original.isascii():
-        return Forms(original, text.normalized, True)
-    src = unicodedata.normalize("NFKC", original)
-    # Lower-casing leaves digits alone and makes none, so ``low`` has the digits of ``src``.
-    return Forms(src, src.lower(), ascii_digits_only(src))
-
-
 def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
-    """All personal-data hits in one message (cheap gates first: most messages stop here)."""
+    """All personal-data hits in one message."""
     settings = settings or PersonalDataSettings()
-    original = text.original
-    has_digit = _DIGIT_RUN.search(original) is not None
-    has_at = "@" in original
-    lex = lexicon()
-    # Gates on the message's tokens (one cached lookup per token) and cheap tests of its text.
-    tokset = text.token_set
-    gates = _token_gates().of(tokset)
-    has_medical = bool(gates & _MEDICAL)
-    has_credential = bool(gates & _CREDENTIAL)
-    if not (has_digit or has_at or has_medical or has_credential):
-        return []
-    # Finer gates: each detector's regexes only run when its cheap precondition holds. The NFKC
-    # forms (a Unicode pass over the text) are made once, and only when a gate needs them.
-    forms: Forms | None = None
-    ids = has_digit and _has_digits(original, 8)
-    plain = has_digit and ascii_digits_only(original)  # scans may read \d as [0-9]
-    # A street name counts only when a house number follows it ("herinnering 3" has "ring").
-    addresses = has_digit and (
-        _POSTCODE_GATE.on(plain).search(original) is not None or bool(gates & _ENGLISH_STREET)
-    )
-    if has_digit and not addresses and gates & _STREET_END:
-        forms = _nfkc_forms(text)
-        addresses = _street_number(forms.low, lex.street_suffixes, forms.ascii_digits)
-    dob = has_digit and bool(gates & _BIRTH)
-    # "<name> heeft een 6" (a grade verb before a grade) or a grade word ("cijfers: ...").
-    grades = has_digit and bool(gates & _GRADE_CUE)
-    if has_digit and not grades and gates & _GRADE_VERB_WORD:
-        forms = forms or _nfkc_forms(text)
-        grades = _grade_verb(forms.low, tokset)
-    if not (has_at or ids or addresses or dob or grades or has_medical or has_credential):
-        return []
-    found = Detectors(text, settings, forms)
-    wanted = set(settings.categories)
+    found = Detectors(text, settings)
     hits: list[Hit] = []
-    # Order matters: validated identifiers first claim their spans, so an IBAN's digits are not
-    # also read as a phone number.
-    if has_at:
+    # Preconditions that hold for every match of a detector: e-mail needs an "@", every number
+    # (phone, IBAN, BSN, house number, date, grade) a digit. Most chat lines have neither.
+    # Order matters: e-mail addresses and identifiers first claim their spans, so an IBAN's
+    # digits are not also read as a phone number or an account name.
+    if "@" in found.src:
         hits += found.emails()
-        hits += found.handles()
-    if ids:
-        if _IBAN_GATE.on(plain).search(original):
-            hits += found.iban()
+    if _DIGIT.search(found.src):
+        hits += found.iban()
         hits += found.bsn()
         hits += found.phones()
-    if addresses:
+    hits += found.handles()
+    if _DIGIT.search(found.src):
         hits += found.addresses()
-    if dob:
         hits += found.dob()
-    if grades:
         hits += found.grades()
-    if has_credential:
-        hits += found.credentials()
-    if has_medical:
-        hits += found.medical()
+    hits += found.credentials()
+    hits += found.medical()
+    wanted = set(settings.categories)
     return [h for h in hits if h.category in wanted and not _allowed(h, settings.allow)]

@@ -20,6 +20,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "policies.topic",
     "policies.harassment",
     "policies.wellbeing",
+    "policies.harassment_model",
     "policies.toxicity_model",
     "policies.screenshot",
     "policies.reshare",

@@ -9,8 +9,11 @@ shortcuts that keep teachers' trust:
 - words or topics a group's admins allowed (settings ``allow`` / ``allowed_topics``) clear it;
 - messages by staff need far more evidence (their posts are the school's information, B.4).
 
-Staff groups are never judged (``kind_defaults``). Harassment found by an earlier rule is off topic
-unless the message is about schoolwork; the harassment rule itself decides whether it is harassment.
+Staff groups are never judged (``kind_defaults``). A message that worries the wellbeing rule is
+never off topic (it is a student's own life, and the care route applies). Harassment found by an
+earlier rule (or the trained model) is off topic unless the message is about schoolwork; the
+finding is kept for the record, but never *reported*: the planner lets a severity-``none`` finding
+act only when it is the message's only kind of finding, so an insult gets no topic reminder.
 The default action is a kind reminder citing the article; the pipeline limits reminders to one per
 member per day and reports repeats to the group's teacher or mentor.
 """
@@ -37,7 +40,7 @@ from policies.topic_model import (
     MODEL_PATH,
     TopicModel,
     TopicModelError,
-    TopicScorer,
+    feature_set,
     load_lexicon,
     load_model,
 )
@@ -48,11 +51,6 @@ log = logging.getLogger(__name__)
 # and wins over the model shipped with the code.
 LOCAL_MODEL_NAME = "topic_model.json"
 SCHOOLWORK = frozenset({"lessons", "tests", "homework"})
-# Enum members read once (a class attribute of an enum costs a lookup through its metaclass);
-# ``Role.is_staff`` as a set: a membership test instead of a property call per message.
-STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
-STAFF_GROUP = GroupKind.STAFF
-PARENT_GROUP = GroupKind.PARENT
 
 
 class TopicSettings(PolicySettings):
@@ -125,7 +123,6 @@ class TopicPolicy(TextPolicy):
         self.acks = acknowledgements()
         self.model_path = self._model_path()
         self.model: TopicModel = load_model(self.model_path)
-        self.scorer = TopicScorer(self.model, self.lexicon)
 
     def _model_path(self) -> Path:
         configured = self.env.options.get("topic_model")
@@ -143,25 +140,19 @@ class TopicPolicy(TextPolicy):
         return MODEL_PATH
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
-        if ctx.group_kind == STAFF_GROUP or text.empty:
+        if ctx.group_kind is GroupKind.STAFF or text.empty:
             return []
         settings = ctx.settings if isinstance(ctx.settings, TopicSettings) else TopicSettings()
         verdict = self.judge(text, settings, ctx)
         if verdict is None:
             return []
         probability, category, evidence = verdict
-        article = articles.A7 if ctx.group_kind == PARENT_GROUP else articles.B2
-        # Positional fields (policy, flag, article, score, severity, evidence, category): keyword
-        # arguments cost a little more, and about a fifth of all messages are flagged here.
+        article = articles.A7 if ctx.group_kind is GroupKind.PARENT else articles.B2
         return [
             Finding(
-                self.name,
-                self.flag,
-                article,
-                probability,
-                Severity.NONE,  # off topic alone is not harmful: a kind reminder is enough
-                evidence,
-                category,
+                policy=self.name, flag=self.flag, article=article, score=probability,
+                severity=Severity.NONE,  # off topic alone is not harmful: a kind reminder is enough
+                evidence=evidence, category=category,
                 data={"probability": round(probability, 3)},
             )
         ]
@@ -169,7 +160,8 @@ class TopicPolicy(TextPolicy):
     def probability(self, text: TextView, settings: TopicSettings | None = None) -> float:
         """P(off topic) from the model alone (used by benchmarks and tests)."""
         settings = settings or TopicSettings()
-        return self.scorer.probability(text, self._categories(text, settings))
+        found = self._categories(text, settings)
+        return self.model.probability(feature_set(text, self.lexicon, found))
 
     def _categories(self, text: TextView, settings: TopicSettings) -> dict[str, list[str]]:
         found = self.lexicon.categories(text)
@@ -188,38 +180,22 @@ class TopicPolicy(TextPolicy):
             padded = " " + " ".join(words) + " "
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
                 return None
-        found, word_logit = self.scorer.scan(text)
-        for topic in settings.allowed_topics:
-            found.pop(topic, None)
-        probability = self.scorer.probability(text, found, word_logit)
-        # Harassment found by an earlier rule, in a message that is not about schoolwork (the
-        # schoolwork test only when there was harassment).
-        harassment = (
-            bool(ctx.prior_findings)
-            and any(f.flag == "harassment" for f in ctx.prior_findings)
-            and SCHOOLWORK.isdisjoint(found)
-        )
+        prior = {f.flag for f in ctx.prior_findings}
+        if "wellbeing" in prior:
+            return None  # a student who may be at risk: the care route, never a topic reminder
+        found = self._categories(text, settings)
+        probability = self.model.probability(feature_set(text, self.lexicon, found))
+        harassment = "harassment" in prior and SCHOOLWORK.isdisjoint(found)
         if harassment:
             probability = max(probability, 0.95)
-        threshold = settings.staff_threshold if ctx.sender_role in STAFF_ROLES else settings.threshold
+        threshold = settings.staff_threshold if Role(ctx.sender_role).is_staff else settings.threshold
         if probability < threshold:
             return None
-        off_topic = self.lexicon.off_topic
+        # The off-topic category with the most entries names the finding (first one on a tie).
+        off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
+        category, entries = max(off, key=lambda ce: len(ce[1])) if off else ("not_school", [])
         if harassment:
-            category = "harassment"
-        else:
-            # max(off-topic categories, key=number of entries) in one pass: the first largest wins.
-            category, most = "not_school", -1
-            for c, e in found.items():
-                if len(e) > most and c in off_topic:
-                    category, most = c, len(e)
-        # Evidence: the entries of the category when it is an off-topic one of the lexicon.
-        entries = found.get(category) if category in off_topic else None
-        if not entries:
-            shown = ""
-        elif len(entries) == 1:  # the common case: nothing to join or deduplicate
-            shown = entries[0][:60]
-        else:
-            shown = ", ".join(dict.fromkeys(entries))[:60]
+            category, entries = "harassment", []
+        shown = ", ".join(dict.fromkeys(entries))[:60]
         label = f"{category}: {shown}" if shown else category
         return probability, category, f"geen schoolonderwerp ({label}), kans {probability:.2f}"

@@ -214,8 +214,6 @@ STOPWORDS = frozenset(
     ]
 )
 _TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b")
-_TIME_GATE = re.compile(r"[:.][0-5]")  # in every _TIME match; starts with a class to skip to
-_exp = math.exp  # a module global: no attribute lookup per message
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
 
@@ -264,11 +262,6 @@ class TopicLexicon:
         return frozenset(self.phrase_index)
 
     @cached_property
-    def ascii_symbols(self) -> bool:
-        """Whether any symbol entry is ASCII (if not, ASCII messages skip the symbol tests)."""
-        return any(symbol.isascii() for symbol, _ in self.symbols)
-
-    @cached_property
     def category_features(self) -> dict[str, tuple[str, bool]]:
         """Category -> its feature name and whether it is a school category (built once)."""
         return {cat: _category_feature(cat, self.school) for cat in self.school | self.off_topic}
@@ -306,10 +299,9 @@ class TopicLexicon:
                     if phrase in padded:
                         _add(found, cats, phrase.strip())
         raw = text.normalized
-        if self.ascii_symbols or not raw.isascii():
-            for symbol, cats in self.symbols:
-                if symbol in raw:
-                    _add(found, cats, symbol)
+        for symbol, cats in self.symbols:
+            if symbol in raw:
+                _add(found, cats, symbol)
 
 
 def _add(found: dict[str, list[str]], cats: Iterable[str], entry: str) -> None:
@@ -507,159 +499,6 @@ class TopicModel:
         )
 
 
-# A word's features that carry a weight, the word pairs it can start (None: not a content word),
-# and its lexicon categories. An empty tuple stands for a word with none of these.
-_WordInfo = tuple[tuple[str, ...], dict[str, str] | None, tuple[str, ...]] | tuple[()]
-_NO_PAIRS: dict[str, str] = {}  # shared by every content word that starts no pair (never changed)
-
-
-class TopicScorer:
-    """``model.probability(feature_set(text, lexicon, found))`` with per-word caches.
-
-    Building every message's feature strings (word pairs included) and looking each up cost more
-    than the rest of the topic rule. Here each word is looked at once: which of its features carry
-    a weight in this model, and which weighted word pairs it starts (next word -> pair feature), so
-    no pair string is built per message. Features stay a set (a repeated word or a shared word
-    beginning counts once, as in training), filled in the same order as ``feature_set``; only the
-    summation order differs from ``TopicModel.logit`` (the last bits of the float).
-    """
-
-    def __init__(self, model: TopicModel, lexicon: TopicLexicon) -> None:
-        self.weights = model.weights
-        self._weight = model.weights.__getitem__
-        self.bias = model.bias
-        self.lexicon = lexicon
-        pairs: dict[str, dict[str, str]] = {}
-        for name in model.weights:
-            if name.startswith("b:"):
-                pair = name[2:]
-                # Tokens may hold "_" themselves: note every way the pair could be split.
-                for cut in range(len(pair)):
-                    if pair[cut] == "_":
-                        pairs.setdefault(pair[:cut], {})[pair[cut + 1 :]] = name
-        self._pairs = pairs
-        self._heads = lexicon.phrase_heads
-        self._ascii_symbols = lexicon.ascii_symbols
-        self._words: dict[str, _WordInfo] = {}
-        # The weights of the features a message has at most once (0.0 when the model has none).
-        weight = model.weights.get
-        self._categories = {
-            category: (weight(feature, 0.0), school)
-            for category, (feature, school) in lexicon.category_features.items()
-        }
-        self._school_counts = tuple(weight(f, 0.0) for f in _COUNT_FEATS["school"])
-        self._off_counts = tuple(weight(f, 0.0) for f in _COUNT_FEATS["off"])
-        self._question = weight("x:question", 0.0)
-        self._time = weight("x:time", 0.0)
-        self._emoji = weight("x:emoji", 0.0)
-        self._lengths = tuple(weight("x:len:" + n, 0.0) for n in ("0", "1-3", "4-8", "9+"))
-
-    def _word(self, word: str) -> _WordInfo:
-        feats = _WORD_FEATS.get(word)
-        if feats is None:
-            feats = _word_features(word)
-        content = bool(feats) and feats[0][0] == "w"
-        known = tuple(f for f in feats if f in self.weights)
-        cats = self.lexicon.word_categories(word)
-        info: _WordInfo = ()
-        if known or content or cats:
-            info = (known, self._pairs.get(word, _NO_PAIRS) if content else None, cats)
-        if len(self._words) >= _WORD_CACHE_SIZE:
-            self._words.clear()  # bounded; a cold start is cheap
-        self._words[word] = info
-        return info
-
-    def scan(self, text: TextView) -> tuple[dict[str, list[str]], float]:
-        """One pass over the words: ``lexicon.categories(text)`` and the words' share of the
-        logit (word, word-part and word-pair features; the rest depends on the categories, which
-        a group's settings may still drop)."""
-        words = text.words or text.tokens
-        # The features in the order a set would be filled with them (``set.update`` per word cost
-        # more than the list); ``set(feats)`` then makes the same set with the same iteration
-        # order, so the weights are summed in the same order.
-        feats: list[str] = []
-        found: dict[str, list[str]] = {}
-        cache = self._words
-        after = _NO_PAIRS  # the pairs the previous content word starts: next word -> feature
-        for word in words:
-            info = cache.get(word)
-            if not info:  # not cached yet, or a word without features and categories
-                if info is not None:
-                    continue
-                info = self._word(word)
-                if not info:
-                    continue
-            known, starts, cats = info
-            feats += known
-            if starts is not None:  # a content word: ends the previous one's pair, may start one
-                if after:
-                    pair = after.get(word)
-                    if pair is not None:
-                        feats.append(pair)
-                after = starts
-            if cats:
-                for cat in cats:
-                    found.setdefault(cat, []).append(word)
-        # Only when it can add something: a phrase's first word is here, or symbols to look for.
-        if (
-            self._ascii_symbols
-            or not text.normalized.isascii()
-            or not self._heads.isdisjoint(words)
-        ):
-            self.lexicon.add_phrases_and_symbols(text, words, found)
-        return found, sum(map(self._weight, set(feats)))
-
-    def probability(
-        self, text: TextView, found: dict[str, list[str]], word_logit: float | None = None
-    ) -> float:
-        """P(off topic) given the categories found (``word_logit`` from ``scan``).
-
-        Each of the remaining features occurs at most once per message, so their weights are
-        added directly (looked up once in ``__init__``) instead of collected in a set.
-        """
-        if word_logit is None:
-            word_logit = self.scan(text)[1]
-        z = self.bias + word_logit
-        school_hits = 0
-        off_hits = 0
-        if found:
-            categories = self._categories
-            for category, entries in found.items():
-                known = categories.get(category)
-                if known is None:
-                    known = self._category(category)
-                weight, school = known
-                z += weight
-                if school:
-                    school_hits += len(entries)
-                else:
-                    off_hits += len(entries)
-        z += self._school_counts[school_hits if school_hits < 3 else 3]
-        z += self._off_counts[off_hits if off_hits < 3 else 3]
-        original = text.original
-        if "?" in original:
-            z += self._question
-        if ":" in original or "." in original:
-            # Every time has a ":" or "." followed by 0-5 and starts at most two characters before
-            # it: the search starts there instead of testing \b at every place of the text (it
-            # still sees the character before its start).
-            gate = _TIME_GATE.search(original)
-            if gate is not None and _TIME.search(original, max(gate.start() - 2, 0)):
-                z += self._time
-        if not original.isascii() and _EMOJI.search(original):
-            z += self._emoji
-        n = len(text.words or text.tokens)
-        z += self._lengths[0 if n == 0 else 1 if n <= 3 else 2 if n <= 8 else 3]
-        # max(-30.0, min(30.0, z)) without the two calls (NaN becomes 30.0 there too).
-        z = z if z < 30.0 else 30.0
-        z = z if z > -30.0 else -30.0
-        return 1.0 / (1.0 + _exp(-z))
-
-    def _category(self, category: str) -> tuple[float, bool]:
-        feature, school = _category_feature(category, self.lexicon.school)
-        return self.weights.get(feature, 0.0), school
-
-
 class TopicModelError(Exception):
     """A missing or corrupt model file, phrased for the person running the bot."""
 
@@ -672,15 +511,17 @@ class Example:
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false)."""
+    """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false), or corpus lines
+    with ``labels.off_topic``."""
     out = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            labels = row["labels"] if isinstance(row.get("labels"), dict) else row
             out.append(
-                Example(str(row["text"]), bool(row["off_topic"]), float(row.get("weight", 1)))
+                Example(str(row["text"]), bool(labels["off_topic"]), float(row.get("weight", 1)))
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a training example ({exc})") from None

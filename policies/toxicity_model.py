@@ -1,4 +1,10 @@
-"""Machine-learning layer for harassment (A.10): a Detoxify model for what the word lists miss.
+"""Machine-learning layer for harassment (A.10): a transformer classifier for what the rules miss.
+
+The model is a Detoxify checkpoint or any local Hugging Face sequence-classification model
+(``policies/ml/hf_loader.py``); ``[models] harassment_labels`` names the output labels that mean
+harassment (default: Detoxify's names). A model none of whose labels is named there is refused at
+start-up (or, with ``required = false``, logged and left out), so a wrong mapping never silently
+reads "not abusive" as abuse.
 
 It runs last (``order`` 90), off the event loop (micro-batched in an executor), and only on messages
 the rules could not settle. Merge rules, in order:
@@ -31,6 +37,7 @@ from policies import articles
 from policies.base import BasePolicy, PolicyContext, PolicyEnv, PolicySettings
 from policies.harassment import default_lexicon
 from policies.ml.batcher import MicroBatcher
+from policies.ml.errors import ModelLoadError
 from policies.ml.scorer import Scorer, load_or_fallback
 from policies.ml.settings import ModelSettings
 from policies.registry import register
@@ -75,6 +82,16 @@ class ToxicityModelPolicy(BasePolicy):
             # Start-up: a missing or corrupt model stops the bot with the path named, or (when
             # ``required = false``) is logged and the lexicon layer carries on alone.
             scorer = load_or_fallback(options.path, options.backend, options.required)
+        self.signal_labels = tuple(options.harassment_labels) or SIGNAL_LABELS
+        if scorer is not None and not set(self.signal_labels) & set(scorer.labels):
+            error = ModelLoadError(
+                f"{options.path}: none of the model's labels ({', '.join(scorer.labels)}) is "
+                f"named in [models] harassment_labels ({', '.join(self.signal_labels)})"
+            )
+            if options.required:
+                raise error
+            log.warning("model unusable, using the rules only", extra={"reason": str(error)})
+            scorer = None
         self.scorer = scorer
         self.batcher = (
             MicroBatcher(
@@ -126,7 +143,9 @@ class ToxicityModelPolicy(BasePolicy):
             return []
         self.scored += 1
         scores = await self.batcher.score(text.normalized)
-        signals = {k: v for k, v in scores.items() if k in SIGNAL_LABELS} or scores
+        signals = {k: v for k, v in scores.items() if k in self.signal_labels}
+        if not signals:
+            return []
         label, top = max(signals.items(), key=lambda kv: kv[1])
         if top < settings.threshold:
             return []

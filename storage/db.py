@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from core.files import FILE_MODE, private_folder
+from storage.crypto import KEYS_ATTR, KeyRing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,7 +50,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # The database and its folder are the bot's alone (0600/0700); SQLite gives the WAL
+            # and shared-memory files the database file's mode.
+            path = Path(parsed.database)
+            private_folder(path.parent)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+            os.chmod(path, FILE_MODE)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -65,13 +74,26 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+    """One database. ``keys`` opens and seals the encrypted columns (``storage/crypto.py``); without
+    them any read or write of an encrypted column fails with ``MissingKeyError``."""
+
+    def __init__(self, url: str, *, keys: KeyRing | None = None,
+                 apply_migrations: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self.set_keys(keys)
         if apply_migrations:
             migrate(self.engine)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         log.info("database ready", extra={"db": redact_url(url)})
+
+    @property
+    def keys(self) -> KeyRing | None:
+        return getattr(self.engine.dialect, KEYS_ATTR, None)
+
+    def set_keys(self, keys: KeyRing | None) -> None:
+        """The data keys of this database's engine (its dialect carries them to the column types)."""
+        setattr(self.engine.dialect, KEYS_ATTR, keys)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

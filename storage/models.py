@@ -1,7 +1,9 @@
 """SQLModel tables. Every row is scoped by group and purged on a retention schedule.
 
-Data minimisation: message text is stored only in ``FindingRecord`` (flagged messages, as evidence
-for an incident) and in ``DigestItem`` (the B.3 mirror). Nothing else keeps what people wrote.
+Data minimisation: message text is stored only in ``FindingRecord`` (flagged messages whose evidence
+needs the words, masked), ``Incident.context`` (the flagged messages and those of the people
+involved) and ``DigestItem`` (the B.3 mirror). Every text and name is sealed at rest and every member
+id is a keyed lookup value (``storage/crypto.py``); docs/privacy.md lists each table.
 """
 
 from __future__ import annotations
@@ -13,6 +15,27 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.clock import now_utc
+from storage.crypto import Lookup, Sealed, SealedJSON
+
+
+def sealed(context: str, **kwargs: Any) -> Any:
+    """A text or name column stored encrypted (AES-GCM, see storage/crypto.py)."""
+    return Field(sa_type=Sealed(context), **kwargs)
+
+
+def lookup(**kwargs: Any) -> Any:
+    """An identifier column stored encrypted but searchable by equality (AES-SIV)."""
+    return Field(sa_type=Lookup(), **kwargs)
+
+
+def sealed_json(context: str, *, nullable: bool = False) -> Any:
+    factory = None if nullable else (dict if context in _DICTS else list)
+    if nullable:
+        return Field(default=None, sa_column=Column(SealedJSON(context), nullable=True))
+    return Field(default_factory=factory, sa_column=Column(SealedJSON(context), nullable=False))
+
+
+_DICTS = {"outbox.payload", "audit.detail"}
 
 
 class Group(SQLModel, table=True):
@@ -26,7 +49,7 @@ class Group(SQLModel, table=True):
     approval: str = Field(default="pending", index=True)  # pending | approved | rejected | left
     requested_at: datetime = Field(default_factory=now_utc)
     decided_at: datetime | None = None
-    decided_by: str | None = None
+    decided_by: str | None = sealed("groups.decided_by", default=None)
     approval_deadline: datetime | None = None
     # Overrides set at run time (``/beleid``), merged above the config file's overrides.
     overrides: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -43,9 +66,9 @@ class Member(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     group_key: str = Field(index=True)
-    member_id: str
+    member_id: str = lookup()
     role: str
-    display_name: str | None = None
+    display_name: str | None = sealed("members.display_name", default=None)
     first_seen: datetime = Field(default_factory=now_utc)
     last_seen: datetime = Field(default_factory=now_utc)
 
@@ -56,16 +79,17 @@ class FindingRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_key: str = Field(index=True)
     message_id: str
-    member_id: str = Field(index=True)
+    member_id: str = lookup(index=True)
     policy: str
     flag: str = Field(index=True)
     article: str
     severity: int
     score: float
-    evidence: str
+    evidence: str = sealed("findings.evidence")
     category: str | None = None
-    # The flagged message's text, kept as evidence for the incident; purged with the finding.
-    text: str | None = None
+    # The flagged message's text, kept as evidence only where the finding needs it (see
+    # docs/privacy.md); sealed, purged with the finding.
+    text: str | None = sealed("findings.text", default=None)
     incident_id: int | None = Field(default=None, index=True)
     # Moderator feedback: None (none given), "correct" or "wrong".
     feedback: str | None = None
@@ -81,10 +105,10 @@ class Incident(SQLModel, table=True):
     severity: int = 0
     reason: str = ""  # why it was opened: critical | burst | pile_on | ladder | report | manual
     articles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    members: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # The minimal context: flagged messages and a few around them, as dicts.
-    context: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    assignee: str | None = None
+    members: list[str] = sealed_json("incidents.members")
+    # The minimal context: the flagged messages, and of bystanders only what a moderator kept.
+    context: list[dict[str, Any]] = sealed_json("incidents.context")
+    assignee: str | None = sealed("incidents.assignee", default=None)
     tier: int = 0  # 0 = group moderators, 1 = team leader, 2 = leadership
     confidential: bool = False  # quiet reports (A.11): visible to the adviser only
     created_at: datetime = Field(default_factory=now_utc, index=True)
@@ -99,7 +123,7 @@ class ActionRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_key: str = Field(index=True)
     message_id: str | None = None
-    member_id: str | None = None
+    member_id: str | None = lookup(default=None)
     action: str
     article: str | None = None
     observe: bool = False  # planned but not carried out (observe mode)
@@ -119,14 +143,15 @@ class OutboxItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(unique=True)
     kind: str = Field(index=True)  # alert | chat | mail
-    channel: str  # "telegram:<chat>", "matrix:<room>", "mail:<addr>", "console:<name>"
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # "telegram:<chat>", "matrix:<room>", "mail:<addr>", "console:<name>"
+    channel: str = sealed("outbox.channel")
+    payload: dict[str, Any] = sealed_json("outbox.payload")
     status: str = Field(default="pending", index=True)  # pending | sending | sent | dead
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=now_utc, index=True)
-    last_error: str | None = None
+    last_error: str | None = sealed("outbox.last_error", default=None)
     # Where the delivered message landed ({"chat_id": ..., "message_id": ...}) for later edits.
-    ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    ref: dict[str, Any] | None = sealed_json("outbox.ref", nullable=True)
     group_key: str | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=now_utc, index=True)
     sent_at: datetime | None = None
@@ -139,11 +164,11 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=now_utc, index=True)
-    actor: str  # "telegram:<user id>", "matrix:@user:server", "cli", "system"
+    actor: str = lookup()  # "telegram:<user id>", "matrix:@user:server", "cli", "system"
     action: str
     group_key: str | None = Field(default=None, index=True)
-    target: str | None = Field(default=None, index=True)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    target: str | None = lookup(default=None, index=True)
+    detail: dict[str, Any] = sealed_json("audit.detail")
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -162,7 +187,7 @@ class AdapterState(SQLModel, table=True):
     __tablename__ = "adapter_state"
 
     key: str = Field(primary_key=True)
-    value: str
+    value: str = sealed("adapter_state.value")
 
 
 class DigestItem(SQLModel, table=True):
@@ -174,11 +199,11 @@ class DigestItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_key: str = Field(index=True)
     message_id: str
-    sender_name: str
+    sender_name: str = sealed("digest_items.sender_name")
     sender_role: str
-    text: str
-    reply_to_text: str | None = None
-    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    text: str = sealed("digest_items.text")
+    reply_to_text: str | None = sealed("digest_items.reply_to_text", default=None)
+    attachments: list[dict[str, Any]] = sealed_json("digest_items.attachments")
     important: bool = False
     sent_at: datetime = Field(default_factory=now_utc, index=True)
     edited_at: datetime | None = None
@@ -191,11 +216,11 @@ class Subscriber(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     group_key: str = Field(index=True)
-    email: str
+    email: str = lookup()
     state: str = Field(default="pending", index=True)  # pending | confirmed | unsubscribed | bouncing
     created_at: datetime = Field(default_factory=now_utc)
     confirmed_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = sealed("subscribers.last_error", default=None)
 
 
 class Feedback(SQLModel, table=True):
@@ -209,9 +234,10 @@ class Feedback(SQLModel, table=True):
     flag: str
     verdict: str  # wrong (false positive) | missed (false negative) | correct
     # For "missed": the text the moderator marked harmful (kept for retraining, purged on schedule).
-    text: str | None = None
-    term: str | None = None  # an allow-list term the moderator added with the verdict
-    by: str
+    text: str | None = sealed("feedback.text", default=None)
+    # an allow-list term the moderator added with the verdict
+    term: str | None = sealed("feedback.term", default=None)
+    by: str = lookup()
     at: datetime = Field(default_factory=now_utc, index=True)
 
 

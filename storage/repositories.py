@@ -276,11 +276,15 @@ class OutboxRepository:
                 return False
             return True
 
-    def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    def due(self, now: datetime, limit: int = 200,
+            skip_channels: Iterable[str] = ()) -> list[OutboxItem]:
         with self.db.session() as s:
             query = (select(OutboxItem)
                      .where(OutboxItem.status == "pending", col(OutboxItem.next_attempt_at) <= now)
                      .order_by(col(OutboxItem.id)).limit(limit))
+            skip = list(skip_channels)
+            if skip:
+                query = query.where(col(OutboxItem.channel).not_in(skip))
             return list(s.exec(query))
 
     def next_due_at(self) -> datetime | None:
@@ -288,25 +292,87 @@ class OutboxRepository:
             return s.exec(select(func.min(OutboxItem.next_attempt_at))
                           .where(OutboxItem.status == "pending")).first()
 
+    def claim(self, item_id: int) -> bool:
+        """Take a pending item for delivery (``sending``); False when someone else has it."""
+        with self.db.engine.begin() as conn:
+            result = conn.execute(update(OutboxItem).where(
+                col(OutboxItem.id) == item_id, col(OutboxItem.status) == "pending")
+                .values(status="sending"))
+            return bool(result.rowcount)
+
+    def recover(self) -> int:
+        """At start-up (one process owns the outbox): items left ``sending`` by a crash become
+        pending again, with the interrupted attempt counted (a redo knows it may have happened)."""
+        with self.db.engine.begin() as conn:
+            result = conn.execute(update(OutboxItem).where(col(OutboxItem.status) == "sending")
+                                  .values(status="pending", attempts=OutboxItem.attempts + 1,
+                                          last_error="interrupted", next_attempt_at=now_utc()))
+            return int(result.rowcount or 0)
+
+    def release(self, item_ids: Sequence[int]) -> None:
+        """Make held items due now (alerts wait until their actions were carried out)."""
+        if not item_ids:
+            return
+        with self.db.engine.begin() as conn:
+            conn.execute(update(OutboxItem).where(col(OutboxItem.id).in_(list(item_ids)),
+                                                  col(OutboxItem.status) == "pending")
+                         .values(next_attempt_at=now_utc()))
+
     def mark_sent(self, item_id: int, ref: dict[str, Any] | None) -> None:
         with self.db.session() as s:
             s.execute(update(OutboxItem).where(col(OutboxItem.id) == item_id)
                       .values(status="sent", sent_at=now_utc(), ref=ref, last_error=None))
             s.commit()
 
-    def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(self, item_id: int, error: str, retry_at: datetime | None, *,
+                    count: bool = True) -> None:
+        """A failed attempt: retried at ``retry_at`` or dead (None). ``count=False`` for a wait
+        that is no failure (an alert waiting for its actions)."""
         with self.db.session() as s:
             item = s.get(OutboxItem, item_id)
             if item is None:
                 return
-            item.attempts += 1
+            if count:
+                item.attempts += 1
             item.last_error = error[:500]
             if retry_at is None:
                 item.status = "dead"
             else:
+                item.status = "pending"
                 item.next_attempt_at = retry_at
             s.add(item)
             s.commit()
+
+    def requeue(self, item_id: int, *, channel: str) -> None:
+        """Send an item elsewhere now (a Telegram group that became a supergroup)."""
+        with self.db.engine.begin() as conn:
+            conn.execute(update(OutboxItem).where(col(OutboxItem.id) == item_id)
+                         .values(channel=channel, status="pending", next_attempt_at=now_utc()))
+
+    def rekey_channel(self, old: str, new: str) -> int:
+        """Items still to deliver to ``old`` follow a migrated group to ``new``."""
+        with self.db.engine.begin() as conn:
+            result = conn.execute(update(OutboxItem).where(
+                col(OutboxItem.channel) == old,
+                col(OutboxItem.status).in_(("pending", "sending", "dead")))
+                .values(channel=new))
+            return int(result.rowcount or 0)
+
+    def revive(self, item_ids: Sequence[int] | None = None) -> int:
+        """Dead items (the given ones, or all) become pending with a fresh retry horizon."""
+        with self.db.engine.begin() as conn:
+            query = update(OutboxItem).where(col(OutboxItem.status) == "dead")
+            if item_ids is not None:
+                query = query.where(col(OutboxItem.id).in_(list(item_ids)))
+            now = now_utc()
+            result = conn.execute(query.values(status="pending", attempts=0, next_attempt_at=now,
+                                               created_at=now))
+            return int(result.rowcount or 0)
+
+    def counts(self) -> dict[str, int]:
+        with self.db.session() as s:
+            rows = s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))
+            return {status: int(n) for status, n in rows}
 
     def get(self, item_id: int) -> OutboxItem | None:
         with self.db.session() as s:
@@ -316,9 +382,12 @@ class OutboxRepository:
         with self.db.session() as s:
             return s.exec(select(OutboxItem).where(OutboxItem.dedupe_key == dedupe_key)).first()
 
-    def list(self, status: str | None = None, kind: str | None = None) -> list[OutboxItem]:
+    def list(self, status: str | None = None, kind: str | None = None,
+             limit: int | None = None) -> list[OutboxItem]:
         with self.db.session() as s:
             query = select(OutboxItem).order_by(col(OutboxItem.id))
+            if limit is not None:
+                query = query.limit(limit)
             if status:
                 query = query.where(OutboxItem.status == status)
             if kind:
@@ -359,6 +428,10 @@ class StateRepository:
                 return False
             return True
 
+    def processed(self, platform: str, update_id: str) -> bool:
+        with self.db.session() as s:
+            return s.get(ProcessedUpdate, (platform, update_id)) is not None
+
     def forget_updates_before(self, cutoff: datetime) -> int:
         with self.db.session() as s:
             result = s.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < cutoff))
@@ -382,3 +455,6 @@ class Repositories:
         self.audit = AuditRepository(db)
         self.outbox = OutboxRepository(db)
         self.state = StateRepository(db)
+        from storage.decisions_repo import DecisionRepository
+
+        self.decisions = DecisionRepository(db)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,17 @@ from tests.postgres_fixture import postgres_url  # noqa: E402,F401  (session fix
 def shared_dir() -> Path:
     """The project's shared folder (design notes, corpus), beside the repository."""
     return ROOT.parent / "shared"
+
+
+# A fixed data key and install secret for tests that build the app in this process; tests of
+# generating them clear these variables, and the console runs (a subprocess with a clean
+# environment) generate their own in their tmp folder.
+from tests.privacy_support import TEST_DATA_KEY  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_keys() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCHOOLWACHT_DATA_KEY", TEST_DATA_KEY)
+        patch.setenv("SCHOOLWACHT_SECRET", "test-install-secret")
+        yield

@@ -100,7 +100,8 @@ class Harness:
         self.telegram = RecordingPort("telegram")
         self.matrix = RecordingPort("matrix")
         self.console_out = io.StringIO()
-        self.console = ConsolePort(out=self.console_out, alerts_folder=tmp_path / "alerts")
+        self.console = ConsolePort(out=self.console_out, alerts_folder=tmp_path / "alerts",
+                                   sealer=app.db.keys)
         for port in (self.telegram, self.matrix, self.console):
             app.add_port(port)
         self._ids = itertools.count(1)

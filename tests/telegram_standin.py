@@ -43,6 +43,7 @@ class Failure:
     retry_after: int | None = None
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
+    migrate_to_chat_id: int | None = None
 
 
 @dataclass
@@ -103,8 +104,10 @@ class BotApiStandIn:
         return ids
 
     def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
-             times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
-        self.failures.append(Failure(method, status, description, retry_after, times, when))
+             times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None,
+             migrate_to_chat_id: int | None = None) -> None:
+        self.failures.append(Failure(method, status, description, retry_after, times, when,
+                                     migrate_to_chat_id))
 
     def calls_of(self, method: str, **match: Any) -> list[dict[str, Any]]:
         """Parameters of the successful calls of ``method`` matching ``match`` (compared as str)."""
@@ -151,10 +154,13 @@ class BotApiStandIn:
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
-    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    def _error(status: int, description: str, retry_after: int | None = None,
+               migrate_to_chat_id: int | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
+        if migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": migrate_to_chat_id}
         return web.json_response(body, status=status)
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -174,7 +180,8 @@ class BotApiStandIn:
             if failure.method == method and failure.times > 0 and (
                     failure.when is None or failure.when(params)):
                 failure.times -= 1
-                return self._error(failure.status, failure.description, failure.retry_after)
+                return self._error(failure.status, failure.description, failure.retry_after,
+                                   failure.migrate_to_chat_id)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._ok(True)  # setWebhook, deleteWebhook, answerCallbackQuery, leaveChat, …

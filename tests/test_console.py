@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.core_support import run_console
+from tests.privacy_support import alerts, keys_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,5 +52,5 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
 def test_alerts_survive_a_restart_without_duplicates(tmp_path: Path) -> None:
     run_console(tmp_path, ["bel Daan maar op 06-12345678", "/stop"])
     run_console(tmp_path, ["/stop"])
-    alerts = (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()
-    assert len([a for a in alerts if "mentor-3a" in a]) == 1
+    lines = alerts(tmp_path / "var" / "alerts", keys_in(tmp_path))
+    assert len([a for a in lines if "mentor-3a" in a]) == 1

@@ -12,6 +12,8 @@ from bot.bootstrap import build_app
 from bot.cli import app as cli
 from bot.config import load_config
 from core.events import MessageEvent, Role, Sender
+from storage.crypto import open_file
+from tests.privacy_support import TEST_KEYS
 
 TEACHER = Sender("t1", "Meester Willem", Role.TEACHER)
 
@@ -62,8 +64,8 @@ def queue_message(config_path: Path, text: str) -> None:
 
 
 def eml_files(tmp_path: Path) -> list:
-    return [message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in sorted((tmp_path / "mail").glob("*.eml"))]
+    return [message_from_bytes(open_file(p.read_bytes(), TEST_KEYS), policy=policy.default)
+            for p in sorted((tmp_path / "mail").glob("*.eml.sealed"))]
 
 
 def test_cli_add_list_preview_send_now(tmp_path: Path, monkeypatch) -> None:
@@ -109,7 +111,8 @@ def test_cli_add_list_preview_send_now(tmp_path: Path, monkeypatch) -> None:
         from bot.digest.service import DigestService
         from storage.db import Database
 
-        service = DigestService(load_config(config), Database(load_config(config).storage.url))
+        cfg = load_config(config)
+        service = DigestService(cfg, Database(cfg.storage.url, keys=TEST_KEYS))
         assert await service.confirm_link(token) is not None
         service.db.close()
 

@@ -16,6 +16,7 @@ from bot.config import load_config
 from storage.db import Database
 from storage.models import AuditEntry, Incident, OutboxItem
 from tests.escalation_support import ALEX, KIM, MENTOR, NOOR, SAM, start
+from tests.privacy_support import TEST_KEYS
 
 CONFIG = """
 [storage]
@@ -170,7 +171,7 @@ def test_offline_commands(filled: Path, tmp_path: Path) -> None:
     assert code == 0 and "vals alarm" in output
     code, _ = run("incidents", "resolve", "1", "-c", str(filled))
     assert code == 1
-    db = Database(load_config(filled).storage.url)
+    db = Database(load_config(filled).storage.url, keys=TEST_KEYS)
     try:
         with db.session() as s:
             rows = {i.id: i for i in s.exec(select(Incident))}

@@ -20,13 +20,14 @@ from policies.topic_model import TRAIN_PATH, Example, TopicModel, read_examples,
 from storage.db import Database
 from storage.feedback_repo import FeedbackError, FeedbackRepository
 from storage.models import AuditEntry, FindingRecord, Group
+from tests.privacy_support import TEST_KEYS
 
 GROUP = "console:klas-2b"
 
 
 @pytest.fixture()
 def db(tmp_path: Path):
-    database = Database(f"sqlite:///{tmp_path / 'sw.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'sw.db'}", keys=TEST_KEYS)
     yield database
     database.close()
 

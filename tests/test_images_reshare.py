@@ -19,6 +19,7 @@ from policies.reshare import ResharePolicy
 from policies.screenshot import ScreenshotPolicy
 from storage.db import Database
 from storage.image_hashes import DatabaseImageHashStore
+from tests.privacy_support import TEST_KEYS
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -86,14 +87,14 @@ async def test_database_store_remembers_across_restarts(tmp_path, shots) -> None
 
     img = Image.open(io.BytesIO(shots[1].data)).convert("RGB")
     full = hashes_of(img)
-    db = Database(url)
+    db = Database(url, keys=TEST_KEYS)
     try:
         store = DatabaseImageHashStore(db)
         await store.remember(full.phash, "console:klas2b", 7, source="confirmed",
                              dhash=full.dhash, variants=[pack(v) for v in crop_variants(img)])
     finally:
         db.close()
-    db = Database(url)
+    db = Database(url, keys=TEST_KEYS)
     try:
         e = env(image_hashes=DatabaseImageHashStore(db))
         reshare = ResharePolicy(e)

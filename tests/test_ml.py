@@ -244,3 +244,54 @@ def test_cli_export_and_errors(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["export", str(tmp_path / "nothing")])
     assert missing.exit_code == 2
     assert "nothing" in missing.output
+
+
+# -- any Hugging Face sequence-classification checkpoint, with a label mapping ------------------
+
+
+@pytest.fixture(scope="module")
+def hf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from policies.ml.tiny import build_hf
+
+    return build_hf(tmp_path_factory.mktemp("tiny-hf"), ("NOT_ABUSIVE", "ABUSIVE"))
+
+
+def test_a_plain_hugging_face_folder_loads_with_its_own_labels(hf_dir: Path) -> None:
+    from policies.ml.hf_loader import HFScorer, is_hf_folder
+
+    assert is_hf_folder(hf_dir)
+    scorer = load_scorer(hf_dir, "onnx")  # no onnx.json: a plain HF folder runs on torch
+    assert isinstance(scorer, HFScorer) and scorer.labels == ["NOT_ABUSIVE", "ABUSIVE"]
+    scores = scorer.score(TEXTS)
+    assert len(scores) == len(TEXTS)
+    for row in scores:  # single-label: a softmax over the labels
+        assert set(row) == {"NOT_ABUSIVE", "ABUSIVE"}
+        assert sum(row.values()) == pytest.approx(1.0, abs=1e-5)
+    assert scorer.score([TEXTS[0]])[0]["ABUSIVE"] == pytest.approx(scores[0]["ABUSIVE"], abs=1e-5)
+
+
+def _hf_env(path: Path, labels: list[str], required: bool = True) -> PolicyEnv:
+    return PolicyEnv(options={"models": {"enabled": True, "path": path, "required": required,
+                                         "harassment_labels": labels, "batch_size": 4,
+                                         "max_wait_ms": 5}})
+
+
+async def test_the_label_mapping_says_which_output_means_harassment(hf_dir: Path) -> None:
+    policy = ToxicityModelPolicy(_hf_env(hf_dir, ["ABUSIVE"]))
+    text = "jouw grappen zijn echt niet leuk, stop gewoon"
+    try:
+        settings = ToxicityModelSettings(threshold=0.0, medium_threshold=1.0)
+        (found,) = await policy.check(_event(text, reply_to="u9"), TextView.of(text),
+                                      _ctx(settings))
+        assert found.category == "model" and "ABUSIVE" in found.evidence
+        assert found.score == pytest.approx(found.data["scores"]["ABUSIVE"], abs=1e-3)
+    finally:
+        await policy.aclose()
+
+
+def test_a_model_without_a_mapped_label_is_refused(hf_dir: Path, caplog) -> None:
+    with pytest.raises(ModelLoadError, match="harassment_labels"):
+        ToxicityModelPolicy(_hf_env(hf_dir, []))  # Detoxify's names: none of them is here
+    caplog.set_level(logging.WARNING)
+    assert ToxicityModelPolicy(_hf_env(hf_dir, ["toxic"], required=False)).scorer is None
+    assert any("harassment_labels" in getattr(r, "reason", "") for r in caplog.records)

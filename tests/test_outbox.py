@@ -11,10 +11,11 @@ from core.delivery import PermanentDeliveryError, TemporaryDeliveryError
 from storage.db import Database
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
+from tests.privacy_support import TEST_KEYS
 
 
 def outbox_on(path: Path) -> tuple[Database, Outbox, Dispatcher]:
-    db = Database(f"sqlite:///{path}")
+    db = Database(f"sqlite:///{path}", keys=TEST_KEYS)
     outbox = Outbox(OutboxRepository(db))
     return db, outbox, Dispatcher(outbox)
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from bot.access import config_roles
 from bot.cli import app as cli
-from bot.config import parse_config
+from bot.config import load_config, parse_config
+from bot.keys import open_database
 from core.permissions import Action, Actor, Resource, SchoolRole, may, permission_table
-from storage.db import Database
 from storage.models import Group
 from storage.repositories import Repositories
 
@@ -117,7 +117,7 @@ title = "Klas 3A"
 
 def test_cli_refuses_to_reject_a_group_the_config_approves(tmp_path: Path) -> None:
     config = _cli_config(tmp_path)
-    repos = Repositories(Database(f"sqlite:///{tmp_path / 'sw.db'}"))
+    repos = Repositories(open_database(load_config(config)))
     result = CliRunner().invoke(cli, ["groups", "reject", CLASS_3A, "--yes", "-c", str(config)])
     assert result.exit_code == 1
     assert "approved in the config file" in result.output and "Nothing was changed" in \
@@ -130,7 +130,7 @@ def test_cli_refuses_to_reject_a_group_the_config_approves(tmp_path: Path) -> No
 
 def test_cli_reject_asks_first_and_says_what_happens(tmp_path: Path) -> None:
     config = _cli_config(tmp_path)
-    repos = Repositories(Database(f"sqlite:///{tmp_path / 'sw.db'}"))
+    repos = Repositories(open_database(load_config(config)))
     repos.groups.upsert(Group(key=OWN, platform="telegram", chat_id="-1009", kind="class",
                               title="Eigen groep", approval="pending"))
     runner = CliRunner()

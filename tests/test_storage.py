@@ -14,10 +14,11 @@ from core.clock import now_utc
 from storage.db import Database, redact_url
 from storage.models import FindingRecord, Incident, OutboxItem
 from storage.repositories import Repositories
+from tests.privacy_support import TEST_KEYS
 
 
 def test_migrations_create_every_table_in_wal_mode(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}", keys=TEST_KEYS)
     tables = set(inspect(db.engine).get_table_names())
     assert {"groups", "members", "findings", "incidents", "actions", "outbox", "audit",
             "processed_updates", "digest_items", "subscribers", "feedback",
@@ -26,7 +27,7 @@ def test_migrations_create_every_table_in_wal_mode(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     db.close()
     # A second start on the same file applies nothing twice.
-    Database(f"sqlite:///{tmp_path / 'a.db'}").close()
+    Database(f"sqlite:///{tmp_path / 'a.db'}", keys=TEST_KEYS).close()
 
 
 def test_database_urls_are_logged_without_password() -> None:
@@ -34,7 +35,7 @@ def test_database_urls_are_logged_without_password() -> None:
 
 
 def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}", keys=TEST_KEYS)
     old = now_utc() - timedelta(days=400)
     with db.session() as s:
         s.add(FindingRecord(group_key="g", message_id="1", member_id="m", policy="p", flag="f",
@@ -59,7 +60,7 @@ def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
 
 
 def test_an_update_is_claimed_once(tmp_path: Path) -> None:
-    repos = Repositories(Database(f"sqlite:///{tmp_path / 'u.db'}"))
+    repos = Repositories(Database(f"sqlite:///{tmp_path / 'u.db'}", keys=TEST_KEYS))
     assert repos.state.claim_update("telegram", "100")
     assert not repos.state.claim_update("telegram", "100")
     assert repos.state.claim_update("matrix", "100")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from adapters.mail import MemoryBackend
 from adapters.telegram.adapter import TelegramAdapter, file_url
-from adapters.telegram.port import TelegramPort
+from adapters.telegram.port import Limits, TelegramPort
 from adapters.telegram.translate import parse_callback
 from bot.bootstrap import build_app
 from bot.config import AppConfig, ConfigError, parse_config
@@ -287,6 +287,12 @@ async def test_port_maps_errors_to_the_contract(standin, monkeypatch) -> None:
         with pytest.raises(TemporaryDeliveryError) as exc:
             await port.send_alert(str(ADMIN_CHAT), OutgoingAlert("x", (Button("a", "ack:1"),)))
         assert exc.value.retry_after == 7
+        # Until retry_after has passed, calls of that kind to that chat are not even made.
+        made = len(api.calls)
+        with pytest.raises(TemporaryDeliveryError) as exc:
+            await port.send_alert(str(ADMIN_CHAT), OutgoingAlert("x"))
+        assert len(api.calls) == made and 6 < exc.value.retry_after <= 7
+        port.limits = Limits()  # the rest of this test: as if the seven seconds had passed
         api.fail("sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat")
         assert await port.send_message(str(CLASS_ID), "hallo") is None
         api.fail("leaveChat", 403, "Forbidden: bot is not a member of the supergroup chat")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,13 +18,10 @@ from policies.registry import policy_types
 from policies.text import TextView
 from policies.topic import LOCAL_MODEL_NAME, TopicPolicy, TopicSettings
 from policies.topic_model import (
-    _TIME,
     MODEL_PATH,
     Example,
     TopicModel,
     TopicModelError,
-    TopicScorer,
-    feature_set,
     features,
     load_lexicon,
     train,
@@ -160,19 +155,30 @@ def test_group_allow_list_and_allowed_topics(policy: TopicPolicy) -> None:
 
 
 def test_harassment_is_off_topic_unless_about_schoolwork(policy: TopicPolicy) -> None:
-    harassment = Finding(
-        policy="harassment",
-        flag="harassment",
-        article=articles.A10,
-        score=0.9,
-        severity=Severity.MEDIUM,
-        evidence="insult",
-    )
+    harassment = Finding(policy="harassment", flag="harassment", article=articles.A10, score=0.9,
+                         severity=Severity.MEDIUM, evidence="insult")
     insult = "jij bent echt de grootste sukkel die ik ken"
     findings = run(policy, insult, prior=(harassment,))
     assert findings and findings[0].category == "harassment"
     schoolwork = "jij hebt weer niks gedaan aan ons verslag voor biologie, sukkel"
     assert run(policy, schoolwork, prior=(harassment,)) == []
+
+
+def test_a_worried_wellbeing_finding_is_never_off_topic(policy: TopicPolicy) -> None:
+    worry = Finding(policy="wellbeing", flag="wellbeing", article=articles.A11, score=0.9,
+                    severity=Severity.HIGH, evidence="x")
+    text = "wie komt zaterdag naar mijn feestje, ik wil er daarna niet meer zijn"
+    assert run(policy, text)  # off topic on its own
+    assert run(policy, text, prior=(worry,)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "hoe heet dat orgaan ook alweer dat insuline maakt, voor de toets van bio",
+    "wat moesten we weten over de tachtigjarige oorlog voor het proefwerk",
+    "gaat de toets morgen ook over fotosynthese of alleen over cellen?",
+])
+def test_questions_about_lesson_content_are_on_topic(policy: TopicPolicy, text: str) -> None:
+    assert run(policy, text) == []
 
 
 def test_lexicon_forms_prefix_suffix_phrase() -> None:
@@ -250,75 +256,6 @@ def test_topic_eval_command_prints_figures(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "P=1.000 R=1.000 F1=1.000" in result.output
     assert "(n=6)" in result.output
-
-
-SCORER_CASES = [
-    "wiskunde huiswerk wiskunde huiswerk",  # repeated words and pairs count once
-    "wiskunde en het huiswerk",  # stopwords between the halves of a pair
-    "wiskunde 12 huiswerk",  # a number is no content word: the pair still forms
-    "wiskunde fiets huiswerk",  # a content word without weights ends the pair
-    "om 9.30 uur",  # times and near misses
-    "om 23:59 uur",
-    "12:75 of 3.4 of 24:00 of 3.",
-    "om ٣:4٥ of 1:٤٥",  # \d is any decimal digit, [0-5] only ASCII
-    "te koop: ps5 😂 voor 90 euro, wie wil?",  # phrases, emoji, question
-    "de eindtoets en de toetsweek",
-    "",
-]
-
-
-# Tokens with "_" (only when a message has no words): a pair feature may be split in two places.
-UNDERSCORES = [("wiskunde_huiswerk", "klaar"), ("ik_ben", "wiskunde", "huiswerk_klaar", "nu")]
-
-
-@pytest.mark.parametrize("text", SCORER_CASES + UNDERSCORES)
-def test_scorer_matches_the_model_on_its_features(text: str | tuple[str, ...]) -> None:
-    """The per-word caches of ``TopicScorer`` (weighted pairs looked up by their halves, words
-    without features skipped, the time gate) give the model's own logit and probability."""
-    lexicon = load_lexicon()
-    weights = {
-        "w:wiskunde": 0.5, "w:huiswerk": -0.25, "b:wiskunde_huiswerk": 1.0,
-        "b:wiskunde_huiswerk_klaar": 2.0, "b:ik_ben_wiskunde": 4.0, "b:huiswerk_klaar": 8.0,
-        "b:wiskunde_huiswerk_klaar_nu": 16.0, "x:number": 0.125, "x:time": -0.75,
-        "x:question": 0.3, "x:emoji": 0.2, "L:off:selling": 1.5, "L:school_n:1": -0.5,
-        "x:len:4-8": 0.1,
-    }
-    model = TopicModel(weights=weights, bias=0.05)
-    scorer = TopicScorer(model, lexicon)
-    for _ in range(2):  # the second time from the word cache
-        view = TextView.of(text) if isinstance(text, str) else TextView(" ".join(text), "", text)
-        found, word_logit = scorer.scan(view)
-        assert found == lexicon.categories(view)
-        feats = feature_set(view, lexicon, found)
-        word_feats = {f for f in feats if f[0] in "wpsb" or f in ("x:number", "x:long_number")}
-        assert word_logit == pytest.approx(model.logit(word_feats) - model.bias, abs=1e-12)
-        assert scorer.probability(view, found, word_logit) == pytest.approx(
-            model.probability(feats), abs=1e-12
-        )
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["om 23:59", "om 9.30", "9.30", "1:05", ":30", "x19:30", "119:30", "24:00", "23:60", "3.4",
-     "12:75", "3.", "om ٣:4٥", "1:٤٥", "a.b:1.2:35 en 07.45u", "2.3.45", "19:3", "1:2:3"],
-)
-def test_scorer_finds_a_time_where_the_regex_finds_it(text: str) -> None:
-    scorer = TopicScorer(TopicModel(weights={"x:time": 1.0}), load_lexicon())
-    for variant in (text, f"tekst. {text}"):
-        view = TextView.of(variant)
-        z = math.log(1 / scorer.probability(view, *scorer.scan(view)) - 1)  # the logit, negated
-        assert z == pytest.approx(-1.0 if _TIME.search(variant) else 0.0, abs=1e-9)
-
-
-def test_scorer_finds_ascii_symbols_and_phrases() -> None:
-    """The scorer skips the phrase and symbol tests only when they cannot find anything."""
-    lexicon = replace(load_lexicon(), symbols=((":-)", frozenset({"memes"})),))
-    scorer = TopicScorer(TopicModel(weights={"L:off:memes": 1.0}), lexicon)
-    for text in ["ok :-)", "ok", "te koop: ps5", "ps5 te koop"]:
-        view = TextView.of(text)
-        assert scorer.scan(view)[0] == lexicon.categories(view)
-    assert "memes" in scorer.scan(TextView.of("ok :-)"))[0]
-    assert "selling" in scorer.scan(TextView.of("ps5 te koop"))[0]
 
 
 def test_evidence_names_the_largest_off_topic_category(policy: TopicPolicy) -> None:

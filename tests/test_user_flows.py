@@ -11,6 +11,8 @@ from pathlib import Path
 from core.delivery import TemporaryDeliveryError
 from core.events import MessageEvent, Role, Sender
 from tests.core_support import core_app, run_console
+from tests.privacy_support import alerts as read_alerts
+from tests.privacy_support import keys_in
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT = Sender("s1", "Sanne", Role.STUDENT)
@@ -65,7 +67,7 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
     assert "Lisa" not in group_notice
     # The insult got its own reminder (A.10); no alert calls it 'niet schoolgerelateerd'.
     alerts = [json.loads(line) for line in
-              (tmp_path / "var" / "alerts" / "alerts.jsonl").read_text().splitlines()]
+              read_alerts(tmp_path / "var" / "alerts", keys_in(tmp_path))]
     assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
     reminders = [line for line in out.splitlines() if line.startswith("🔒 [privé aan lisa]")]
     assert any("A.10" in line for line in reminders) and "(antwoord op #2)" not in out
@@ -87,13 +89,41 @@ def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: 
 async def test_alert_says_when_removing_the_message_failed(tmp_path: Path) -> None:
     app = await core_app(tmp_path)
     try:
-        app.port.fail_next = TemporaryDeliveryError("platform down")
+        async def refused(chat_id: str, message_id: str, *, reason: str) -> bool:
+            return False  # no right to delete, or the platform refused for good
+
+        app.port.delete_message = refused  # type: ignore[method-assign]
         await app.on_message(MessageEvent(platform="console", group_id="klas", message_id="7",
                                           sender=STUDENT, text="jij bent een rotzak"))
         await app.dispatcher.deliver_due()
         text = app.port.of("alert")[0].detail["text"]
         gedaan = next(line for line in text.splitlines() if line.startswith("Gedaan:"))
         assert gedaan == "Gedaan: afzender aangesproken; bericht kon niet worden verwijderd"
+    finally:
+        await app.stop()
+
+
+async def test_a_removal_that_fails_for_now_is_retried_and_the_alert_waits_for_it(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    app = await core_app(tmp_path)
+    try:
+        app.port.fail_next = TemporaryDeliveryError("flood limit", retry_after=0.2)
+        await app.on_message(MessageEvent(platform="console", group_id="klas", message_id="7",
+                                          sender=STUDENT, text="jij bent een rotzak"))
+        await app.dispatcher.deliver_due()
+        assert app.port.of("delete") == [] and app.port.of("alert") == []  # not claimed done
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            await app.dispatcher.deliver_due()
+            if app.port.of("alert"):
+                break
+        assert len(app.port.of("delete")) == 1
+        (alert,) = app.port.of("alert")
+        gedaan = next(line for line in alert.detail["text"].splitlines()
+                      if line.startswith("Gedaan:"))
+        assert gedaan == "Gedaan: bericht verwijderd, afzender aangesproken"
     finally:
         await app.stop()
 
@@ -114,7 +144,7 @@ def test_scan_report_says_1_bericht_not_1_berichten(tmp_path: Path) -> None:
         "[04-02-2026 08:01:10] Meneer Visser: Vandaag gym in zaal 2\n"
         "[04-02-2026 08:02:00] Koen: ilse jij bent echt een sukkel en een loser\n"
         "[04-02-2026 08:03:00] Ilse: Oké\n"
-        "[04-02-2026 08:03:30] Ilse: Neem je schoenen mee?\n"
+        "[04-02-2026 08:03:30] Ilse: Oké, tot zo\n"
         "[04-02-2026 08:03:50] Sanne: ja\n"
         "[04-02-2026 08:04:00] Koen: sanne jij bent ook een sukkel\n",
         encoding="utf-8")

@@ -317,9 +317,13 @@ class MatrixAdapter:
             return
         self._remember_sender(event_id, sender)
         assert self.app is not None
-        if not await self.app.repos.db.run(self.app.repos.state.claim_update, PLATFORM, event_id):
+        state = self.app.repos.state
+        if await self.app.repos.db.run(state.processed, PLATFORM, event_id):
             return  # already handled before a restart
         await self._on_message(room_id, source)
+        # Marked only once handled: a crash before this handles the event again after the
+        # restart (the sync token is saved after the sync), and the decision is idempotent.
+        await self.app.repos.db.run(state.claim_update, PLATFORM, event_id)
 
     def _remember_sender(self, event_id: str, sender: str) -> None:
         self._senders[event_id] = sender

@@ -2,10 +2,11 @@
 
 The core owns the loop, so this never calls ``run_polling``: ``start`` calls ``initialize()``,
 ``start()`` and then ``updater.start_polling()`` (or ``start_webhook()`` in production), and
-``stop`` undoes them. Every update goes through one handler that first claims the update id in the
-database (at most once, even after a restart or a re-delivery), then translates it into a neutral
-event for the core: messages and edits, joins and leaves, the bot being added or its rights
-changing, commands and button presses. Actions come back through ``TelegramPort``.
+``stop`` undoes them. Every update goes through one handler that skips update ids already
+processed, translates the update into a neutral event for the core and marks the id processed
+afterwards (one chat's updates in order, chats concurrently): messages and edits, joins and leaves,
+the bot being added or its rights changing, commands and button presses. Actions come back
+through ``TelegramPort``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlparse
 from telegram import Chat, ChatMember, Message, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import Forbidden, InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram import linking
 from adapters.telegram.port import PLATFORM, TelegramPort
@@ -94,8 +95,11 @@ class TelegramAdapter:
         self.config = config
         self.settings = settings
         self.poll_timeout = poll_timeout
-        builder = (ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
-                   .concurrent_updates(False))
+        # Updates of different chats are handled concurrently (one group's burst never delays
+        # another); ``_on_update`` keeps the order within a chat. Telegram's limits are applied
+        # by ``TelegramPort`` per method and per chat (``Limits``), not by PTB's rate limiter,
+        # which held deletes back behind a group's send limit.
+        builder = ApplicationBuilder().token(token).concurrent_updates(256)
         if settings.base_url:
             builder = builder.base_url(settings.base_url).base_file_url(
                 file_url(settings.base_url))
@@ -108,6 +112,7 @@ class TelegramAdapter:
         self._app: App | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
+        self._chat_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def app(self) -> App:
@@ -195,10 +200,25 @@ class TelegramAdapter:
 
     # --- routing ---------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One update, in order within its chat. It is marked processed only after it was
+        handled: a crash before that handles it again (the decision itself is idempotent, see
+        docs/delivery.md), a re-delivery after it is skipped."""
+        chat = update.effective_chat
+        chat_id = chat.id if chat is not None else 0
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        try:
+            async with lock:
+                await self._handle_update(update)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._chat_locks.pop(chat_id, None)
+
+    async def _handle_update(self, update: Update) -> None:
         app = self.app
-        claimed = await app.repos.db.run(app.repos.state.claim_update, PLATFORM,
-                                         str(update.update_id))
-        if not claimed:
+        state = app.repos.state
+        if await app.repos.db.run(state.processed, PLATFORM, str(update.update_id)):
             log.info("telegram update already processed", extra={"update": update.update_id})
             return
         if update.my_chat_member is not None:
@@ -211,6 +231,7 @@ class TelegramAdapter:
             await self._on_message(update.message, edited=False)
         elif update.edited_message is not None:
             await self._on_message(update.edited_message, edited=True)
+        await app.repos.db.run(state.claim_update, PLATFORM, str(update.update_id))
 
     async def _kind(self, key: str) -> GroupKind:
         group = await self.app.directory.get(key)

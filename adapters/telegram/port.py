@@ -8,12 +8,16 @@ succeed later (network trouble, time-outs, Telegram's flood limit with its ``ret
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from telegram import Bot, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
@@ -28,7 +32,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from core.delivery import TemporaryDeliveryError
+from core.delivery import ChatMovedError, TemporaryDeliveryError
 from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)
@@ -79,7 +83,7 @@ def bot_api(method: str, chat_id: str | None = None,
     except ChatMigrated as exc:
         log.warning("telegram group migrated to a supergroup",
                     extra={"method": method, "chat": chat_id, "new_chat": exc.new_chat_id})
-        raise PermanentFailure(method) from None
+        raise ChatMovedError(f"{method}: chat migrated", str(exc.new_chat_id)) from None
     except BadRequest as exc:
         description = exc.message.lower()
         level = logging.INFO if any(g in description for g in gone) else logging.WARNING
@@ -96,6 +100,84 @@ def bot_api(method: str, chat_id: str | None = None,
         raise TemporaryDeliveryError(f"{method}: {type(exc).__name__}") from None
 
 
+T = TypeVar("T")
+# Methods that post into a chat: Telegram's limits for messages apply to them (not to deletes).
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
+
+
+class Limits:
+    """Telegram's limits, applied before each call instead of learned from 429s.
+
+    Sends: about 30 messages a second for the bot, 20 a minute per group, one a second per private
+    chat. Other calls (deletes, restrictions) only share the bot's overall budget. A 429's
+    ``retry_after`` blocks that chat for that kind of call (sends or others) until it passes.
+    A call that would wait longer than ``inline_wait`` is not held: it raises
+    ``TemporaryDeliveryError`` with the wait, and the outbox delivers it when the time comes (the
+    pipeline and other chats never stand in line behind a full group)."""
+
+    def __init__(self, *, per_second: int = 30, per_group_minute: int = 20,
+                 per_private_second: int = 1, others_per_second: int = 30,
+                 inline_wait: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.per_group_minute = per_group_minute
+        self.per_private_second = per_private_second
+        self.others_per_second = others_per_second
+        self.inline_wait = inline_wait
+        self.clock = clock
+        self._sends: deque[float] = deque()
+        self._others: deque[float] = deque()
+        self._chats: dict[str, deque[float]] = {}
+        self._blocked: dict[tuple[str, bool], float] = {}
+
+    @staticmethod
+    def _free_at(times: deque[float], limit: int, window: float, now: float) -> float:
+        while times and times[0] <= now - window:
+            times.popleft()
+        return now if len(times) < limit else times[0] + window
+
+    def wait(self, method: str, chat_id: str | None, now: float | None = None) -> float:
+        """Seconds until this call may go (0: now)."""
+        now = self.clock() if now is None else now
+        send = method in SEND_METHODS
+        at = max(now, self._blocked.get((chat_id or "", send), 0.0))
+        if send:
+            at = max(at, self._free_at(self._sends, self.per_second, 1.0, now))
+            if chat_id is not None:
+                group = chat_id.startswith("-")
+                times = self._chats.setdefault(chat_id, deque())
+                at = max(at, self._free_at(times, self.per_group_minute if group else
+                                           self.per_private_second, 60.0 if group else 1.0, now))
+        else:
+            at = max(at, self._free_at(self._others, self.others_per_second, 1.0, now))
+        return at - now
+
+    def take(self, method: str, chat_id: str | None) -> None:
+        now = self.clock()
+        if method in SEND_METHODS:
+            self._sends.append(now)
+            if chat_id is not None:
+                self._chats.setdefault(chat_id, deque()).append(now)
+                if len(self._chats) > 10_000:
+                    self._chats = {k: v for k, v in self._chats.items() if v}
+        else:
+            self._others.append(now)
+
+    def block(self, method: str, chat_id: str | None, seconds: float) -> None:
+        key = (chat_id or "", method in SEND_METHODS)
+        self._blocked[key] = max(self._blocked.get(key, 0.0), self.clock() + seconds)
+
+    async def acquire(self, method: str, chat_id: str | None) -> None:
+        while True:
+            wait = self.wait(method, chat_id)
+            if wait <= 0:
+                self.take(method, chat_id)
+                return
+            if wait > self.inline_wait:
+                raise TemporaryDeliveryError(f"{method}: flood limit (waiting {wait:.1f} s)",
+                                             retry_after=wait)
+            await asyncio.sleep(wait)
+
+
 def clip(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
     """Telegram refuses texts over 4096 characters; alerts with long evidence are shortened."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -107,10 +189,23 @@ class TelegramPort:
     platform = PLATFORM
 
     def __init__(self, bot: Bot, *, state_get: StateGet | None = None,
-                 state_set: StateSet | None = None) -> None:
+                 state_set: StateSet | None = None, limits: Limits | None = None) -> None:
         self.bot = bot
+        self.limits = limits or Limits()
         self._state_get = state_get
         self._state_set = state_set
+
+    async def call(self, method: str, chat_id: str | None, make: Callable[[], Awaitable[T]],
+                   gone: tuple[str, ...] = ()) -> T:
+        """One Bot API call within the limits; a 429 blocks the chat for its ``retry_after``."""
+        await self.limits.acquire(method, chat_id)
+        try:
+            with bot_api(method, chat_id, gone):
+                return await make()
+        except TemporaryDeliveryError as exc:
+            if exc.retry_after and not isinstance(exc, ChatMovedError):
+                self.limits.block(method, chat_id, exc.retry_after)
+            raise
 
     def bind_state(self, state_get: StateGet, state_set: StateSet) -> None:
         self._state_get, self._state_set = state_get, state_set
@@ -146,11 +241,10 @@ class TelegramPort:
     async def send_message(self, chat_id: str, text: str, *, reply_to: str | None = None,
                            notice: bool = True) -> SentRef | None:
         try:
-            with bot_api("sendMessage", chat_id):
-                message = await self.bot.send_message(
-                    chat_id=int(chat_id), text=clip(text),
-                    reply_to_message_id=int(reply_to) if reply_to else None,
-                    allow_sending_without_reply=True if reply_to else None)
+            message = await self.call("sendMessage", chat_id, lambda: self.bot.send_message(
+                chat_id=int(chat_id), text=clip(text),
+                reply_to_message_id=int(reply_to) if reply_to else None,
+                allow_sending_without_reply=True if reply_to else None))
         except PermanentFailure:
             return None
         return SentRef(str(message.chat_id), str(message.message_id))
@@ -158,36 +252,37 @@ class TelegramPort:
     async def delete_message(self, chat_id: str, message_id: str, *, reason: str) -> bool:
         # ``reason`` is for platforms that record one (Matrix redactions); Telegram has no field.
         try:
-            with bot_api("deleteMessage", chat_id,
-                         gone=("message to delete not found", "message can't be deleted")):
-                return bool(await self.bot.delete_message(chat_id=int(chat_id),
-                                                          message_id=int(message_id)))
+            return bool(await self.call(
+                "deleteMessage", chat_id, lambda: self.bot.delete_message(
+                    chat_id=int(chat_id), message_id=int(message_id)),
+                gone=("message to delete not found", "message can't be deleted")))
         except PermanentFailure:
             return False
 
     async def restrict_member(self, chat_id: str, member_id: str, *, until: datetime) -> bool:
         try:
-            with bot_api("restrictChatMember", chat_id):
-                return bool(await self.bot.restrict_chat_member(
-                    chat_id=int(chat_id), user_id=int(member_id),
-                    permissions=ChatPermissions.no_permissions(), until_date=until,
-                    use_independent_chat_permissions=True))
+            return bool(await self.call("restrictChatMember", chat_id,
+                                        lambda: self.bot.restrict_chat_member(
+                                            chat_id=int(chat_id), user_id=int(member_id),
+                                            permissions=ChatPermissions.no_permissions(),
+                                            until_date=until,
+                                            use_independent_chat_permissions=True)))
         except PermanentFailure:
             return False
 
     async def leave_group(self, chat_id: str) -> bool:
         try:
-            with bot_api("leaveChat", chat_id, gone=("chat not found",)):
-                return bool(await self.bot.leave_chat(chat_id=int(chat_id)))
+            return bool(await self.call("leaveChat", chat_id,
+                                        lambda: self.bot.leave_chat(chat_id=int(chat_id)),
+                                        gone=("chat not found",)))
         except PermanentFailure:
             return False
 
     async def send_alert(self, chat_id: str, alert: OutgoingAlert) -> SentRef | None:
         markup = await self.keyboard(alert.buttons)
         try:
-            with bot_api("sendMessage", chat_id):
-                message = await self.bot.send_message(chat_id=int(chat_id), text=clip(alert.text),
-                                                      reply_markup=markup)
+            message = await self.call("sendMessage", chat_id, lambda: self.bot.send_message(
+                chat_id=int(chat_id), text=clip(alert.text), reply_markup=markup))
         except PermanentFailure:
             return None
         return SentRef(str(message.chat_id), str(message.message_id))
@@ -196,11 +291,9 @@ class TelegramPort:
         """Replace an alert's text; without buttons the keyboard disappears (decided, handled)."""
         markup = await self.keyboard(alert.buttons)
         try:
-            with bot_api("editMessageText", ref.chat_id, gone=("message is not modified",
-                                                               "message to edit not found")):
-                await self.bot.edit_message_text(chat_id=int(ref.chat_id),
-                                                 message_id=int(ref.message_id),
-                                                 text=clip(alert.text), reply_markup=markup)
+            await self.call("editMessageText", ref.chat_id, lambda: self.bot.edit_message_text(
+                chat_id=int(ref.chat_id), message_id=int(ref.message_id), text=clip(alert.text),
+                reply_markup=markup), gone=("message is not modified", "message to edit not found"))
         except PermanentFailure as exc:
             return "not modified" in exc.description  # already showing this text: done
         return True

@@ -41,10 +41,13 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
     ("bot.cli.groups", "groups", "List, approve or reject groups (B.1)."),
     ("bot.cli.digest", "digest", "E-mail digests for students without the app (B.3)."),
     ("bot.cli.telegram", "telegram", "Telegram link codes for staff (/koppel)."),
-    ("bot.cli.model", "model", "The optional ML layer: export a model to ONNX, try it."),
+    ("bot.cli.model", "model", "The trained harassment model (train) and the optional transformer layer."),
     ("bot.cli.incidents", "incidents", "Incidents (B.5, A.11): list, ack, resolve, export."),
     ("bot.cli.feedback", "feedback", "Moderator feedback on findings and the precision report."),
     ("bot.cli.topic", "topic", "Train and measure the topic model (A.7, B.2)."),
+    ("bot.cli.outbox", "outbox", "The delivery outbox: list what waits or died, revive it."),
+    ("bot.cli.privacy", "privacy", "Privacy (AVG): processing register, export and erase a "
+     "person, rotate the data key, open sealed files, purge."),
 )
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -67,13 +70,14 @@ def config_from(path: Path | None) -> AppConfig:
 def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
     """JSON logs on stderr; with the console chat they go to var/schoolwacht.log instead, so the
     terminal shows only the conversation (``--verbose`` keeps them on screen)."""
+    from bot.bootstrap import console_wanted
     from bot.logging_setup import configure
 
     level = logging.DEBUG if verbose else logging.INFO
-    if cfg.adapters.console.enabled and not verbose:
-        log_path = Path("var/schoolwacht.log")
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        configure(level, stream=log_path.open("a", encoding="utf-8"))
+    if console_wanted(cfg) and not verbose:
+        from core.files import open_private
+
+        configure(level, stream=open_private(Path("var/schoolwacht.log"), "a"))
     else:
         configure(level)
 
@@ -99,6 +103,37 @@ def run(
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         pass
+
+
+@app.command()
+def health(
+    config: ConfigOption = None,
+    max_dead: Annotated[int, typer.Option(help="Unhealthy above this many dead outbox items "
+                                          "(-1: never).")] = -1,
+) -> None:
+    """Health check for systemd, Docker or monitoring: exit 0 when the database answers and the
+    running bot's heartbeat (written every 10 s) is under 60 s old, else 1. Prints one JSON line
+    with the outbox counts."""
+    from datetime import UTC, datetime
+
+    cfg = config_from(config)
+    try:
+        from bot.keys import open_database
+        from storage.repositories import OutboxRepository, StateRepository
+
+        db = open_database(cfg, generate=False)
+        counts = OutboxRepository(db).counts()
+        beat = StateRepository(db).get("heartbeat")
+    except Exception as exc:  # the check must answer, never trace back
+        typer.echo(json.dumps({"ok": False, "error": f"database: {type(exc).__name__}"}))
+        raise typer.Exit(1) from None
+    age = None
+    if beat:
+        age = (datetime.now(UTC) - datetime.fromisoformat(beat)).total_seconds()
+    ok = age is not None and age < 60 and (max_dead < 0 or counts.get("dead", 0) <= max_dead)
+    typer.echo(json.dumps({"ok": ok, "heartbeat_age_s": None if age is None else round(age, 1),
+                           "outbox": counts}))
+    raise typer.Exit(0 if ok else 1)
 
 
 @app.command()
@@ -160,7 +195,12 @@ _mount()
 
 
 def main() -> None:
-    app()
+    os.umask(0o077)  # whatever the bot writes is its own: files 0600, folders 0700
+    try:
+        app()
+    except ConfigError as exc:  # a missing or wrong data key, raised while opening the database
+        typer.echo(f"schoolwacht: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -23,10 +23,10 @@ GroupArg = Annotated[str, typer.Argument(help="Group key, e.g. telegram:-1001234
 def _service(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
     from bot.digest.service import DigestService
-    from storage.db import Database
+    from bot.keys import open_database
 
     cfg = config_from(config)
-    service = DigestService(cfg, Database(cfg.storage.url))
+    service = DigestService(cfg, open_database(cfg))
     return cfg, service
 
 
@@ -85,11 +85,13 @@ def preview(group: GroupArg, out: Annotated[Path | None, typer.Option(
         typer.echo(f"Subject: {message['Subject']}\n")
         typer.echo(body.get_content() if body else "")
         return
+    from core.files import write_private
+
     if out.suffix == ".eml":
-        out.write_bytes(message.as_bytes())
+        write_private(out, message.as_bytes())
     else:
         part = message.get_body(("html",) if out.suffix in (".html", ".htm") else ("plain",))
-        out.write_text(part.get_content() if part else "", encoding="utf-8")
+        write_private(out, part.get_content() if part else "")
     typer.echo(f"written to {out}")
 
 
@@ -113,7 +115,7 @@ def send_now(group: GroupArg, config: ConfigOption = None,
 
             dispatcher = Dispatcher(Outbox(OutboxRepository(service.db)))
             dispatcher.register("mail", service.wrap_mail_handler(
-                mail_handler(make_backend(cfg.mail))))
+                mail_handler(make_backend(cfg.mail, service.db.keys))))
             sent = await dispatcher.deliver_due()
         return count, sent
 

@@ -23,11 +23,11 @@ ByOption = Annotated[str, typer.Option("--by", help="Who gives the feedback (for
 def _service(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
     from bot.feedback import FeedbackService
+    from bot.keys import open_database
     from policies.registry import policy_types
-    from storage.db import Database
 
     cfg = config_from(config)
-    return cfg, FeedbackService(Database(cfg.storage.url), policy_types())
+    return cfg, FeedbackService(open_database(cfg), policy_types())
 
 
 def _finish(ok: bool, message: str) -> None:

@@ -14,11 +14,11 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Confi
 
 def _services(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
-    from storage.db import Database
+    from bot.keys import open_database
     from storage.repositories import Repositories
 
     cfg = config_from(config)
-    return cfg, Repositories(Database(cfg.storage.url))
+    return cfg, Repositories(open_database(cfg))
 
 
 def _allowed(cfg, repos, group: str, action) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from core.files import make_private, private_folder, write_private
+
 app = typer.Typer(no_args_is_help=True)
 T = TypeVar("T")
 
@@ -40,14 +42,14 @@ def _run(config: Path | None, work: Callable[[Any], Awaitable[T]]) -> T:
     from bot.escalation.incidents import IncidentService
     from bot.escalation.settings import validate_config
     from bot.groups import PolicyResolver
+    from bot.keys import open_database
     from bot.outbox import Outbox
     from policies.registry import policy_types
-    from storage.db import Database
     from storage.repositories import Repositories
 
     cfg = config_from(config)
     validate_config(cfg)
-    db = Database(cfg.storage.url)
+    db = open_database(cfg)
     repos = Repositories(db)
     router = Router(cfg)
     service = IncidentService(
@@ -318,17 +320,19 @@ def export(
         f"dossier-{_safe(student or '')}"
     single = out is not None and len(chosen) == 1 and out.suffix.lower() == f".{chosen[0]}"
     folder = out.parent if single and out is not None else (out or Path("."))
-    folder.mkdir(parents=True, exist_ok=True)
+    # A dossier names students: 0600 files in a 0700 folder, for the school's student file.
+    private_folder(folder)
     html = render_html(data)
     for fmt in chosen:
         path = out if single and out is not None else folder / f"{stem}.{fmt.value}"
         if fmt is Format.json:
-            path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+            write_private(path, json.dumps(data, ensure_ascii=False, indent=2))
         elif fmt is Format.html:
-            path.write_text(html, "utf-8")
+            write_private(path, html)
         else:
             try:
                 render_pdf(html, path)
+                make_private(path)
             except DossierError as exc:
                 raise _fail(str(exc)) from None
         typer.echo(str(path))

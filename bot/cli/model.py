@@ -1,4 +1,11 @@
-"""``schoolwacht model``: install-time tools for the optional ML layer (extra ``ml``)."""
+"""``schoolwacht model``: the trained harassment model and the optional transformer layer.
+
+``train`` fits the shipped harassment model (``policies/harassment_model.py``) on the corpus train
+split; with ``--feedback`` it also learns from the school's moderator feedback and writes the
+school's own model into the data folder, where the bot picks it up on its next start (the shipped
+model stays). ``export``/``score``/``build-random`` are install-time tools for the optional
+transformer layer (extra ``ml``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import typer
 from policies.ml.errors import ModelLoadError
 
 app = typer.Typer(
-    help="The optional machine-learning layer: export a Detoxify checkpoint to ONNX, try it.",
+    help="The trained harassment model (train) and the optional transformer layer (export, score).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -24,6 +31,68 @@ PathArg = Annotated[Path, typer.Argument(help="Model folder (checkpoint.ckpt, co
 def _fail(exc: Exception) -> None:
     typer.echo(f"schoolwacht: model error: {exc}", err=True)
     raise typer.Exit(2)
+
+
+FEEDBACK_WEIGHT = 3.0  # a school's own corrections weigh more than the generic examples
+
+
+def _feedback_examples(config: Path | None) -> list:
+    from bot.cli import config_from
+    from bot.keys import open_database
+    from policies.harassment_model import Example
+    from storage.feedback_repo import FeedbackRepository
+
+    cfg = config_from(config)
+    db = open_database(cfg, generate=False)
+    try:
+        pairs = FeedbackRepository(db).training_examples("harassment")
+    finally:
+        db.close()
+    return [Example(text, flagged, FEEDBACK_WEIGHT) for text, flagged in pairs]
+
+
+@app.command("train")
+def train_cmd(
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", "-d", help="Labelled JSON Lines (the corpus format, labels.harassment); "
+        "repeatable. Default: corpus/train.jsonl (the train split only).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Model file to write. Default: the shipped model, or "
+        "var/harassment_model.json with --feedback.")] = None,
+    feedback: Annotated[bool, typer.Option(
+        "--feedback", help="Also learn from moderator feedback in the database.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
+    = None,
+    c: Annotated[float, typer.Option(help="Inverse regularisation strength.")] = 1.0,
+) -> None:
+    """Train the harassment model and write it as a reviewable JSON file (weights per feature)."""
+    from policies.harassment_model import (
+        CORPUS_DIR,
+        LOCAL_MODEL_NAME,
+        MODEL_PATH,
+        read_corpus,
+        train,
+    )
+
+    paths = data or [CORPUS_DIR / "train.jsonl"]
+    if any("sealed" in p.parts for p in paths):
+        _fail(ValueError("the sealed split is never trained on"))
+    examples = []
+    for path in paths:
+        try:
+            examples += read_corpus(path)
+        except (OSError, ValueError) as exc:
+            _fail(exc)
+    extra = _feedback_examples(config) if feedback else []
+    try:
+        model = train([*examples, *extra], c=c)
+    except ValueError as exc:
+        _fail(exc)
+    model.meta.update(sources=[p.name for p in paths], feedback_examples=len(extra))
+    target = out or (Path("var") / LOCAL_MODEL_NAME if feedback else MODEL_PATH)
+    model.save(target)
+    typer.echo(f"harassment model: {len(examples) + len(extra)} examples ({len(extra)} from "
+               f"feedback), {model.meta['features']} features -> {target}")
 
 
 @app.command("export")

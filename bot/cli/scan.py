@@ -19,6 +19,7 @@ import typer
 from bot.config import AppConfig, ConfigError
 from bot.i18n import t
 from core.events import GroupKind, Role
+from core.files import write_private
 
 
 class ReportFormat(StrEnum):
@@ -130,7 +131,7 @@ def scan(
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    out.write_text(text, encoding="utf-8")
+    write_private(out, text)
     typer.echo(t("scan.written", language, path=out, messages=report.messages_total,
                  findings=len(report.findings)), err=True)
 

@@ -14,9 +14,9 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Confi
 
 def _db(config: Path | None):  # type: ignore[no-untyped-def]
     from bot.cli import config_from
-    from storage.db import Database
+    from bot.keys import open_database
 
-    return Database(config_from(config).storage.url)
+    return open_database(config_from(config))
 
 
 @app.command("link-code")

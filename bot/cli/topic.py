@@ -34,11 +34,11 @@ FEEDBACK_WEIGHT = 2.0  # a school's own corrections count double against the gen
 
 def _feedback_examples(config: Path | None) -> list[Example]:
     from bot.cli import config_from
-    from storage.db import Database
+    from bot.keys import open_database
     from storage.feedback_repo import FeedbackRepository
 
     cfg = config_from(config)
-    db = Database(cfg.storage.url)
+    db = open_database(cfg)
     try:
         pairs = FeedbackRepository(db).training_examples("off_topic")
     finally:

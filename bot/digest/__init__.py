@@ -73,7 +73,7 @@ def install(app: App) -> DigestService:
 def wrap_mail(app: App, service: DigestService) -> None:
     from bot.delivery import mail_handler
 
-    app.dispatcher.register("mail", service.wrap_mail_handler(mail_handler(app.mail)))
+    app.dispatcher.register("mail", service.wrap_mail_handler(mail_handler(app.mail, app.repos.outbox)))
 
 
 def schedule_jobs(app: App, service: DigestService) -> None:

@@ -2,12 +2,14 @@
 
 The buffer holds the last few messages of each group (ids, sender, text) so that when an incident
 opens, the flagged messages can be stored together with the few that led up to them. Nothing here is
-ever written anywhere unless an incident uses it; a restart forgets it all, by design.
+ever written anywhere unless an incident uses it, and then only the messages of those involved:
+of bystanders an incident keeps a count (``minimise``). A restart forgets it all, by design.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,6 +81,26 @@ class RecentMessages:
         return [items[i].as_context(flagged=keep[i]) for i in sorted(keep)]
 
 
+def minimise(context: list[dict[str, Any]], involved: Iterable[str]) -> list[dict[str, Any]]:
+    """Bystanders leave no trace but a count: a context message that is neither flagged, nor a
+    report, nor written by someone involved (an offender or a target) keeps only its id and time,
+    so the dossier can say how many messages of others came in between (data minimisation)."""
+    members = set(involved)
+    out = []
+    for entry in context:
+        if entry.get("flagged") or entry.get("kind") == "report" or entry.get("keep") \
+                or entry.get("sender_id") in members or entry.get("bystander"):
+            out.append(entry)
+        else:
+            out.append({"message_id": entry.get("message_id"), "at": entry.get("at"),
+                        "flagged": False, "bystander": True})
+    return out
+
+
+def bystander_count(context: Iterable[dict[str, Any]]) -> int:
+    return sum(1 for entry in context if entry.get("bystander"))
+
+
 def merge_context(existing: list[dict[str, Any]], new: list[dict[str, Any]],
                   limit: int = 60) -> list[dict[str, Any]]:
     """Join context lists by message id (a message once flagged stays flagged), oldest first,
@@ -87,6 +109,8 @@ def merge_context(existing: list[dict[str, Any]], new: list[dict[str, Any]],
     for entry in [*existing, *new]:
         key = entry.get("message_id") or f"_{len(by_id)}"
         old = by_id.get(key)
+        if old is not None and old.get("keep") and entry.get("bystander"):
+            continue  # a message a moderator kept is not reduced to a count again
         if old is not None:
             entry = {**old, **entry, "flagged": bool(old.get("flagged") or entry.get("flagged"))}
         by_id[key] = entry

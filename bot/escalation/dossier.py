@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import string
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,12 +21,14 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.config import AppConfig
+from bot.escalation.context import bystander_count
 from bot.escalation.ladder import assess
 from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import names_from_context, severity_text, step_text
 from bot.i18n import t
 from bot.pipeline import article_text, flag_text
 from core.clock import now_utc
+from core.files import private_temp_folder, write_private
 from core.findings import Severity
 from storage.incidents_repo import IncidentRepository
 from storage.models import AuditEntry, FindingRecord, Incident
@@ -186,6 +187,8 @@ class DossierBuilder:
                    for m in incident.members]
         context = []
         for entry in incident.context:
+            if entry.get("bystander"):  # messages of others in between: only counted
+                continue
             if entry.get("kind") == "report":  # who reported stays with the adviser (A.11)
                 context.append({"at": self.when(entry.get("at")), "report": True,
                                 "sender": t("escalation.report.reporter_hidden", lang),
@@ -213,6 +216,7 @@ class DossierBuilder:
             "resolved": self.when(incident.resolved_at),
             "members": members,
             "context": context,
+            "bystander_messages": bystander_count(incident.context),
             "findings": [self._finding(f, names) for f in findings],
             "trail": [self._audit(e, names) for e in trail
                       if e.action != "sanction.decision"],
@@ -271,9 +275,8 @@ def render_pdf(html: str, out: Path, *, timeout: float = 90) -> None:
     binary = chromium()
     if binary is None:
         raise DossierError("PDF needs Chromium (Debian: apt install chromium); export HTML instead")
-    with tempfile.TemporaryDirectory(prefix="sw-dossier-") as tmp:
-        source = Path(tmp) / "dossier.html"
-        source.write_text(html, "utf-8")
+    with private_temp_folder(prefix="sw-dossier-") as tmp:
+        source = write_private(tmp / "dossier.html", html)
         target = out.resolve()
         command = [
             binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -21,14 +21,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts import AlertService, Router
-from bot.config import AppConfig, secret
+from bot.config import AppConfig
 from bot.directory import GroupDirectory
-from bot.escalation.context import RecentMessages, merge_context
+from bot.escalation.context import RecentMessages, merge_context, minimise
 from bot.escalation.ladder import NONE, LadderView, assess
 from bot.escalation.settings import EscalationSettings, settings_from
 from bot.escalation.texts import alert_body, names_from_context, pseudonym, subject
 from bot.groups import EffectiveGroup
 from bot.i18n import t
+from bot.keys import derived, install_secret
 from bot.scheduler import Scheduler
 from core.clock import now_utc
 from core.findings import Severity
@@ -94,8 +95,9 @@ class IncidentService:
         self.recent = recent or RecentMessages()
         self.tz = ZoneInfo(config.school.timezone)
         self._locks: dict[str, asyncio.Lock] = {}
-        key = secret(config.digest.secret_env)
-        self._pseudo_key = key.encode() if key else b"schoolwacht"
+        # Keyed with the per-install secret (never a constant), so pseudonyms cannot be reversed
+        # by trying member ids.
+        self._pseudo_key = derived(install_secret(config), "log pseudonyms")
 
     # --- helpers ------------------------------------------------------------------------------
     def lock(self, group_key: str) -> asyncio.Lock:
@@ -241,7 +243,8 @@ class IncidentService:
             tier = settings.critical_tier if critical else 0
             incident = Incident(group_key=group.key, status="open", severity=int(severity),
                                 reason=reasons[0], articles=articles, members=members,
-                                context=merge_context([], context), tier=tier)
+                                context=merge_context([], minimise(context, members)),
+                                tier=tier)
             incident = await self.db.run(self.incidents.add, incident)
             assert incident.id is not None
             incident_id = incident.id
@@ -282,7 +285,7 @@ class IncidentService:
             row.severity = max(row.severity, int(severity))
             row.members = _unique([*row.members, *members])
             row.articles = sorted({*row.articles, *articles})
-            row.context = merge_context(list(row.context), context)
+            row.context = merge_context(list(row.context), minimise(context, row.members))
             row.tier = tier
 
         updated = await self.db.run(self.incidents.change, incident_id, change)
@@ -309,6 +312,25 @@ class IncidentService:
             self.schedule_reminder(incident_id, tier + 1, settings.remind_after_minutes)
         return updated
 
+    async def keep_message(self, incident_id: int, message_id: str) -> bool:
+        """A moderator asks to keep a bystander's message in full (data minimisation keeps only a
+        count otherwise). Possible while the message is in the in-memory buffer; False when it is
+        no longer there or the incident is unknown."""
+        incident = await self.db.run(self.incidents.get, incident_id)
+        if incident is None:
+            return False
+        recent = self.recent.get(incident.group_key, message_id)
+        if recent is None:
+            return False
+        entry = {**recent.as_context(flagged=False), "keep": True}
+
+        def change(row: Incident) -> None:
+            row.context = merge_context([e for e in row.context
+                                         if e.get("message_id") != message_id], [entry])
+
+        await self.db.run(self.incidents.change, incident_id, change)
+        return True
+
     async def attach(self, incident: Incident, group: EffectiveGroup, message_ids: set[str],
                      finding_ids: set[int], members: list[str], articles: set[str],
                      severity: Severity) -> None:
@@ -321,7 +343,7 @@ class IncidentService:
         def change(row: Incident) -> None:
             row.members = _unique([*row.members, *members])
             row.articles = sorted({*row.articles, *articles})
-            row.context = merge_context(list(row.context), context)
+            row.context = merge_context(list(row.context), minimise(context, row.members))
             row.severity = max(row.severity, int(severity))
 
         async with self.lock(group.key):

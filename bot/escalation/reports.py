@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from bot.commands import CommandResult, Reply
+from bot.escalation.context import minimise
 from bot.escalation.incidents import IncidentService
 from bot.escalation.texts import snippet
 from bot.i18n import t
@@ -60,6 +61,7 @@ class ReportDesk:
             context = [{"message_id": event.reply_to_message_id, "sender_id": reported_id,
                         "sender_name": reported_name, "text": reported_text, "flagged": True,
                         "at": (findings[0].created_at if findings else now_utc()).isoformat()}]
+        context = minimise(context, [reported_id or "", event.sender.platform_id])
         context.append({"kind": "report", "message_id": f"report:{event.message_id or ''}",
                         "reporter_id": event.sender.platform_id,
                         "reporter_name": event.sender.display_name, "text": note or None,

@@ -15,7 +15,7 @@ from storage.models import Incident
 SNIPPET = 200
 
 
-def pseudonym(member_id: str, key: bytes = b"schoolwacht") -> str:
+def pseudonym(member_id: str, key: bytes) -> str:
     """A stable stand-in for a member id in logs (never the id itself)."""
     return "m-" + hmac.new(key, member_id.encode(), hashlib.sha256).hexdigest()[:10]
 

@@ -8,11 +8,14 @@ the detector can ask *where* a time stamp or a status word sits.
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytesseract
@@ -45,6 +48,39 @@ class OcrResult:
         for w in self.words:
             out.setdefault(w.line, []).append(w)
         return list(out.values())
+
+
+class OcrError(RuntimeError):
+    """Tesseract failed or ran out of time."""
+
+
+def _tesseract_tsv(img: Image.Image, timeout: float) -> dict[str, list[Any]]:
+    """Tesseract's TSV words as columns (like pytesseract's ``Output.DICT``), through pipes."""
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", "-l", LANG,
+               *CONFIG.split(), "tsv"]
+    try:
+        done = subprocess.run(command, input=buffer.getvalue(), capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise OcrError("Tesseract process timeout") from None
+    if done.returncode != 0:
+        raise OcrError(f"Tesseract failed (exit {done.returncode})")
+    rows = done.stdout.decode("utf-8", errors="replace").splitlines()
+    header = rows[0].split("\t") if rows else []
+    columns: dict[str, list[Any]] = {name: [] for name in header}
+    numeric = set(header) - {"text"}
+    for row in rows[1:]:
+        cells = row.split("\t")
+        if len(cells) < len(header):
+            cells += [""] * (len(header) - len(cells))
+        for name, cell in zip(header, cells, strict=False):
+            if name in numeric:
+                columns[name].append(float(cell) if name == "conf" else int(cell or 0))
+            else:
+                columns[name].append(cell)
+    return columns
 
 
 @lru_cache(maxsize=1)
@@ -98,14 +134,11 @@ def _otsu(patch: np.ndarray) -> int:
 
 
 def run_ocr(img: Image.Image, timeout: float) -> OcrResult:
-    """Tesseract over an already OCR-ready image; ``timeout`` kills the subprocess."""
-    data = pytesseract.image_to_data(
-        img,
-        lang=LANG,
-        config=CONFIG,
-        output_type=pytesseract.Output.DICT,
-        timeout=max(0.5, timeout),
-    )
+    """Tesseract over an already OCR-ready image; ``timeout`` kills the subprocess.
+
+    The image goes to Tesseract on its standard input and the words come back on its standard
+    output: no copy of a screenshot (or of the text read from it) is ever written to disk."""
+    data = _tesseract_tsv(img, max(0.5, timeout))
     W, H = img.size
     res = OcrResult()
     lines: dict[tuple[int, int, int], list[str]] = {}

@@ -19,10 +19,21 @@ class Scorer(Protocol):
 
 
 def load_scorer(path: Path | None, backend: str = "onnx", threads: int | None = None) -> Scorer:
-    """The scorer for ``backend`` (``torch`` or ``onnx``); raises ``ModelLoadError``."""
+    """The scorer for ``path``; raises ``ModelLoadError``.
+
+    A plain Hugging Face sequence-classification folder (config.json + weights, no ``*.ckpt``) runs
+    on torch (``policies/ml/hf_loader.py``); a Detoxify checkpoint on ``backend`` (``torch`` or
+    ``onnx``, after ``schoolwacht model export``).
+    """
     if path is None:
-        raise ModelLoadError("[models] path is not set: point it at a Detoxify model folder")
+        raise ModelLoadError("[models] path is not set: point it at a model folder")
     try:
+        from policies.ml.hf_loader import is_hf_folder
+
+        if is_hf_folder(Path(path)) and not (Path(path) / "onnx.json").is_file():
+            from policies.ml.hf_loader import HFScorer
+
+            return HFScorer(Path(path), threads=threads)
         if backend == "torch":
             from policies.ml.detoxify_loader import TorchScorer
 

@@ -22,3 +22,6 @@ class ModelSettings(BaseModel):
     required: bool = False
     batch_size: int = Field(16, ge=1)
     max_wait_ms: float = Field(10, ge=0)
+    # The model's output labels that mean harassment (as in its config.json id2label). Empty: the
+    # Detoxify names (toxicity, severe_toxicity, insult, threat, identity_attack, sexual_explicit).
+    harassment_labels: list[str] = []

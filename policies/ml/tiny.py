@@ -101,3 +101,28 @@ def build(
     path = folder / "checkpoint.ckpt"
     torch.save(checkpoint, path)
     return path
+
+
+def build_hf(folder: Path, labels: tuple[str, ...] = ("NOT_ABUSIVE", "ABUSIVE"), *,
+             multi_label: bool = False, seed: int = 7) -> Path:
+    """Write a plain Hugging Face sequence-classification folder (``save_pretrained``: config with
+    ``id2label``, ``model.safetensors``, tokenizer), as a school would copy a downloaded abuse model
+    to its server; random weights. Returns the folder."""
+    import torch
+    import transformers
+
+    folder = Path(folder)
+    build(folder, "tiny", seed=seed)
+    (folder / "checkpoint.ckpt").unlink()  # a plain HF folder has no Detoxify checkpoint
+    config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
+    config.num_labels = len(labels)
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {label: i for i, label in enumerate(labels)}
+    config.problem_type = ("multi_label_classification" if multi_label
+                           else "single_label_classification")
+    torch.manual_seed(seed)
+    model = transformers.XLMRobertaForSequenceClassification(config)
+    with torch.no_grad():
+        model.classifier.out_proj.weight.normal_(0.0, 1.0)
+    model.save_pretrained(folder)
+    return folder

@@ -1,0 +1,248 @@
+"""The trained harassment model: its file, training, feedback retraining and how it joins the rules.
+
+The sentences here are the tests' own (``tests/data/harassment_model_toy.jsonl`` and below), never
+taken from the corpus. No test asserts a quality score: behaviour only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from core.events import GroupKind, MessageEvent, Role, Sender
+from core.findings import Finding, Severity
+from policies.base import PolicyContext, PolicyEnv
+from policies.harassment_model import (
+    MODEL_PATH,
+    Example,
+    HarassmentModelPolicy,
+    HarassmentModelSettings,
+    LinearModel,
+    ModelFileError,
+    features,
+    read_corpus,
+    text_words,
+    train,
+)
+from policies.text import TextView
+
+TOY = Path(__file__).parent / "data" / "harassment_model_toy.jsonl"
+GROUP = "console:klas-2b"
+
+
+@pytest.fixture(scope="module")
+def toy_model() -> LinearModel:
+    return train(read_corpus(TOY))
+
+
+def event(text: str, role: Role = Role.STUDENT, reply_to: str | None = None) -> MessageEvent:
+    return MessageEvent("console", "klas-2b", "1", Sender("u1", "Leerling", role), text=text,
+                        reply_to_sender_id=reply_to)
+
+
+def run(policy: HarassmentModelPolicy, text: str, *, prior: tuple[Finding, ...] = (),
+        role: Role = Role.STUDENT, **settings: float) -> list[Finding]:
+    ctx = PolicyContext(GROUP, GroupKind.CLASS, role,
+                        HarassmentModelSettings(**settings), prior_findings=prior)
+    return policy.check_text(TextView.of(text), ctx, event(text, role))
+
+
+def finding(flag: str, **data: object) -> Finding:
+    return Finding("harassment", flag, "A.10", 0.9, Severity.MEDIUM, "rule", data=data)
+
+
+# -- features and the file ------------------------------------------------------------------------
+
+
+def test_inflections_share_a_lemma_feature() -> None:
+    past, present = features(text_words("hij stak")), features(text_words("ik steek"))
+    assert "l:steken" in past and "l:steken" in present
+
+
+def test_character_ngrams_stay_inside_words() -> None:
+    feats = features(text_words("je mes"))
+    assert "c:<mes>" in feats and "c:<je>" in feats
+    assert not any(" " in f for f in feats if f.startswith("c:"))
+    assert "b:je mes" in feats  # neighbouring lemmas
+
+
+def test_save_and_load_round_trip(tmp_path: Path, toy_model: LinearModel) -> None:
+    path = tmp_path / "m.json"
+    toy_model.save(path)
+    loaded = LinearModel.load(path)
+    words = text_words("niemand wil jou erbij")
+    assert loaded.probability(words) == pytest.approx(toy_model.probability(words), abs=1e-4)
+    data = json.loads(path.read_text("utf-8"))
+    assert set(data) >= {"format", "bias", "calibration", "weights", "meta"}
+    assert all(isinstance(v, float) for v in data["weights"].values())  # plain numbers, no pickle
+
+
+@pytest.mark.parametrize("content", ["not json", '{"format": "other"}',
+                                     '{"format": "schoolwacht-linear-1", "weights": {}}'])
+def test_a_broken_file_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(content, "utf-8")
+    with pytest.raises(ModelFileError, match=str(path)):
+        LinearModel.load(path)
+
+
+def test_a_corrupt_school_model_falls_back_to_the_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "harassment_model.json").write_text("{broken", "utf-8")
+    policy = HarassmentModelPolicy(PolicyEnv(data_dir=tmp_path))
+    assert policy.model_path == MODEL_PATH and policy.model is not None
+
+
+def test_a_school_model_wins_over_the_shipped_one(tmp_path: Path, toy_model: LinearModel) -> None:
+    toy_model.save(tmp_path / "harassment_model.json")
+    policy = HarassmentModelPolicy(PolicyEnv(data_dir=tmp_path))
+    assert policy.model_path == tmp_path / "harassment_model.json"
+
+
+def test_the_shipped_model_loads_and_explains_itself() -> None:
+    model = LinearModel.load(MODEL_PATH)
+    assert model.meta["examples"] > 100 and model.weights
+    probability, top = model.explain(text_words("ik steek je morgen neer met een mes"))
+    assert 0.0 <= probability <= 1.0
+    assert all(weight > 0 for _, weight in top)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def test_training_is_deterministic() -> None:
+    examples = read_corpus(TOY)
+    assert train(examples).to_json() == train(list(examples)).to_json()
+
+
+def test_training_needs_both_classes() -> None:
+    with pytest.raises(ValueError, match="with and without"):
+        train([Example("hallo", False), Example("doei", False)])
+
+
+def test_feedback_retraining_changes_the_answer_on_a_fed_back_message(
+    tmp_path: Path, toy_model: LinearModel
+) -> None:
+    """A message a moderator marked as missed is flagged after retraining, and one marked as
+    wrongly flagged is no longer: through the database and the CLI, as a school would do it."""
+    from bot.cli.model import app
+    from storage.db import Database
+    from storage.feedback_repo import FeedbackRepository
+    from storage.models import FindingRecord
+
+    missed = "iedereen lacht om jouw tekening"
+    wrong = "jij bent echt goed in tekenen"
+    threshold = 0.5
+    assert toy_model.probability(text_words(missed)) < threshold
+    assert toy_model.probability(text_words(wrong)) >= threshold
+
+    from tests.privacy_support import TEST_KEYS
+
+    db = Database(f"sqlite:///{tmp_path / 'sw.db'}", keys=TEST_KEYS)
+    try:
+        repo = FeedbackRepository(db)
+        repo.mark_missed(GROUP, "harassment", missed, "mentor")
+        with db.session() as s:
+            record = FindingRecord(group_key=GROUP, message_id="m1", member_id="u1",
+                                   policy="harassment_model", flag="harassment", article="A.10",
+                                   severity=1, score=0.7, evidence="model", text=wrong)
+            s.add(record)
+            s.commit()
+            finding_id = record.id
+        repo.mark_wrong(finding_id, "mentor")
+    finally:
+        db.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n', "utf-8")
+    out = tmp_path / "school.json"
+    result = CliRunner().invoke(app, ["train", "--data", str(TOY), "--feedback",
+                                      "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 from feedback" in result.output
+    retrained = LinearModel.load(out)
+    assert retrained.probability(text_words(missed)) >= threshold
+    assert retrained.probability(text_words(wrong)) < threshold
+
+
+def test_the_sealed_split_is_never_trained_on(tmp_path: Path) -> None:
+    from bot.cli.model import app
+
+    sealed = tmp_path / "sealed" / "test.jsonl"
+    sealed.parent.mkdir()
+    sealed.write_text("", "utf-8")
+    result = CliRunner().invoke(app, ["train", "--data", str(sealed), "--out",
+                                      str(tmp_path / "m.json")])
+    assert result.exit_code == 2 and "sealed" in result.output
+
+
+# -- the policy beside the rules ------------------------------------------------------------------
+
+
+@pytest.fixture()
+def policy(toy_model: LinearModel) -> HarassmentModelPolicy:
+    return HarassmentModelPolicy(PolicyEnv(), model=toy_model)
+
+
+def test_adds_a_capped_finding_with_words_a_mentor_understands(
+    policy: HarassmentModelPolicy,
+) -> None:
+    found = run(policy, "niemand wil jou erbij, ga weg", threshold=0.5, medium_threshold=0.5)
+    assert len(found) == 1
+    f = found[0]
+    assert f.flag == "harassment" and f.category == "model" and f.article == "A.10"
+    assert f.severity <= Severity.MEDIUM  # never high or critical on its own
+    assert "niemand" in f.evidence and "geen woordregel" in f.evidence
+
+
+def test_never_above_medium_even_when_certain(toy_model: LinearModel) -> None:
+    certain = LinearModel(weights={"l:ding": 50.0}, bias=0.0, calibration=(1.0, 0.0))
+    policy = HarassmentModelPolicy(PolicyEnv(), model=certain)
+    (f,) = run(policy, "een ding een ding", threshold=0.5, medium_threshold=0.5)
+    assert f.severity is Severity.MEDIUM
+
+
+def test_a_hard_rule_settles_the_message(policy: HarassmentModelPolicy) -> None:
+    text = "niemand wil jou erbij, ga weg"
+    assert run(policy, text, prior=(finding("harassment"),), threshold=0.5) == []
+
+
+def test_wellbeing_is_never_reported_as_harassment(policy: HarassmentModelPolicy) -> None:
+    text = "niemand wil mij erbij, ik wil weg"
+    assert run(policy, text, prior=(finding("wellbeing"),), threshold=0.5) == []
+
+
+def test_swearing_the_rules_reported_does_not_count(policy: HarassmentModelPolicy) -> None:
+    certain = LinearModel(weights={"l:kut": 50.0}, bias=-5.0, calibration=(1.0, 0.0))
+    policy = HarassmentModelPolicy(PolicyEnv(), model=certain)
+    text = "kut kut die bus is weer te laat"
+    assert run(policy, text, threshold=0.5)  # without the rules' profanity finding it would flag
+    prior = (finding("profanity", terms=["kut"]),)
+    assert run(policy, text, prior=prior, threshold=0.5) == []
+
+
+def test_clearing_modality_reported_by_the_rules_is_respected(
+    policy: HarassmentModelPolicy,
+) -> None:
+    text = "niemand wil jou erbij, ga weg"
+    prior = (Finding("harassment", "profanity", "P.3", 0.5, Severity.LOW, "x",
+                     data={"modality": "quotation"}),)
+    assert run(policy, text, prior=prior, threshold=0.5) == []
+
+
+@pytest.mark.parametrize("text", [
+    "meneer, ze zeiden tegen me dat niemand mij erbij wil",  # reporting it to a teacher
+    "in het boek zegt het personage dat niemand hem erbij wil",  # a lesson
+])
+def test_report_and_lesson_context_clear(policy: HarassmentModelPolicy, text: str) -> None:
+    assert run(policy, text, threshold=0.5) == []
+
+
+def test_staff_messages_are_left_to_the_rules(policy: HarassmentModelPolicy) -> None:
+    assert run(policy, "niemand wil jou erbij, ga weg", role=Role.TEACHER, threshold=0.5) == []
+
+
+def test_short_and_clean_messages_get_nothing(policy: HarassmentModelPolicy) -> None:
+    assert run(policy, "ok jij") == []
+    assert run(policy, "morgen toets over hoofdstuk vier, neem je boek mee") == []
