@@ -14,11 +14,12 @@ and one ``permission.refused`` line in the audit log.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.i18n import t
-from core.events import Sender
+from core.events import Role, Sender
 from core.permissions import Action, Actor, Decision, Resource, SchoolRole, may
 from storage.repositories import Repositories
 
@@ -79,6 +80,20 @@ class Access:
             if group is not None and group.approved:
                 moderates.add(group_key)
         return Actor(identity, frozenset(roles), frozenset(moderates))
+
+    async def with_school_role(self, platform: str, sender: Sender, group_key: str) -> Sender:
+        """The sender as moderation should treat them: a group's configured moderator writes as
+        its teacher, school staff as staff, whatever the platform reported (only ever raised:
+        nobody is moderated more leniently because of a chat's admin rights)."""
+        if sender.role.is_staff:
+            return sender
+        actor = await self.actor(platform, sender, group_key)
+        if actor.roles & {SchoolRole.STAFF, SchoolRole.LEADERSHIP, SchoolRole.TEAM_LEADER,
+                          SchoolRole.CONFIDENTIAL_ADVISER}:
+            return replace(sender, role=Role.STAFF)
+        if group_key in actor.moderates:
+            return replace(sender, role=Role.TEACHER)
+        return sender
 
     async def group_resource(self, group_key: str | None) -> Resource:
         configured = self.config.group(group_key) if group_key else None

@@ -478,3 +478,20 @@ async def test_telegram_meld_without_a_private_chat_leaves_no_trace_in_the_group
     assert len(api.calls_of("sendMessage", chat_id=OWN_ID)) == before
     incidents = await app.repos.db.run(lambda: app.escalation.incidents.list())
     assert [i.confidential for i in incidents] == [True]
+
+
+async def test_telegram_moderation_knows_the_configured_mentor_not_the_group_admin(telegram) -> None:  # type: ignore[no-untyped-def]
+    """The group's configured mentor writes as its teacher (never removed); the student who is
+    admin of the group is moderated like any student."""
+    from tests.telegram_standin import group, message
+
+    api, app, _seen, users, _ids = telegram
+    own = group(OWN_ID, "Klas 3A")
+    text = "Bel hem maar op 06-12345678 en zeg wat je van die sukkel vindt"
+    mentor = message(own, users["mentor"], text)
+    student = message(own, users["leerling"], text)
+    api.push(mentor, student)
+    await api.wait_for(lambda: api.calls_of("deleteMessage", chat_id=OWN_ID,
+                                            message_id=student["message"]["message_id"]))
+    await api.drained()
+    assert not api.calls_of("deleteMessage", message_id=mentor["message"]["message_id"])
