@@ -485,7 +485,7 @@ async def test_telegram_moderation_knows_the_configured_mentor_not_the_group_adm
     admin of the group is moderated like any student."""
     from tests.telegram_standin import group, message
 
-    api, app, _seen, users, _ids = telegram
+    api, _app, _seen, users, _ids = telegram
     own = group(OWN_ID, "Klas 3A")
     text = "Bel hem maar op 06-12345678 en zeg wat je van die sukkel vindt"
     mentor = message(own, users["mentor"], text)
