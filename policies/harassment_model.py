@@ -299,19 +299,19 @@ class HarassmentModelSettings(PolicySettings):
 @lru_cache(maxsize=1)
 def _context_words() -> dict[str, frozenset[str]]:
     """The clearing contexts of the harassment lexicons (one source of truth with the rules)."""
-    from policies.harassment import default_lexicon
+    from policies.harassment import lexicon as harassment_lexicon
 
-    lexicon = default_lexicon()
+    lexicon = harassment_lexicon()
 
     def ctx(*names: str) -> frozenset[str]:
-        return frozenset().union(*(lexicon.ctx(n) for n in names))
+        return frozenset().union(*(lexicon.modality.get(n, frozenset()) for n in names))
 
     return {
         "report": ctx("report_verbs"),
-        "report_whom": ctx("report_address", "report_self_object"),
-        "lesson": ctx("educational"),
-        "game": ctx("sports", "games"),
-        "you": lexicon.group("you"),
+        "report_whom": ctx("report_addressees", "report_victims"),
+        "lesson": ctx("lesson_words"),
+        "game": ctx("game_words"),
+        "you": lexicon.vocab.second_person,
     }
 
 

@@ -23,6 +23,10 @@ MAX_CHARS = 20_000  # rules look at the first 20k characters; longer messages ar
 # Word-list rules (the folded form) read the first 4,000 characters: a 20 kB paste still gets a
 # verdict in a few milliseconds; pattern rules on ``normalized`` (phone numbers) see all 20k.
 FOLD_MAX_CHARS = 4_000
+# At most this much of a message is read at all (before invisibles are removed and blanks
+# squeezed): far above any platform's message limit (Telegram 4,096, WhatsApp ~65,000 characters).
+MAX_SCAN_CHARS = 1_000_000
+_BLANK_RUN = re.compile(r"\s{4,}")
 
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
@@ -97,9 +101,23 @@ _ASCII_BYTES = bytes(range(0x80))
 
 
 def clean(text: str) -> str:
-    """Make any input safe to process: valid UTF-8 text of bounded length, invisibles removed."""
-    if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS]
+    """Make any input safe to process: valid UTF-8 text of bounded length, invisibles removed.
+
+    Padding never hides a message: invisibles are removed and long blank runs (spaces, newlines,
+    U+2800 braille blanks) squeezed *before* the text is cut to ``MAX_CHARS``, so an insult after
+    20,000 zero-width spaces or 4,000 newlines is judged on what a reader sees.
+    """
+    if len(text) > MAX_SCAN_CHARS:
+        text = text[:MAX_SCAN_CHARS]
+    text = _remove_invisibles(text)
+    if len(text) > FOLD_MAX_CHARS:
+        text = _squeeze_blanks(text)
+        if len(text) > MAX_CHARS:
+            text = text[:MAX_CHARS]
+    return text
+
+
+def _remove_invisibles(text: str) -> str:
     if text.isascii():
         # The ASCII invisibles are control characters, which ``isprintable`` rejects.
         return text if text.isprintable() else _INVISIBLE.sub("", text)
@@ -114,6 +132,18 @@ def clean(text: str) -> str:
             if _INVISIBLE.search(unusual) is None:
                 return text
     return _INVISIBLE.sub("", text)
+
+
+def _squeeze_blanks(text: str) -> str:
+    """Blank runs longer than three characters keep their first three (words stay apart, lines
+    stay lines); U+2800 (braille blank, shown as nothing) counts as a space."""
+    if "\u2800" in text:
+        text = text.replace("\u2800", " ")
+    return _BLANK_RUN.sub(_first_three, text)
+
+
+def _first_three(match: re.Match[str]) -> str:
+    return match.group()[:3]
 
 
 def _map_homoglyphs(text: str, probe: str) -> str:
@@ -144,8 +174,12 @@ def normalize_clean(text: str) -> str:
         # NFKC may produce new invisibles (for example from compatibility spaces); drop them again.
         nfkc = _INVISIBLE.sub("", nfkc)
     if len(nfkc) < _PROBE_MIN_CHARS:
-        return _map_homoglyphs(nfkc, nfkc).casefold()
-    return _map_and_fold_long(nfkc)
+        folded = _map_homoglyphs(nfkc, nfkc).casefold()
+    else:
+        folded = _map_and_fold_long(nfkc)
+    # Case folding can leave a letter and a combining mark apart ("ß́" -> "ss" + U+0301): compose
+    # them again, so that normalising twice gives the same text (Unicode's NFKC_Casefold does so).
+    return folded if folded.isascii() else unicodedata.normalize("NFC", folded)
 
 
 def _map_and_fold_long(text: str) -> str:

@@ -7,7 +7,10 @@ shortcuts that keep teachers' trust:
 
 - acknowledgements ("oké, dank u!", "top 👍") and emoji-only reactions are always on topic;
 - words or topics a group's admins allowed (settings ``allow`` / ``allowed_topics``) clear it;
-- messages by staff need far more evidence (their posts are the school's information, B.4).
+- messages by staff need far more evidence (their posts are the school's information, B.4);
+- when in doubt, stay on topic: without an off-topic subject from the word lists the model must be
+  surer (``unnamed_threshold``), and surer still beside a sign of a personal, kind or reporting
+  message (the lexicon's ``[cues]``: a denial, a report to a teacher, care, self-mockery).
 
 Staff groups are never judged (``kind_defaults``). A message that worries the wellbeing rule is
 never off topic (it is a student's own life, and the care route applies). Harassment found by an
@@ -60,6 +63,11 @@ class TopicSettings(PolicySettings):
     threshold: float = Field(0.5, ge=0.05, le=0.99)
     # The same for messages sent by teachers and staff (their posts are official information).
     staff_threshold: float = Field(0.9, ge=0.05, le=1.0)
+    # When in doubt, stay on topic: a message without an off-topic subject from the word lists
+    # needs this much, and one with a sign of a personal, kind or reporting message (a denial, a
+    # report to a teacher, care, objecting, mocking oneself: the lexicon's [cues]) needs more.
+    unnamed_threshold: float = Field(0.7, ge=0.05, le=1.0)
+    cue_threshold: float = Field(0.9, ge=0.05, le=1.0)
     # Words or phrases that make a message on topic in this group (a club's own subject, a trip).
     allow: list[str] = Field(default_factory=list)
     # Off-topic categories of the lexicon this group allows, e.g. ["sport"] for a sports class.
@@ -188,11 +196,16 @@ class TopicPolicy(TextPolicy):
         harassment = "harassment" in prior and SCHOOLWORK.isdisjoint(found)
         if harassment:
             probability = max(probability, 0.95)
+        off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
         threshold = settings.staff_threshold if Role(ctx.sender_role).is_staff else settings.threshold
+        if not off and not harassment:
+            doubt = not self.lexicon.doubt_cues.isdisjoint(found)
+            threshold = max(
+                threshold, settings.cue_threshold if doubt else settings.unnamed_threshold
+            )
         if probability < threshold:
             return None
         # The off-topic category with the most entries names the finding (first one on a tie).
-        off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
         category, entries = max(off, key=lambda ce: len(ce[1])) if off else ("not_school", [])
         if harassment:
             category, entries = "harassment", []

@@ -6,9 +6,10 @@ scores a message in microseconds:
 - words and word pairs of the folded text (leetspeak undone, accents dropped);
 - word beginnings and endings of longer words, so Dutch compounds and inflections generalise
   ("wiskundetoets" shares "toets" with "toets", "ingeleverd" shares "inlev" with "inleveren");
-- the topic lexicon (``policies/lexicons/topic.toml``): one feature per school or off-topic
-  category found, which carries the word lists' knowledge to words the training data never had;
-- a few shape features (a question, a time of day, emoji only, a very short message).
+- the topic lexicon (``policies/lexicons/topic.toml``): one feature per school, off-topic or cue
+  category found, which carries the word lists' knowledge to words the training data never had
+  (cues are signs of a personal message, such as a denial or a report, that function words hide);
+- a few shape features (a question, a time of day, a quotation, emoji, the length).
 
 Training data is written by the project (``policies/topic_data/train.jsonl``), never copied from the
 shared corpus, and moderator feedback adds examples ("wrongly flagged" and "missed" messages).
@@ -215,6 +216,8 @@ STOPWORDS = frozenset(
 )
 _TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b")
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+# Quoted words: a message that quotes someone is often reporting or objecting to what was said.
+_QUOTE = re.compile(r"[\"“”«»]|(?<!\w)'[^']+'(?!\w)")
 
 
 _WORD_CACHE_SIZE = 50_000
@@ -231,6 +234,8 @@ class TopicLexicon:
     symbols: tuple[tuple[str, frozenset[str]], ...]
     school: frozenset[str]
     off_topic: frozenset[str]
+    # Categories that are neither: signs of a personal, kind or reporting message (features only).
+    cues: frozenset[str] = frozenset()
     # First word -> the phrases starting with it.
     phrase_index: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -257,14 +262,22 @@ class TopicLexicon:
         return result
 
     @cached_property
+    def doubt_cues(self) -> frozenset[str]:
+        """Cue categories that make the topic rule doubt a guess (laughter is only a tone)."""
+        return self.cues - {"laughter"}
+
+    @cached_property
     def phrase_heads(self) -> frozenset[str]:
         """First words of phrases: one set test tells whether a message can hold a phrase."""
         return frozenset(self.phrase_index)
 
     @cached_property
     def category_features(self) -> dict[str, tuple[str, bool]]:
-        """Category -> its feature name and whether it is a school category (built once)."""
-        return {cat: _category_feature(cat, self.school) for cat in self.school | self.off_topic}
+        """Category -> its feature name and its side: school, off or cue (built once)."""
+        return {
+            cat: _category_feature(cat, self.school, self.cues)
+            for cat in self.school | self.off_topic | self.cues
+        }
 
     def categories(self, text: TextView) -> dict[str, list[str]]:
         """Category -> the lexicon entries found (for features and for evidence)."""
@@ -334,7 +347,8 @@ def load_lexicon(path: Path = LEXICON_PATH) -> TopicLexicon:
     symbols: dict[str, set[str]] = {}
     school: set[str] = set()
     off: set[str] = set()
-    for section, sink in (("school", school), ("off_topic", off)):
+    cues: set[str] = set()
+    for section, sink in (("school", school), ("off_topic", off), ("cues", cues)):
         for category, items in data.get(section, {}).items():
             sink.add(category)
             for item in items:
@@ -362,6 +376,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> TopicLexicon:
         phrase_index=_index_phrases(phrases),
         school=frozenset(school),
         off_topic=frozenset(off),
+        cues=frozenset(cues),
     )
 
 
@@ -384,9 +399,11 @@ def _word_features(word: str) -> tuple[str, ...]:
     return out
 
 
-def _category_feature(category: str, school: frozenset[str]) -> tuple[str, bool]:
-    side = "school" if category in school else "off"
-    return f"L:{side}:{category}", side == "school"
+def _category_feature(
+    category: str, school: frozenset[str], cues: frozenset[str] = frozenset()
+) -> tuple[str, str]:
+    side = "school" if category in school else "cue" if category in cues else "off"
+    return f"L:{side}:{category}", side
 
 
 _BIGRAM = "b:{}_{}".format
@@ -426,11 +443,13 @@ def feature_set(
     if found:
         known = lexicon.category_features
         for category, entries in found.items():
-            feature, school = known.get(category) or _category_feature(category, lexicon.school)
+            feature, side = known.get(category) or _category_feature(
+                category, lexicon.school, lexicon.cues
+            )
             feats.add(feature)
-            if school:
+            if side == "school":
                 school_hits += len(entries)
-            else:
+            elif side == "off":
                 off_hits += len(entries)
     feats.add(_COUNT_FEATS["school"][min(school_hits, 3)])
     feats.add(_COUNT_FEATS["off"][min(off_hits, 3)])
@@ -439,6 +458,8 @@ def feature_set(
         feats.add("x:question")
     if (":" in original or "." in original) and _TIME.search(original):
         feats.add("x:time")
+    if _QUOTE.search(original):
+        feats.add("x:quote")
     if not original.isascii() and _EMOJI.search(original):
         feats.add("x:emoji")
     n = len(words)

@@ -35,7 +35,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import BasePolicy, PolicyContext, PolicyEnv, PolicySettings
-from policies.harassment import default_lexicon
+from policies.harassment import lexicon
 from policies.ml.batcher import MicroBatcher
 from policies.ml.errors import ModelLoadError
 from policies.ml.scorer import Scorer, load_or_fallback
@@ -101,7 +101,7 @@ class ToxicityModelPolicy(BasePolicy):
             if scorer is not None
             else None
         )
-        self._lexicon = default_lexicon()
+        self._lexicon = lexicon()
         self.skipped = 0  # messages the rules settled (for metrics and tests)
         self.scored = 0
 
@@ -118,15 +118,15 @@ class ToxicityModelPolicy(BasePolicy):
             return True
         wset = set(words)
         lex = self._lexicon
-        if not wset.isdisjoint(lex.ctx("report_verbs")) or not wset.isdisjoint(
-            lex.ctx("educational")
+        if not wset.isdisjoint(lex.modality["report_verbs"]) or not wset.isdisjoint(
+            lex.modality["lesson_words"]
         ):
             return True
         swearing = any(f.flag == "profanity" for f in ctx.prior_findings)
         addressed = (
             bool(event.reply_to_sender_id or event.mentions)
-            or not wset.isdisjoint(lex.group("you"))
-            or not wset.isdisjoint(lex.group("third"))
+            or not wset.isdisjoint(lex.vocab.second_person)
+            or not wset.isdisjoint(lex.vocab.third_person)
         )
         return not (swearing or addressed)
 

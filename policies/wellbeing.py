@@ -1,18 +1,20 @@
 """A member who may be at risk of harming themself: a quiet signal to those who care (A.11).
 
 Not a violation, so nothing happens in the group: no reminder, no deletion. The finding goes to the
-confidential adviser and the group's moderators, who can reach out. Patterns are data
-(``policies/lexicons/wellbeing.toml``) matched on the folded words, so spelling tricks do not hide
-a message; hyperbole that laughs at itself ("ik wil dood 😂, drie toetsen") is left alone.
+confidential adviser alone (the group's moderators only without a reachable adviser), who can
+reach out; it never opens an incident others see.
+
+Read on the same clause/lemma layer as the harassment rule (``policies.language``) with the same
+data: the writer (first person) × a self-harm predicate (``[self_harm]`` and ``[despair]`` in
+``lexicons/<lang>/predicates.toml``), within one clause, so every tense, word order and spelling
+counts. Negation clears ("ik ga me niet snijden"); hyperbole with laughter clears the classes marked
+``hyperbole`` ("ik ga dood van het lachen", "ik wil dood haha drie toetsen"); so do a lesson and a
+report about someone else. The same predicate aimed at the reader is self-harm *encouragement*, which
+the harassment rule reports instead.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -21,10 +23,15 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
+from policies.harassment.compose import Match, context, matches, negated, targets
+from policies.harassment.lexicon import Lexicon, categories, lexicon
+from policies.language import Clause
 from policies.registry import register
 from policies.text import TextView
 
-LEXICON = Path(__file__).parent / "lexicons" / "wellbeing.toml"
+# The predicate classes that are care signals when the writer speaks of themself, and how serious.
+SIGNALS = {"self_harm": Severity.HIGH, "despair": Severity.MEDIUM}
+CATEGORY = "self_harm_risk"
 
 
 class WellbeingSettings(PolicySettings):
@@ -34,88 +41,30 @@ class WellbeingSettings(PolicySettings):
     })
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
-    pattern: re.Pattern[str]
-    source: str
-    severity: Severity
-    hyperbole: bool
-    # Each required word slot's alternatives: the regex only runs when every slot is present.
-    needs: tuple[frozenset[str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    first_person: frozenset[str]
-    laughter: frozenset[str]
-    signals: tuple[Signal, ...]
-    # Word -> positions of the signals that need it (one key slot per signal): a message only
-    # tests the few signals one of its words can start, not all of them.
-    index: dict[str, tuple[int, ...]]
-    # The index's words as a set (an intersection then walks the smaller side, the message), and
-    # the signals that need no particular word.
-    keys: frozenset[str] = frozenset()
-    always: tuple[int, ...] = ()
-
-    def candidates(self, words: frozenset[str]) -> list[Signal]:
-        """The signals whose every word slot is present, in lexicon order."""
-        found = self.always
-        for word in words.intersection(self.keys):
-            found += self.index[word]
-        if not found:
-            return []  # nearly every message: no tuple, set or sort made
-        signals = self.signals
-        out: list[Signal] = []
-        for i in sorted(set(found)):
-            signal = signals[i]
-            for slot in signal.needs:  # a plain loop: no generator per candidate
-                if words.isdisjoint(slot):
-                    break
-            else:
-                out.append(signal)
-        return out
-
-
-def _index(signals: list[Signal], first_person: frozenset[str]) -> dict[str, tuple[int, ...]]:
-    index: dict[str, list[int]] = {}
-    for position, signal in enumerate(signals):
-        if not signal.needs:  # nothing required: always a candidate
-            slot: frozenset[str] = frozenset([""])
-        else:
-            # The slot fewest messages hold: not "ik"/"me", and with the fewest alternatives.
-            slot = min(signal.needs, key=lambda s: (not s.isdisjoint(first_person), len(s)))
-        for word in slot:
-            index.setdefault(word, []).append(position)
-    return {word: tuple(positions) for word, positions in index.items()}
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    data: dict[str, Any] = tomllib.loads(LEXICON.read_text("utf-8"))
-    signals = []
-    for block in data["signals"]:
-        for source in block["patterns"]:
-            needs = tuple(frozenset(w.split("|")) for w in source.split()
-                          if w != "~" and not w.endswith("?"))
-            signals.append(Signal(_pattern(source), source, Severity.parse(block["severity"]),
-                                  bool(block.get("hyperbole", False)), needs))
-    first_person = frozenset(data["first_person"])
-    index = _index(signals, first_person)
-    return Lexicon(first_person, frozenset(data["laughter"]), tuple(signals), index,
-                   keys=frozenset(index) - {""}, always=index.get("", ()))
-
-
-def _pattern(source: str) -> re.Pattern[str]:
-    """``"ik ~ mezelf iets aandoen"`` as a regex over space-joined words."""
-    pieces: list[str] = []
-    for word in source.split():
-        if word == "~":
-            pieces.append(r"(?:\S+ ){0,3}")
-        else:
-            optional = word.endswith("?")
-            alternatives = "|".join(re.escape(w) for w in word.rstrip("?").split("|"))
-            pieces.append(f"(?:(?:{alternatives}) )" + ("?" if optional else ""))
-    return re.compile(r"(?:^| )" + "".join(pieces))
+def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
+            ) -> list[tuple[Match, Severity]]:
+    """The care signals of one clause: the writer (``writer``: the message speaks in the first
+    person) × a self-harm predicate, not negated."""
+    vocab = lex.vocab
+    words = set(clause.words)
+    if not writer:
+        return []
+    reflexive = not words.isdisjoint(vocab.first_person_object)
+    # "ik wil dat je je ophangt": aimed at the reader, the harassment rule's business.
+    reader_only = words & vocab.second_person - vocab.first_person_object
+    out = []
+    for match in found:
+        severity = SIGNALS.get(match.predicate.name)
+        if severity is None or match.term.role == "addressed":
+            continue
+        if match.predicate.reflexive and match.term.role == "verbs" and not reflexive:
+            continue  # "ik snij de taart" is no signal; "ik snij me" is
+        if reader_only and not reflexive:
+            continue
+        if match.predicate.negatable and negated(lex, clause, match.positions):
+            continue
+        out.append((match, severity))
+    return out
 
 
 @register
@@ -129,28 +78,50 @@ class WellbeingPolicy(TextPolicy):
 
     def __init__(self, env: PolicyEnv | None = None) -> None:
         super().__init__(env)
-        self.lexicon = lexicon()  # not the lru_cache call per message
+        self.lexicon = lexicon()
+        # Every word of the care-signal classes: a clause without one cannot hold a signal.
+        self.triggers = frozenset(w for terms in self.lexicon.single.values() for t in terms
+                                  if t.predicate.name in SIGNALS for p in t.parts for w in p) | \
+            frozenset(w for terms in self.lexicon.phrases.values() for t in terms
+                      if t.predicate.name in SIGNALS for p in t.parts for w in p)
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         lex = self.lexicon
-        words = text.word_set
-        if words.isdisjoint(lex.first_person):
+        if not text.words:
             return []
-        candidates = lex.candidates(words)
-        if not candidates:  # nearly every message stops here: no regex runs
+        clauses = lex.reader.read(text.folded or text.normalized)
+        vocab = lex.vocab
+        first = vocab.first_person | vocab.first_person_object | vocab.first_person_subject
+        candidates = [c for c in clauses if not c.lemma_set.isdisjoint(self.triggers)]
+        if not candidates:
             return []
-        joined = " " + " ".join(text.words) + " "
-        laughs = not words.isdisjoint(lex.laughter) or any(e in text.original for e in lex.laughter
-                                                           if not e.isalnum())
-        best: Signal | None = None
-        for signal in candidates:
-            if signal.hyperbole and laughs:
-                continue
-            if signal.pattern.search(joined) and (best is None or signal.severity > best.severity):
-                best = signal
+        found_all = [(clause, matches(lex, clause)) for clause in candidates]
+        if any(m.term.role == "addressed" and m.predicate.name in SIGNALS
+               and c.lemma_set.isdisjoint(first) for c, ms in found_all for m in ms):
+            return []  # "maak er een eind aan": told to someone (harassment's business)
+        others = [t for c in clauses for t in targets(lex, c) if t.kind != "group"]
+        # The writer speaks of themself: in the first person, or (chat drops "ik": "wil gewoon
+        # slapen en nooit meer wakker worden") naming nobody else.
+        writer = not text.word_set.isdisjoint(first) or not others
+        found = [(clause, signals(lex, clause, ms, writer)) for clause, ms in found_all]
+        if not any(s for _, s in found):
+            return []
+        mctx = context(lex, text.word_set, text.original, False, (), clauses)
+        if mctx.quoted or mctx.lesson:  # quoting someone, or a lesson about self-harm
+            return []
+        if mctx.report and mctx.told and any(t.kind in ("name", "third", "noun") for t in others):
+            return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words
+        best: tuple[Match, Severity] | None = None
+        for _clause, clause_signals in found:
+            for match, severity in clause_signals:
+                if match.predicate.hyperbole and (mctx.laughter or mctx.hyperbole):
+                    continue
+                if best is None or severity > best[1]:
+                    best = (match, severity)
         if best is None:
             return []
-        shown = best.source.replace("|", "/").replace(" ~", " …")
-        return [Finding(self.name, self.flag, self.article, 0.9 if best.severity >= Severity.HIGH
-                        else 0.6, best.severity, f"zorgsignaal: '{shown}'",
-                        category="self_harm_risk")]
+        match, severity = best
+        return [Finding(
+            self.name, self.flag, self.article, 0.9 if severity >= Severity.HIGH else 0.6,
+            severity, f"{categories()[CATEGORY].label}: de schrijver + '{match.term.shown}' "
+            f"({match.predicate.label})", category=CATEGORY)]

@@ -86,8 +86,11 @@ def run_console(tmp_path: Path, lines: list[str]) -> str:
     import subprocess
     import sys
 
+    # Relative paths in a config are relative to its folder: a copy keeps ./var in tmp_path.
+    config = tmp_path / "config.example.toml"
+    config.write_bytes((ROOT / "config.example.toml").read_bytes())
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.example.toml")],
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
         input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=tmp_path, timeout=180,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
     )

@@ -57,9 +57,13 @@ SECRETS = ["Jorinde", "Vermeulen", "Wessel", "Floortje", "Ambachtsheer", "Kasper
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """A `schoolwacht` command as an operator runs it: its own process, a clean environment."""
+    """A `schoolwacht` command as an operator runs it: its own process, a clean environment.
+    Relative paths in a config are relative to its folder: a copy keeps var/ and keys/ in cwd."""
+    config = cwd / "config.example.toml"
+    if not config.exists():
+        config.write_bytes(EXAMPLE.read_bytes())
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args, "--config", str(EXAMPLE)],
+        [sys.executable, "-m", "bot.cli", *args, "--config", str(config)],
         capture_output=True, text=True, cwd=cwd, timeout=180,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)},
     )
@@ -78,7 +82,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def written_files(site: Path) -> list[Path]:
-    return [p for p in site.rglob("*") if p.is_file() and "keys" not in p.relative_to(site).parts]
+    return [p for p in site.rglob("*") if p.is_file() and "keys" not in p.relative_to(site).parts
+            and p.name != "config.example.toml"]  # the operator's copy, not written by the bot
 
 
 def database(site: Path, keys: KeyRing | None = None) -> Database:

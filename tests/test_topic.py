@@ -172,6 +172,50 @@ def test_a_worried_wellbeing_finding_is_never_off_topic(policy: TopicPolicy) -> 
     assert run(policy, text, prior=(worry,)) == []
 
 
+def test_insulting_a_teacher_is_not_about_schoolwork(policy: TopicPolicy) -> None:
+    harassment = Finding(policy="harassment", flag="harassment", article=articles.A10, score=0.9,
+                         severity=Severity.MEDIUM, evidence="insult")
+    # The people and places of school are not schoolwork: the insult stays off topic.
+    for text in ("die mentor van mijn zoon is een luie nietsnut", "that teacher is a useless clown"):
+        findings = run(policy, text, GroupKind.PARENT, Role.PARENT, prior=(harassment,))
+        assert [f.category for f in findings] == ["harassment"], text
+
+
+@pytest.mark.parametrize("text", [
+    # a denial
+    "ik heb nooit gezegd dat jij stom bent, ik had het over die film",
+    "nobody thinks you're weird sam, honestly",
+    # a report to a teacher, quoting what was said
+    "meneer, iemand schreef 'jij bent niks waard' onder mijn foto, wat moet ik doen?",
+    # objecting to prejudice
+    "kunnen we stoppen met die grappen over mensen met een handicap? dat is gewoon kwetsend",
+    # care and kindness
+    "sterkte noor, we denken aan je ❤️",
+    "ik voel me echt niet goed en ik weet niet tegen wie ik het moet zeggen",
+    # mocking oneself
+    "ik ben echt een ramp, alweer mijn sleutels thuis laten liggen 🤦",
+])
+def test_personal_and_kind_messages_stay_quiet(policy: TopicPolicy, text: str) -> None:
+    """When in doubt, stay on topic: a teacher would not answer these with 'keep it about school'."""
+    assert run(policy, text) == []
+
+
+def test_without_an_off_topic_subject_the_model_must_be_surer(policy: TopicPolicy) -> None:
+    text = "zullen we morgen afspreken"
+    ctx = PolicyContext("console:g", GroupKind.CLASS, Role.STUDENT, TopicSettings())
+    probability = policy.probability(TextView.of(text))
+    just_under = TopicSettings(threshold=0.05, unnamed_threshold=min(1.0, probability + 0.01))
+    assert policy.judge(TextView.of(text), just_under, ctx) is None
+    just_over = TopicSettings(threshold=0.05, unnamed_threshold=max(0.05, probability - 0.01))
+    assert policy.judge(TextView.of(text), just_over, ctx) is not None
+    # A sign of a personal message (here a denial) raises the bar again.
+    denial = "ik zei niet dat we morgen afspreken"
+    assert "negation" in policy.lexicon.categories(TextView.of(denial))
+    p = policy.probability(TextView.of(denial))
+    doubting = TopicSettings(threshold=0.05, unnamed_threshold=0.05, cue_threshold=min(1.0, p + 0.01))
+    assert policy.judge(TextView.of(denial), doubting, ctx) is None
+
+
 @pytest.mark.parametrize("text", [
     "hoe heet dat orgaan ook alweer dat insuline maakt, voor de toets van bio",
     "wat moesten we weten over de tachtigjarige oorlog voor het proefwerk",
@@ -186,7 +230,8 @@ def test_lexicon_forms_prefix_suffix_phrase() -> None:
     found = lexicon.categories(TextView.of("de eindtoets en de toetsweek, te koop: ps5 😂"))
     assert "eindtoets" in found["tests"] and "toetsweek" in found["tests"]
     assert "te koop" in found["selling"]
-    assert "😂" in found["memes"]
+    assert "😂" in found["laughter"]  # a tone, not a subject: a cue, never an off-topic signal
+    assert "laughter" in lexicon.cues and "laughter" not in lexicon.off_topic
 
 
 def test_training_is_deterministic_and_learns(tmp_path: Path) -> None:
@@ -260,7 +305,7 @@ def test_topic_eval_command_prints_figures(tmp_path: Path) -> None:
 
 def test_evidence_names_the_largest_off_topic_category(policy: TopicPolicy) -> None:
     ctx = PolicyContext("console:g", GroupKind.CLASS, Role.STUDENT, TopicSettings())
-    low = TopicSettings(threshold=0.05)
+    low = TopicSettings(threshold=0.05, unnamed_threshold=0.05, cue_threshold=0.05)
     text = "te koop: fiets, wie wil mijn fiets kopen, gratis, ps5 ps5 game"  # a tie: the first wins
     found = policy.lexicon.categories(TextView.of(text))
     off = {c: e for c, e in found.items() if c in policy.lexicon.off_topic}

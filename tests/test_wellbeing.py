@@ -12,15 +12,7 @@ from core.findings import Severity
 from policies.base import PolicyContext
 from policies.registry import policy_types
 from policies.text import TextView
-from policies.wellbeing import (
-    Lexicon,
-    Signal,
-    WellbeingPolicy,
-    WellbeingSettings,
-    _index,
-    _pattern,
-    lexicon,
-)
+from policies.wellbeing import WellbeingPolicy, WellbeingSettings
 from tests.core_support import core_app
 
 
@@ -31,6 +23,16 @@ def findings(text: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("text", "severity"), [
+    ("ik ga me snijden vanavond", Severity.HIGH),
+    ("ik heb alle pillen uit het badkamerkastje verzameld", Severity.HIGH),
+    ("ik sta nu op de brug en ik wil dat het stopt", Severity.HIGH),
+    ("wil gewoon slapen en nooit meer wakker worden", Severity.HIGH),  # no "ik": chat drops it
+    ("i wrote a goodbye letter to my brother yesterday", Severity.HIGH),
+    ("ik wil er niet meer zijn", Severity.HIGH),
+    ("vannacht heb ik me weer gesneden", Severity.HIGH),
+    ("misschien hang ik me gewoon op", Severity.HIGH),
+    ("ik denk erover om van de flat te springen", Severity.HIGH),
+    ("i really want to kill myself", Severity.HIGH),
     ("ik ga mezelf vanavond iets aandoen", Severity.HIGH),
     ("echt, ik wil gewoon niet meer leven", Severity.HIGH),
     ("soms denk ik aan zelfmoord", Severity.HIGH),
@@ -52,6 +54,14 @@ def test_signals_are_found(text: str, severity: Severity) -> None:
     "morgen doe ik mijn presentatie over zelfmoordpreventie",
     "hij wil niet meer naar de les",
     "mijn fiets is kapot, ik zie het niet zitten om te lopen",
+    "ik ga me niet snijden hoor, maak je geen zorgen",
+    "ik snij de taart morgen wel aan",
+    "ik ben echt niet van plan die jongen iets aan te doen",
+    "als hij in ons team komt stap ik eruit",
+    "mijn opa is vorig jaar dood gegaan",
+    "ik ga dood van de honger, wie heeft er een koek",
+    "bij maatschappijleer hebben we een les over zelfmoord gehad",
+    "ga je toch ophangen",  # aimed at the reader: the harassment rule's, not a care signal
 ])
 def test_jokes_and_ordinary_school_talk_are_not_signals(text: str) -> None:
     assert findings(text) == []
@@ -90,24 +100,18 @@ async def test_the_adviser_hears_it_quietly_and_the_group_sees_nothing(tmp_path:
         await app.stop()
 
 
-def test_candidates_in_lexicon_order_once_each() -> None:
-    # Several index words: each signal once, in lexicon order, only when every slot is present.
-    text = "ik wil er niet meer zijn want ik denk aan zelfmoord en ik wil zelfmoord plegen"
-    words = frozenset(text.split())
-    assert [s.source for s in lexicon().candidates(words)] == [
-        "ik wil|ga ~ zelfmoord plegen", "ik denk ~ aan zelfmoord", "denk ik ~ aan zelfmoord",
-        "ik wil ~ er niet meer zijn"]
-    assert lexicon().candidates(frozenset({"ik", "ben", "er"})) == []  # "mezelf" is missing
-    both = lexicon().candidates(frozenset({"ik", "snij", "kras", "mezelf"}))  # two index words
-    assert [s.source for s in both] == ["ik snij|kras ~ mezelf|mijzelf"]
+def test_care_signal_gets_no_reminder_from_any_rule() -> None:
+    """A member who says they will hurt themself gets no harassment or off-topic reminder."""
+    from policies.registry import build_policies
 
-
-def test_a_signal_without_required_words_is_always_a_candidate() -> None:
-    lex = lexicon()
-    free = Signal(_pattern("kms?"), "kms?", Severity.MEDIUM, False, ())
-    signals = [*lex.signals, free]
-    index = _index(signals, lex.first_person)
-    custom = Lexicon(lex.first_person, lex.laughter, tuple(signals), index,
-                     keys=frozenset(index) - {""}, always=index.get("", ()))
-    assert custom.candidates(frozenset({"lol"})) == [free]
-    assert custom.candidates(frozenset({"ik", "denk", "aan", "zelfmoord"}))[-1] is free
+    text = "ik ga me snijden vanavond"
+    event = MessageEvent("console", "klas", "1", Sender("s", "Sam", Role.STUDENT), text=text)
+    view = TextView.of(text)
+    prior: list = []
+    for policy in build_policies():
+        if not hasattr(policy, "check_text"):
+            continue
+        ctx = PolicyContext("console:klas", GroupKind.CLASS, Role.STUDENT,
+                            policy.settings_model(), prior_findings=tuple(prior))
+        prior.extend(policy.check_text(view, ctx, event))
+    assert [f.flag for f in prior] == ["wellbeing"]

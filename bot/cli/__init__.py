@@ -11,9 +11,10 @@ import importlib
 import json
 import logging
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -77,7 +78,7 @@ def setup_logging(cfg: AppConfig, verbose: bool = False) -> None:
     if console_wanted(cfg) and not verbose:
         from core.files import open_private
 
-        configure(level, stream=open_private(Path("var/schoolwacht.log"), "a"))
+        configure(level, stream=open_private(cfg.path("var/schoolwacht.log"), "a"))
     else:
         configure(level)
 
@@ -93,6 +94,13 @@ def run(
     group and see exactly what the bot does.
     """
     cfg = config_from(config)
+    from bot.config import startup_problems
+
+    problems = startup_problems(cfg)
+    for problem in problems:
+        typer.echo(f"schoolwacht: configuration error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
     setup_logging(cfg, verbose)
     from bot.bootstrap import run_app
 
@@ -145,13 +153,20 @@ def check(
 
     Input lines: {"id", "text"?, "image"?, "group_kind": "class|parent|staff",
     "sender_role": "student|teacher|parent|staff"}. Output lines: {"id", "flags", "severity",
-    "findings": [{"policy", "article", "score", "evidence", ...}]}. A bad line gives
-    {"id", "error"} and processing continues. Without --config the built-in defaults of each
-    group kind apply.
+    "findings": [{"policy", "article", "score", "evidence", ...}]}. A bad line (not JSON, not
+    an object, a bad field, an unreadable image, longer than 10 MB) gives {"id", "error"} and
+    processing continues; blank lines are skipped. Output is strict JSON in UTF-8. Without
+    --config the built-in defaults of each group kind apply.
     """
     cfg = config_from(config)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from bot.checker import Checker
+    from bot.checker import Checker, check_stream
+
+    try:
+        stream = sys.stdin.buffer if input == "-" else _open_input(Path(input))
+    except OSError as exc:
+        typer.echo(f"schoolwacht: cannot read {input}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
     async def main() -> None:
         try:
@@ -159,16 +174,8 @@ def check(
         except ConfigError as exc:
             typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
             raise typer.Exit(2) from None
-        stream = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
-        out = sys.stdout
         try:
-            for number, raw in enumerate(stream, start=1):
-                line = raw.decode("utf-8", errors="replace").strip()
-                if not line:
-                    continue
-                result = await checker.check_line(line, number)
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-                out.flush()
+            await check_stream(checker, stream, sys.stdout.buffer)
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
@@ -176,9 +183,19 @@ def check(
 
     try:
         asyncio.run(main())
-    except FileNotFoundError:
-        typer.echo(f"schoolwacht: cannot read {input}", err=True)
+    except OSError as exc:  # the input failed while reading, or stdout was closed
+        typer.echo(f"schoolwacht: cannot read {input}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _open_input(path: Path) -> BinaryIO:
+    """Open a JSON Lines file for ``check``: a regular file, a FIFO or a pipe (streamed line by
+    line), never a directory."""
+    handle = path.open("rb")
+    if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise IsADirectoryError(21, "is a directory")
+    return handle
 
 
 def _mount() -> None:

@@ -160,3 +160,16 @@ def open_image(data: bytes, limits: IntakeLimits | None = None) -> SafeImage:
     return SafeImage(
         data=data, format=fmt, width=width, height=height, camera=camera, limits=limits
     )
+
+
+def verify_image(data: bytes, limits: IntakeLimits | None = None) -> SafeImage:
+    """``open_image`` plus a full decode, so a truncated or corrupt file is refused up front.
+
+    For callers that must report an unreadable picture instead of judging it clean (``schoolwacht
+    check``): the header checks bound the cost (size, format, pixel limit) before any decoding.
+    Raises ``ImageRejected`` with reason ``empty``, ``too_large``, ``format``, ``bomb`` or
+    ``corrupt``.
+    """
+    image = open_image(data, limits)
+    image.decode(max_width=64)  # every pixel row is read; the result is thrown away
+    return image

@@ -1,0 +1,334 @@
+"""Harassment (protocol A.10), read by composition rather than by lists of sentences.
+
+A finding is a TARGET × a HOSTILE PREDICATE read within one clause, minus the MODALITY that clears
+it:
+
+1. ``policies.language`` splits the normalised message into clauses of tokens, each carrying every
+   lemma it may stand for (simplemma, regular inflections, separable verbs joined to their particle,
+   spelling tolerance guarded by word frequencies).
+2. ``compose.matches`` finds the predicate classes of ``lexicons/<lang>/predicates.toml`` in each
+   clause (violence, death wish, dehumanisation, hatred, contempt, exclusion, sexual, self-harm
+   encouragement, …); ``compose.targets`` finds who the clause names (you, a name or mention, he/she,
+   a protected group, "die soort X"), and the replied-to member stands in when the clause names
+   nobody.
+3. ``compose`` clears what is negated in its clause, quoted or reported, said of a game or a match,
+   lesson content, hyperbole or self-mockery.
+4. Message-wide combinations: sextortion (a picture + spreading + a demand), incitement (a call to
+   others raises a finding to high), doxxing (another person's data found by the personal-data rule +
+   mockery or a call).
+
+Untargeted swearing is its own low ``profanity`` finding (principle P.3), never A.10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, ClassVar, NamedTuple
+
+from pydantic import Field
+
+from core.events import GroupKind, MessageEvent, Role
+from core.findings import ActionKind, Finding, Severity
+from policies import articles
+from policies.base import PolicyContext, PolicySettings, TextPolicy
+from policies.harassment.compose import (
+    DIRECT,
+    Context,
+    Match,
+    Reading,
+    Target,
+    context,
+    matches,
+    mentions_any,
+    read_clause,
+    targets,
+)
+from policies.harassment.lexicon import Lexicon, categories, fold_term, lexicon
+from policies.language import Clause
+from policies.registry import register
+from policies.text import TextView
+
+__all__ = ["HarassmentPolicy", "HarassmentSettings", "Lexicon", "clearing_modality", "lexicon"]
+
+_STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
+_SCORE = {Severity.LOW: 0.55, Severity.MEDIUM: 0.75, Severity.HIGH: 0.9, Severity.CRITICAL: 0.97}
+# Said of a protected group, these categories are discrimination.
+_GROUP_DISCRIMINATION = frozenset({"insult", "humiliation", "exclusion", "body_shaming"})
+
+
+class HarassmentSettings(PolicySettings):
+    """``allow``: words this group may use (for example ``kanker`` in a biology class group)."""
+
+    allow: list[str] = Field(default_factory=list)
+    # Report untargeted profanity as its own low finding (flag "profanity", principle P.3).
+    profanity: bool = True
+    actions: dict[str, list[ActionKind]] = Field(
+        default_factory=lambda: {
+            "low": [ActionKind.REMIND],
+            "medium": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY],
+            "high": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY, ActionKind.ESCALATE],
+            "critical": [ActionKind.DELETE, ActionKind.WARN, ActionKind.NOTIFY,
+                         ActionKind.ESCALATE],
+        }
+    )
+
+
+def event_targets(event: MessageEvent) -> list[Target]:
+    out = [Target("reply", "antwoord aan een lid")] if event.reply_to_sender_id else []
+    out += [Target("mention", f"@{m}") for m in event.mentions]
+    return out
+
+
+def vocatives(named: Sequence[Sequence[Target]], clauses: Sequence[Clause]) -> list[Target]:
+    """A clause that only names someone ("sem," / "jij daar,") addresses the clauses after it."""
+    out: list[Target] = []
+    for clause, who in zip(clauses, named, strict=True):
+        if who and len(clause.tokens) <= 2 and all(t.kind in DIRECT for t in who):
+            out.extend(who)
+    return out
+
+
+def _most_specific(counted: list[tuple[Reading, str, Severity]]
+                   ) -> list[tuple[Reading, str, Severity]]:
+    """Of two readings of one class on the same words, the more specific: the longer term
+    ("verrotslaan" over "slaan"), unless the shorter is the word as written ("mes", not "messen")."""
+    def rank(reading: Reading) -> tuple[bool, int]:
+        written = {reading.clause.words[i] for i in reading.match.positions}
+        return reading.match.term.text in written, len(reading.match.term.text)
+
+    out = []
+    for item in counted:
+        reading = item[0]
+        if not any(other is not reading and other.clause is reading.clause
+                   and other.match.predicate is reading.match.predicate
+                   and reading.match.positions <= other.match.positions
+                   and rank(other) > rank(reading)
+                   for other, _, _ in counted):
+            out.append(item)
+    return out
+
+
+class Analysis(NamedTuple):
+    """What ``HarassmentPolicy.readings`` read in one message."""
+
+    readings: list[Reading]
+    modifiers: list[Match]  # incitement and doxxing calls, read for the whole message
+    context: Context
+    clauses: tuple[Clause, ...]
+    named: list[list[Target]]  # who each clause names (empty where nothing needed it)
+    words: frozenset[str]
+    original: str
+
+
+@register
+class HarassmentPolicy(TextPolicy):
+    """A.10: bullying, threats, sexting, discrimination, exclusion, self-harm encouragement."""
+
+    name: ClassVar[str] = "harassment"
+    flag: ClassVar[str] = "harassment"
+    article: ClassVar[str] = articles.A10
+    order: ClassVar[int] = 20  # after personal data (doxxing reads its findings)
+    settings_model: ClassVar[type[PolicySettings]] = HarassmentSettings
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {
+        # Adults among themselves: no reminders about swearing, harassment still counts.
+        GroupKind.STAFF: {"profanity": False},
+    }
+
+    def __init__(self, env: Any = None, lex: Lexicon | None = None) -> None:
+        super().__init__(env)
+        self.lexicon = lex or lexicon()
+
+    def readings(self, text: TextView, event: MessageEvent, staff: bool = False) -> Analysis:
+        """Every predicate read in the message (cleared ones with the reason), the message-wide
+        modifiers (incitement, doxxing, sextortion parts) and the message's context."""
+        lex = self.lexicon
+        clauses = lex.reader.read(text.folded or text.normalized)
+        found = [matches(lex, clause) for clause in clauses]
+        # Who each clause names: needed where a predicate stands, for a short clause that may
+        # address someone ("sem,"), and by the combinations when something was found.
+        anything = any(found)
+        named = [targets(lex, clause) if ms or len(clause.tokens) <= 2 or anything else []
+                 for clause, ms in zip(clauses, found, strict=True)]
+        if anything:
+            ctx = context(lex, text.word_set, text.original, staff, event_targets(event), clauses)
+        else:  # nothing hostile to clear: the message's context is not needed
+            ctx = Context(report=False, quoted=False, told=False, counter=False, game=False,
+                          lesson=False, medical=False, laughter=False, hyperbole=False,
+                          event_targets=tuple(event_targets(event)), staff=staff, complete=False)
+        if any(m.predicate.name == "incitement" for ms in found for m in ms):
+            ctx = replace(ctx, inciting=True)
+        fallback = [*ctx.event_targets, *vocatives(named, clauses)]
+        readings = []
+        for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
+            if clause_matches:
+                elsewhere = [t for j, ts in enumerate(named) if j != i for t in ts
+                             if t.kind != "group"]
+                readings += read_clause(lex, clause, clause_matches, ctx, fallback, elsewhere,
+                                        named[i])
+        modifiers = [m for ms in found for m in ms
+                     if m.predicate.name in ("incitement", "doxxing")]
+        return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original)
+
+    def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
+        settings = ctx.settings
+        if not isinstance(settings, HarassmentSettings):
+            settings = HarassmentSettings.model_validate(settings.model_dump())
+        if not settings.enabled or not text.words:
+            return []
+        analysis = self.readings(text, event, ctx.sender_role in _STAFF_ROLES)
+        readings, mctx = analysis.readings, analysis.context
+        allow = {fold_term(w) for w in settings.allow}
+        counted: list[tuple[Reading, str, Severity]] = []
+        profanity: list[Reading] = []
+        cleared: list[str] = []
+        for reading in readings:
+            words = {reading.clause.tokens[i].word for i in reading.match.positions}
+            if reading.match.term.text in allow or not words.isdisjoint(allow):
+                cleared.append(f"'{reading.match.term.text}' toegestaan in deze groep")
+                continue
+            if reading.cleared:
+                cleared.append(f"'{reading.match.term.text}' ({reading.cleared})")
+                continue
+            pred = reading.match.predicate
+            if pred.category == "profanity":
+                if not (mctx.medical or mctx.lesson or mctx.report or mctx.quoted or mctx.staff):
+                    profanity.append(reading)
+                continue
+            category, severity = pred.category, pred.severity
+            if reading.target.kind in ("group", "kind_of") and category in _GROUP_DISCRIMINATION:
+                category, severity = "discrimination", max(severity, Severity.HIGH)
+            counted.append((reading, category, severity))
+        counted = _most_specific(counted)
+        extra = self._combinations(analysis, ctx, counted)
+        if counted or extra:
+            return [self._finding(counted, extra, cleared, event)]
+        if profanity and settings.profanity:
+            terms = sorted({r.match.term.text for r in profanity})
+            return [Finding(
+                policy=self.name, flag="profanity", article=articles.P3, score=0.5,
+                severity=Severity.LOW, category="profanity",
+                evidence=f"vloeken, niet gericht aan iemand: {', '.join(terms)}",
+                data={"terms": terms})]
+        return []
+
+    def _combinations(self, analysis: Analysis, ctx: PolicyContext,
+                      counted: list[tuple[Reading, str, Severity]]
+                      ) -> list[tuple[str, Severity, str]]:
+        """Message-wide findings: sextortion, incitement, doxxing (category, severity, note)."""
+        mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
+        if mctx.report:
+            return []
+        lex = self.lexicon
+        out: list[tuple[str, Severity, str]] = []
+        named = [t for c, ts in zip(clauses, analysis.named, strict=True)
+                 for t in (ts or (targets(lex, c) if counted or modifiers else ()))]
+        aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
+        sext = lex.predicates.get("sextortion")
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        if sext is not None and all(mentions_any(clauses, sext.words(k), lemmas)
+                                    for k in ("media", "spread", "demand")) and (
+                aimed or any(t.kind in DIRECT for c in clauses for t in targets(lex, c))) and (
+                mctx.complete or not context(lex, analysis.words, analysis.original, False,
+                                             mctx.event_targets, clauses).report):
+            out.append(("sextortion", sext.severity,
+                        f"{categories()['sextortion'].label}: foto + verspreiden + eis"))
+        incitement = [m for m in modifiers if m.predicate.name == "incitement"]
+        # A call on others: it raises what was found, or is harassment itself when it names a
+        # person and an act against them ("iedereen blokkeer jesse").
+        acting = bool(incitement) and (bool(mctx.event_targets) or any(
+            t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
+            clauses, incitement[0].predicate.words("actions"), lemmas)
+        if incitement and (counted or acting):
+            pred = incitement[0].predicate
+            out.append(("incitement", pred.severity,
+                        f"{categories()['incitement'].label}: '{incitement[0].term.shown}'"))
+        doxx = lex.predicates.get("doxxing")
+        personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
+        if doxx is not None and personal and (
+                counted or any(m.predicate.name == "doxxing" for m in modifiers)):
+            out.append(("doxxing", doxx.severity,
+                        f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
+        return out
+
+    def _finding(self, counted: list[tuple[Reading, str, Severity]],
+                 extra: list[tuple[str, Severity, str]], cleared: list[str],
+                 event: MessageEvent) -> Finding:
+        labels = categories()
+        notes = []
+        ranked: list[tuple[Severity, str]] = []
+        for reading, category, severity in counted:
+            term = reading.match.term
+            notes.append(f"{labels[category].label}: '{reading.target.text}' + '{term.shown}' "
+                         f"({term.predicate.label})")
+            ranked.append((severity, category))
+        for category, severity, note in extra:
+            notes.append(note)
+            ranked.append((severity, category))
+        severity, category = max(ranked, key=lambda sc: sc[0])
+        if any(c == "incitement" for _, c in ranked) and severity < Severity.HIGH:
+            severity, category = Severity.HIGH, "incitement"
+        evidence = "; ".join(dict.fromkeys(notes))
+        if cleared:
+            evidence += "; niet meegeteld: " + ", ".join(dict.fromkeys(cleared))
+        direct = any(r.target.kind in DIRECT for r, _, _ in counted)
+        return Finding(
+            policy=self.name, flag=self.flag, article=self.article,
+            score=min(0.99, _SCORE[severity] + (0.02 if direct else 0.0)),
+            severity=severity, evidence=evidence, category=category,
+            targets=tuple(t for t in (event.reply_to_sender_id, *event.mentions) if t),
+            data={"hits": [{"term": r.match.term.text, "class": r.match.predicate.name,
+                            "category": c, "severity": s.label, "target": r.target.text}
+                           for r, c, s in counted],
+                  "combinations": [c for c, _, _ in extra]},
+        )
+
+
+# The reasons a reading is cleared (compose._cleared) as the modality names the trained model reads.
+_MODALITY = {
+    "ontkend": "negation", "ontkend (niemand zegt dat)": "negation",
+    "geciteerd of gemeld": "report", "geciteerd": "quotation", "tegenspraak": "counter_speech",
+    "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
+    "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
+    "overdrijving": "hyperbole",
+}
+
+
+@lru_cache(maxsize=1)
+def _reader() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -> str | None:
+    """Why the rules would clear this message by its context, or None: for the trained model
+    (policies/harassment_model.py), which must not overrule a cleared message. A report or
+    counter-speech clears the message; so does a message whose every hostile reading was cleared
+    (negation, a game, a lesson, self-mockery, a tease); a lesson or a game clears a message that
+    addresses nobody; a staff member's message is theirs to judge."""
+    staff = ctx.sender_role in _STAFF_ROLES
+    analysis = _reader().readings(text, event, staff)
+    mctx = analysis.context
+    if not mctx.complete:  # nothing hostile was read; the model still needs the context
+        mctx = context(_shared_lexicon(), text.word_set, text.original, staff,
+                       mctx.event_targets, analysis.clauses)
+    if mctx.report and not mctx.inciting:
+        return "report"
+    if mctx.counter:
+        return "counter_speech"
+    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"]
+    if hostile and all(r.cleared for r in hostile):
+        return _MODALITY.get(hostile[0].cleared, "cleared")
+    if staff:
+        return "staff"
+    addressed = bool(mctx.event_targets) or any(
+        t.kind in DIRECT for c in analysis.clauses for t in targets(_shared_lexicon(), c))
+    if not addressed and mctx.lesson:
+        return "lesson"
+    if not addressed and mctx.game:
+        return "game"
+    return None
+
+
+def _shared_lexicon() -> Lexicon:
+    return _reader().lexicon

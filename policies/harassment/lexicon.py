@@ -1,0 +1,268 @@
+"""The harassment and wellbeing word data, loaded once from ``policies/lexicons/``:
+
+- ``categories.toml``: the one list of finding categories (severity, the mentor's label);
+- ``<lang>/predicates.toml``: predicate classes (violence, exclusion, …) and their words;
+- ``<lang>/targets.toml``: groups by protected characteristic, words for a person;
+- ``<lang>/modality.toml``: what clears a finding (report, counter-speech, game, lesson, hyperbole);
+- ``<lang>/language.toml``: pronouns, negators, particles (``policies.language``);
+- ``first_names.txt``: names.
+
+Every index below is derived from those files; no word is repeated in code.
+"""
+
+from __future__ import annotations
+
+import gc
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from core.findings import Severity
+from policies.language import Reader, Vocabulary, vocabulary
+from policies.language.languages import LEXICON_DIR, load_table
+from policies.language.lemmas import Lemmatiser
+from policies.language.spelling import Speller, common_words
+from policies.normalize import fold, normalize
+
+# Keys of a predicate table that hold words, and what each needs (see nl/predicates.toml).
+TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
+# Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
+# curse compounds).
+EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
+               "actions")
+
+
+def fold_term(term: str) -> str:
+    """A data word as the normaliser writes a message's words (case, accents, apostrophes)."""
+    return fold(normalize(term)).strip()
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    severity: Severity
+    label: str
+
+
+@lru_cache(maxsize=1)
+def categories() -> dict[str, Category]:
+    data = tomllib.loads((LEXICON_DIR / "categories.toml").read_text("utf-8"))
+    return {name: Category(name, Severity.parse(t["severity"]), t["label"])
+            for name, t in data.items()}
+
+
+@dataclass(eq=False)
+class Predicate:
+    """A predicate class: what is said about a target."""
+
+    name: str
+    category: str
+    severity: Severity
+    label: str
+    agent: bool = False  # the writer must be the one acting
+    negatable: bool = True  # a negator in the clause clears it
+    linked: bool = False  # its words are said *of* the target: a copula, or the target beside it
+    reflexive: bool = False  # verbs need a reflexive pronoun (self-harm)
+    hyperbole: bool = False  # laughter or a hyperbole phrase clears it
+    mocking: bool = False  # counts only when the message laughs (mockery: "kijk hoe sem viel 😂")
+    cleared_by: frozenset[str] = frozenset()  # message contexts that clear it (game)
+    targets: frozenset[str] = frozenset()  # target kinds it accepts (empty: any)
+    word_targets: frozenset[str] = frozenset()  # the same for its "words" only
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def words(self, key: str) -> frozenset[str]:
+        return self.lists.get(key, frozenset())
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    text: str  # as written in the data ("hopen|wensen dood": alternatives with |)
+    parts: tuple[frozenset[str], ...]  # its words (each with its alternatives); each must be a
+    # lemma of a token of the clause
+    role: str  # one of TERM_ROLES
+    predicate: Predicate
+
+    @property
+    def shown(self) -> str:
+        """As a mentor reads it: alternatives with a slash."""
+        return self.text.replace("|", "/")
+
+
+@dataclass(eq=False)
+class Lexicon:
+    vocab: Vocabulary
+    reader: Reader
+    predicates: dict[str, Predicate]
+    single: dict[str, list[Term]]  # one-word terms by word (each alternative)
+    phrases: dict[str, list[Term]]  # several-word terms by each alternative of their rarest word
+    groups: dict[str, str]  # group word -> characteristic
+    person_nouns: frozenset[str]
+    names: frozenset[str]
+    modality: dict[str, frozenset[str]]  # "report_verbs", "game", … (see ``_modality``)
+    modality_phrases: dict[str, tuple[tuple[str, ...], ...]]
+    common: frozenset[str]
+    person_suffixes: tuple[str, ...] = ()  # person nouns, for "moslimjongen"
+    triggers: frozenset[str] = frozenset()  # every one-word term and phrase key
+    phrase_keys: frozenset[str] = frozenset()
+    game_suffixes: tuple[str, ...] = ()  # game words of 5+ letters: "zaalvoetbal" ends in one
+
+    # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
+    # property test).
+    _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
+    _compounds: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+
+    def predicate(self, name: str) -> Predicate:
+        return self.predicates[name]
+
+    def terms_of(self, lemmas: frozenset[str]) -> tuple[Term, ...]:
+        """The one-word terms any of a token's lemmas stands for."""
+        found = self._terms.get(lemmas)
+        if found is None:
+            if len(self._terms) > 100_000:
+                self._terms.clear()
+            found = self._terms[lemmas] = tuple(
+                t for lemma in sorted(lemmas) for t in self.single.get(lemma, ()))
+        return found
+
+    def compounds_of(self, word: str) -> tuple[Term, ...]:
+        """Curse compounds and label suffixes (``compose.compound_terms``)."""
+        found = self._compounds.get(word)
+        if found is None:
+            from policies.harassment.compose import compound_terms
+
+            if len(self._compounds) > 100_000:
+                self._compounds.clear()
+            found = self._compounds[word] = tuple(compound_terms(self, word))
+        return found
+
+
+def _read_names() -> frozenset[str]:
+    lines = (LEXICON_DIR / "first_names.txt").read_text("utf-8").splitlines()
+    return frozenset(fold_term(n) for n in lines if n.strip() and not n.startswith("#"))
+
+
+def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
+    cats = categories()
+    predicates: dict[str, Predicate] = {}
+    terms: list[Term] = []
+    for lang in vocab.languages:
+        for name, table in load_table(lang.code, "predicates").items():
+            source = f"{lang.code}/predicates.toml [{name}]"
+            category = table.get("category")
+            if category not in cats:
+                raise ValueError(f"{source}: unknown category {category!r} (categories.toml)")
+            pred = predicates.get(name)
+            if pred is None:
+                pred = predicates[name] = Predicate(
+                    name, category,
+                    Severity.parse(table.get("severity", cats[category].severity)),
+                    table.get("label", name), bool(table.get("agent", False)),
+                    bool(table.get("negatable", True)), bool(table.get("linked", False)),
+                    bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
+                    bool(table.get("mocking", False)),
+                    frozenset(table.get("cleared_by", [])), frozenset(table.get("targets", [])),
+                    frozenset(table.get("word_targets", [])))
+            for key in EXTRA_LISTS:
+                if key in table:
+                    pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
+            for role in TERM_ROLES:
+                for raw in table.get(role, []):
+                    parts = tuple(frozenset(fold_term(alt) for alt in word.split("|"))
+                                  for word in raw.split())
+                    text = " ".join("|".join(sorted(p)) if len(p) > 1 else next(iter(p))
+                                    for p in parts)
+                    terms.append(Term(text, parts, role, pred))
+    return predicates, terms
+
+
+def _modality(vocab: Vocabulary) -> tuple[dict[str, frozenset[str]],
+                                          dict[str, tuple[tuple[str, ...], ...]]]:
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, set[tuple[str, ...]]] = {}
+    for lang in vocab.languages:
+        for table, content in load_table(lang.code, "modality").items():
+            for key, values in content.items():
+                for raw in values:
+                    term = fold_term(raw)
+                    if " " in term:
+                        phrases.setdefault(f"{table}", set()).add(tuple(term.split()))
+                    else:
+                        words.setdefault(f"{table}_{key}", set()).add(term)
+    return ({k: frozenset(v) for k, v in words.items()},
+            {k: tuple(sorted(v)) for k, v in phrases.items()})
+
+
+def _separable(vocab: Vocabulary, verbs: Iterable[str]
+               ) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, str]]:
+    """Separable verbs of the data ("neersteken" = "neer" + "steken") by their base, and the
+    regular inflections of every verb and base (form -> infinitive)."""
+    separable: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    forms: dict[str, str] = {}
+    for verb in verbs:
+        for lang in vocab.languages:
+            for form in lang.inflections(verb):
+                forms.setdefault(form, verb)
+            # The longest particle the verb starts with, in each of its spellings ("in elkaar",
+            # "inelkaar").
+            glued_match = next((g for g in ("".join(p) for p in lang.particles)
+                                if verb.startswith(g) and len(verb) - len(g) >= 4), None)
+            if glued_match is None:
+                continue
+            base = verb[len(glued_match):]
+            for particle in lang.particles:
+                if "".join(particle) == glued_match and (particle, verb) not in separable.get(
+                        base, []):
+                    separable.setdefault(base, []).append((particle, verb))
+            for form in lang.inflections(base):
+                forms.setdefault(form, base)
+    return separable, forms
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    vocab = vocabulary()
+    predicates, terms = _predicates(vocab)
+    single: dict[str, list[Term]] = {}
+    phrases: dict[str, list[Term]] = {}
+    for term in terms:
+        if len(term.parts) == 1:
+            for word in term.parts[0]:
+                single.setdefault(word, []).append(term)
+        else:
+            # The part whose shortest alternative is longest: the rarest, so the fewest clauses
+            # try the phrase.
+            key = max(term.parts, key=lambda alts: (min(map(len, alts)), -len(alts)))
+            for word in key:
+                phrases.setdefault(word, []).append(term)
+    groups: dict[str, str] = {}
+    person_nouns: set[str] = set()
+    for lang in vocab.languages:
+        targets: dict[str, Any] = load_table(lang.code, "targets")
+        for characteristic, words in targets.get("groups", {}).items():
+            for word in words:
+                groups.setdefault(fold_term(word), characteristic)
+        person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
+    names = _read_names()
+    modality, modality_phrases = _modality(vocab)
+    # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
+    verbs = {w for t in terms if t.role == "verbs" and len(t.parts) == 1 for w in t.parts[0]}
+    verbs |= {w for t in terms if len(t.parts) > 1 for p in t.parts for w in p
+              if len(w) >= 6 and w.endswith("en")}
+    separable, forms = _separable(vocab, verbs)
+    common = common_words(lang.lemma_code for lang in vocab.languages) | names
+    spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 5
+                   and t.predicate.category != "self_harm_risk"}
+    speller = Speller(spell_words, common)
+    reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
+    # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
+    # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
+    # them (it cost a message 100-300 ms now and then).
+    gc.freeze()
+    return Lexicon(vocab, reader, predicates, single, phrases, groups, frozenset(person_nouns),
+                   names, modality, modality_phrases, common,
+                   tuple(sorted(w for w in person_nouns if len(w) >= 4)),
+                   frozenset(single) | frozenset(phrases), frozenset(phrases),
+                   tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)))
+

@@ -1,0 +1,136 @@
+"""Clauses over lemmas: a message split where a sentence or a clause ends, each word carrying every
+lemma it may stand for, with Dutch separable verbs joined to their particle ("ik steek je morgen
+neer" -> the token "steek" also reads "neersteken")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from policies.language.languages import Vocabulary
+from policies.language.lemmas import Lemmatiser
+from policies.language.spelling import Speller
+
+# A word (an @mention kept as one), or a run of sentence punctuation.
+_TOKEN = re.compile(r"@?[^\W_]+|[.!?;:\n]+|,")
+
+
+class Token(NamedTuple):  # a tuple: a paste makes hundreds
+    word: str  # as written (normalised and folded), without the @ of a mention
+    lemmas: frozenset[str]  # the word, its lemmas, a joined separable verb, a spelling correction
+    mention: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    tokens: tuple[Token, ...]
+    lemma_set: frozenset[str]  # every lemma of every token
+    words: tuple[str, ...]  # the tokens' words
+
+    def find(self, wanted: frozenset[str]) -> list[int]:
+        """Positions of the tokens with a lemma in ``wanted``."""
+        return [i for i, t in enumerate(self.tokens) if not t.lemmas.isdisjoint(wanted)]
+
+
+def has_sequence(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bool:
+    """Whether ``seq`` stands in ``words`` as consecutive words (not at position ``skip``).
+
+    Each occurrence of the first word is found by ``index`` (a C scan), so a paste costs one scan
+    per sequence, not a slice per position (pinned to ``has_sequence_reference`` by a property
+    test)."""
+    words = tuple(words)
+    seq = tuple(seq)
+    if not seq:
+        return False
+    n = len(seq)
+    start = 0
+    while True:
+        try:
+            i = words.index(seq[0], start)
+        except ValueError:
+            return False
+        if i != skip and words[i : i + n] == seq:
+            return True
+        start = i + 1
+
+
+def has_sequence_reference(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bool:
+    """The plain version of ``has_sequence``: compare at every position."""
+    n = len(seq)
+    return n > 0 and any(tuple(words[i : i + n]) == tuple(seq) and i != skip
+                         for i in range(len(words) - n + 1))
+
+
+class Reader:
+    """Reads text into clauses. ``separable``: base verb -> (particle words, joined verb) for the
+    lexicon's separable verbs (derived from the predicate data, see ``policies.harassment``)."""
+
+    def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
+                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]]) -> None:
+        self.vocab = vocab
+        self.lemmatiser = lemmatiser
+        self.speller = speller
+        self.separable = dict(separable)
+        self._bases = frozenset(self.separable)
+        self._breaks = vocab.clause_breaks
+        self._soft_breaks = vocab.clause_breaks_before_pronoun
+        self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
+                          | vocab.plural_third)
+        # The few latest messages: the text rules of one message share its reading.
+        self.read = lru_cache(maxsize=32)(self._read)
+        self._words: dict[str, frozenset[str]] = {}
+
+    def _read(self, text: str) -> tuple[Clause, ...]:
+        clauses: list[Clause] = []
+        current: list[tuple[str, bool]] = []
+        tokens = [m.group() for m in _TOKEN.finditer(text)]
+        for i, token in enumerate(tokens):
+            if token[0].isalnum() or token[0] == "@":
+                word = token.lstrip("@")
+                following = tokens[i + 1] if i + 1 < len(tokens) else ""
+                if word in self._breaks or (
+                        word in self._soft_breaks and following in self._pronouns):
+                    if current:
+                        clauses.append(self._clause(current))
+                        current = []
+                    continue
+                current.append((word, token[0] == "@"))
+            elif current:
+                clauses.append(self._clause(current))
+                current = []
+        if current:
+            clauses.append(self._clause(current))
+        return tuple(clauses)
+
+    def word_lemmas(self, word: str) -> frozenset[str]:
+        """A word's lemmas and, when it is a misspelling of a lexicon word, that word's."""
+        lemmas = self.lemmatiser.lemmas(word)
+        if self.speller is not None:
+            fixed = self.speller.correct(word)
+            if fixed is not None:
+                lemmas = lemmas | self.lemmatiser.lemmas(fixed)
+        return lemmas
+
+    def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
+        words = [w for w, _ in raw]
+        tokens = []
+        for i, (word, mention) in enumerate(raw):
+            lemmas = self._words.get(word)
+            if lemmas is None:
+                lemmas = self.word_lemmas(word)
+                if len(self._words) > 100_000:
+                    self._words.clear()
+                self._words[word] = lemmas
+            if not lemmas.isdisjoint(self._bases):
+                joined = {compound
+                          for base in lemmas & self._bases
+                          for particle, compound in self.separable[base]
+                          if has_sequence(words, particle, skip=i if len(particle) == 1 else -1)}
+                if joined:
+                    lemmas = lemmas | joined
+            tokens.append(Token(word, lemmas, mention))
+        lemma_set = frozenset().union(*(t.lemmas for t in tokens))
+        return Clause(tuple(tokens), lemma_set, tuple(words))

@@ -1,0 +1,98 @@
+"""The language layer: lemmas, separable verbs, clauses and spelling tolerance, and the caches that
+stay pinned to their plain reference versions (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policies.harassment.lexicon import lexicon
+from policies.language import vocabulary
+
+
+def lemmas_of(text: str, word: str) -> frozenset[str]:
+    for clause in lexicon().reader.read(text):
+        for token in clause.tokens:
+            if token.word == word:
+                return token.lemmas
+    raise AssertionError(word)
+
+
+def test_inflections_meet_one_lemma() -> None:
+    for form in ("steek", "stak", "gestoken"):
+        assert "steken" in lemmas_of(f"ik {form} je", form)
+    assert "trappen" in lemmas_of("ik heb hem getrapt", "getrapt")  # regular form from the data
+
+
+def test_separable_verbs_join_their_particle() -> None:
+    assert "neersteken" in lemmas_of("ik steek je morgen neer", "steek")
+    assert "afmaken" in lemmas_of("ik maak je af", "maak")
+    assert "inelkaartrappen" in lemmas_of("ik trap je in elkaar", "trap")
+    assert "neersteken" not in lemmas_of("ik steek je. neer met hem", "steek")  # another clause
+
+
+def test_clauses_split_at_punctuation_and_conjunctions() -> None:
+    clauses = lexicon().reader.read("ik ga je niet slaan, maar je bent dom want echt")
+    assert [c.words for c in clauses] == [("ik", "ga", "je", "niet", "slaan"),
+                                          ("je", "bent", "dom"), ("echt",)]
+    # "maar" as a softener stays inside its clause
+    assert len(lexicon().reader.read("pas maar op jij")) == 1
+
+
+def test_language_constants_are_data() -> None:
+    vocab = vocabulary()
+    assert {lang.code for lang in vocab.languages} >= {"nl", "en"}
+    assert "niet" in vocab.negators and "never" in vocab.negators
+    assert ("in", "elkaar") in vocab.particles
+
+
+_words = st.text(alphabet="abcdeghijklmnoprstuvwz", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_words)
+def test_cached_lemmas_equal_the_reference(word: str) -> None:
+    lem = lexicon().reader.lemmatiser
+    assert lem.lemmas(word) == lem.compute(word)
+    assert lem.lemmas(word) == lem.compute(word)  # and again from the cache
+
+
+@settings(max_examples=200, deadline=None)
+@given(_words)
+def test_cached_spelling_equals_the_reference(word: str) -> None:
+    speller = lexicon().reader.speller
+    assert speller is not None
+    assert speller.correct(word) == speller.compute(word)
+    assert speller.correct(word) == speller.compute(word)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["ik", "je", "steek", "neer", "maak", "af", "niet", ",", ".",
+                                 "maar", "en", "hij", "dom", "sukkel", "in", "elkaar", "trap"]),
+                max_size=12))
+def test_cached_clauses_equal_the_reference(words: list[str]) -> None:
+    text = " ".join(words)
+    reader = lexicon().reader
+    assert reader.read(text) == reader._read(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=10),
+       st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), st.integers(-1, 9))
+def test_sequence_search_equals_the_reference(words: list[str], seq: list[str], skip: int) -> None:
+    from policies.language.clauses import has_sequence, has_sequence_reference
+
+    assert has_sequence(words, seq, skip) == has_sequence_reference(words, seq, skip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_words)
+def test_cached_word_readings_equal_the_reference(word: str) -> None:
+    lex = lexicon()
+    reader = lex.reader
+    lemmas = reader.word_lemmas(word)
+    clause = reader.read(word)[0]
+    assert clause.tokens[0].lemmas >= lemmas
+    plain = tuple(t for lemma in sorted(lemmas) for t in lex.single.get(lemma, ()))
+    assert lex.terms_of(lemmas) == plain
+    assert lex.terms_of(lemmas) == plain  # and again from the cache
