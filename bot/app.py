@@ -11,9 +11,10 @@ import asyncio
 import gc
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+from bot.access import Access
 from bot.alerts import AlertService, Router
 from bot.approval import ApprovalService
 from bot.commands import CommandResult, CommandRouter
@@ -98,6 +99,7 @@ class App:
     router: Router
     alerts: AlertService
     approvals: ApprovalService
+    access: Access
     commands: CommandRouter
     pipeline: Pipeline
     scheduler: Scheduler
@@ -123,6 +125,12 @@ class App:
 
     # --- what adapters call -------------------------------------------------------------------
     async def on_message(self, event: MessageEvent) -> Decision | None:
+        # Who the sender is for the school (a configured moderator or staff account) is decided
+        # in one place, bot.access, for moderation as for permissions.
+        sender = await self.access.with_school_role(event.platform, event.sender,
+                                                    event.group_key)
+        if sender is not event.sender:
+            event = replace(event, sender=sender)
         return await self.pipeline.handle(event)
 
     async def on_command(self, event: CommandEvent) -> CommandResult:

@@ -1,7 +1,8 @@
 """A member who may be at risk of harming themself: a quiet signal to those who care (A.11).
 
 Not a violation, so nothing happens in the group: no reminder, no deletion. The finding goes to the
-confidential adviser and the group's moderators, who can reach out.
+confidential adviser alone (the group's moderators only without a reachable adviser), who can
+reach out; it never opens an incident others see.
 
 Read on the same clause/lemma layer as the harassment rule (``policies.language``) with the same
 data: the writer (first person) × a self-harm predicate (``[self_harm]`` and ``[despair]`` in

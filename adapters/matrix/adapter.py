@@ -52,6 +52,7 @@ from bot.config import AppConfig, secret
 from bot.i18n import t
 from core.delivery import TemporaryDeliveryError
 from core.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
+from core.permissions import Action, Resource, may
 from core.ports import OutgoingAlert
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class MatrixAdapter:
         self.user_id = self.settings.user_id
         self.management_room = self.settings.management_room
         self.staff = frozenset(self.settings.staff)
+        self.mods_moderate = config.permissions.chat_admins == "moderator"
         # Observable state (used by `schoolwacht status` style checks and by the tests).
         self.ready = asyncio.Event()
         self.connected = False
@@ -141,8 +143,10 @@ class MatrixAdapter:
     async def start(self, app: App) -> None:
         self.app = app
         self.lang = app.config.school.language
-        app.commands.register("kick", self._kick_command, staff_only=True)
-        app.commands.register("ban", self._ban_command, staff_only=True)
+        app.commands.register("kick", self._kick_command, action=Action.MEMBER_REMOVE,
+                              resource=self._removal_room)
+        app.commands.register("ban", self._ban_command, action=Action.MEMBER_REMOVE,
+                              resource=self._removal_room)
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="matrix")
 
@@ -443,7 +447,9 @@ class MatrixAdapter:
             await self.app.on_bot_added(event)
             await self._join(room_id)
             return
-        if inviter in self.staff:
+        actor = await self.app.access.actor(PLATFORM, event.added_by or Sender(inviter, inviter,
+                                                                                 role))
+        if may(actor, Action.GROUP_APPROVE, await self.app.access.group_resource(key)):
             await self._approve_by_staff(room_id, key, title, inviter, kind)
             await self._join(room_id)
             return
@@ -600,10 +606,12 @@ class MatrixAdapter:
             user_id.split(":", 1)[0].lstrip("@")
         powers = await self.powers(room_id)
         if room_id == self.management_room:
-            is_mod = user_id in self.staff or powers.level(user_id) >= 50
-            return Sender(user_id, name, Role.STAFF if is_mod else Role.STUDENT, is_mod)
+            # Power in the management room is a fact about the room, not a school role.
+            is_mod = powers.level(user_id) >= 50
+            return Sender(user_id, name, Role.STAFF if user_id in self.staff else Role.STUDENT,
+                          is_mod)
         role, is_mod = role_for(user_id, powers, kind=await self._group_kind(room_id),
-                                staff=self.staff)
+                                staff=self.staff, mods_moderate=self.mods_moderate)
         return Sender(user_id, name, role, is_mod)
 
     async def _on_member(self, room_id: str, source: Mapping[str, Any]) -> None:
@@ -683,12 +691,20 @@ class MatrixAdapter:
         for reply in result.replies:
             if reply.to == "private" and room_id != self.management_room:
                 sent = await self.port.send_private(user_id, reply.text)
-                if sent is not None:
-                    continue
+                if sent is not None or result.delete_command:
+                    continue  # a quiet command (/meld, /digest) never falls back to the room
             await self.port.send_message(room_id, reply.text,
                                          reply_to=None if result.delete_command else event_id)
 
     # --- moderator commands: kick and ban -------------------------------------------------------
+    async def _removal_room(self, event: CommandEvent) -> Resource:
+        """The room a kick or ban acts on: the named room, else the room it was typed in."""
+        assert self.app is not None
+        named = next((a.removeprefix(f"{PLATFORM}:") for a in event.args
+                      if a.removeprefix(f"{PLATFORM}:").startswith("!")), None)
+        room = named or (event.group_id if event.group_id != self.management_room else None)
+        return await self.app.access.group_resource(f"{PLATFORM}:{room}" if room else None)
+
     async def _kick_command(self, event: CommandEvent, lang: str) -> CommandResult:
         return await self._remove(event, lang, ban=False)
 

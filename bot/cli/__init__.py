@@ -53,6 +53,7 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("bot.cli.scan", "scan"),
+    ("bot.cli.permissions", "permissions"),
 )
 
 
