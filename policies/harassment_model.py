@@ -30,7 +30,9 @@ How it combines with the rules (order 40: after harassment 20 and wellbeing 30, 
    ``medium_threshold`` a ``medium`` one, never ``high``/``critical`` (those carry escalations and
    need a rule's explanation). Category ``model``; the evidence names the words that weighed most.
 
-Thresholds are chosen on the dev split, never on the sealed one.
+Features and regularisation are chosen by cross-validation on the train split, the thresholds on
+out-of-fold probabilities of the training data (stored in the model file); dev is a check only,
+and the sealed split is never used (docs/detection.md).
 """
 
 from __future__ import annotations
