@@ -1,5 +1,7 @@
-"""Choose the trained model's thresholds on the DEV split: harassment precision/recall/F1 and false
-alarms on clean messages for a range of thresholds, rules and model together (in process).
+"""Check the trained model's thresholds on the DEV split: harassment precision/recall/F1 and false
+alarms on clean messages for a range of thresholds, rules and model together (in process). The
+shipped thresholds are chosen on out-of-fold train probabilities when training (docs/detection.md);
+this table is a check, not a tuning step.
 
     .venv/bin/python benchmarks/model_thresholds.py [--split dev|train] [FILE]
 

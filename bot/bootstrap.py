@@ -14,6 +14,7 @@ import signal
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.access import Access
 from bot.alerts import AlertService, Router
 from bot.app import Adapter, App
 from bot.approval import ApprovalService
@@ -96,13 +97,14 @@ def build_app(config: AppConfig, *, mail: MailBackend | None = None,
     router = Router(config)
     alerts = AlertService(config, outbox, router)
     approvals = ApprovalService(config, directory, repos, outbox, alerts, router)
-    commands = CommandRouter(config, directory, repos, approvals)
+    access = Access(config, directory, repos)
+    commands = CommandRouter(config, directory, repos, approvals, access)
     pipeline = Pipeline(directory=directory, evaluator=evaluator, repos=repos, alerts=alerts,
                         router=router, timezone=config.school.timezone, clock=clock,
                         listeners=[FlaggedImageMemory(image_hashes)], dispatcher=dispatcher)
     app = App(config=config, db=db, repos=repos, env=env, evaluator=evaluator,
               directory=directory, outbox=outbox, dispatcher=dispatcher, router=router,
-              alerts=alerts, approvals=approvals, commands=commands, pipeline=pipeline,
+              alerts=alerts, approvals=approvals, access=access, commands=commands, pipeline=pipeline,
               scheduler=Scheduler(db.engine, config.school.timezone),
               mail=mail or make_backend(config.mail, db.keys),
               adapters=list(adapters) if adapters is not None else build_adapters(config, db.keys))

@@ -24,8 +24,7 @@ from bot.evaluator import Evaluator
 from bot.groups import PolicyResolver
 from core.events import Attachment, AttachmentKind, Fetch, GroupKind, MessageEvent, Role, Sender
 from core.verdict import Verdict
-from policies.base import PolicyEnv, PolicySettings
-from policies.images.intake import ImageRejected, IntakeLimits, verify_image
+from policies.base import PolicyEnv, PolicyOptions, PolicySettings
 from policies.registry import build_policies, policy_types
 
 log = logging.getLogger(__name__)
@@ -43,26 +42,28 @@ def policy_env(config: AppConfig) -> PolicyEnv:
     return PolicyEnv(
         data_dir=config.path("var"),
         cpu=ThreadPoolExecutor(max_workers=config.images.workers, thread_name_prefix="cpu"),
-        options={"models": config.models.model_dump(), "images": config.images.model_dump()},
+        options=PolicyOptions(models=config.models, images=config.images),
     )
 
 
 class Checker:
     def __init__(self, config: AppConfig, evaluator: Evaluator, resolver: PolicyResolver,
-                 env: PolicyEnv) -> None:
+                 env: PolicyEnv, explain: bool = False) -> None:
         self.config = config
         self.evaluator = evaluator
         self.resolver = resolver
         self.env = env
+        # ``check --explain``: each output line also says what every policy answered, and why.
+        self.explain = explain
         self._settings: dict[GroupKind, Mapping[str, PolicySettings]] = {}
 
     @classmethod
-    def from_config(cls, config: AppConfig | None = None) -> Checker:
+    def from_config(cls, config: AppConfig | None = None, explain: bool = False) -> Checker:
         config = config or AppConfig()
         resolver = PolicyResolver(config, policy_types())
         resolver.validate_config()
         env = policy_env(config)
-        return cls(config, Evaluator(build_policies(env)), resolver, env)
+        return cls(config, Evaluator(build_policies(env)), resolver, env, explain=explain)
 
     def settings(self, kind: GroupKind) -> Mapping[str, PolicySettings]:
         if kind not in self._settings:
@@ -73,7 +74,7 @@ class Checker:
         """Judge one event as of its own time (a scanned export is judged when it was written)."""
         return await self.evaluator.evaluate(
             event, kind=kind, settings=self.settings(kind), language=self.config.school.language,
-            timezone=self.config.school.timezone, now=event.sent_at)
+            timezone=self.config.school.timezone, now=event.sent_at, explain=self.explain)
 
     async def check_line(self, line: str | bytes, number: int) -> dict[str, Any]:
         """One JSON Lines input to one output object; never raises.
@@ -94,6 +95,8 @@ class Checker:
             if event.attachments:
                 event = await self._verified(event)
             verdict = await self.evaluate(event, kind)
+            if self.explain:
+                return {"id": ident, **verdict.as_json(), "explain": verdict.explain()}
             return {"id": ident, **verdict.as_json()}
         except CheckInputError as exc:
             return {"id": ident, "error": str(exc)}
@@ -104,7 +107,9 @@ class Checker:
     async def _verified(self, event: MessageEvent) -> MessageEvent:
         """Read each image once and decode it fully: an unreadable picture is an error, never a
         clean verdict. The policies then get the bytes already read."""
-        limits = IntakeLimits.from_options(self.config.images.model_dump())
+        from policies.images.intake import ImageRejected, IntakeLimits, verify_image  # Pillow
+
+        limits = IntakeLimits.from_options(self.config.images)
         attachments = []
         for att in event.attachments:
             assert att.fetch is not None

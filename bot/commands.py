@@ -3,8 +3,10 @@ into a ``CommandEvent``; this router answers with replies the adapter sends.
 
 Canonical names are Dutch; English aliases answer in English ("English on request"). Features add
 their own commands with ``register`` (``/meld`` by escalation, ``/digest`` by digests, ``/koppel``
-by the Telegram adapter). Staff-only commands are checked here, once, for every platform: the adapter
-sets the sender's role from the config and the platform's own admin rights.
+by the Telegram adapter). Every command names the action it performs and how to find the thing it
+acts on; the router asks ``core.permissions.may`` once, for every platform, before the handler runs.
+Who someone is comes from the school's roles (``bot.access``), never from the role or admin rights a
+platform reports. A refused attempt gets a private, kind answer, changes nothing and is audited.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import Literal
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.access import Access, may_at_all
 from bot.approval import ApprovalService
 from bot.config import AppConfig
 from bot.directory import GroupDirectory
 from bot.i18n import t
 from core.clock import now_utc
-from core.events import CommandEvent, GroupKind, Role
+from core.events import CommandEvent, GroupKind
+from core.permissions import Action, Resource, may
 from storage.models import FindingRecord
 from storage.repositories import Repositories
 
@@ -43,6 +47,8 @@ ALIASES = {
 }
 # Aliases typed in English get English answers; button names (approve, reject, ...) do not.
 ENGLISH = {"rules", "report", "policy", "link"}
+# A refused command of these kinds carries personal data or a report: removed from the group.
+QUIET_ACTIONS = frozenset({Action.DIGEST_MANAGE, Action.FILE_REPORT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +65,23 @@ class CommandResult:
 
 
 Handler = Callable[[CommandEvent, str], Awaitable[CommandResult]]
+# The thing a command acts on, found from its arguments; None when it names nothing that exists.
+ResourceOf = Callable[[CommandEvent], Awaitable[Resource | None]]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     handler: Handler
-    staff_only: bool = False
-    # School-level decisions (approving groups, B.1) are for school staff (role ``staff``: admins,
-    # leadership), never for a teacher or a group admin deciding about their own group.
-    school_only: bool = False
+    action: Action = Action.READ_RULES
+    resource: ResourceOf | None = None  # None: the group the command was given in
+
+
+CONFIRM_WORDS = frozenset({"bevestig", "confirm"})
+
+
+def confirmed(args: tuple[str, ...]) -> bool:
+    """Destructive commands (reject a group, resolve as false alarm) end with ``bevestig``."""
+    return bool(args) and args[-1].lower() in CONFIRM_WORDS
 
 
 def canonical(name: str) -> tuple[str, str | None]:
@@ -93,22 +107,31 @@ def _parse_value(raw: str) -> object:
 
 class CommandRouter:
     def __init__(self, config: AppConfig, directory: GroupDirectory, repos: Repositories,
-                 approvals: ApprovalService) -> None:
+                 approvals: ApprovalService, access: Access) -> None:
         self.config = config
         self.directory = directory
         self.repos = repos
         self.approvals = approvals
+        self.access = access
         self.commands: dict[str, CommandSpec] = {}
         self.register("help", self._help)
         self.register("regels", self._rules)
-        self.register("status", self._status, staff_only=True)
-        self.register("beleid", self._policy, staff_only=True)
-        self.register("approve", self._approve, school_only=True)
-        self.register("reject", self._reject, school_only=True)
+        self.register("status", self._status, action=Action.GROUP_STATUS)
+        self.register("beleid", self._policy, action=Action.GROUP_POLICY)
+        self.register("approve", self._approve, action=Action.GROUP_APPROVE,
+                      resource=self._named_group)
+        self.register("reject", self._reject, action=Action.GROUP_REJECT,
+                      resource=self._named_group)
 
-    def register(self, name: str, handler: Handler, *, staff_only: bool = False,
-                 school_only: bool = False) -> None:
-        self.commands[name] = CommandSpec(handler, staff_only or school_only, school_only)
+    def register(self, name: str, handler: Handler, *, action: Action = Action.READ_RULES,
+                 resource: ResourceOf | None = None) -> None:
+        self.commands[name] = CommandSpec(handler, action, resource)
+
+    async def _here(self, event: CommandEvent) -> Resource:
+        return await self.access.group_resource(event.group_key)
+
+    async def _named_group(self, event: CommandEvent) -> Resource | None:
+        return await self.access.group_resource(event.args[0]) if event.args else None
 
     async def language_for(self, event: CommandEvent, alias_lang: str | None) -> str:
         if alias_lang:
@@ -127,10 +150,19 @@ class CommandRouter:
         spec = self.commands.get(name)
         if spec is None:
             return CommandResult([Reply(t("command.unknown", lang))])
-        if spec.staff_only and not (event.sender.role.is_staff or event.sender.is_group_admin):
-            return CommandResult([Reply(t("command.staff_only", lang), to="private")])
-        if spec.school_only and event.sender.role is not Role.STAFF:
-            return CommandResult([Reply(t("command.school_only", lang), to="private")])
+        actor = await self.access.actor(event.platform, event.sender, event.group_key)
+        resource = await (spec.resource or self._here)(event)
+        if resource is None:  # names nothing that exists: only said to who could act on it
+            allowed = may_at_all(actor, spec.action)
+            decision = may(actor, spec.action, Resource())
+        else:
+            decision = may(actor, spec.action, resource)
+            allowed = decision.allowed
+        if not allowed:
+            text = await self.access.refuse(actor, spec.action, resource or Resource(), decision,
+                                            command=name, lang=lang)
+            return CommandResult([Reply(text, to="private")],
+                                 delete_command=spec.action in QUIET_ACTIONS)
         try:
             return await spec.handler(event, lang)
         except Exception:
@@ -227,6 +259,14 @@ class CommandRouter:
         key = event.args[0]
         kind = GroupKind(event.args[1]) if len(event.args) > 1 and event.args[1] in (
             "class", "parent", "staff") else None
+        if not approve and not confirmed(event.args):
+            # Destructive: say what will happen and ask for the confirmation word first.
+            row = await self.directory.row(key)
+            if row is None:
+                return CommandResult([Reply(t("approval.unknown_group", lang, key=key),
+                                            to="private")])
+            return CommandResult([Reply(t("command.reject_confirm", lang,
+                                          title=row.title or key, key=key), to="private")])
         _, line = await self.approvals.decide(key, approve=approve,
                                               actor=f"{event.platform}:{event.sender.platform_id}",
                                               kind=kind)

@@ -26,9 +26,11 @@ from pydantic import (
 )
 
 from core.events import GroupKind
+from policies.images.settings import ImageSettings
 from policies.ml.settings import ModelSettings
 
 CHANNEL_RE = re.compile(r"^(telegram|matrix|mail|console):.+$")
+ACCOUNT_RE = re.compile(r"^(telegram:\d+|matrix:@[^:\s]+:\S+|console:\S+)$")
 # Ids per platform: Telegram chat ids are integers, Matrix rooms "!id:server" (or an alias
 # "#name:server" for contacts), users "@name:server"; a console name is one word.
 TELEGRAM_ID_RE = re.compile(r"^-?\d{1,20}$")
@@ -100,10 +102,36 @@ def secret(env_name: str | None) -> str | None:
 
 class Contact(Section):
     """A person or role that receives alerts. ``channels`` are ``telegram:<chat id>``,
-    ``matrix:<room id>``, ``mail:<address>`` or ``console:<name>``."""
+    ``matrix:<room id>``, ``mail:<address>`` or ``console:<name>``.
+
+    ``accounts`` are the chat accounts with which this person acts (``telegram:<user id>``,
+    ``matrix:@user:server``, ``console:<name>``): they hold the contact's school role (see
+    ``core.permissions``). A Telegram private chat (a positive id) or a console name among the
+    channels counts as an account too."""
 
     name: str
     channels: list[str] = []
+    accounts: list[str] = []
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not ACCOUNT_RE.match(item):
+                raise ValueError(
+                    f"account {item!r} must look like telegram:<user id>, matrix:@user:server or"
+                    " console:<name>")
+        return value
+
+    def identities(self) -> set[str]:
+        """Every account of this contact: ``accounts`` and the personal channels."""
+        found = set(self.accounts)
+        for channel in self.channels:
+            scheme, _, target = channel.partition(":")
+            if (scheme == "telegram" and target.isdigit()) or scheme == "console" or (
+                    scheme == "matrix" and target.startswith("@")):
+                found.add(channel)
+        return found
 
     @field_validator("channels")
     @classmethod
@@ -295,18 +323,18 @@ class AdaptersSettings(Section):
     matrix: MatrixSettings = MatrixSettings()
 
 
+class PermissionSettings(Section):
+    """Who may do what is decided by the school's roles (``core.permissions``). Being admin of a
+    chat on the platform grants nothing by itself, unless ``chat_admins = "moderator"`` makes every
+    admin of an approved group a moderator of that group (off by default: students can be admins)."""
+
+    chat_admins: Literal["nothing", "moderator"] = "nothing"
+
+
 class ApprovalSettings(Section):
     """B.1: the bot works only in groups an admin approved."""
 
     timeout_hours: float = Field(48, gt=0)
-
-
-class ImageSettings(Section):
-    max_bytes: int = Field(10_000_000, gt=0)
-    max_pixels: int = Field(40_000_000, gt=0)
-    workers: int = Field(1, ge=1)
-    queue_size: int = Field(64, ge=1)
-    timeout_seconds: float = Field(10, gt=0)
 
 
 class KindDefaults(Section):
@@ -443,6 +471,7 @@ class AppConfig(Section):
     mail: MailSettings = MailSettings()
     adapters: AdaptersSettings = AdaptersSettings()
     approval: ApprovalSettings = ApprovalSettings()
+    permissions: PermissionSettings = PermissionSettings()
     models: ModelSettings = ModelSettings()
     images: ImageSettings = ImageSettings()
     digest: DigestSettings = DigestSettings()

@@ -138,6 +138,18 @@ def chat_handler(port: ChatPort, repo: OutboxRepository,
             if ok:
                 await action_done(item, "restrict")
             return {"ok": ok}
+        if item.kind == "chat" and payload.get("private_to"):
+            # A warning or reminder about a member's own message: privately to the member; the
+            # group gets the neutral notice (naming nobody) after a removal, or when the member
+            # cannot be reached privately.
+            private = await port.send_private(payload["private_to"], payload["private_text"])
+            sent = None
+            if payload.get("notice") == "always" or private is None:
+                sent = await port.send_message(target, payload["text"], reply_to=None)
+            ok = private is not None or sent is not None
+            if ok:
+                await action_done(item, payload["action"])
+            return {"ok": ok, **(_ref(sent) if sent else {})}
         if item.kind == "chat":
             sent = await port.send_message(target, payload["text"],
                                            reply_to=payload.get("reply_to"))

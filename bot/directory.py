@@ -30,18 +30,18 @@ class GroupDirectory:
         self.resolver = resolver
         self.repos = repos
         self._cache: dict[str, EffectiveGroup] = {}
-        self._rows: dict[str, dict[str, Any]] = {}
+        self._rows: dict[str, tuple[Any, ...]] = {}  # the row each cached entry was built from
         self._refreshed = time.monotonic()
         self._refreshing: asyncio.Task[None] | None = None
         self._preloaded: dict[str, Group] = {}
 
     async def refresh(self) -> None:
         """Drop cached groups whose stored row changed (for example approved by the CLI)."""
-        rows = await self.repos.db.run(self.repos.groups.all)
+        rows = await self.repos.db.run(self.repos.groups.signatures)
         self._refreshed = time.monotonic()
-        for row in rows:
-            if self._rows.get(row.key) not in (None, row.model_dump()):
-                self.invalidate(row.key)
+        for key, values in rows.items():
+            if self._rows.get(key) not in (None, values):
+                self.invalidate(key)
 
     def _maybe_refresh(self) -> None:
         if time.monotonic() - self._refreshed < self.REFRESH_SECONDS:
@@ -98,16 +98,25 @@ class GroupDirectory:
     async def get(self, key: str) -> EffectiveGroup | None:
         self._maybe_refresh()
         cached = self._cache.get(key)
+        row: Group | None = None
         if cached is not None:
-            return cached
-        row = self._preloaded.pop(key, None) or await self.repos.db.run(self.repos.groups.get, key)
+            if cached.approved:
+                return cached
+            # Not approved (yet): the school may approve it from another process (the CLI) at
+            # any moment, so its row is read again (one primary-key read, only for such groups).
+            row = await self.repos.db.run(self.repos.groups.get, key)
+            if row is None or self._rows.get(key) == self.repos.groups.signature(row):
+                return cached
+            self.invalidate(key)
+        row = row or self._preloaded.pop(key, None) or await self.repos.db.run(
+            self.repos.groups.get, key)
         config_group = self.config.group(key)
         if row is None and config_group is None:
             return None
         effective = self.resolver.resolve(row, config_group)
         self._cache[key] = effective
         if row is not None:
-            self._rows[key] = row.model_dump()
+            self._rows[key] = self.repos.groups.signature(row)
         return effective
 
     def invalidate(self, key: str) -> None:

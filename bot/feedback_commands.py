@@ -11,6 +11,7 @@ from bot.commands import CommandResult, Reply
 from bot.feedback import FeedbackService
 from bot.i18n import t
 from core.events import CommandEvent
+from core.permissions import Action, Resource
 
 
 def install(app: App) -> None:
@@ -34,4 +35,11 @@ def install(app: App) -> None:
                     app.directory.invalidate(finding.group_key)  # the new allow-list applies now
         return CommandResult([Reply(outcome.message, to="private")])
 
-    app.commands.register("fb", feedback, staff_only=True)
+    async def finding_group(event: CommandEvent) -> Resource | None:
+        args = event.args
+        if len(args) < 2 or not args[1].isdigit():
+            return None
+        finding = await app.db.run(app.repos.findings.get, int(args[1]))
+        return Resource(finding.group_key) if finding is not None else None
+
+    app.commands.register("fb", feedback, action=Action.FEEDBACK, resource=finding_group)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from bot.config import AppConfig, ConfigError, Contact, GroupSettings
 from core.events import GroupKind
 from policies.base import BasePolicy, PolicySettings
-from storage.models import Group
+
+if TYPE_CHECKING:  # the check command resolves settings without loading the database layer
+    from storage.models import Group
 
 
 @dataclass(frozen=True, slots=True)

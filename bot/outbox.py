@@ -27,7 +27,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.clock import now_utc
-from core.delivery import ChatMovedError, PermanentDeliveryError, TemporaryDeliveryError
+from core.delivery import (
+    ChatMovedError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    delivery_key,
+)
 from storage.models import OutboxItem
 from storage.repositories import OutboxRepository
 
@@ -146,6 +151,7 @@ class Dispatcher:
             await self.repo.db.run(self.repo.mark_failed, item.id, "no handler", now_utc(),
                                    count=False)
             return "retry"
+        token = delivery_key.set(item.dedupe_key)
         try:
             ref = await handler(item)
         except ChatMovedError as exc:
@@ -173,6 +179,8 @@ class Dispatcher:
             raise
         except Exception as exc:  # temporary by default: a network error must not lose it
             return await self._failed(item, exc)
+        finally:
+            delivery_key.reset(token)
         item.ref = ref
         await self.repo.db.run(self.repo.mark_sent, item.id, ref)
         return "sent"

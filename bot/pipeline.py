@@ -25,7 +25,7 @@ from bot.outbox import Dispatcher
 from bot.planner import ReminderLimiter, plan_actions
 from core.clock import now_utc
 from core.events import MessageEvent
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from core.ports import Button, ChatPort, OutgoingAlert
 from core.verdict import ActionPlan, Verdict
 from storage.decisions_repo import outbox_row
@@ -34,8 +34,6 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-# Findings about a member's own wellbeing also reach the confidential adviser (A.11).
-CONFIDENTIAL_FLAGS = frozenset({"wellbeing"})
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
 
 
@@ -78,6 +76,24 @@ def _label(keys: tuple[str, ...], lang: str, fallback: str) -> str:
         except KeyError:
             continue
     return fallback
+
+
+def neutral_removed(finding: Finding, lang: str, kind: str, article: str) -> str:
+    """What the group reads when a message was removed: the policy's own removal notice, else the
+    core's; these texts never name the sender."""
+    category = finding.category or ""
+    label = _label((f"{finding.policy}.category.{category}", f"{finding.policy}.kind.{category}",
+                    f"flag.{finding.flag}"), lang, category)
+    values = {"article": article, "category": label,
+              "kind": _label((f"{finding.policy}.kind.{category}",), lang, label),
+              "group": "", "severity": t(f"severity.{finding.severity.label}", lang)}
+    for key in (f"{finding.policy}.removed.{kind}", f"{finding.policy}.removed",
+                f"{finding.flag}.removed"):
+        try:
+            return t(key, lang, **values)
+        except KeyError:
+            continue
+    return t("action.removed", lang, article=article)
 
 
 def policy_text(finding: Finding, action: str, lang: str, kind: str, **values: str) -> str:
@@ -299,14 +315,24 @@ class Pipeline:
             kind_name = "restrict"
             payload["member_id"] = event.sender.platform_id
             payload["until"] = (self.clock() + timedelta(hours=1)).isoformat()
-        else:  # a warning or a reminder in the group
+        else:  # a warning or a reminder about the member's own message
+            # To that member, privately; the group sees at most a neutral notice naming nobody:
+            # after a removal always, otherwise only when the private message cannot be sent (a
+            # reminder for everyone). See ``bot.delivery.chat_handler``.
             kind_name = "chat"
             payload["action"] = kind.value
-            payload["text"] = policy_text(finding, kind.value, lang, group.kind.value,
-                                          name=event.sender.display_name, article=article,
-                                          group=group.title or group.key)
-            # After a removal the warning stands on its own (there is nothing to reply to).
-            payload["reply_to"] = None if has_delete else event.message_id
+            payload["private_to"] = event.sender.platform_id
+            payload["private_text"] = policy_text(finding, kind.value, lang, group.kind.value,
+                                                  name=event.sender.display_name,
+                                                  article=article,
+                                                  group=group.title or group.key)
+            if has_delete:
+                payload["text"] = neutral_removed(finding, lang, group.kind.value, article)
+                payload["notice"] = "always"
+            else:
+                payload["text"] = t("action.remind_all", lang, article=article)
+                payload["notice"] = "if_not_private"
+            payload["reply_to"] = None
         return outbox_row(kind=kind_name, channel=channel, payload=payload,
                           dedupe_key=f"action:{key}:{kind.value}", group_key=group.key,
                           status="sending")
@@ -329,8 +355,10 @@ class Pipeline:
             buttons = (Button(t("alert.button_correct", lang), f"fb:correct:{finding_id}"),
                        Button(t("alert.button_wrong", lang), f"fb:wrong:{finding_id}"))
         channels = self.router.moderators(group)
-        if finding.flag in CONFIDENTIAL_FLAGS:  # care signals go to the confidential adviser too
-            channels = list(dict.fromkeys([*self.router.confidential_adviser(), *channels]))
+        if finding.route is Route.CARE:
+            # Care signals are the confidential adviser's alone (A.11); only a school without a
+            # reachable adviser lets the group's moderators hear them.
+            channels = self.router.confidential_adviser() or channels
         return self.alerts.rows(channels, OutgoingAlert(text=text, buttons=buttons),
                                 key=f"finding:{group.key}:{event.message_id}",
                                 group_key=group.key, extra=extra)

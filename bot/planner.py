@@ -7,8 +7,10 @@ Rules that keep the bot kind and trustworthy:
   moderators instead of nagging in the group;
 - a warning replaces a reminder (one bot message per offending message) and is never dropped as a
   repeat: a member whose message was removed is always told why;
-- a finding of severity ``none`` (an off-topic score) acts only when it is the message's only kind
-  of finding;
+- an informational finding (a policy declaring ``Route.INFORMATIONAL``, or severity ``none``: an
+  off-topic score) acts only when it is the message's only kind of finding;
+- a care finding (a policy declaring ``Route.CARE``: a member who may be at risk) silences every
+  in-group action about the message; the confidential adviser reaches out instead;
 - in observe mode nothing happens in the group; records, alerts and escalation still do.
 """
 
@@ -18,14 +20,11 @@ from collections.abc import Mapping
 from datetime import date
 
 from core.events import Role
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from core.verdict import ActionPlan, PlannedAction, Verdict
 from policies.base import PolicySettings
 
 IN_GROUP = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.REMIND, ActionKind.RESTRICT})
-# A member who may be at risk (wellbeing) gets no public reminder about anything in that message:
-# the confidential adviser reaches out instead.
-QUIET_FLAGS = frozenset({"wellbeing"})
 ORDER = (ActionKind.DELETE, ActionKind.RESTRICT, ActionKind.WARN, ActionKind.REMIND,
          ActionKind.NOTIFY, ActionKind.ESCALATE)
 
@@ -60,8 +59,9 @@ def plan_actions(
 ) -> ActionPlan:
     chosen: dict[ActionKind, Finding] = {}
     occurrence: dict[str, int] = {}
+    harmful = any(not f.informational for f in verdict.findings)
     for finding in sorted(verdict.findings, key=lambda f: (f.severity, f.score), reverse=True):
-        if finding.severity is Severity.NONE and verdict.severity > Severity.NONE:
+        if finding.informational and harmful:
             # Information (an off-topic score) beside a real finding: the real one speaks for the
             # message; otherwise an insult would also get a topic reminder or a topic alert.
             continue
@@ -77,12 +77,12 @@ def plan_actions(
                 # A warning always goes: it says why the member's message disappeared.
                 n = occurrence[finding.flag]
                 if kind is ActionKind.REMIND and n > 1:
-                    report_at = getattr(policy_settings, "report_repeats_after", 2)
+                    report_at = policy_settings.report_repeats_after if policy_settings else 2
                     if n != max(2, report_at):
                         continue
                     kind = ActionKind.NOTIFY
             chosen.setdefault(kind, finding)
-    if any(f.flag in QUIET_FLAGS for f in verdict.findings):
+    if any(f.route is Route.CARE for f in verdict.findings):
         chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}
     elif sender_role.is_staff:
         chosen = {k: f for k, f in chosen.items() if k not in IN_GROUP}

@@ -7,6 +7,13 @@ what can never succeed; the outbox retries the first and marks the item dead on 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
+# The dedupe key of the outbox item being delivered, set by the dispatcher around its handler. A
+# platform with idempotent sends derives its transaction id from it (Matrix), so an item sent
+# again after a crash is recognised by the server and not shown twice.
+delivery_key: ContextVar[str | None] = ContextVar("delivery_key", default=None)
+
 
 class PermanentDeliveryError(Exception):
     """Delivery can never succeed (bad address, bot removed): the item is marked dead."""

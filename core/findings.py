@@ -44,6 +44,19 @@ class ActionKind(StrEnum):
     RESTRICT = "restrict"  # mute the sender for a while (only where the group allows it)
 
 
+class Route(StrEnum):
+    """How the core handles a policy's findings. A policy declares it (``BasePolicy.route``); the
+    planner and the pipeline read it from the finding and never name a policy."""
+
+    NORMAL = "normal"  # the policy's per-severity action table decides
+    # Quiet care: a member who may be at risk. Nothing happens in the group about the whole message
+    # (no reminder, warning or removal); the alert reaches the confidential adviser too (A.11).
+    CARE = "care"
+    # Information, not harm (an off-topic score): it acts only when it is the message's only kind of
+    # finding. Findings of severity ``none`` are informational whatever their route.
+    INFORMATIONAL = "informational"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     policy: str
@@ -57,6 +70,12 @@ class Finding:
     targets: tuple[str, ...] = ()
     # Machine-readable details for the core (for example {"phash": "..."} of a flagged image).
     data: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # How the core handles it: the policy's declared route, set by the evaluator (core.findings.Route).
+    route: Route = field(default=Route.NORMAL, compare=False)
+
+    @property
+    def informational(self) -> bool:
+        return self.route is Route.INFORMATIONAL or self.severity is Severity.NONE
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -70,3 +89,24 @@ class Finding:
         if self.category:
             data["category"] = self.category
         return data
+
+
+class Outcome(StrEnum):
+    """What one policy said about one message."""
+
+    FINDING = "finding"  # it found something (its findings are in the verdict)
+    CLEAR = "clear"  # it looked and found nothing, for a reason
+    SKIPPED = "skipped"  # it did not look: disabled here, nothing for it in the message, or failed
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    """Every policy answers for every message, including why it cleared it (``check --explain``,
+    and later the dashboard: why nothing happened)."""
+
+    policy: str
+    result: Outcome
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "result": self.result.value, "reason": self.reason}

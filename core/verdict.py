@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, PolicyResult, Severity
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     findings: tuple[Finding, ...] = ()
+    # One answer per policy, in run order (the evaluator fills it; empty for a verdict built by hand).
+    results: tuple[PolicyResult, ...] = field(default=(), compare=False)
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> Verdict:
@@ -45,6 +47,10 @@ class Verdict:
             "severity": self.severity.label,
             "findings": [f.as_json() for f in self.findings],
         }
+
+    def explain(self) -> list[dict[str, Any]]:
+        """Each policy's answer: ``{"policy", "result": "finding|clear|skipped", "reason"}``."""
+        return [r.as_json() for r in self.results]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.events import GroupKind, MessageEvent, Role
-from core.findings import ActionKind, Finding
+from core.findings import ActionKind, Finding, Route
 from core.image_hashes import ImageHashStore
+from policies.images.settings import ImageSettings
+from policies.ml.settings import ModelSettings
 from policies.text import TextView
 
 if TYPE_CHECKING:
@@ -34,6 +36,17 @@ class PolicySettings(BaseModel):
     enabled: bool = True
     # Actions per severity label ("low", "medium", "high", "critical"). Empty means "record only".
     actions: dict[str, list[ActionKind]] = {}
+    # Reminders to one member within a day before the group's teacher is told instead (the core's
+    # reminder limit reads it for every policy; default 2).
+    report_repeats_after: int = Field(2, ge=1)
+
+
+# Default reasons of a policy's answer (``PolicyResult.reason``).
+NO_MATCH = "no match"
+NOT_APPLICABLE_TEXT = "not applicable: text only"
+NOT_APPLICABLE_NO_TEXT = "not applicable: no text"
+NO_IMAGE = "not applicable: no image"
+STAFF_GROUP = "staff group"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +65,25 @@ class PolicyContext:
     # Findings of the cheaper rules that ran before this one (models run last and may skip
     # messages the rules already settled; a model cannot overrule a hard rule).
     prior_findings: tuple[Finding, ...] = ()
+    # Where the policy says why it found nothing (``clear``); the evaluator reads the last reason.
+    reasons: list[str] | None = field(default=None, compare=False)
+
+    def clear(self, reason: str) -> None:
+        """Say why this message is clear for this policy ("school subject", "doubt threshold …").
+        Shown by ``schoolwacht check --explain``; without a reason a clear message says "no match"."""
+        if self.reasons is not None:
+            self.reasons.append(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOptions:
+    """The global config sections policies read, already validated."""
+
+    models: ModelSettings = field(default_factory=ModelSettings)  # ``[models]``
+    images: ImageSettings = field(default_factory=ImageSettings)  # ``[images]``
+    # A model file to use instead of the school's retrained or the shipped one (tests, tools).
+    topic_model: Path | None = None
+    harassment_model: Path | None = None
 
 
 @dataclass(slots=True)
@@ -66,8 +98,8 @@ class PolicyEnv:
     image_hashes: ImageHashStore | None = None
     # The media policies' shared ImageService (intake, worker pool, cache); built on first use.
     images: ImageService | None = None
-    # Global options from the ``[models]`` / ``[images]`` config sections, already validated.
-    options: dict[str, Any] = field(default_factory=dict)
+    # The validated ``[models]`` / ``[images]`` config sections.
+    options: PolicyOptions = field(default_factory=PolicyOptions)
 
 
 @runtime_checkable
@@ -81,6 +113,7 @@ class Policy(Protocol):
     settings_model: ClassVar[type[PolicySettings]]
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]]
     synchronous: ClassVar[bool]
+    route: ClassVar[Route]
 
     async def check(
         self, event: MessageEvent, text: TextView, ctx: PolicyContext
@@ -102,6 +135,10 @@ class BasePolicy:
     # Defaults that differ per group kind (merged below config and group overrides).
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
     synchronous: ClassVar[bool] = False
+    # How the core handles this policy's findings (core.findings.Route): NORMAL by the action
+    # table, CARE quietly via the confidential adviser, INFORMATIONAL only when alone. The evaluator
+    # sets it on each finding the policy returns (unless the policy set another on the finding).
+    route: ClassVar[Route] = Route.NORMAL
 
     def __init__(self, env: PolicyEnv | None = None) -> None:
         self.env = env or PolicyEnv()
@@ -110,6 +147,20 @@ class BasePolicy:
         """Whether this rule has anything to look at in ``event``. Media rules say no to plain text,
         so a text message costs them nothing (no task, no await)."""
         return True
+
+    # -- the answer when there is no finding (core.findings.PolicyResult) --------------------------
+    # A policy that looked and found nothing says why with ``ctx.clear(reason)``; these are the
+    # defaults, so every policy answers for every message.
+
+    def not_applicable(self, event: MessageEvent) -> str:
+        """Why ``wants`` said no (override with the rule's own words)."""
+        return NOT_APPLICABLE_TEXT if not event.attachments else "not applicable"
+
+    def disabled_reason(self, kind: GroupKind) -> str:
+        """Why the rule is off in this group: its defaults for the group kind, or the settings."""
+        if self.kind_defaults.get(kind, {}).get("enabled") is False:
+            return STAFF_GROUP if kind is GroupKind.STAFF else f"{kind.value} group"
+        return "disabled in this group"
 
     async def check(
         self, event: MessageEvent, text: TextView, ctx: PolicyContext

@@ -38,6 +38,11 @@ class ForwardedPrivatePolicy(BasePolicy):
     def wants(self, event: MessageEvent) -> bool:
         return event.forward_origin is not None and event.forward_origin.is_private
 
+    def not_applicable(self, event: MessageEvent) -> str:
+        if event.forward_origin is None:
+            return "not applicable: not forwarded"
+        return f"not applicable: forwarded from a {event.forward_origin.value}, not a private chat"
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         origin = event.forward_origin
         if origin is None or not origin.is_private:

@@ -30,7 +30,9 @@ How it combines with the rules (order 40: after harassment 20 and wellbeing 30, 
    ``medium_threshold`` a ``medium`` one, never ``high``/``critical`` (those carry escalations and
    need a rule's explanation). Category ``model``; the evidence names the words that weighed most.
 
-Thresholds are chosen on the dev split, never on the sealed one.
+Features and regularisation are chosen by cross-validation on the train split, the thresholds on
+out-of-fold probabilities of the training data (stored in the model file); dev is a check only,
+and the sealed split is never used (docs/detection.md).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,8 +62,16 @@ PACKAGE_DIR = Path(__file__).parent
 MODEL_PATH = PACKAGE_DIR / "model_data" / "harassment_model.json"
 LOCAL_MODEL_NAME = "harassment_model.json"
 CORPUS_DIR = PACKAGE_DIR.parent / "corpus"
+# Clean messages written for the model where the corpus had too few (policies/model_data/README.md).
+EXTRA_EXAMPLES = PACKAGE_DIR / "model_data" / "extra_examples.jsonl"
 MODEL_FORMAT = "schoolwacht-linear-1"
-MAX_WORDS = 600  # a 4 kB paste has ~700 words; the first 600 say what it is about
+MAX_WORDS = 600  # the reference reads at most this many words of a message
+# A message is read in windows of WINDOW words (every training message fits in one); a longer
+# paste is scored per window, stepping STRIDE words, and the most hostile of the first
+# MAX_WINDOWS windows counts (a 4 kB paste costs ~4 windows, not ~700 words of features).
+WINDOW = 64
+STRIDE = 48
+MAX_WINDOWS = 4
 LANGS = ("nl", "en")
 NGRAMS = (3, 4, 5)
 _CACHE_SIZE = 50_000
@@ -87,30 +98,118 @@ def lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def word_features(word: str) -> tuple[str, ...]:
+def word_features(word: str, ngrams: tuple[int, ...] = NGRAMS) -> tuple[str, ...]:
     """The lemma and the character n-grams of one word (a pure function of the word: cached)."""
     padded = f"<{word}>"
-    grams = {f"c:{padded[i:i + n]}" for n in NGRAMS for i in range(len(padded) - n + 1)}
+    grams = {f"c:{padded[i:i + n]}" for n in ngrams for i in range(len(padded) - n + 1)}
     return (f"l:{lemma(word)}", *sorted(grams))
 
 
-def features_by_word(words: Sequence[str], skip: frozenset[str] = frozenset()
-                     ) -> list[tuple[str, tuple[str, ...]]]:
-    """``(word, its features)`` for each word, then ``(pair, feature)`` for neighbouring lemmas.
-    Words in ``skip`` (swearing the rules already reported) contribute nothing."""
-    out: list[tuple[str, tuple[str, ...]]] = []
-    kept = [w for w in words[:MAX_WORDS] if w not in skip]
-    for word in kept:
-        out.append((word, word_features(word)))
-    lemmas = [lemma(w) for w in kept]
-    for i in range(len(kept) - 1):
-        out.append((f"{kept[i]} {kept[i + 1]}", (f"b:{lemmas[i]} {lemmas[i + 1]}",)))
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which features a model reads; stored in its file so a scorer reads what it was trained on.
+
+    ``values``: ``binary`` (present or not) or ``sublinear_l2`` (1 + log(count), the message's
+    vector scaled to length 1, so a long message does not outweigh a short one by its length).
+    ``cues``: whole-message features from the rules' vocabulary (who is addressed, a negation,
+    quote marks): ``t:you``, ``t:name``, ``t:group``, ``t:none``, ``m:neg``, ``m:quote``.
+    """
+
+    ngrams: tuple[int, ...] = NGRAMS
+    pairs: bool = True
+    cues: bool = False
+    values: str = "binary"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lemmas": list(LANGS), "char_ngrams": list(self.ngrams), "lemma_pairs": self.pairs,
+                "cues": self.cues, "values": self.values}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> FeatureSpec:
+        if not data:
+            return cls()
+        return cls(ngrams=tuple(int(n) for n in data.get("char_ngrams", NGRAMS)),
+                   pairs=bool(data.get("lemma_pairs", True)), cues=bool(data.get("cues", False)),
+                   values=str(data.get("values", "binary")))
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> dict[str, frozenset[str]]:
+    """Who a message may address and how it may be framed, from the rules' own data (one source
+    of truth: the language vocabulary and the harassment lexicon's names and groups)."""
+    from policies.harassment import lexicon as harassment_lexicon
+    from policies.language import vocabulary
+
+    vocab, lexicon = vocabulary(), harassment_lexicon()
+    return {"you": frozenset(vocab.second_person), "name": frozenset(lexicon.names),
+            "group": frozenset(lexicon.groups), "neg": frozenset(vocab.negators)}
+
+
+def cue_features(words: Sequence[str], original: str = "") -> list[str]:
+    """Whole-message cues: ``t:you``/``t:name``/``t:group`` (or ``t:none``), ``m:neg``,
+    ``m:quote``."""
+    cues = _cue_words()
+    present = set(words)
+    out = [f"t:{kind}" for kind in ("you", "name", "group") if not present.isdisjoint(cues[kind])]
+    if not out:
+        out.append("t:none")
+    if not present.isdisjoint(cues["neg"]):
+        out.append("m:neg")
+    if not _QUOTE_MARKS.isdisjoint(original):
+        out.append("m:quote")
     return out
 
 
-def features(words: Sequence[str], skip: frozenset[str] = frozenset()) -> set[str]:
-    """The binary features of a message's folded words (a set: each counts once)."""
-    return {f for _, feats in features_by_word(words, skip) for f in feats}
+def features_by_word(words: Sequence[str], skip: frozenset[str] = frozenset(),
+                     spec: FeatureSpec | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """``(word, its features)`` for each word, then ``(pair, feature)`` for neighbouring lemmas.
+    Words in ``skip`` (swearing the rules already reported) contribute nothing."""
+    spec = spec or DEFAULT_SPEC
+    out: list[tuple[str, tuple[str, ...]]] = []
+    kept = [w for w in words[:MAX_WORDS] if w not in skip]
+    for word in kept:
+        out.append((word, word_features(word, spec.ngrams)))
+    if spec.pairs:
+        lemmas = [lemma(w) for w in kept]
+        for i in range(len(kept) - 1):
+            out.append((f"{kept[i]} {kept[i + 1]}", (f"b:{lemmas[i]} {lemmas[i + 1]}",)))
+    return out
+
+
+def feature_counts(words: Sequence[str], skip: frozenset[str] = frozenset(),
+                   spec: FeatureSpec | None = None, original: str = "") -> dict[str, int]:
+    """How often each feature occurs in a message (the reference the scorer is pinned to)."""
+    spec = spec or DEFAULT_SPEC
+    counts: dict[str, int] = {}
+    for _, feats in features_by_word(words, skip, spec):
+        for f in feats:
+            counts[f] = counts.get(f, 0) + 1
+    if spec.cues:
+        for f in cue_features([w for w in words[:MAX_WORDS] if w not in skip], original):
+            counts[f] = counts.get(f, 0) + 1
+    return counts
+
+
+def feature_values(counts: Mapping[str, int], spec: FeatureSpec | None = None
+                   ) -> dict[str, float]:
+    """The vector the weights are applied to: 1 per feature present, or sublinear counts scaled to
+    length 1 (over every feature of the message, known to the model or not)."""
+    spec = spec or DEFAULT_SPEC
+    if spec.values == "binary":
+        return dict.fromkeys(counts, 1.0)
+    raw = {f: 1.0 + math.log(n) for f, n in counts.items()}
+    norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+    return {f: v / norm for f, v in raw.items()}
+
+
+def features(words: Sequence[str], skip: frozenset[str] = frozenset(),
+             spec: FeatureSpec | None = None) -> set[str]:
+    """The features present in a message's folded words (a set)."""
+    return set(feature_counts(words, skip, spec))
+
+
+DEFAULT_SPEC = FeatureSpec()
+_QUOTE_MARKS = frozenset("\"“”«»")  # not the apostrophe: "zo'n", "m'n"
 
 
 def text_words(text: str) -> tuple[str, ...]:
@@ -120,17 +219,31 @@ def text_words(text: str) -> tuple[str, ...]:
 # -- the model file and its scorer ----------------------------------------------------------------
 
 
+def windows(words: Sequence[str]) -> list[Sequence[str]]:
+    """The word windows a message is scored on: the whole message when it fits in ``WINDOW``
+    words, else the first ``MAX_WINDOWS`` windows of ``WINDOW`` words, ``STRIDE`` apart."""
+    if len(words) <= WINDOW:
+        return [words]
+    starts = range(0, min(len(words) - WINDOW, STRIDE * (MAX_WINDOWS - 1)) + 1, STRIDE)
+    return [words[i:i + WINDOW] for i in starts]
+
+
 @dataclass
 class LinearModel:
-    """P(harassment) = sigmoid(a * (bias + sum of the weights of the features present) + b)."""
+    """P(harassment) = sigmoid(a * (bias + weights . feature values) + b), per window; the
+    message's probability is its most hostile window's."""
 
     weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
     calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling (a, b) fitted on held-out folds
     meta: dict[str, Any] = field(default_factory=dict)
+    spec: FeatureSpec = DEFAULT_SPEC
 
-    def margin(self, feats: Iterable[str]) -> float:
+    def margin(self, feats: Iterable[str] | Mapping[str, float]) -> float:
+        """The bias plus the weights of ``feats`` (a set: each counts 1; a mapping: its value)."""
         get = self.weights.get
+        if isinstance(feats, Mapping):
+            return self.bias + sum(get(f, 0.0) * v for f, v in feats.items())
         return self.bias + sum(get(f, 0.0) for f in feats)
 
     def probability_of(self, margin: float) -> float:
@@ -138,20 +251,65 @@ class LinearModel:
         z = max(-30.0, min(30.0, a * margin + b))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def probability(self, words: Sequence[str], skip: frozenset[str] = frozenset()) -> float:
-        return self.probability_of(self.margin(features(words, skip)))
+    def _window_margin(self, words: Sequence[str], original: str) -> float:
+        """The margin of one window, straight from the cached per-word features (the fast path;
+        ``tests/test_harassment_model.py`` pins it to ``feature_values(feature_counts(...))``)."""
+        spec = self.spec
+        counts: dict[str, int] = {}
+        get_count = counts.get
+        for word in words:
+            for f in word_features(word, spec.ngrams):
+                counts[f] = get_count(f, 0) + 1
+        if spec.pairs and len(words) > 1:
+            lemmas = [lemma(w) for w in words]
+            for pair in pairwise(lemmas):
+                f = f"b:{pair[0]} {pair[1]}"
+                counts[f] = get_count(f, 0) + 1
+        if spec.cues:
+            for f in cue_features(words, original):
+                counts[f] = get_count(f, 0) + 1
+        get = self.weights.get
+        if spec.values == "binary":
+            return self.bias + sum(get(f, 0.0) for f in counts)
+        total = norm = 0.0
+        for f, n in counts.items():
+            v = 1.0 + math.log(n) if n > 1 else 1.0
+            norm += v * v
+            total += get(f, 0.0) * v
+        return self.bias + (total / math.sqrt(norm) if norm else 0.0)
 
-    def explain(self, words: Sequence[str], skip: frozenset[str] = frozenset(), n: int = 3
-                ) -> tuple[float, list[tuple[str, float]]]:
-        """The probability and the words (or word pairs) that pushed hardest towards harassment.
-        A feature shared by several words (the same n-gram) counts once, for the first of them."""
+    def probability(self, words: Sequence[str], skip: frozenset[str] = frozenset(),
+                    original: str = "") -> float:
+        """P(harassment) of a message: of its most hostile window."""
+        kept = [w for w in words if w not in skip] if skip else words
+        return max((self.probability_of(self._window_margin(window, original))
+                    for window in windows(kept)), default=self.probability_of(self.bias))
+
+    def reference_probability(self, words: Sequence[str], skip: frozenset[str] = frozenset(),
+                              original: str = "") -> float:
+        """The plain definition (one window: the message's first ``MAX_WORDS`` words)."""
+        counts = feature_counts(words, skip, self.spec, original)
+        return self.probability_of(self.margin(feature_values(counts, self.spec)))
+
+    def explain(self, words: Sequence[str], skip: frozenset[str] = frozenset(), n: int = 3,
+                original: str = "") -> tuple[float, list[tuple[str, float]]]:
+        """The probability and the words (or word pairs) of the most hostile window that pushed
+        hardest towards harassment. A feature shared by several words (the same n-gram) counts
+        once, for the first of them; the cues (who is addressed) are named ``(aangesproken)``."""
+        kept = [w for w in words if w not in skip] if skip else list(words)
+        best = max(windows(kept), key=lambda w: self._window_margin(w, original))
+        values = feature_values(feature_counts(best, spec=self.spec, original=original), self.spec)
+        units = features_by_word(best, spec=self.spec)
+        if self.spec.cues:
+            units.append(("(aangesproken)", tuple(cue_features(best, original))))
         seen: set[str] = set()
         contributions: dict[str, float] = {}
         get = self.weights.get
-        for unit, feats in features_by_word(words, skip):
+        for unit, feats in units:
             fresh = [f for f in feats if f not in seen]
             seen.update(fresh)
-            contributions[unit] = contributions.get(unit, 0.0) + sum(get(f, 0.0) for f in fresh)
+            contributions[unit] = contributions.get(unit, 0.0) + sum(
+                get(f, 0.0) * values.get(f, 0.0) for f in fresh)
         probability = self.probability_of(self.bias + sum(contributions.values()))
         top = sorted(((u, c) for u, c in contributions.items() if c > 0), key=lambda x: -x[1])
         return probability, top[:n]
@@ -159,7 +317,7 @@ class LinearModel:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": MODEL_FORMAT,
-            "features": {"lemmas": list(LANGS), "char_ngrams": list(NGRAMS), "lemma_pairs": True},
+            "features": self.spec.to_json(),
             "bias": round(self.bias, 6),
             "calibration": [round(self.calibration[0], 6), round(self.calibration[1], 6)],
             "meta": self.meta,
@@ -193,6 +351,7 @@ class LinearModel:
                 bias=float(data.get("bias", 0.0)),
                 calibration=(float(calibration[0]), float(calibration[1])),
                 meta=dict(data.get("meta") or {}),
+                spec=FeatureSpec.from_json(data.get("features")),
             )
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: {exc}") from None
@@ -226,13 +385,44 @@ def read_corpus(path: Path, flag: str = "harassment") -> list[Example]:
     return out
 
 
-def train(examples: Sequence[Example], *, c: float = 1.0, min_count: int = 2,
-          folds: int = 5) -> LinearModel:
+TRAINED_SPEC = FeatureSpec(values="sublinear_l2", cues=True)
+TRAINED_C = 10.0  # chosen by 5-fold cross-validation on the train split (docs/detection.md)
+# Thresholds are read off the out-of-fold probabilities of the training data: the lowest at
+# which the model's own precision reaches these (``low`` and ``medium`` findings).
+LOW_PRECISION = 0.90
+MEDIUM_PRECISION = 0.95
+
+
+def example_features(ex: Example, spec: FeatureSpec) -> dict[str, float]:
+    view = TextView.of(ex.text)
+    return feature_values(feature_counts(windows(view.words)[0], spec=spec,
+                                         original=view.original), spec)
+
+
+def choose_thresholds(probabilities: Sequence[float], labels: Sequence[bool]
+                      ) -> dict[str, float]:
+    """The lowest thresholds (0.50 … 0.99) at which the model's precision on held-out scores
+    reaches ``LOW_PRECISION`` and ``MEDIUM_PRECISION`` (0.99 when it never does)."""
+    def lowest(wanted: float, start: int = 50) -> float:
+        for step in range(start, 100):
+            t = step / 100
+            hits = [y for p, y in zip(probabilities, labels, strict=True) if p >= t]
+            if hits and sum(hits) / len(hits) >= wanted:
+                return t
+        return 0.99
+
+    low = lowest(LOW_PRECISION)
+    return {"threshold": low, "medium_threshold": lowest(MEDIUM_PRECISION, round(low * 100))}
+
+
+def train(examples: Sequence[Example], *, c: float = TRAINED_C, min_count: int = 2,
+          folds: int = 5, spec: FeatureSpec = TRAINED_SPEC) -> LinearModel:
     """Fit the model (scikit-learn, deterministic: same examples -> same weights).
 
     Features seen fewer than ``min_count`` times are dropped, except those of examples weighted
     above 1 (a moderator's feedback: its own words must be able to count). The probabilities are
-    calibrated by Platt scaling on out-of-fold scores.
+    calibrated by Platt scaling on out-of-fold scores (fixed, seeded folds), and the thresholds
+    are chosen on those out-of-fold probabilities (``choose_thresholds``), never on dev or sealed.
     """
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -242,7 +432,7 @@ def train(examples: Sequence[Example], *, c: float = 1.0, min_count: int = 2,
     labels = [ex.harassment for ex in examples]
     if not any(labels) or all(labels):
         raise ValueError("training needs messages with and without harassment")
-    rows = [sorted(features(text_words(ex.text))) for ex in examples]
+    rows = [example_features(ex, spec) for ex in examples]
     counts: dict[str, int] = {}
     for feats in rows:
         for f in feats:
@@ -252,32 +442,45 @@ def train(examples: Sequence[Example], *, c: float = 1.0, min_count: int = 2,
         if ex.weight > 1:
             keep.update(feats)
     vocabulary = {f: i for i, f in enumerate(sorted(keep))}
-    indptr, indices = [0], []
+    indptr, indices, values = [0], [], []
     for feats in rows:
-        indices.extend(vocabulary[f] for f in feats if f in vocabulary)
+        for f in sorted(feats):
+            if f in vocabulary:
+                indices.append(vocabulary[f])
+                values.append(feats[f])
         indptr.append(len(indices))
-    x = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), len(vocabulary)))
+    x = csr_matrix((np.array(values, dtype=float), indices, indptr),
+                   shape=(len(rows), len(vocabulary)))
     y = np.array(labels, dtype=int)
     w = np.array([ex.weight for ex in examples], dtype=float)
 
     def estimator() -> LogisticRegression:
-        return LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight="balanced")
+        return LogisticRegression(C=c, solver="lbfgs", max_iter=3000, class_weight="balanced")
 
     fitted = estimator().fit(x, y, sample_weight=w)
-    # Platt scaling on scores of examples the scoring model did not see (fixed folds, no shuffle).
+    # Platt scaling on scores of examples the scoring model did not see (seeded folds).
     n_folds = max(2, min(folds, int(y.sum()), int(len(y) - y.sum())))
-    scores = cross_val_predict(estimator(), x, y, cv=StratifiedKFold(n_folds),
+    scores = cross_val_predict(estimator(), x, y,
+                               cv=StratifiedKFold(n_folds, shuffle=True, random_state=0),
                                method="decision_function", params={"sample_weight": w})
     platt = LogisticRegression(C=1e4, solver="lbfgs").fit(scores.reshape(-1, 1), y,
                                                           sample_weight=w)
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    if a <= 0:  # held-out scores that say nothing (too few examples): the plain sigmoid
+        a, b = 1.0, 0.0
+    held_out = [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * s + b)))) for s in scores]
     names = sorted(vocabulary, key=vocabulary.__getitem__)
     weights = {f: float(v) for f, v in zip(names, fitted.coef_[0], strict=True) if abs(v) >= 1e-4}
     return LinearModel(
         weights=weights,
         bias=float(fitted.intercept_[0]),
-        calibration=(float(platt.coef_[0][0]), float(platt.intercept_[0])),
+        calibration=(a, b),
         meta={"examples": len(examples), "harassment": int(y.sum()),
-              "features": len(weights), "c": c, "min_count": min_count},
+              "features": len(weights), "c": c, "min_count": min_count,
+              "thresholds": choose_thresholds(held_out, labels),
+              "thresholds_chosen_on": f"{n_folds}-fold out-of-fold probabilities of the "
+                                      "training examples"},
+        spec=spec,
     )
 
 
@@ -285,10 +488,11 @@ def train(examples: Sequence[Example], *, c: float = 1.0, min_count: int = 2,
 
 
 class HarassmentModelSettings(PolicySettings):
-    # Calibrated P(harassment) from which the model adds a ``low`` finding (chosen on dev).
-    threshold: float = Field(0.6, ge=0.5, le=1)
+    # Calibrated P(harassment) from which the model adds a ``low`` finding. Default: the one
+    # stored in the model file, chosen when it was trained on out-of-fold probabilities.
+    threshold: float | None = Field(None, ge=0.5, le=1)
     # ... and from which a ``medium`` one (never higher: high/critical need a rule).
-    medium_threshold: float = Field(0.85, ge=0.5, le=1)
+    medium_threshold: float | None = Field(None, ge=0.5, le=1)
     # Shorter messages ("ok", "haha jij") carry too little for a model to judge.
     min_words: int = Field(3, ge=1)
     actions: dict[str, list[ActionKind]] = Field(
@@ -374,6 +578,9 @@ def load_model(path: Path) -> LinearModel:
 
 
 SETTLING_FLAGS = frozenset({"harassment", "wellbeing"})
+# For a model file without stored thresholds (an older file).
+FALLBACK_THRESHOLD = 0.6
+FALLBACK_MEDIUM_THRESHOLD = 0.85
 
 
 @register
@@ -397,7 +604,7 @@ class HarassmentModelPolicy(TextPolicy):
     def _load(self) -> tuple[Path | None, LinearModel | None]:
         """The configured file, else the school's retrained one, else the shipped one. A broken
         school model is logged and the shipped one used; without any model the rule is silent."""
-        configured = self.env.options.get("harassment_model")
+        configured = self.env.options.harassment_model
         candidates = [Path(configured)] if configured else [
             Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
         for path in candidates:
@@ -425,14 +632,18 @@ class HarassmentModelPolicy(TextPolicy):
                 return []  # the rules decided: a model never overrules or doubles a hard rule
             if finding.flag == "profanity":
                 swearing.update(str(t) for t in (finding.data or {}).get("terms", ()))
-        if rules_cleared(text, ctx, event) is not None:
-            return []
         skip = frozenset(w for w in words if w in swearing or any(w.startswith(t) for t in swearing))
-        probability = model.probability(words, skip)
-        if probability < settings.threshold:
+        probability = model.probability(words, skip, text.original)
+        stored = model.meta.get("thresholds") or {}
+        threshold = settings.threshold or float(stored.get("threshold", FALLBACK_THRESHOLD))
+        medium = settings.medium_threshold or float(
+            stored.get("medium_threshold", FALLBACK_MEDIUM_THRESHOLD))
+        # The cheap question first: the rules' clearing context is read only for a message the
+        # model would flag (most messages stop here).
+        if probability < threshold or rules_cleared(text, ctx, event) is not None:
             return []
-        _, top = model.explain(words, skip)
-        severity = Severity.MEDIUM if probability >= settings.medium_threshold else Severity.LOW
+        _, top = model.explain(words, skip, original=text.original)
+        severity = Severity.MEDIUM if probability >= max(medium, threshold) else Severity.LOW
         shown = ", ".join(f"'{unit}'" for unit, _ in top) or "de zin als geheel"
         targets = tuple(t for t in (event.reply_to_sender_id, *event.mentions) if t)
         return [

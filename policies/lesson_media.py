@@ -89,15 +89,21 @@ class LessonMediaPolicy(BasePolicy):
     def wants(self, event: MessageEvent) -> bool:
         return any(_media_word(a) is not None for a in event.attachments)
 
+    def not_applicable(self, event: MessageEvent) -> str:
+        return super().not_applicable(event) if not event.attachments else "not applicable: no video or audio"
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         if ctx.group_kind is not GroupKind.CLASS:
+            ctx.clear(f"not applicable: {ctx.group_kind.value} group (class groups only)")
             return []
         kinds = [w for a in event.attachments if (w := _media_word(a)) is not None]
         timetable = ctx.group_facts.get("timetable") or ()
         if not kinds or not timetable:
+            ctx.clear("no timetable for this group" if kinds else "not applicable: no video or audio")
             return []
         slot = lesson_at(event.sent_at, timetable, ctx.timezone)
         if slot is None:
+            ctx.clear("outside lesson time")
             return []
         day_nl = DAYS_NL[DAYS.index(slot[0])]
         what = " en ".join(dict.fromkeys(kinds))

@@ -93,12 +93,56 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@.-])(?:{_alternation(words)})(?![\w@-])")
 
 
+_TOKEN = re.compile(r"\w+")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+_LETTERS = re.compile(r"[a-zà-ÿ]+")  # a compound word's letters ("notenallergie", not "x2allergie")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A word list, looked up in the message's words before any text is searched.
+
+    Each term is filed under its first word ("eating disorder" under "eating"); with ``endings``,
+    any word that ends so is a term too ("notenallergie"). ``in_text`` returns the terms that can
+    occur in a message: a set intersection with its words (``TextView.token_set``, built once per
+    message), so a message without any of them costs no search of its text at all.
+    ``tests/test_personal_data.py`` holds this to a plain search of the whole text (hypothesis).
+    """
+
+    by_word: dict[str, tuple[str, ...]]
+    endings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, terms: Iterable[str], endings: Iterable[str] = ()) -> Terms:
+        by_word: dict[str, tuple[str, ...]] = {}
+        for term in terms:
+            first = _TOKEN.findall(term)[0]
+            by_word[first] = (*by_word.get(first, ()), term)
+        return cls(by_word, tuple(endings))
+
+    def in_text(self, words: frozenset[str]) -> frozenset[str]:
+        found = {term for word in words & self.by_word.keys() for term in self.by_word[word]}
+        if self.endings:
+            found.update(
+                word for word in words if word.endswith(self.endings) and _LETTERS.fullmatch(word)
+            )
+        return frozenset(found)
+
+
+@lru_cache(maxsize=512)
+def _medical_re(terms: frozenset[str]) -> re.Pattern[str]:
+    """The medical terms of one message, as whole words (a compound's hyphen ends it: "kanker-x")."""
+    return re.compile(rf"(?<![\w-])(?:{_alternation(terms)})(?![\w])")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     names: frozenset[str]
     not_names: frozenset[str]
     others: frozenset[str]
     third_person: re.Pattern[str]
+    someones_family_re: re.Pattern[str]
+    medical: Terms
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
     hedge_re: re.Pattern[str]
@@ -109,29 +153,48 @@ class Lexicon:
     school_hints: frozenset[str]
     organisation_re: re.Pattern[str]
     private_re: re.Pattern[str]
-    street_re: re.Pattern[str]
+    street_suffixes: tuple[str, ...]
+    english_street_words: frozenset[str]
+    bare_street_re: re.Pattern[str]
     english_street_re: re.Pattern[str]
     not_streets: frozenset[str]
     home_re: re.Pattern[str]
     venue_re: re.Pattern[str]
+    credentials: Terms
+    platforms: frozenset[str]
     credential_re: re.Pattern[str]
     not_values: frozenset[str]
     shared_re: re.Pattern[str]
     account_number_re: re.Pattern[str]
+    accounts: Terms
     account_re: re.Pattern[str]
     bare_account_re: re.Pattern[str]
     expose_re: re.Pattern[str]
     visit_re: re.Pattern[str]
+    birth: Terms
     birth_re: re.Pattern[str]
     birthday_re: re.Pattern[str]
+    grade_cues: Terms
     grade_cue_re: re.Pattern[str]
 
 
-# Words that start multi-word street names ("Mr. Jansenlaan", "Van Goghstraat", "Lange Voorhout").
-_STREET_PREFIXES = (
-    "mr|dr|prof|burg|burgemeester|van|de|der|den|ter|ten|st|sint|koning|koningin|prins|prinses"
-    "|graaf|jan|oude|nieuwe|korte|lange|grote|kleine|hoge|lage|generaal|pater|kapelaan"
+# A house number after a street name ("12", "12a", "120-2", "12 hs"): not a time, an amount or a size.
+_HOUSE_NUMBER = (
+    r"(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?"
+    r"(?![\d,.]\d|\w|\s?%|\s?(?:uur|min|minuten|jaar|jaren|maanden|weken|dagen|keer|km|years?"
+    r"|months?|weeks?|days?|times|minutes?|hours?)\b)"
 )
+# A word, then a house number: "tulpstraat 14", "jan-van-galenstraat 3a". Whether the word is a
+# street is decided by its ending (``street_suffixes``), in Python.
+_NAME_THEN_NUMBER = re.compile(r"(?<![\w@'-])([a-zà-ÿ'-]+)\s+" + _HOUSE_NUMBER)
+# A home word, then a capitalised name and a number: "woont op Kamperfoelie 12", "adres: Zonnehof 3".
+_HOME_WORDS = frozenset(["woont", "wonen", "woonde", "adres", "address", "lives", "live", "lived"])
+_HOME_THEN_NAME_NUMBER = re.compile(
+    r"(?<![\w@])(?i:woont|wonen|woonde|adres|address|lives|live|lived)\s*(?:is\s+)?(?i:op|aan|at|on)?"
+    r"\s*:?\s*(?i:de\s+|het\s+|the\s+)?([A-ZÀ-Ý][^\W\d_]+(?:\s+[A-ZÀ-Ý][^\W\d_]+)?)\s+" + _HOUSE_NUMBER
+)
+# A house number, then the street: "14 tulpstraat", "lives at 7 mozartlaan".
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w@.,:/€$-])(\d{1,4}[a-z]?)\s+([a-zà-ÿ'-]+)(?![\w@-])")
 
 
 @lru_cache(maxsize=1)
@@ -145,11 +208,6 @@ def lexicon() -> Lexicon:
     med, people, contact = data["medical"], data["people"], data["contact"]
     addr, cred, handles = data["address"], data["credentials"], data["handles"]
     suffixes = addr["street_suffixes"]
-    street = re.compile(
-        rf"(?<![\w@])((?:(?:{_STREET_PREFIXES})\.?[ -]){{0,3}}[a-zà-ÿ'-]*"
-        rf"(?:{_alternation(suffixes)}))"
-        r"\s+(\d{1,4})(?:\s?[a-z](?![\w])|-\d{1,3}|\s?(?:hs|bis)\b)?(?![\d,.]\d|\w|\s?%|\s?(?:uur|min))"
-    )
     # "12 Baker Street"
     english = re.compile(
         r"(?<![\w@])(\d{1,4})\s+((?:[a-z]+\s){1,3})"
@@ -160,6 +218,11 @@ def lexicon() -> Lexicon:
         not_names=frozenset(people["not_names"]),
         others=frozenset(people["others"]),
         third_person=_words_re(people["third_person"]),
+        # "zijn zus", "hun vader", "their mum": someone else's family.
+        someones_family_re=re.compile(
+            rf"(?<!\w)(?:zijn|z'n|zn|haar|d'r|hun|his|her|their)\s+(?:{_alternation(people['others'])})(?!\w)"
+        ),
+        medical=Terms.of(med["words"], med["suffixes"]),
         medical_re=re.compile(
             rf"(?<![\w-])(?:{_alternation(med['words'])}|[a-zà-ÿ]*(?:{_alternation(med['suffixes'])}))"
             r"(?![\w])"
@@ -173,15 +236,24 @@ def lexicon() -> Lexicon:
         school_hints=frozenset(contact["school_domain_hints"]),
         organisation_re=_words_re(contact["organisation"]),
         private_re=re.compile(rf"(?<!\w)(?:{_alternation(contact['private'])})"),
-        street_re=street,
+        street_suffixes=tuple(suffixes),
+        english_street_words=frozenset(addr["english_street_words"]),
+        # "Laan van Meerdervoort 212", "Weg der Verenigde Naties 4": a bare street word first.
+        bare_street_re=re.compile(
+            rf"(?<![\w@'-])({_alternation(suffixes)})\s+(?:van|der|den|de|ter|ten|op|'t)\s+"
+            r"(?:[a-zà-ÿ'-]+\s+)?[a-zà-ÿ'-]+\s+" + _HOUSE_NUMBER
+        ),
         english_street_re=english,
         not_streets=frozenset(addr["not_streets"]),
         home_re=_words_re(addr["home_cues"]),
         venue_re=_words_re(addr["venue_cues"]),
-        credential_re=_words_re(cred["cues"]),
+        credentials=Terms.of(cred["cues"] + cred["platforms"]),
+        platforms=frozenset(cred["platforms"]),
+        credential_re=_words_re(cred["cues"] + cred["platforms"]),
         not_values=frozenset(cred["not_values"]),
         shared_re=_words_re(cred["shared"]),
         account_number_re=_words_re(data["bank"]["account_cues"]),
+        accounts=Terms.of(handles["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
         # "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet op snapchat x"
         bare_account_re=re.compile(
@@ -191,8 +263,10 @@ def lexicon() -> Lexicon:
         ),
         expose_re=_words_re(handles["expose_cues"]),
         visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
+        birth=Terms.of(data["dates"]["birth_cues"] + data["dates"]["birthday_cues"]),
         birth_re=_words_re(data["dates"]["birth_cues"]),
         birthday_re=_words_re(data["dates"]["birthday_cues"]),
+        grade_cues=Terms.of(data["grades"]["cues"]),
         grade_cue_re=_words_re(data["grades"]["cues"]),
     )
 
@@ -246,7 +320,8 @@ _OWN_WORDINGS = (
 _OWN_RE = re.compile(r"(?<!\w)(?:" + "|".join(_OWN_WORDINGS) + r")(?!\w)")
 _SENTENCE_BREAK = re.compile(r"[.!?\n](?:\s|$)")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
-_CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?(?![\w@])")
+# A capitalised word: "Kacper", "Wiśniewski" (any lower-case letters after the capital).
+_CAP_WORD = re.compile(r"(?<![\w'’@.-])([A-ZÀ-Ý][^\W\d_A-ZÀ-Ý]+)(?:['’]s)?(?![\w@])")
 _POSSESSIVE = re.compile(
     r"(?<![\w@])([a-zà-ÿ]{2,})['’]s(?!\w)|(?<![\w@])([a-zà-ÿ]{2,})s(?=\s+(?:nummer|06|adres|mail|email|insta|account|wachtwoord|inlog|cijfer|cijfers|bsn)\b)"
 )
@@ -255,6 +330,22 @@ _OPENER_VERB = re.compile(
     r"^\s*([A-ZÀ-Ý][a-zà-ÿ]+)\s+(?:is|heeft|had|zit|ligt|woont|was|has|kreeg|haalde|gaat|moet|mag"
     r"|krijgt|werd|wordt|got|gets|lives|scored)\b"
 )
+
+
+# "... 06 12345678 is mijn nummer", "x@gmail.com, that's my email": the value named after it.
+_OWN_AFTER = re.compile(
+    r"[\s,:;-]*(?:is|dat is|that's|that is|=|\()\s*(?:mijn|m'n|mn|my|ons|onze|our)\s+"
+    r"(?:eigen\s+|nieuwe\s+|new\s+|own\s+|privé\s+|prive\s+)?(?:telefoon|mobiele\s+)?"
+    r"(?:nummer|nr|06|number|mobiel|mobile|adres|address|mail|e-?mail(?:adres)?|mailadres|iban"
+    r"|rekening(?:nummer)?)(?!\w)"
+)
+_STAY_BEFORE = re.compile(r"(?<!\w)(?:in|naar|uit|to|from|at)\s+(?:het\s+|'t\s+|the\s+)?$")
+
+
+def own_data(low: str, start: int, end: int) -> bool:
+    """Whether the value at ``low[start:end]`` is the writer's own, by the words before it in its
+    sentence ("bel me op ...") or right after it ("... is mijn nummer")."""
+    return own_data_before(low, start) or _OWN_AFTER.match(low, end) is not None
 
 
 def own_data_before(low: str, start: int, window: int = 90) -> bool:
@@ -304,8 +395,8 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 
 
 # A BSN-shaped number not glued to other digits, amounts or codes.
-_BSN = re.compile(
-    r"(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
+_BSN = re.compile(  # (?=\d) first: the engine then skips ahead to the next digit
+    r"(?=\d)(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
     r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
 )
 _BSN_CUE = re.compile(r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)")
@@ -324,16 +415,19 @@ _PROFILE_URL = re.compile(
 )
 # A mark on the Dutch 1-10 scale, not a time, amount, date, page, or ordinal ("3e uur").
 _GRADE_NUMBER = re.compile(
-    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|euro|keer|x|jaar|dagen)\b)"
+    r"(?<![\w.,:/€$-])(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d|\s?(?:uur|min|minuten|minutes"
+    r"|sec|seconden|euro|keer|x|jaar|jaren|dag|dagen|week|weken|maand|maanden|km|kilo|kg|meter|m|cm"
+    r"|years?|days?|weeks?|hours?|times)\b)"
 )
 _GRADE_VERBS = frozenset([
     "heeft", "had", "kreeg", "krijgt", "haalde", "haalt", "gehaald", "scoorde", "staat", "stond",
     "has", "got", "gets", "scored", "get",
 ])
 _GRADE_VERB_BEFORE = re.compile(
-    r"(?<!\w)(?:heeft|had|kreeg|krijgt|haalde|haalt|scoorde|staat|stond|has|got|gets|scored)"
-    r"\s+(?:\w+\s+){0,2}?(?:een|a|an)?\s*$"
+    r"(?<!\w)(?:heeft|hebt|heb|had|kreeg|krijgt|haalde|haalt|haal|scoorde|staat|stond|has|got|gets|scored)"
+    r"\s+(?:\w+[,:?]?\s+){0,2}?(?:een|a|an)?\s*$"
 )
+_MARK_AFTER_EEN = re.compile(r"(?<!\w)(?:een|a|an)\s+(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d)")
 _GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
 _GRADE_FOR = re.compile(
     r"\s*(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
@@ -342,8 +436,14 @@ _GRADE_FOR = re.compile(
     r"|biology|history|science|chemistry|physics|essay|herkansing|[a-z]*toets|[a-z]*kunde)(?!\w)"
 )
 _SELF_WORDS = frozenset([
-    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our", "je",
-    "jij", "jou", "jouw", "you", "your", "u",
+    "ik", "i", "me", "mij", "mijn", "m'n", "mn", "my", "we", "wij", "ons", "onze", "our",
+])
+# The person spoken to: another pupil when the message addresses someone by name ("noor je ...").
+_YOU_WORDS = frozenset(["je", "jij", "jou", "jouw", "you", "your", "u"])
+# Verbs that say a mark was obtained: "heeft een 10" alone may be anything, "haalde een 10" is a mark.
+_GRADE_ONLY_VERBS = frozenset([
+    "kreeg", "krijgt", "haalde", "haalt", "haal", "gehaald", "scoorde", "gescoord", "got", "gets",
+    "scored",
 ])
 _POSSESSIVES_OWN = frozenset(["mijn", "mn", "my", "onze", "ons", "our"])
 _THIRD_PERSON = frozenset(["hij", "zij", "he", "she"])
@@ -351,6 +451,9 @@ _POSTCODE = re.compile(
     r"(?<![\w-])([1-9]\d{3})\s?([A-Z]{2})(?![\w])|(?<![\w-])([1-9]\d{3})([a-z]{2})(?![\w])"
 )
 _DIGIT = re.compile(r"\d")
+_AT_DOMAIN = re.compile(r"@[\w-]+\.")  # every e-mail address has one ("x@gmail.com")
+# Digits and what people write between the digits of one phone number.
+_DIGIT_RUN = re.compile(r"\d[\d\s().\[\]/~+-]*")
 _SERVICE_TYPES = {
     PhoneNumberType.TOLL_FREE,
     PhoneNumberType.PREMIUM_RATE,
@@ -363,6 +466,35 @@ _PHONE_WORDS = re.compile(
     r"(?<!\w)(?:nummer|nr|tel|telefoon\w*|mobiel|06|bel|bellen|app|appen|whatsapp|sms|phone|number"
     r"|call|text|cell|mobile)(?!\w)"
 )
+
+
+_VALUE = r"[\"'“‘]?(?P<v>[^\s\"'”’,;]{3,})(?:\s*/\s*(?P<v2>[^\s\"'”’,;]{3,}))?"
+# "van isa? ik weet t: x", "is gewoon 'x'", "= x", "is x / y"
+_CREDENTIAL_VALUE = re.compile(
+    r"(?:\s+[\w'’.-]+[?!,]?){0,8}?\s*(?:is|was|=|:|->|is\s*:)\s*(?:(?:gewoon|gwn|just|simply)\s+)?"
+    + _VALUE
+)
+_CREDENTIAL_BARE = re.compile(r"\s+" + _VALUE)  # "ww Voetbal123"
+# "login for the project? its noah.b / Football22"
+_CREDENTIAL_PAIR = re.compile(r"[\s:=]*(?:\S+\s+){0,8}?(?P<v>[\w.@+-]{3,})\s*/\s*(?P<v2>[^\s\"'”’,;]{4,})")
+_CREDENTIAL_FORMS = ((_CREDENTIAL_VALUE, False), (_CREDENTIAL_BARE, True), (_CREDENTIAL_PAIR, True))
+
+
+def _looks_secret(value: str, strict: bool) -> bool:
+    """A password-like value. ``strict``: letters and digits ("Voetbal123"); otherwise also a
+    digit, a symbol, mixed case, or five characters or more."""
+    if len(value) < 3:
+        return False
+    letters_and_digits = bool(re.search(r"\d", value)) and bool(re.search(r"[^\W\d_]", value))
+    if strict:
+        return letters_and_digits
+    return len(value) >= 5 or bool(re.search(r"\d|[^\w]|[A-Z].*[a-z]|[a-z].*[A-Z]", value))
+
+
+def _dutch_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    """06 + 8 digits (+31 6 ...), new ranges that phonenumbers does not know yet included."""
+    national = str(number.national_number)
+    return number.country_code == 31 and len(national) == 9 and national.startswith("6")
 
 
 def _e164(raw: str) -> str | None:
@@ -378,7 +510,7 @@ class Detectors:
     """All detectors, bound to one message. Each returns hits; the policy filters and merges."""
 
     def __init__(
-        self, text: TextView, settings: PersonalDataSettings
+        self, text: TextView, settings: PersonalDataSettings, reference: bool = False
     ) -> None:
         # The detectors read the NFKC form (full-width digits become digits) and its lower case.
         self.src = unicodedata.normalize("NFKC", text.original)
@@ -386,6 +518,29 @@ class Detectors:
         self.settings = settings
         self.lex = lexicon()
         self.taken: list[tuple[int, int]] = []
+        # A detector that needs a word from a list first looks for it among the message's words,
+        # and skips the search of the text when it is not there. ``reference`` searches the text
+        # regardless: the plain behaviour that a property test holds the fast one to.
+        # A word glued to a number ("geboren17-04-2012") is also looked up without its digits.
+        glued = {_TRAILING_DIGITS.sub("", word) for word in text.token_set if word[-1].isdigit()}
+        self.words = text.token_set | glued if glued else text.token_set
+        self.reference = reference
+
+    def has(self, terms: Terms) -> bool:
+        """Whether a term of the list can be in the message (always, for the reference)."""
+        return self.reference or bool(terms.in_text(self.words))
+
+    def has_street_word(self) -> bool:
+        """Whether a word of the message can end a street name ("tulpstraat", not "herinnering")
+        or start one ("laan" van Meerdervoort)."""
+        return (
+            self.reference
+            or not self.words.isdisjoint(self.lex.street_suffixes)
+            or any(
+                word.endswith(self.lex.street_suffixes) and self._is_street(word)
+                for word in self.words
+            )
+        )
 
     # -- helpers
     def _free(self, start: int, end: int) -> bool:
@@ -424,7 +579,7 @@ class Detectors:
             self.taken.append((start, end))  # the digits inside are not a phone number or BSN
             before = self.low[max(0, start - 60) : start]
             after = self.low[end : end + 60]
-            if own_data_before(self.low, start) or re.search(
+            if own_data(self.low, start, end) or re.search(
                 r"(?:t\.?n\.?v\.?|ten name van|op naam van|in the name of)\s+(?:de\s+|het\s+)?"
                 r"(?:school|stichting|vereniging|ouderraad|ouderfonds|ouderbijdrage|mr|college|lyceum|gymnasium)",
                 after + " " + before,
@@ -441,20 +596,23 @@ class Detectors:
         if len(_DIGIT.findall(self.src)) < 8:  # too short for anyone's phone number
             return hits
         school = {n for n in (_e164(x) for x in self.settings.school_numbers) if n}
-        for match in phonenumbers.PhoneNumberMatcher(
-            self.src, "NL", leniency=phonenumbers.Leniency.POSSIBLE
-        ):
+        for match in self._phone_matches():
             start, end = match.start, match.end
             # The writer's own number ("bel me op ...") is checked first: our regex costs far
             # less than phonenumbers' validation and typing, which would not change the outcome.
-            if not self._free(start, end) or own_data_before(self.low, start):
+            if not self._free(start, end) or own_data(self.low, start, end):
                 continue
             number = match.number
-            if not phonenumbers.is_valid_number(number) and not self._plausible(
+            if _dutch_mobile(number):
+                # 06 + 8 digits is a mobile (or pager) in every range: no lookup needed, and the
+                # lookups are most of the cost of a pasted contact list.
+                kind = PhoneNumberType.MOBILE
+            elif phonenumbers.is_valid_number(number) or self._plausible(
                 match.raw_string, number, start, end
             ):
+                kind = phonenumbers.number_type(number)
+            else:
                 continue
-            kind = phonenumbers.number_type(number)
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if kind in _SERVICE_TYPES or e164 in school:
                 continue
@@ -477,13 +635,31 @@ class Detectors:
             )
         return hits
 
+    def _phone_matches(self) -> list[phonenumbers.PhoneNumberMatch]:
+        """phonenumbers' matches. The matcher costs about 10 us a character, so in a long text it
+        reads only the stretches around runs of at least 8 digits (the reference reads it all)."""
+        def matches(lo: int, hi: int) -> list[phonenumbers.PhoneNumberMatch]:
+            found = phonenumbers.PhoneNumberMatcher(
+                self.src[lo:hi], "NL", leniency=phonenumbers.Leniency.POSSIBLE
+            )
+            return [phonenumbers.PhoneNumberMatch(lo + m.start, m.raw_string, m.number) for m in found]
+
+        if self.reference or len(self.src) <= 200:
+            return matches(0, len(self.src))
+        windows: list[list[int]] = []
+        for run in _DIGIT_RUN.finditer(self.src):
+            if len(_DIGIT.findall(run.group(0))) < 8:
+                continue
+            lo, hi = max(0, run.start() - 20), run.end() + 20
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = hi
+            else:
+                windows.append([lo, hi])
+        return [match for lo, hi in windows for match in matches(lo, hi)]
+
     def _plausible(self, raw: str, number: phonenumbers.PhoneNumber, start: int, end: int) -> bool:
         """A number phonenumbers does not know yet but people clearly write as a phone number:
-        a Dutch mobile (06 + 8 digits, new ranges included) or an international number next to a
-        phone word."""
-        national = str(number.national_number)
-        if number.country_code == 31 and len(national) == 9 and national.startswith("6"):
-            return True
+        an international number next to a phone word (Dutch mobiles: ``_dutch_mobile``)."""
         return (
             raw.lstrip().startswith(("+", "00"))
             and phonenumbers.is_possible_number(number)
@@ -512,7 +688,7 @@ class Detectors:
             )
             if not cue and other:
                 continue
-            if own_data_before(self.low, start):
+            if own_data(self.low, start, end):
                 continue
             hits.append(
                 self._take(
@@ -534,7 +710,11 @@ class Detectors:
         lex = self.lex
         low = self.low
         candidates: list[tuple[int, int, str, bool]] = []  # start, end, masked, has postcode
-        postcodes = _POSTCODE.finditer(self.src)
+        # "1234 AB" or "1234ab": a word of four digits, or of four digits and two letters.
+        postcode_shaped = self.reference or any(
+            len(word) in (4, 6) and word[:4].isdigit() for word in self.words
+        )
+        postcodes = _POSTCODE.finditer(self.src) if postcode_shaped else ()
         for match in postcodes:
             letters = (match.group(2) or match.group(4) or "").upper()
             if letters in ("SA", "SD", "SS"):
@@ -543,19 +723,20 @@ class Detectors:
             if not self._free(start, end):
                 continue
             # A postcode alone is a neighbourhood; with a house number nearby it is a home.
-            if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 12]):
+            if re.search(r"\d", self.src[max(0, start - 40) : start] + self.src[end : end + 25]):
                 code = match.group(1) or match.group(3)
                 candidates.append((start, end, f"{code[:2]}{MASK * 2} {MASK * 2}", True))
-        streets = lex.street_re.finditer(low)
-        for match in streets:
-            name = match.group(1).strip()
-            last = name.split()[-1] if name.split() else name
-            if last in lex.not_streets or len(last) < 5:
-                continue
-            start, end = match.span()
-            if self._free(start, end):
-                candidates.append((start, end, f"{last.capitalize()} {MASK * 2}", False))
-        for match in lex.english_street_re.finditer(low):
+        if self.has_street_word():
+            for start, end, street in self._streets():
+                if self._free(start, end):
+                    candidates.append((start, end, f"{street.capitalize()} {MASK * 2}", False))
+        if self.reference or not _HOME_WORDS.isdisjoint(self.words):
+            for match in _HOME_THEN_NAME_NUMBER.finditer(self.src):
+                start, end = match.span(1)[0], match.end()
+                if self._free(start, end) and match.group(1).casefold() not in lex.not_names:
+                    candidates.append((start, end, f"{match.group(1)} {MASK * 2}", False))
+        english = self.reference or not lex.english_street_words.isdisjoint(self.words)
+        for match in lex.english_street_re.finditer(low) if english else ():
             start, end = match.span()
             if self._free(start, end):
                 candidates.append(
@@ -569,7 +750,11 @@ class Detectors:
             return hits
         has_postcode = any(c[3] for c in candidates)
         home = self.near(lex.home_re, start, end, 60)
-        venue = self.near(lex.venue_re, start, end, 40)
+        # A venue word around the address, not inside it ("15 Park Lane" is no park).
+        venue = (
+            lex.venue_re.search(low, max(0, start - 40), start) is not None
+            or lex.venue_re.search(low, end, end + 40) is not None
+        )
         person = named_person(self.src, low, start - 60, end + 40)
         strong_home = self._home_of_person(max(0, start - 60), start)
         if (
@@ -588,6 +773,29 @@ class Detectors:
                 )
             )
         return hits
+
+    def _is_street(self, word: str) -> bool:
+        last = re.split(r"[-'’]", word)[-1]  # "jan-van-galenstraat", "'s-gravenweg"
+        return (
+            last.endswith(self.lex.street_suffixes)
+            and len(last) >= 5
+            and last not in self.lex.not_streets
+        )
+
+    def _streets(self) -> list[tuple[int, int, str]]:
+        """Street names with a house number, either side: (start, end, street word)."""
+        found = []
+        suffixes = self.lex.street_suffixes
+        for match in _NAME_THEN_NUMBER.finditer(self.low):
+            if self._is_street(match.group(1)):
+                found.append((match.start(), match.end(), match.group(1)))
+        if self.reference or not self.words.isdisjoint(suffixes):
+            for match in self.lex.bare_street_re.finditer(self.low):
+                found.append((match.start(), match.end(), match.group(1)))
+        for match in _NUMBER_THEN_NAME.finditer(self.low):
+            if self._is_street(match.group(2)):
+                found.append((match.start(), match.end(), match.group(2)))
+        return found
 
     def _home_of_person(self, lo: int, hi: int) -> bool:
         """ "adres van Jesse", "Lisa woont op", "het huis van noah": a named person's home."""
@@ -623,7 +831,7 @@ class Detectors:
             local_key = re.split(r"[.+_-]", local)[0]
             if local in self.lex.role_mailboxes or local_key in self.lex.role_mailboxes:
                 continue
-            if own_data_before(self.low, start):
+            if own_data(self.low, start, end):
                 continue
             # An address on a free provider belongs to a person. One on an organisation's own
             # domain (a school, an office) is a work address, unless the message calls it private.
@@ -669,68 +877,67 @@ class Detectors:
 
     def _account_names(self) -> list[tuple[int, int, str]]:
         """Account names next to an account word, as (start, end, name)."""
-        found = []
-        for match in _MENTION.finditer(self.low):
+        found: list[tuple[int, int, str]] = []
+        for match in _MENTION.finditer(self.low) if "@" in self.low else ():
             start, end = match.span()
             # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
             if self.near(self.lex.account_re, start, end, 40) or self.near(self.lex.visit_re, start, end, 60):
                 found.append((start, end, match.group(1)))
-        for match in self.lex.bare_account_re.finditer(self.low):
+        for match in self.lex.bare_account_re.finditer(self.low) if self.has(self.lex.accounts) else ():
             name = match.group("name")
             # A bare word is an account name only when it looks like one ("jelmer.xo2009").
             if re.search(r"[\d_.]", name) and re.search(r"[a-z]", name) and "@" not in name:
                 found.append((match.start("name"), match.end("name"), name))
-        for match in _PROFILE_URL.finditer(self.low):
+        for match in _PROFILE_URL.finditer(self.low) if ".com/" in self.low else ():
             found.append((match.start(), match.end(), match.group(1)))
         return found
 
     # -- words and patterns about a person
     def credentials(self) -> list[Hit]:
-        hits = []
+        """A login value after a login word: "het wachtwoord van teun is Voetbal99!", "ww van isa?
+        ik weet t: Isa2011!!", "is gewoon 'Welkom01'", "ww Voetbal123", "login ... noah.b / Zomer22"."""
+        hits: list[Hit] = []
         lex = self.lex
+        if not self.has(lex.credentials):
+            return hits
         for cue in lex.credential_re.finditer(self.low):
             start = cue.start()
             tail = self.src[cue.end() : cue.end() + 80]
-            value = re.match(
-                r"(?:\s+[\w'’.-]+){0,6}?"
-                r"\s*(?:is|was|=|:|->|is\s*:)\s*[\"'“]?(?P<v>[^\s\"'”,;]{3,})"
-                r"(?:\s*/\s*(?P<v2>[^\s\"'”,;]{3,}))?",
-                tail,
-            )
-            if not value:
-                continue
-            secret = value.group("v2") or value.group("v")
-            secret_clean = secret.rstrip(".!?)")
-            if secret_clean.casefold() in lex.not_values or len(secret_clean) < 3:
-                continue
-            looks_secret = (
-                bool(re.search(r"\d|[^\w]|[A-Z].*[a-z]|[a-z].*[A-Z]", secret_clean))
-                or len(secret_clean) >= 5
-            )
-            if not looks_secret:
+            # With "is", ":" or "=" any value that looks like a password counts; straight after
+            # the word, or as "name / value", only one with letters and digits ("Voetbal123").
+            # After a platform's name ("magister: x / y") only a user name and a password count.
+            forms = _CREDENTIAL_FORMS[2:] if cue.group(0) in lex.platforms else _CREDENTIAL_FORMS
+            value, secret = None, ""
+            for pattern, strict in forms:
+                value = pattern.match(tail)
+                secret = (value.group("v2") or value.group("v")).rstrip(".!?)") if value else ""
+                if value and secret.casefold() not in lex.not_values and _looks_secret(secret, strict):
+                    break
+            else:
                 continue
             if own_data_before(self.low, start + 1, 25) or lex.shared_re.search(
                 self.low, max(0, start - 25), cue.end() + 5
             ):
                 continue
             end = cue.end() + value.end()
-            evidence = f"wachtwoord/inlog {mask_tail(secret_clean, 1)}"
-            hits.append(
-                self._take(Hit("password", 0.9, evidence, start, end, (secret_clean, cue.group(0))))
-            )
+            evidence = f"wachtwoord/inlog {mask_tail(secret, 1)}"
+            hits.append(self._take(Hit("password", 0.9, evidence, start, end, (secret, cue.group(0)))))
         return hits
 
     _DATE = re.compile(
         r"(?<!\d)(?:(?P<d>[0-3]?\d)[-/.](?P<m>[01]?\d)[-/.](?P<y>(?:19|20)\d{2})"
-        r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
+        r"|(?P<y4>(?:19|20)\d{2})-(?P<m4>[01]?\d)-(?P<d4>[0-3]?\d)"
+        r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?:of\s+)?(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
         r"|(?P<mn3>january|february|march|april|may|june|july|august|september|october|november|december)\s+(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2}))(?!\d)"
     )
 
     def dob(self) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
+        if not self.has(self.lex.birth):  # a date is a birth date only next to a birth word
+            return hits
         for match in self._DATE.finditer(self.low):
             start, end = match.span()
-            year = match.group("y") or match.group("y2") or match.group("y3")
+            year = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4")
             # Historical figures in a history lesson ("geboren op 24 april 1533").
             if (year and int(year) < 1940) or (
                 not year and re.match(r"\s+\d{3,4}\b", self.low[end:])
@@ -769,29 +976,45 @@ class Detectors:
         """Another pupil's grade: a mark from 1 to 10 in a grade context ("heeft een 3,2", "een 8
         voor wiskunde", "gemiddeld 4,6"), whose owner is a named or pointed-at person rather than
         the writer ("ik had een 5") or nobody ("het gemiddelde was een 6,7")."""
-        has_cue = self.lex.grade_cue_re.search(self.low) is not None
+        # A message about marks: a grade word, or marks compared ("mees een 8 en ik een 6").
+        has_cue = (
+            (self.has(self.lex.grade_cues) and self.lex.grade_cue_re.search(self.low) is not None)
+            or len(_MARK_AFTER_EEN.findall(self.low)) >= 2
+        )
         for match in _GRADE_NUMBER.finditer(self.low):
             start, end = match.span()
-            before, after = self.low[max(0, start - 25) : start], self.low[end : end + 25]
+            before, after = self.low[max(0, start - 35) : start], self.low[end : end + 25]
             verb = _GRADE_VERB_BEFORE.search(before) or _GRADE_VERB_AFTER.match(after)
             subject = _GRADE_FOR.match(after)
             decimal = any(ch in match.group(0) for ch in ",.")
             # A decimal mark next to a grade verb, or in a message about grades ("cijfers",
             # "gemiddeld", "toets"); a whole number only as "een 8" after a grade verb
             # ("heeft 2 broers" counts brothers) or before "voor <vak>".
+            # A whole number after "heeft/had" is a mark only in a message about marks.
+            grade_verb = verb is not None and (
+                has_cue or not _GRADE_ONLY_VERBS.isdisjoint(_WORD.findall(verb.group(0)))
+            )
             if decimal:
                 if not (verb or subject or has_cue):
                     continue
-            elif not (subject or (verb and re.search(r"(?:een|a|an)\s*$", before))):
+            elif not (subject or (grade_verb and re.search(r"(?:een|a|an)\s*$", before))):
                 continue
-            if self._grade_owner(start) != "other":
+            owner = self._grade_owner(start)
+            if not (owner == "other" or (owner == "you" and self._addresses_someone())):
                 continue
             return [self._take(Hit("grades", 0.85, "cijfer van een genoemde leerling", start, end, ()))]
         return []
 
+    def _addresses_someone(self) -> bool:
+        """Whether the message speaks to a named person: "noor je bent ...", "@sem ...", "... toch sem"."""
+        words = _WORD.findall(self.low)
+        return self.low.lstrip().startswith("@") or bool(
+            words and (words[0] in self.lex.names or words[-1] in self.lex.names)
+        )
+
     def _grade_owner(self, at: int) -> str:
-        """Whose grade stands at ``at``: "self" (ik, mijn, je), "other" (a name, hij/zij, de
-        dochter van ...) or "" (nobody), from the nearest person word before it."""
+        """Whose grade stands at ``at``: "self" (ik, mijn), "you" (je, jij), "other" (a name,
+        hij/zij, de dochter van ...) or "" (nobody), from the nearest person word before it."""
         lex = self.lex
         lo = max(0, at - 90)
         words = list(_WORD.finditer(self.low, lo, at))
@@ -800,6 +1023,8 @@ class Detectors:
             previous = words[index - 1].group(0) if index else ""
             if word in _SELF_WORDS:
                 return "self"
+            if word in _YOU_WORDS:
+                return "you"
             if word in lex.names or word in _THIRD_PERSON:
                 return "other"
             if word in lex.others:
@@ -818,8 +1043,15 @@ class Detectors:
 
     def medical(self) -> list[Hit]:
         lex = self.lex
-        hits = []
-        for match in lex.medical_re.finditer(self.low):
+        hits: list[Hit] = []
+        if self.reference:
+            pattern = lex.medical_re
+        else:
+            present = lex.medical.in_text(self.words)
+            if not present:
+                return hits
+            pattern = _medical_re(present)
+        for match in pattern.finditer(self.low):
             start, end = match.span()
             term = match.group(0)
             # A curse compound ("kanker-x") is swearing, not a diagnosis.
@@ -834,6 +1066,9 @@ class Detectors:
             # An appointment at a care place is an absence notice ("afspraak in het ziekenhuis").
             if lex.care_place_re.fullmatch(term) and lex.appointment_re.search(self.low):
                 continue
+            # A hospital is a stay only as "in/naar het ziekenhuis", not "het ziekenhuis gaat sluiten".
+            if lex.care_place_re.fullmatch(term) and not _STAY_BEFORE.search(self.low, 0, start):
+                continue
             before = self.low[max(0, start - 70) : start]
             if re.search(
                 r"(?<!\w)(?:ik|i|i'm|ik ben|mijn|m'n|mn|my|wij|we)\s+"
@@ -845,7 +1080,7 @@ class Detectors:
                 continue
             person = named_person(
                 self.src, self.low, start - 70, end + 30
-            ) or lex.third_person.search(before)
+            ) or lex.third_person.search(before) or lex.someones_family_re.search(before)
             if not person:
                 continue
             hits.append(
@@ -926,16 +1161,19 @@ def _allowed(hit: Hit, allow: list[str]) -> bool:
     return False
 
 
-def detect(text: TextView, settings: PersonalDataSettings | None = None) -> list[Hit]:
-    """All personal-data hits in one message."""
+def detect(
+    text: TextView, settings: PersonalDataSettings | None = None, *, reference: bool = False
+) -> list[Hit]:
+    """All personal-data hits in one message. ``reference=True`` searches every word list over
+    the whole text (slower, the same hits: a property test holds the two together)."""
     settings = settings or PersonalDataSettings()
-    found = Detectors(text, settings)
+    found = Detectors(text, settings, reference)
     hits: list[Hit] = []
-    # Preconditions that hold for every match of a detector: e-mail needs an "@", every number
+    # Preconditions that hold for every match of a detector: e-mail needs "@domain.", every number
     # (phone, IBAN, BSN, house number, date, grade) a digit. Most chat lines have neither.
     # Order matters: e-mail addresses and identifiers first claim their spans, so an IBAN's
     # digits are not also read as a phone number or an account name.
-    if "@" in found.src:
+    if _AT_DOMAIN.search(found.src):
         hits += found.emails()
     if _DIGIT.search(found.src):
         hits += found.iban()

@@ -14,8 +14,8 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import BasePolicy, PolicyContext, PolicySettings
-from policies.images.service import ImageService, is_image
+from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
+from policies.images import is_image
 from policies.registry import register
 from policies.text import TextView
 
@@ -42,7 +42,12 @@ class ResharePolicy(BasePolicy):
     def wants(self, event: MessageEvent) -> bool:
         return any(is_image(att) for att in event.attachments)
 
+    def not_applicable(self, event: MessageEvent) -> str:
+        return super().not_applicable(event) if not event.attachments else NO_IMAGE
+
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
+        from policies.images.service import ImageService  # the image stack, on the first image
+
         service = ImageService.for_env(self.env)
         findings: list[Finding] = []
         for att in event.attachments:
@@ -50,6 +55,7 @@ class ResharePolicy(BasePolicy):
                 continue
             known = await service.known(att)
             if known is None:
+                ctx.clear("not a known flagged image")
                 continue
             hashes, hit = known
             confirmed = hit.entry.source == "confirmed"

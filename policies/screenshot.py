@@ -9,18 +9,20 @@ flagged images, so a re-post is recognised at once by ``policies.reshare``).
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import BasePolicy, PolicyContext, PolicySettings
-from policies.images.hashing import pack
-from policies.images.service import ImageService, is_image
+from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
+from policies.images import is_image
 from policies.registry import register
 from policies.text import TextView
+
+if TYPE_CHECKING:  # the image stack loads on the first image, not with the rule
+    from policies.images.service import ImageService
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,15 @@ class ScreenshotPolicy(BasePolicy):
     kind_defaults: ClassVar = {GroupKind.STAFF: {"enabled": False}}
 
     def _service(self) -> ImageService:
+        from policies.images.service import ImageService
+
         return ImageService.for_env(self.env)
 
     def wants(self, event: MessageEvent) -> bool:
         return any(is_image(att) for att in event.attachments)
+
+    def not_applicable(self, event: MessageEvent) -> str:
+        return super().not_applicable(event) if not event.attachments else NO_IMAGE
 
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         settings = ctx.settings
@@ -59,14 +66,22 @@ class ScreenshotPolicy(BasePolicy):
             if not is_image(att):
                 continue
             if await service.known(att) is not None:
-                continue  # a re-post of a flagged image: the re-share rule reports it, no OCR
+                # a re-post of a flagged image: the re-share rule reports it, no OCR
+                ctx.clear("a known flagged image: the re-share rule answers")
+                continue
             verdict = await service.analyse(att, min_score)
-            if verdict is None or verdict.score < min_score:
+            if verdict is None:
+                ctx.clear("image not analysed (unreadable, or the image workers were busy)")
+                continue
+            if verdict.score < min_score:
+                ctx.clear(f"not a chat screenshot (score {verdict.score:.1f} below {min_score:g})")
                 continue
             data: dict[str, object] = {"ocr_text": verdict.ocr_text, "file_id": att.file_id}
             if verdict.hashes is not None:
                 data["phash"] = verdict.hashes.phash
                 data["dhash"] = verdict.hashes.dhash
+                from policies.images.hashing import pack
+
                 data["hash_variants"] = [pack(v) for v in verdict.variants]
             findings.append(Finding(
                 policy=self.name, flag=self.flag, article=self.article,
@@ -80,6 +95,6 @@ class ScreenshotPolicy(BasePolicy):
 
     async def aclose(self) -> None:
         service = self.env.images
-        if isinstance(service, ImageService):
+        if service is not None:
             await service.aclose()
             self.env.images = None

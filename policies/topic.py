@@ -33,9 +33,16 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent, Role
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
-from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
+from policies.base import (
+    NOT_APPLICABLE_NO_TEXT,
+    STAFF_GROUP,
+    PolicyContext,
+    PolicyEnv,
+    PolicySettings,
+    TextPolicy,
+)
 from policies.registry import register
 from policies.text import TextView
 from policies.topic_model import (
@@ -72,8 +79,6 @@ class TopicSettings(PolicySettings):
     allow: list[str] = Field(default_factory=list)
     # Off-topic categories of the lexicon this group allows, e.g. ["sport"] for a sports class.
     allowed_topics: list[str] = Field(default_factory=list)
-    # Reminders to one member within a day before the group's teacher is told (read by the core).
-    report_repeats_after: int = Field(2, ge=1)
     actions: dict[str, list[ActionKind]] = Field(
         default_factory=lambda: {"none": [ActionKind.REMIND], "low": [ActionKind.REMIND]}
     )
@@ -124,6 +129,7 @@ class TopicPolicy(TextPolicy):
     order: ClassVar[int] = 60
     settings_model: ClassVar[type[PolicySettings]] = TopicSettings
     kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {GroupKind.STAFF: {"enabled": False}}
+    route: ClassVar[Route] = Route.INFORMATIONAL  # off topic alone is no harm: a kind reminder
 
     def __init__(self, env: PolicyEnv | None = None) -> None:
         super().__init__(env)
@@ -133,7 +139,7 @@ class TopicPolicy(TextPolicy):
         self.model: TopicModel = load_model(self.model_path)
 
     def _model_path(self) -> Path:
-        configured = self.env.options.get("topic_model")
+        configured = self.env.options.topic_model
         if configured:
             return Path(configured)
         local = Path(self.env.data_dir) / LOCAL_MODEL_NAME
@@ -149,6 +155,7 @@ class TopicPolicy(TextPolicy):
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         if ctx.group_kind is GroupKind.STAFF or text.empty:
+            ctx.clear(STAFF_GROUP if ctx.group_kind is GroupKind.STAFF else NOT_APPLICABLE_NO_TEXT)
             return []
         settings = ctx.settings if isinstance(ctx.settings, TopicSettings) else TopicSettings()
         verdict = self.judge(text, settings, ctx)
@@ -183,14 +190,19 @@ class TopicPolicy(TextPolicy):
         """``(probability, category, evidence)`` when off topic, else None."""
         words = text.words or text.tokens
         if not words or self.acks.match(words):
-            return None  # emoji-only reactions and acknowledgements are on topic
+            # emoji-only reactions and acknowledgements are on topic
+            ctx.clear("greeting or acknowledgement" if words else "emoji only")
+            return None
         if settings.allow:
             padded = " " + " ".join(words) + " "
             if any(term in padded for term in _folded_terms(tuple(settings.allow))):
+                ctx.clear("allowed in this group (allow)")
                 return None
         prior = {f.flag for f in ctx.prior_findings}
         if "wellbeing" in prior:
-            return None  # a student who may be at risk: the care route, never a topic reminder
+            # a student who may be at risk: the care route, never a topic reminder
+            ctx.clear("care signal: no topic reminder")
+            return None
         found = self._categories(text, settings)
         probability = self.model.probability(feature_set(text, self.lexicon, found))
         harassment = "harassment" in prior and SCHOOLWORK.isdisjoint(found)
@@ -198,12 +210,20 @@ class TopicPolicy(TextPolicy):
             probability = max(probability, 0.95)
         off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
         threshold = settings.staff_threshold if Role(ctx.sender_role).is_staff else settings.threshold
+        why = "staff threshold" if Role(ctx.sender_role).is_staff else "threshold"
         if not off and not harassment:
             doubt = not self.lexicon.doubt_cues.isdisjoint(found)
-            threshold = max(
-                threshold, settings.cue_threshold if doubt else settings.unnamed_threshold
-            )
+            raised = settings.cue_threshold if doubt else settings.unnamed_threshold
+            if raised > threshold:
+                threshold = raised
+                why = ("doubt threshold (a personal cue)" if doubt
+                       else "doubt threshold (no off-topic subject)")
         if probability < threshold:
+            if ctx.reasons is not None:
+                school = [c for c in found if c in SCHOOLWORK]
+                subject = f"school subject ({', '.join(school)}), " if school else ""
+                ctx.clear(f"{subject}off-topic chance {probability:.2f} below the {why} "
+                          f"{threshold:.2f}")
             return None
         # The off-topic category with the most entries names the finding (first one on a tie).
         category, entries = max(off, key=lambda ce: len(ce[1])) if off else ("not_school", [])

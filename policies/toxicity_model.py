@@ -34,7 +34,13 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import BasePolicy, PolicyContext, PolicyEnv, PolicySettings
+from policies.base import (
+    NOT_APPLICABLE_NO_TEXT,
+    BasePolicy,
+    PolicyContext,
+    PolicyEnv,
+    PolicySettings,
+)
 from policies.harassment import lexicon
 from policies.ml.batcher import MicroBatcher
 from policies.ml.errors import ModelLoadError
@@ -60,8 +66,7 @@ class ToxicityModelSettings(PolicySettings):
 
 
 def model_settings(env: PolicyEnv) -> ModelSettings:
-    raw = env.options.get("models", {})
-    return raw if isinstance(raw, ModelSettings) else ModelSettings.model_validate(raw or {})
+    return env.options.models
 
 
 @register
@@ -108,6 +113,9 @@ class ToxicityModelPolicy(BasePolicy):
     def wants(self, event: MessageEvent) -> bool:
         """No model, or no text: this rule costs nothing (no task, no await)."""
         return self.batcher is not None and bool(event.text)
+
+    def not_applicable(self, event: MessageEvent) -> str:
+        return "not applicable: no model ([models] off)" if self.batcher is None else NOT_APPLICABLE_NO_TEXT
 
     def settled(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> bool:
         """Whether the rules already decided this message (see the module docstring)."""

@@ -1,7 +1,8 @@
 """A member who may be at risk of harming themself: a quiet signal to those who care (A.11).
 
 Not a violation, so nothing happens in the group: no reminder, no deletion. The finding goes to the
-confidential adviser and the group's moderators, who can reach out.
+confidential adviser alone (the group's moderators only without a reachable adviser), who can
+reach out; it never opens an incident others see.
 
 Read on the same clause/lemma layer as the harassment rule (``policies.language``) with the same
 data: the writer (first person) × a self-harm predicate (``[self_harm]`` and ``[despair]`` in
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from core.events import GroupKind, MessageEvent
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.harassment.compose import Match, context, negated, read_message
@@ -71,6 +72,7 @@ class WellbeingPolicy(TextPolicy):
     name: ClassVar[str] = "wellbeing"
     flag: ClassVar[str] = "wellbeing"
     article: ClassVar[str] = articles.A11
+    route: ClassVar[Route] = Route.CARE  # quiet: nothing in the group, the confidential adviser hears
     order: ClassVar[int] = 30
     settings_model = WellbeingSettings
     kind_defaults: ClassVar[dict[GroupKind, dict[str, Any]]] = {}

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from core.events import Attachment, AttachmentKind, GroupKind, MessageEvent, Role, Sender
 from core.image_hashes import ImageHashStore
-from policies.base import PolicyContext, PolicyEnv, PolicySettings
+from policies.base import PolicyContext, PolicyEnv, PolicyOptions, PolicySettings
+from policies.images.settings import ImageSettings
 from policies.text import TextView
 
 
@@ -30,8 +31,9 @@ def context(settings: PolicySettings, *, kind: GroupKind = GroupKind.CLASS,
 
 def env(image_hashes: ImageHashStore | None = None) -> PolicyEnv:
     return PolicyEnv(image_hashes=image_hashes,
-                     options={"images": {"workers": 2, "queue_size": 64, "timeout_seconds": 20,
-                                         "max_bytes": 10_000_000, "max_pixels": 40_000_000}})
+                     options=PolicyOptions(images=ImageSettings(
+                         workers=2, queue_size=64, timeout_seconds=20, max_bytes=10_000_000,
+                         max_pixels=40_000_000)))
 
 
 EMPTY = TextView.of("")

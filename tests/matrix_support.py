@@ -174,9 +174,11 @@ class Person:
 def bot_config(tmp_path: Path, synapse: Synapse, bot: User, *, management_room: str,
                groups: list[dict[str, Any]] = (), staff: list[str] = (),  # type: ignore[assignment]
                token_env: str | None = "SW_TEST_MATRIX_TOKEN",
-               password_env: str | None = None) -> AppConfig:
+               password_env: str | None = None, admins: list[str] = (),  # type: ignore[assignment]
+               **extra: Any) -> AppConfig:
     return parse_config({
-        "school": {"name": "Testcollege"},
+        "school": {"name": "Testcollege",
+                   "admins": [{"name": "Beheer", "accounts": [f"matrix:{a}" for a in admins]}]},
         "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"},
         "mail": {"backend": "memory"},
         "adapters": {
@@ -187,6 +189,7 @@ def bot_config(tmp_path: Path, synapse: Synapse, bot: User, *, management_room: 
                        "management_room": management_room, "staff": list(staff)},
         },
         "groups": list(groups),
+        **extra,
     })
 
 

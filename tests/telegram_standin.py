@@ -71,6 +71,7 @@ class BotApiStandIn:
         self._closing = False
         self.last_poll: dict[str, Any] = {}  # parameters of the latest getUpdates
         self.port = 0
+        self._holds: dict[str, asyncio.Event] = {}
 
     # --- server ----------------------------------------------------------------------------------
     @property
@@ -89,6 +90,8 @@ class BotApiStandIn:
 
     async def stop(self) -> None:
         self._closing = True  # ends a long poll still held open
+        for method in list(self._holds):
+            self.release(method)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -108,6 +111,16 @@ class BotApiStandIn:
              migrate_to_chat_id: int | None = None) -> None:
         self.failures.append(Failure(method, status, description, retry_after, times, when,
                                      migrate_to_chat_id))
+
+    def hold(self, method: str) -> None:
+        """Answer ``method`` only after ``release(method)``: the bot waits in that call (the call
+        is recorded when it arrives)."""
+        self._holds[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        event = self._holds.pop(method, None)
+        if event is not None:
+            event.set()
 
     def calls_of(self, method: str, **match: Any) -> list[dict[str, Any]]:
         """Parameters of the successful calls of ``method`` matching ``match`` (compared as str)."""
@@ -176,6 +189,9 @@ class BotApiStandIn:
         return response
 
     async def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        held = self._holds.get(method)
+        if held is not None:
+            await held.wait()
         for failure in self.failures:
             if failure.method == method and failure.times > 0 and (
                     failure.when is None or failure.when(params)):

@@ -15,7 +15,7 @@ from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
 
 TEACHER = Sender("t9", "Juf Visser", Role.TEACHER)
-ADMIN = Sender("a1", "Beheerder", Role.STAFF)
+ADMIN = Sender("admins", "Beheerder", Role.STAFF)  # [[school.admins]] console:admins
 STUDENT = Sender("s1", "Sem", Role.STUDENT)
 
 
@@ -79,8 +79,13 @@ async def test_only_the_school_approves(app) -> None:
 
 async def test_rejected_group_is_told_and_left(app) -> None:
     await app.on_bot_added(added())
+    asked = await app.on_command(CommandEvent(platform="console", group_id="admins", sender=ADMIN,
+                                              name="reject", args=("console:nieuw",)))
+    assert "Weet je het zeker?" in asked.replies[0].text and asked.replies[0].to == "private"
+    await app.dispatcher.deliver_due()
+    assert not app.port.of("leave")  # nothing happens before the confirmation
     await app.on_command(CommandEvent(platform="console", group_id="admins", sender=ADMIN,
-                                      name="reject", args=("console:nieuw",)))
+                                      name="reject", args=("console:nieuw", "bevestig")))
     await app.dispatcher.deliver_due()
     assert any("niet goedgekeurd" in a.detail["text"] for a in app.port.of("send"))
     assert [a.chat_id for a in app.port.of("leave")] == ["nieuw"]

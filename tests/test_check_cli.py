@@ -60,3 +60,34 @@ def test_findings_carry_policy_article_score_and_evidence() -> None:
     assert "personal_data" in out["flags"]
     finding = next(f for f in out["findings"] if f["policy"] == "personal_data")
     assert finding["article"] == "AVG" and 0 < finding["score"] <= 1 and finding["evidence"]
+
+
+def test_text_loads_neither_the_image_stack_nor_the_database() -> None:
+    """Each command imports what it uses: a line of text needs no Pillow, scipy or SQLAlchemy
+    (benchmarks/check_startup.py measures the cold start)."""
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['schoolwacht', 'check', '-']\n"
+        "try:\n"
+        "    runpy.run_module('bot.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('PIL', 'numpy', 'scipy', 'imagehash', 'sqlalchemy', 'sqlmodel', 'storage.models',\n"
+        "         'policies.images.service')\n"
+        "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], input=b'{"id": 1, "text": "hoi"}\n',
+                            capture_output=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["id"] == 1
+    assert result.stderr.decode().strip().splitlines()[-1:] in ([], [""])
+
+
+def test_explain_adds_each_policy_answer() -> None:
+    line = json.dumps({"id": "e", "text": "oké top"}).encode() + b"\n"
+    plain = run_check(line, "-")[0]
+    explained = run_check(line, "--explain", "-")[0]
+    assert list(plain) == ["id", "flags", "severity", "findings"]
+    assert {k: v for k, v in explained.items() if k != "explain"} == plain
+    topic = next(e for e in explained["explain"] if e["policy"] == "topic")
+    assert topic == {"policy": "topic", "result": "clear", "reason": "greeting or acknowledgement"}

@@ -17,6 +17,8 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
         "/regels",
         "/als Juf Jansen teacher",
         "/status",
+        "/als Mentor 3A teacher",
+        "/status",
         "/groep nieuwe-groep",
         "/approve console:nieuwe-groep",
         "/als Beheer staff",
@@ -27,12 +29,18 @@ def test_console_chat_shows_what_the_bot_does(tmp_path: Path) -> None:
     assert "#2 Sam: bel Daan" in out
     # Someone else's phone number: the bot acts in the group, citing the protocol, kindly.
     assert "🗑  [bot] bericht #2 in 3a verwijderd" in out
-    assert "Het bericht van Sam is uit de groep gehaald" in out and "AVG" in out
+    # Sam hears it privately; the group reads a notice that names nobody.
+    assert "🔒 [privé aan sam]" in out and "AVG" in out
+    notice = next(line for line in out.splitlines() if line.startswith("🤖 [bot → 3a]")
+                  and "uit de groep gehaald" in line)
+    assert "Sam" not in notice
     assert "🔔 [melding → mentor-3a]" in out
     assert "De afspraken in deze groep (klasgroep)" in out
-    assert "🔒 [privé aan Juf Jansen] Status van Klas 3A" in out
+    assert "🔒 [privé aan Mentor 3A] Status van Klas 3A" in out
+    # A teacher who is not configured for this group sees nothing of it.
+    assert "🔒 [privé aan Juf Jansen] Sorry, dit kan ik niet voor je doen" in out
     assert "wacht op goedkeuring" in out  # the new group waits (B.1)
-    assert "alleen beheerders en de schoolleiding" in out  # a teacher cannot approve (B.1)
+    assert "alleen beheerders en de schoolleiding" in out  # a mentor cannot approve (B.1)
     assert "Deze groep is goedgekeurd door school" in out
     # State lives where the example config says: ./var
     assert (tmp_path / "var" / "schoolwacht.db").exists()

@@ -87,9 +87,11 @@ def make_config(tmp_path: Path, smtp_port: int, web_port: int, **klas: Any) -> A
                    "port": web_port, "secret_env": "SW_TEST_DIGEST_SECRET_NOT_SET"},
         "groups": [
             {"id": KLAS, "kind": "class", "title": "Klas 2B",
+             "moderators": [{"name": "Mentor", "accounts": ["console:t1"]}],
              "digest": {"enabled": True, "schedule": "daily 16:00",
                         "max_attachment_bytes": 4000, **klas}},
             {"id": OPEN, "kind": "class", "title": "Mentorgroep 3A",
+             "moderators": [{"name": "Mentor", "accounts": ["console:t1"]}],
              "digest": {"enabled": True, "include": "all", "schedule": "weekly fri 15:00"}},
         ],
     })

@@ -118,8 +118,13 @@ async def test_false_alarm_resolved_by_the_moderator(h) -> None:
     (incident,) = incidents(h.app)
     await h.deliver()
     assert h.app.scheduler.has(f"escalation:{incident.id}:t1") is False  # started at the top
+    # Destructive: first the bot says what will happen and asks for confirmation.
+    asked = await h.command(MENTOR, "resolve", str(incident.id), "onterecht", "over", "een",
+                            "spel")
+    assert "Weet je het zeker?" in asked.replies[0].text
+    assert incidents(h.app)[0].status != "resolved"
     result = await h.command(MENTOR, "resolve", str(incident.id), "onterecht", "over", "een",
-                             "spel")
+                             "spel", "bevestig")
     assert [r.to for r in result.replies] == ["private"]
     assert "vals alarm" in result.replies[0].text
     (incident,) = incidents(h.app)

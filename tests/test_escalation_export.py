@@ -115,9 +115,9 @@ def test_student_dossier_hides_the_reporter_and_the_other_students(filled: Path,
                        "--out", str(out), "-c", str(filled))
     assert code == 0, output
     html = out.read_text("utf-8")
-    assert "Dossier van Sam" in html and "#1 · Klas 2B" in html and "#2 · Klas 2B" in html
-    assert "vertrouwelijk (niet in dit dossier)" in html  # the quiet report, without its author
-    assert "hij stuurt dit elke dag" in html
+    assert "Dossier van Sam" in html and "#1 · Klas 2B" in html
+    # The quiet report about Sam is the confidential adviser's alone: not in anyone's dossier.
+    assert "#2 · Klas 2B" not in html and "hij stuurt dit elke dag" not in html
     for other in ("Kim", "Alex", "Noor"):
         assert other not in html
     assert "Leerling A" in html and "Leerling B" in html
@@ -127,7 +127,18 @@ def test_student_dossier_hides_the_reporter_and_the_other_students(filled: Path,
     named = (tmp_path / "named.html").read_text("utf-8")
     assert code == 0 and "Alex" in named and "Noor" in named
     assert "Kim" in named  # as the target of the pile-on, never as the reporter
-    assert "Melding: Kim" not in named
+    assert "Melding: Kim" not in named and "hij stuurt dit elke dag" not in named
+
+
+def test_quiet_reports_stay_out_of_cli_lists_and_exports(filled: Path, tmp_path: Path) -> None:
+    code, listed = run("incidents", "list", "-c", str(filled))
+    assert code == 0 and "#1\t" in listed and "#2\t" not in listed
+    assert "1 stille melding(en) niet getoond" in listed
+    for args in (["export", "2", "--out", str(tmp_path)], ["resolve", "2", "--yes"],
+                 ["ack", "2"], ["note", "2", "gezien"]):
+        code, output = run("incidents", *args, "-c", str(filled))
+        assert code == 1 and "Nothing was changed" in output, (args, output)
+    assert not list(tmp_path.glob("dossier-*"))
 
 
 def test_pdf_export(filled: Path, tmp_path: Path) -> None:
@@ -143,17 +154,20 @@ def test_offline_commands(filled: Path, tmp_path: Path) -> None:
     code, output = run("incidents", "list", "-c", str(filled))
     assert code == 0
     lines = output.splitlines()
-    assert lines[0].startswith("#2\topen") and "vertrouwelijk" in lines[0]
-    assert lines[1].startswith("#1\tacknowledged") and "4 betrokken" in lines[1]
+    assert lines[0].startswith("#1\tacknowledged") and "4 betrokken" in lines[0]
+    assert "stille melding" in lines[1]  # the quiet report #2 is the adviser's
+    code, output = run("incidents", "list", "--adviser", "-c", str(filled))
+    assert code == 0 and output.splitlines()[0].startswith("#2\topen")
     code, output = run("incidents", "export", "99", "-c", str(filled))
     assert code == 1 and "does not exist" in output
     code, output = run("incidents", "ladder", "sam", "-c", str(filled))
     assert code == 0 and "besloten: een waarschuwing" in output
 
-    code, output = run("incidents", "ack", "2", "--by", "Vertrouwenspersoon", "-c", str(filled))
+    code, output = run("incidents", "ack", "2", "--by", "Vertrouwenspersoon", "--adviser",
+                       "-c", str(filled))
     assert code == 0, output
     code, output = run("incidents", "resolve", "1", "--false-alarm", "--note", "toch een spel",
-                       "--by", "Mentor", "-c", str(filled))
+                       "--by", "Mentor", "--yes", "-c", str(filled))
     assert code == 0 and "vals alarm" in output
     code, _ = run("incidents", "resolve", "1", "-c", str(filled))
     assert code == 1

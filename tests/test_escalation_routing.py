@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from adapters.mail import SmtpBackend
 from bot.config import ConfigError
+from core.events import Role, Sender
 from storage.models import AuditEntry, Incident, OutboxItem
 from tests.escalation_support import (
     ALEX,
@@ -66,8 +67,12 @@ async def test_meld_reaches_only_the_adviser_and_never_the_group(tmp_path: Path)
         with h.app.db.session() as s:
             trail = list(s.exec(select(AuditEntry)))
         assert trail and all("kim" not in (str(e.detail) + e.actor).lower() for e in trail)
-        # Staff asking about the incident see who was reported, not who reported.
-        shown = await h.command(MENTOR, "incident", str(incident.id))
+        # The report is the adviser's alone: the mentor is refused (and it is audited); the
+        # adviser's summary names who was reported, not who reported.
+        refused = await h.command(MENTOR, "incident", str(incident.id))
+        assert refused.replies[0].to == "private" and "Sam" not in refused.replies[0].text
+        adviser = Sender("700", "Vertrouwenspersoon", Role.STAFF)
+        shown = await h.command(adviser, "incident", str(incident.id), group=False)
         assert "Sam" in shown.replies[0].text and "Kim" not in shown.replies[0].text
     finally:
         await h.app.stop()

@@ -246,3 +246,94 @@ def test_staff_messages_are_left_to_the_rules(policy: HarassmentModelPolicy) -> 
 def test_short_and_clean_messages_get_nothing(policy: HarassmentModelPolicy) -> None:
     assert run(policy, "ok jij") == []
     assert run(policy, "morgen toets over hoofdstuk vier, neem je boek mee") == []
+
+
+# -- the second round: windows, cues, thresholds from the model file ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from policies.harassment_model import (  # noqa: E402
+    EXTRA_EXAMPLES,
+    MAX_WINDOWS,
+    WINDOW,
+    FeatureSpec,
+    choose_thresholds,
+    cue_features,
+    windows,
+)
+
+_WORDS = st.sampled_from(["jij", "je", "bent", "dom", "niet", "ik", "sla", "morgen", "moslims",
+                          "sem", "huiswerk", "kut", "xq", "stak", "gestoken", "ze", "haha"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(_WORDS, max_size=3 * WINDOW), quote=st.booleans(),
+       values=st.sampled_from(["binary", "sublinear_l2"]), cues=st.booleans())
+def test_the_fast_scorer_is_the_plain_definition_per_window(
+        words: list[str], quote: bool, values: str, cues: bool) -> None:
+    """``probability`` (cached word features, one pass) equals the reference
+    ``feature_values(feature_counts(...))`` of each window, and takes the most hostile window."""
+    spec = FeatureSpec(values=values, cues=cues)
+    model = LinearModel(weights={"l:dom": 1.5, "c:<je>": 0.7, "b:slaan je": 2.0, "t:you": 0.3,
+                                 "t:none": -0.4, "m:neg": -0.9, "m:quote": -0.2, "c:ik>": -0.3,
+                                 "l:steken": 1.1},
+                        bias=-0.5, calibration=(1.3, -0.2), spec=spec)
+    original = ('"' if quote else "") + " ".join(words)
+    expected = max((model.reference_probability(list(w), original=original)
+                    for w in windows(words)), default=model.probability_of(model.bias))
+    assert model.probability(words, original=original) == pytest.approx(expected, abs=1e-9)
+    if len(words) <= WINDOW:
+        assert model.probability(words, original=original) == pytest.approx(
+            model.reference_probability(words, original=original), abs=1e-9)
+
+
+def test_a_long_paste_is_read_in_a_bounded_number_of_windows() -> None:
+    words = [f"w{i}" for i in range(5000)]
+    parts = windows(words)
+    assert len(parts) == MAX_WINDOWS and all(len(p) == WINDOW for p in parts)
+    assert windows(words[:10]) == [words[:10]]
+
+
+def test_cues_name_who_is_addressed_and_how() -> None:
+    assert "t:you" in cue_features(text_words("heb jij de sleutel"))
+    assert "t:none" in cue_features(text_words("de bus is te laat"))
+    assert "m:neg" in cue_features(text_words("je bent niet dom"))
+    assert "m:quote" in cue_features(["hij", "zei"], 'hij zei "sukkel"')
+    assert "m:quote" not in cue_features(["zon", "ding"], "zo'n ding")  # an apostrophe
+
+
+def test_thresholds_are_read_off_held_out_scores() -> None:
+    probabilities = [0.95, 0.9, 0.8, 0.7, 0.6, 0.55]
+    labels = [True, True, True, False, True, False]
+    chosen = choose_thresholds(probabilities, labels)
+    assert chosen == {"threshold": 0.71, "medium_threshold": 0.71}
+    assert choose_thresholds([0.9], [False]) == {"threshold": 0.99, "medium_threshold": 0.99}
+
+
+def test_the_model_file_carries_its_thresholds_and_features(toy_model: LinearModel,
+                                                            tmp_path: Path) -> None:
+    toy_model.save(tmp_path / "m.json")
+    loaded = LinearModel.load(tmp_path / "m.json")
+    assert set(loaded.meta["thresholds"]) == {"threshold", "medium_threshold"}
+    assert loaded.spec == toy_model.spec
+    shipped = LinearModel.load(MODEL_PATH)
+    assert 0.5 <= shipped.meta["thresholds"]["threshold"] <= 1
+
+
+def test_the_policy_uses_the_thresholds_stored_with_the_model() -> None:
+    model = LinearModel(weights={"l:ding": 2.0}, bias=0.0, calibration=(1.0, 0.0),
+                        meta={"thresholds": {"threshold": 0.99, "medium_threshold": 0.99}})
+    policy = HarassmentModelPolicy(PolicyEnv(), model=model)
+    assert run(policy, "een ding een ding") == []  # P = 0.88 < the stored 0.99
+    assert run(policy, "een ding een ding", threshold=0.5)  # a group's setting wins
+
+
+def test_own_examples_are_clean_and_not_from_the_corpus() -> None:
+    own = read_corpus(EXTRA_EXAMPLES)
+    assert len(own) >= 40 and not any(ex.harassment for ex in own)
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    seen = {json.loads(line)["text"].strip().lower()
+            for split in ("train.jsonl", "dev.jsonl")
+            for line in (corpus / split).read_text("utf-8").splitlines() if line.strip()}
+    assert not seen & {ex.text.strip().lower() for ex in own}

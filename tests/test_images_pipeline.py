@@ -35,7 +35,7 @@ async def test_flagged_screenshot_is_remembered_and_a_repost_elsewhere_is_caught
         await app.directory.sync_config()
         first = await app.on_message(image_event(sample.data, group_id="klas", message_id="1"))
         assert "leaked_screenshot" in first.verdict.flags
-        assert port.of("send")  # a kind reminder citing A.8 in the group
+        assert port.of("private")  # a kind reminder citing A.8, privately to the sender
     finally:
         await app.stop()
 

@@ -39,12 +39,16 @@ async def test_unapproved_invite_waits_then_moderator_approves(
         synapse: Synapse, tmp_path: Path, people, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     bot = synapse.register("schoolwacht")
     teacher, member = await people("mentor"), await people("conciergeb")
-    management = await teacher.create_room("Beheer", invite=(bot.user_id, member.user_id))
+    admin = await people("beheerder")
+    management = await teacher.create_room("Beheer", invite=(bot.user_id, member.user_id,
+                                                               admin.user_id))
     await member.join(management)
+    await admin.join(management)
     klas = await teacher.create_room("Klas 3C", invite=(bot.user_id,))
     other = await teacher.create_room("Feestcommissie", invite=(bot.user_id,))
     monkeypatch.setenv("SW_TEST_MATRIX_TOKEN", bot.access_token)
-    app, _ = await start_bot(bot_config(tmp_path, synapse, bot, management_room=management))
+    app, _ = await start_bot(bot_config(tmp_path, synapse, bot, management_room=management,
+                                        admins=[admin.user_id]))
     try:
         # The management room invite is accepted; the unknown rooms' invites are not.
         await eventually(lambda: bot.user_id in teacher.client.rooms[management].users
@@ -55,15 +59,19 @@ async def test_unapproved_invite_waits_then_moderator_approves(
         assert bot.user_id not in await teacher.members(klas)
         assert (await app.directory.row(f"matrix:{klas}")).approval == "pending"
 
-        # A member without moderator power cannot approve (power checked per command).
-        await member.say(management, f"!sw approve matrix:{klas}")
-        await eventually(lambda: teacher.notice_containing(management, "alleen voor medewerkers"),
-                         what="refusal")
+        # A member of the management room who is not configured staff cannot approve; nor can
+        # the room's creator (v12: implicit power 100): power is not a school role.
+        for who in (member, teacher):
+            await who.say(management, f"!sw approve matrix:{klas}")
+            await eventually(lambda w=who: _refused(app, f"matrix:{w.user_id}"),
+                             what="refusal audited")
+        await eventually(lambda: teacher.notice_containing(management, "schoolleiding",
+                                                           "niets veranderd"), what="refusal")
         assert (await app.directory.row(f"matrix:{klas}")).approval == "pending"
         assert bot.user_id not in await teacher.members(klas)
 
-        # The room's creator (v12: implicit power, not in `users`) approves: the bot joins.
-        await teacher.say(management, f"!sw approve matrix:{klas}")
+        # A configured school admin ([[school.admins]] accounts) approves: the bot joins.
+        await admin.say(management, f"!sw approve matrix:{klas}")
         await eventually(lambda: teacher.notice_containing(klas, "goedgekeurd"),
                          what="approved notice in the class room")
         assert bot.user_id in await teacher.members(klas)
@@ -78,14 +86,19 @@ async def test_unapproved_invite_waits_then_moderator_approves(
         group = await eventually(lambda: _enforcing(app, f"matrix:{klas}"), what="enforce mode")
         assert not group.rights_missing
 
-        # Rejecting declines the other invite.
-        await teacher.say(management, f"!sw reject matrix:{other}")
+        # Rejecting (confirmed) declines the other invite.
+        await admin.say(management, f"!sw reject matrix:{other} bevestig")
         await eventually(lambda: _approval(app, f"matrix:{other}", "rejected"), what="rejected")
         await eventually(lambda: bot.user_id not in teacher.client.rooms[other].invited_users
                          and bot.user_id not in teacher.client.rooms[other].users,
                          what="invite declined")
     finally:
         await app.stop()
+
+
+async def _refused(app, actor: str) -> bool:  # type: ignore[no-untyped-def]
+    entries = await app.repos.db.run(app.repos.audit.list)
+    return any(e.action == "permission.refused" and e.actor == actor for e in entries)
 
 
 async def _enforcing(app, key: str):  # type: ignore[no-untyped-def]
@@ -111,7 +124,9 @@ async def test_approved_room_redacts_harassment_and_leaves_clean_messages(
     await student.join(klas)
     monkeypatch.setenv("SW_TEST_MATRIX_TOKEN", bot.access_token)
     config = bot_config(tmp_path, synapse, bot, management_room=management,
-                        groups=[{"id": f"matrix:{klas}", "kind": "class", "title": "Klas 2B"}])
+                        groups=[{"id": f"matrix:{klas}", "kind": "class", "title": "Klas 2B",
+                                 "moderators": [{"name": "Docent",
+                                                 "accounts": [f"matrix:{teacher.user_id}"]}]}])
     app, adapter = await start_bot(config)
     try:
         await eventually(lambda: klas in adapter.client.rooms, what="bot joined the class room")
@@ -142,7 +157,7 @@ async def test_approved_room_redacts_harassment_and_leaves_clean_messages(
         dm = await eventually(lambda: next(iter(student.invites - set(student.client.rooms)
                                                 - {klas}), None), what="direct chat invite")
         await student.join(dm)
-        await eventually(lambda: student.notice_containing(dm, "alleen voor medewerkers"),
+        await eventually(lambda: student.notice_containing(dm, "niets veranderd"),
                          what="private refusal")
         assert teacher.notice_containing(klas, "Status van") is None
         assert student.user_id in await teacher.members(klas)

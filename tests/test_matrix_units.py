@@ -40,11 +40,15 @@ def test_redact_needs_both_the_redact_level_and_the_redaction_event_level() -> N
 
 def test_roles_from_config_power_and_group_kind() -> None:
     powers = Powers.from_content({"users": {"@t:s": 50}})
-    assert role_for("@t:s", powers, kind=GroupKind.CLASS, staff=()) == (Role.TEACHER, True)
-    assert role_for("@t:s", powers, kind=GroupKind.STAFF, staff=()) == (Role.STAFF, True)
+    # Power is a platform fact: it makes no teacher unless the config maps chat admins so.
+    assert role_for("@t:s", powers, kind=GroupKind.CLASS, staff=()) == (Role.STUDENT, True)
+    assert role_for("@t:s", powers, kind=GroupKind.CLASS, staff=(),
+                    mods_moderate=True) == (Role.TEACHER, True)
+    assert role_for("@t:s", powers, kind=GroupKind.STAFF, staff=(),
+                    mods_moderate=True) == (Role.STAFF, True)
     assert role_for("@k:s", powers, kind=GroupKind.CLASS, staff=()) == (Role.STUDENT, False)
     assert role_for("@p:s", powers, kind=GroupKind.PARENT, staff=()) == (Role.PARENT, False)
-    assert role_for("@k:s", powers, kind=GroupKind.CLASS, staff=("@k:s",)) == (Role.STAFF, True)
+    assert role_for("@k:s", powers, kind=GroupKind.CLASS, staff=("@k:s",)) == (Role.STAFF, False)
 
 
 def test_commands_are_parsed_with_prefix_or_slash_in_groups_only() -> None:

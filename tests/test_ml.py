@@ -16,12 +16,13 @@ from typer.testing import CliRunner
 from core.events import GroupKind, MessageEvent, Role, Sender
 from core.findings import Finding, Severity
 from policies import articles
-from policies.base import PolicyContext, PolicyEnv
+from policies.base import PolicyContext, PolicyEnv, PolicyOptions
 from policies.ml.batcher import MicroBatcher
 from policies.ml.detoxify_loader import TorchScorer, load_detoxify
 from policies.ml.errors import ModelLoadError
 from policies.ml.onnx_runner import OnnxScorer, export
 from policies.ml.scorer import load_or_fallback, load_scorer
+from policies.ml.settings import ModelSettings
 from policies.ml.tiny import build
 from policies.text import TextView
 from policies.toxicity_model import ToxicityModelPolicy, ToxicityModelSettings
@@ -159,9 +160,9 @@ def test_fallback_is_logged_when_not_required(tmp_path: Path, caplog) -> None:
 
 
 def _env(path: Path | None, required: bool, backend: str = "onnx") -> PolicyEnv:
-    return PolicyEnv(options={"models": {"enabled": True, "backend": backend, "path": path,
-                                         "required": required, "batch_size": 4,
-                                         "max_wait_ms": 5}})
+    return PolicyEnv(options=PolicyOptions(models=ModelSettings(
+        enabled=True, backend=backend, path=path, required=required, batch_size=4,
+        max_wait_ms=5)))
 
 
 def test_policy_start_up(tmp_path: Path, model_dir: Path, exported) -> None:
@@ -271,9 +272,9 @@ def test_a_plain_hugging_face_folder_loads_with_its_own_labels(hf_dir: Path) -> 
 
 
 def _hf_env(path: Path, labels: list[str], required: bool = True) -> PolicyEnv:
-    return PolicyEnv(options={"models": {"enabled": True, "path": path, "required": required,
-                                         "harassment_labels": labels, "batch_size": 4,
-                                         "max_wait_ms": 5}})
+    return PolicyEnv(options=PolicyOptions(models=ModelSettings(
+        enabled=True, path=path, required=required, harassment_labels=labels, batch_size=4,
+        max_wait_ms=5)))
 
 
 async def test_the_label_mapping_says_which_output_means_harassment(hf_dir: Path) -> None:

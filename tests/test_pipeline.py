@@ -17,7 +17,7 @@ from tests.core_support import WordRule, config, core_app
 from tests.recording_port import RecordingPort
 
 STUDENT = Sender("s1", "Sanne", Role.STUDENT)
-TEACHER = Sender("t1", "Meneer Bakker", Role.TEACHER)
+TEACHER = Sender("mentor", "Meneer Bakker", Role.TEACHER)  # moderator of console:klas
 
 
 def msg(text: str, group: str = "klas", sender: Sender = STUDENT, mid: str = "1") -> MessageEvent:
@@ -51,9 +51,13 @@ async def test_flagged_message_is_deleted_warned_recorded_and_alerted(app) -> No
     deletes = app.port.of("delete")
     assert deletes[0].detail["message_id"] == "42"
     assert "A.10" in deletes[0].detail["reason"]
-    warn = app.port.of("send")[0]
-    assert "Sanne" in warn.detail["text"] and "A.10" in warn.detail["text"]
-    assert warn.detail["reply_to"] is None  # the message is gone: no reply to it
+    # The warning goes privately to Sanne; the group reads a notice that names nobody.
+    (warn,) = app.port.of("private")
+    assert warn.chat_id == "s1" and "Sanne" in warn.detail["text"] and "A.10" in \
+        warn.detail["text"]
+    (notice,) = app.port.of("send")
+    assert "Sanne" not in notice.detail["text"] and "A.10" in notice.detail["text"]
+    assert notice.detail["reply_to"] is None  # the message is gone: no reply to it
     await app.dispatcher.deliver_due()
     alert = app.port.of("alert")[0]
     assert alert.chat_id == "mentor"
@@ -101,7 +105,8 @@ async def test_reminder_once_per_member_per_day_then_teacher_is_told(app) -> Non
     assert first.plan.kinds == ["remind"]
     assert second.plan.kinds == ["notify"]  # the teacher hears it once ...
     assert third.plan.kinds == []  # ... and is not flooded: later repeats are recorded only
-    assert len(app.port.of("send")) == 1
+    # The reminder went privately to the member; nothing in the group.
+    assert len(app.port.of("private")) == 1 and app.port.of("send") == []
     await app.dispatcher.deliver_due()
     assert len(app.port.of("alert")) == 1
 
@@ -131,7 +136,8 @@ async def test_group_override_from_beleid_applies_and_is_audited(app) -> None:
                                                 sender=STUDENT, name="beleid", args=()))
     assert "medewerkers" in student.replies[0].text
     audit = app.repos.audit.list("console:klas")
-    assert [a.action for a in audit] == ["policy.change"]
+    # The student's attempt changed nothing and is in the audit log too (newest first).
+    assert [a.action for a in audit] == ["permission.refused", "policy.change"]
 
 
 @pytest.mark.parametrize("text", [

@@ -72,7 +72,9 @@ async def standin():
 
 def make_config(tmp_path: Path, api: BotApiStandIn, **telegram: Any) -> AppConfig:
     return parse_config({
-        "school": {"name": "Testschool"},
+        # Ilse is a configured school admin; being in the admin chat would grant nothing.
+        "school": {"name": "Testschool",
+                   "admins": [{"name": "ICT", "accounts": [f"telegram:{ADMIN['id']}"]}]},
         "storage": {"url": f"sqlite:///{tmp_path / 'sw.db'}"},
         "mail": {"backend": "memory"},
         "adapters": {"console": {"enabled": False},
@@ -166,7 +168,7 @@ async def test_added_approved_moderated_and_rejected_group_left(start, standin) 
     alert_message_id = await delivered_alert(app, f"telegram:{CLASS_ID}")
     api.push(callback_query(STUDENT, CLASS, alert_message_id, f"approve:telegram:{CLASS_ID}"))
     refused = (await api.wait_for(lambda: api.calls_of("answerCallbackQuery")))[0]
-    assert "medewerkers" in refused["text"]
+    assert "schoolleiding" in refused["text"]
     assert (await app.directory.row(f"telegram:{CLASS_ID}")).approval == "pending"
     api.push(callback_query(ADMIN, group(ADMIN_CHAT, "Beheer"), alert_message_id,
                             f"approve:telegram:{CLASS_ID}"))
@@ -203,6 +205,10 @@ async def test_added_approved_moderated_and_rejected_group_left(start, standin) 
     other_alert = await delivered_alert(app, f"telegram:{OTHER_ID}")
     api.push(callback_query(ADMIN, group(ADMIN_CHAT, "Beheer"), other_alert,
                             f"reject:telegram:{OTHER_ID}"))
+    # Destructive: the admin is first told privately what will happen, and confirms.
+    await api.wait_for(lambda: sent_to(api, ADMIN["id"], "Weet je het zeker?"))
+    assert (await app.directory.row(f"telegram:{OTHER_ID}")).approval == "pending"
+    api.push(message(group(ADMIN_CHAT, "Beheer"), ADMIN, f"/reject telegram:{OTHER_ID} bevestig"))
     await api.wait_for(lambda: api.calls_of("leaveChat", chat_id=OTHER_ID))
     assert sent_to(api, OTHER_ID, "niet goedgekeurd")
     row = await app.directory.row(f"telegram:{OTHER_ID}")
@@ -224,7 +230,7 @@ async def test_only_school_admins_decide_on_groups(start, standin) -> None:
     api.push(callback_query(OTHER_STUDENT, private_chat(OTHER_STUDENT), 1,
                             f"approve:telegram:{CLASS_ID}"))
     answer = (await api.wait_for(lambda: api.calls_of("answerCallbackQuery")))[0]
-    assert "medewerkers" in answer["text"]
+    assert "schoolleiding" in answer["text"]
     row = await app.directory.row(f"telegram:{CLASS_ID}")
     assert row.approval == "pending"
 

@@ -61,17 +61,21 @@ def test_second_removed_message_is_still_explained_and_insult_alert_is_not_about
     assert "🗑  [bot] bericht #3 in 3a verwijderd" in out
     assert "🗑  [bot] bericht #4 in 3a verwijderd" in out
     after_4 = out.split("bericht #4 in 3a verwijderd", 1)[1]
-    assert "🤖 [bot → 3a]" in after_4.split("🔔", 1)[0]  # Lisa is told why #4 disappeared
+    # Lisa is told privately why #4 disappeared; the group reads a notice naming nobody.
+    assert "🔒 [privé aan lisa]" in after_4.split("🔔", 1)[0]
+    group_notice = next(line for line in after_4.splitlines() if line.startswith("🤖 [bot → 3a]"))
+    assert "Lisa" not in group_notice
     # The insult got its own reminder (A.10); no alert calls it 'niet schoolgerelateerd'.
     alerts = [json.loads(line) for line in
               read_alerts(tmp_path / "var" / "alerts", keys_in(tmp_path))]
     assert not any("niet schoolgerelateerd" in a["text"] for a in alerts)
-    assert "(antwoord op #2)" in out and "A.10" in out.split("(antwoord op #2)", 1)[1]
+    reminders = [line for line in out.splitlines() if line.startswith("🔒 [privé aan lisa]")]
+    assert any("A.10" in line for line in reminders) and "(antwoord op #2)" not in out
 
 
 def test_alert_in_observe_mode_does_not_claim_the_message_was_removed(tmp_path: Path) -> None:
     out = run_console(tmp_path, [
-        "/groep ouders-3a", "/als Meneer de Vries teacher", "/beleid modus observe",
+        "/groep ouders-3a", "/als Mentor 3A teacher", "/beleid modus observe",
         "/als Moeder van Emma parent", "Het mobiele nummer van juf Anna is 06-12345678",
         "/stop",
     ])
@@ -125,9 +129,9 @@ async def test_a_removal_that_fails_for_now_is_retried_and_the_alert_waits_for_i
 
 
 def test_status_and_policy_speak_dutch_to_a_teacher(tmp_path: Path) -> None:
-    out = run_console(tmp_path, ["/als Juf Jansen teacher", "/status", "/beleid",
+    out = run_console(tmp_path, ["/als Mentor 3A teacher", "/status", "/beleid",
                                  "/beleid modus observe", "/policy", "/stop"])
-    status = out.split("🔒 [privé aan Juf Jansen] Status van Klas 3A", 1)[1]
+    status = out.split("🔒 [privé aan Mentor 3A] Status van Klas 3A", 1)[1]
     assert "Goedkeuring: goedgekeurd" in status and "Modus: ingrijpen (enforce)" in status
     assert "approved" not in status
     assert "Modus van deze groep is nu: alleen meekijken (observe)." in out

@@ -1,10 +1,13 @@
 """The Matrix adapter: one nio client, one sync loop, neutral events out, ``MatrixPort`` actions in.
 
 Why its own sync loop instead of nio's ``sync_forever``: the sync token must be saved only *after*
-the events of a sync were handled (so a crash replays rather than loses them), every event id is
-claimed once in the database (so a replay never moderates twice), and an unreachable homeserver
-must lead to a patient backoff instead of an exception. After each sync the loop does what
-``sync_forever`` does for encryption: send to-device messages, upload, query and claim keys.
+the events of a sync (and of every sync before it) were handled, so a crash replays rather than
+loses them; every event id is claimed once in the database (so a replay never moderates twice), and
+an unreachable homeserver must lead to a patient backoff instead of an exception. The rooms of a
+sync are handled concurrently, each in its own lane (a room's events in timeline order, across
+syncs), and the loop goes on syncing meanwhile: one room's burst never delays another room.
+After each sync the loop does what ``sync_forever`` does for encryption: send to-device messages,
+upload, query and claim keys.
 
 B.1 on Matrix: the bot does not join a room before the school approved it. An invite to a room
 listed in the config (or from configured staff, or to the management room) is accepted; any other
@@ -49,6 +52,7 @@ from bot.config import AppConfig, secret
 from bot.i18n import t
 from core.delivery import TemporaryDeliveryError
 from core.events import BotAddedEvent, CommandEvent, GroupKind, MemberJoinedEvent, Role, Sender
+from core.permissions import Action, Resource, may
 from core.ports import OutgoingAlert
 
 if TYPE_CHECKING:
@@ -63,6 +67,8 @@ SYNC_FILTER: dict[str, Any] = {
 # Commands that accept a target room as first argument in the management room.
 TARGETED = {"status", "beleid", "policy"}
 UNDECRYPTED_GIVE_UP_S = 600.0
+# Syncs whose events are still being handled before the loop waits for the oldest of them.
+MAX_UNSAVED_SYNCS = 200
 
 
 class _DirectRooms:
@@ -114,6 +120,7 @@ class MatrixAdapter:
         self.user_id = self.settings.user_id
         self.management_room = self.settings.management_room
         self.staff = frozenset(self.settings.staff)
+        self.mods_moderate = config.permissions.chat_admins == "moderator"
         # Observable state (used by `schoolwacht status` style checks and by the tests).
         self.ready = asyncio.Event()
         self.connected = False
@@ -128,19 +135,24 @@ class MatrixAdapter:
         self._joining: set[str] = set()
         self._seen_rooms: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._room_tails: dict[str, asyncio.Task[None]] = {}  # each room's latest lane task
+        self._saving: asyncio.Task[bool] | None = None  # saves the newest handled sync token
+        self._unsaved = 0
 
     # --- life cycle -----------------------------------------------------------------------------
     async def start(self, app: App) -> None:
         self.app = app
         self.lang = app.config.school.language
-        app.commands.register("kick", self._kick_command, staff_only=True)
-        app.commands.register("ban", self._ban_command, staff_only=True)
+        app.commands.register("kick", self._kick_command, action=Action.MEMBER_REMOVE,
+                              resource=self._removal_room)
+        app.commands.register("ban", self._ban_command, action=Action.MEMBER_REMOVE,
+                              resource=self._removal_room)
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="matrix")
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in [self._task, *self._tasks]:
+        for task in [self._task, *self._tasks, self._saving]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -221,10 +233,13 @@ class MatrixAdapter:
             self.connected = True
             delay = self.backoff_start
             # On the very first start there is no token: existing history is not moderated.
-            await self._handle_sync(response, moderate=resumed or not first,
-                                    resumed_first=resumed and first)
+            lanes = await self._handle_sync(response, moderate=resumed or not first,
+                                            resumed_first=resumed and first)
             since = response.next_batch
-            await self.app.repos.db.run(state.set, self._token_key, since)
+            self._unsaved += 1
+            self._saving = asyncio.create_task(self._save_after(since, lanes, self._saving))
+            if first or self._unsaved > MAX_UNSAVED_SYNCS:
+                await asyncio.wait([self._saving])  # start-up: the first sync is handled
             first = False
             await self._housekeeping()
             self.ready.set()
@@ -249,9 +264,58 @@ class MatrixAdapter:
             if room_id not in self._joining:
                 await self._join_if_approved(room_id, wait=False)
 
+    async def _save_after(self, token: str, lanes: list[asyncio.Task[None]],
+                          previous: asyncio.Task[bool] | None) -> bool:
+        """Save a sync's token once its events and those of every earlier sync were handled.
+        A lane cut short by a stop (cancelled) leaves this token and every later one unsaved:
+        the next start replays from the last sync handled in full."""
+        assert self.app is not None
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+                if previous.cancelled() or previous.exception() is not None or \
+                        not previous.result():
+                    return False
+            if lanes:
+                await asyncio.wait(lanes)
+                if any(lane.cancelled() for lane in lanes):
+                    return False
+            await self.app.repos.db.run(self.app.repos.state.set, self._token_key, token)
+            return True
+        finally:
+            self._unsaved -= 1
+
+    def _in_lane(self, room_id: str, work: Any) -> asyncio.Task[None]:
+        """Run ``work`` (a coroutine) after everything queued before for this room."""
+        previous = self._room_tails.get(room_id)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("room handling failed", extra={"room": room_id})
+
+        task = asyncio.create_task(run(), name=f"matrix:room:{room_id}")
+        self._room_tails[room_id] = task
+        self._tasks.add(task)  # stop() cancels every lane, not only each room's newest
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if self._room_tails.get(room_id) is t:
+                del self._room_tails[room_id]
+
+        task.add_done_callback(done)
+        return task
+
     # --- sync handling --------------------------------------------------------------------------
     async def _handle_sync(self, response: SyncResponse, *, moderate: bool,
-                           resumed_first: bool = False) -> None:
+                           resumed_first: bool = False) -> list[asyncio.Task[None]]:
+        """Invites now; each joined room's events in that room's lane. Returns the lanes' tasks
+        for this sync."""
         # The management room first: alerts about the other invites go there.
         invites = sorted(response.rooms.invite.items(),
                          key=lambda item: item[0] != self.management_room)
@@ -260,36 +324,41 @@ class MatrixAdapter:
                 await self._on_invite(room_id, info.invite_state)
             except Exception:
                 log.exception("invite handling failed", extra={"room": room_id})
-        for room_id, info in response.rooms.join.items():
-            for event in info.state:
-                self._remember_state(room_id, event.source)
-            known = room_id in self._seen_rooms or resumed_first
-            if info.timeline.limited and moderate and known:
-                log.warning("sync gap: older events of this room were not seen",
-                            extra={"room": room_id})
-            # A newly joined room's timeline starts with history from before the bot was
-            # there; the bot moderates from its own join on.
-            live = known
-            rights_changed = room_id not in self._rights_checked
-            for event in info.timeline.events:
-                source = event.source if isinstance(event.source, Mapping) else {}
-                if source.get("type") in ("m.room.power_levels", "m.room.create") and \
-                        "state_key" in source:
-                    self._remember_state(room_id, source)
-                    rights_changed = True
-                if not live:
-                    live = source.get("type") == "m.room.member" and \
-                        source.get("state_key") == self.user_id and \
-                        (source.get("content") or {}).get("membership") == "join"
-                    continue
-                try:
-                    await self._on_timeline(room_id, event, moderate=moderate)
-                except Exception:
-                    log.exception("event handling failed", extra={
-                        "room": room_id, "event": source.get("event_id")})
-            self._seen_rooms.add(room_id)
-            if rights_changed:
-                await self._check_rights(room_id)
+        return [self._in_lane(room_id, self._handle_room(room_id, info, moderate=moderate,
+                                                         resumed_first=resumed_first))
+                for room_id, info in response.rooms.join.items()]
+
+    async def _handle_room(self, room_id: str, info: Any, *, moderate: bool,
+                           resumed_first: bool) -> None:
+        for event in info.state:
+            self._remember_state(room_id, event.source)
+        known = room_id in self._seen_rooms or resumed_first
+        if info.timeline.limited and moderate and known:
+            log.warning("sync gap: older events of this room were not seen",
+                        extra={"room": room_id})
+        # A newly joined room's timeline starts with history from before the bot was
+        # there; the bot moderates from its own join on.
+        live = known
+        rights_changed = room_id not in self._rights_checked
+        for event in info.timeline.events:
+            source = event.source if isinstance(event.source, Mapping) else {}
+            if source.get("type") in ("m.room.power_levels", "m.room.create") and \
+                    "state_key" in source:
+                self._remember_state(room_id, source)
+                rights_changed = True
+            if not live:
+                live = source.get("type") == "m.room.member" and \
+                    source.get("state_key") == self.user_id and \
+                    (source.get("content") or {}).get("membership") == "join"
+                continue
+            try:
+                await self._on_timeline(room_id, event, moderate=moderate)
+            except Exception:
+                log.exception("event handling failed", extra={
+                    "room": room_id, "event": source.get("event_id")})
+        self._seen_rooms.add(room_id)
+        if rights_changed:
+            await self._check_rights(room_id)
 
     def _remember_state(self, room_id: str, source: Mapping[str, Any]) -> None:
         kind = source.get("type")
@@ -348,10 +417,7 @@ class MatrixAdapter:
                     del self._undecrypted[event_id]
                 continue
             del self._undecrypted[event_id]
-            try:
-                await self._on_timeline(room_id, decrypted, moderate=True)
-            except Exception:
-                log.exception("event handling failed", extra={"room": room_id, "event": event_id})
+            self._in_lane(room_id, self._on_timeline(room_id, decrypted, moderate=True))
 
     # --- invites, joins, rights -----------------------------------------------------------------
     async def _on_invite(self, room_id: str, invite_state: list[Any]) -> None:
@@ -381,7 +447,9 @@ class MatrixAdapter:
             await self.app.on_bot_added(event)
             await self._join(room_id)
             return
-        if inviter in self.staff:
+        actor = await self.app.access.actor(PLATFORM, event.added_by or Sender(inviter, inviter,
+                                                                                 role))
+        if may(actor, Action.GROUP_APPROVE, await self.app.access.group_resource(key)):
             await self._approve_by_staff(room_id, key, title, inviter, kind)
             await self._join(room_id)
             return
@@ -444,12 +512,21 @@ class MatrixAdapter:
             await asyncio.sleep(0.05)
         return room_id in self.client.rooms
 
+    async def on_approval(self, key: str, approval: str) -> None:
+        """A room was approved elsewhere (the CLI): join it now, not at the next sync."""
+        room_id = key.partition(":")[2]
+        if approval == "approved" and room_id in self.client.invited_rooms and \
+                room_id not in self._joining:
+            await self._join_if_approved(room_id, wait=False)
+
     async def _join_if_approved(self, room_id: str, wait: bool = True) -> bool:
         """Join an invited room once the school approved it; True when the bot is in it."""
         if room_id in self.client.rooms:
             return True
         if self.app is None or room_id not in self.client.invited_rooms:
             return False
+        # Read afresh: the approval may come from another process (the CLI) a moment ago.
+        self.app.directory.invalidate(f"{PLATFORM}:{room_id}")
         group = await self.app.directory.get(f"{PLATFORM}:{room_id}")
         if group is None or not group.approved:
             return False
@@ -529,10 +606,12 @@ class MatrixAdapter:
             user_id.split(":", 1)[0].lstrip("@")
         powers = await self.powers(room_id)
         if room_id == self.management_room:
-            is_mod = user_id in self.staff or powers.level(user_id) >= 50
-            return Sender(user_id, name, Role.STAFF if is_mod else Role.STUDENT, is_mod)
+            # Power in the management room is a fact about the room, not a school role.
+            is_mod = powers.level(user_id) >= 50
+            return Sender(user_id, name, Role.STAFF if user_id in self.staff else Role.STUDENT,
+                          is_mod)
         role, is_mod = role_for(user_id, powers, kind=await self._group_kind(room_id),
-                                staff=self.staff)
+                                staff=self.staff, mods_moderate=self.mods_moderate)
         return Sender(user_id, name, role, is_mod)
 
     async def _on_member(self, room_id: str, source: Mapping[str, Any]) -> None:
@@ -612,12 +691,20 @@ class MatrixAdapter:
         for reply in result.replies:
             if reply.to == "private" and room_id != self.management_room:
                 sent = await self.port.send_private(user_id, reply.text)
-                if sent is not None:
-                    continue
+                if sent is not None or result.delete_command:
+                    continue  # a quiet command (/meld, /digest) never falls back to the room
             await self.port.send_message(room_id, reply.text,
                                          reply_to=None if result.delete_command else event_id)
 
     # --- moderator commands: kick and ban -------------------------------------------------------
+    async def _removal_room(self, event: CommandEvent) -> Resource:
+        """The room a kick or ban acts on: the named room, else the room it was typed in."""
+        assert self.app is not None
+        named = next((a.removeprefix(f"{PLATFORM}:") for a in event.args
+                      if a.removeprefix(f"{PLATFORM}:").startswith("!")), None)
+        room = named or (event.group_id if event.group_id != self.management_room else None)
+        return await self.app.access.group_resource(f"{PLATFORM}:{room}" if room else None)
+
     async def _kick_command(self, event: CommandEvent, lang: str) -> CommandResult:
         return await self._remove(event, lang, ban=False)
 

@@ -13,6 +13,7 @@ never verifies anyone; see docs/matrix.md.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -30,7 +31,7 @@ from nio import (
 from nio.api import RoomPreset
 
 from bot.i18n import t
-from core.delivery import TemporaryDeliveryError
+from core.delivery import TemporaryDeliveryError, delivery_key
 from core.ports import Button, OutgoingAlert, SentRef
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,17 @@ def render_alert(alert: OutgoingAlert, lang: str = "nl") -> tuple[str, str]:
         html += "<br><br>" + escape(t("matrix.alert_actions", lang)) + "<br>" + "<br>".join(
             f"{escape(b.label)}: <code>{escape(button_command(b))}</code>" for b in alert.buttons)
     return plain, html
+
+
+def transaction_id() -> str | None:
+    """The Matrix transaction id for what the outbox delivers now: derived from the item's dedupe
+    key, so the same item always sends with the same id and the homeserver answers a repeat
+    (after a crash, before the item was marked sent) with the first event instead of posting it
+    again. None outside the outbox (a command reply): nio makes a fresh one."""
+    key = delivery_key.get()
+    if key is None:
+        return None
+    return "sw-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _is_temporary(response: ErrorResponse) -> bool:
@@ -119,7 +131,8 @@ class MatrixPort:
             log.info("not in room, message not sent", extra={"room": room_id})
             return None
         response = await self._call("send", room_id, self.client.room_send(
-            room_id, "m.room.message", content, ignore_unverified_devices=True))
+            room_id, "m.room.message", content, tx_id=transaction_id(),
+            ignore_unverified_devices=True))
         if isinstance(response, RoomSendResponse):
             return SentRef(chat_id=room_id, message_id=response.event_id)
         return None
@@ -137,7 +150,8 @@ class MatrixPort:
         if chat_id not in self.client.rooms:
             return False
         response = await self._call("redact", chat_id,
-                                    self.client.room_redact(chat_id, message_id, reason=reason))
+                                    self.client.room_redact(chat_id, message_id, reason=reason,
+                                                            tx_id=transaction_id()))
         return response is not None
 
     async def restrict_member(self, chat_id: str, member_id: str, *, until: datetime) -> bool:

@@ -95,15 +95,17 @@ class Powers:
 
 
 def role_for(user_id: str, powers: Powers | None, *, kind: GroupKind,
-             staff: Collection[str]) -> tuple[Role, bool]:
-    """The sender's role and whether they moderate this room.
+             staff: Collection[str], mods_moderate: bool = False) -> tuple[Role, bool]:
+    """The sender's role for moderation and whether they have moderator power in this room.
 
-    Configured staff are staff everywhere; power ≥ 50 (moderator) makes a teacher in class and
-    parent groups and staff in staff groups; everyone else gets the group kind's default role."""
+    Configured staff are staff everywhere. Power ≥ 50 (moderator; a room's creator has it) is a
+    platform fact only: it makes a teacher in class and parent groups (staff in staff groups) only
+    when ``[permissions] chat_admins = "moderator"``; everyone else gets the kind's default role.
+    What anyone may do is decided by ``core.permissions``, not by this role."""
     is_mod = powers is not None and powers.level(user_id) >= MODERATOR
     if user_id in staff:
-        return Role.STAFF, True
-    if is_mod:
+        return Role.STAFF, is_mod
+    if is_mod and mods_moderate:
         return (Role.STAFF if kind is GroupKind.STAFF else Role.TEACHER), True
     return {GroupKind.CLASS: Role.STUDENT, GroupKind.PARENT: Role.PARENT,
-            GroupKind.STAFF: Role.STAFF}[kind], False
+            GroupKind.STAFF: Role.STAFF}[kind], is_mod

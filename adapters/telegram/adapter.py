@@ -1,7 +1,8 @@
 """The Telegram adapter: python-telegram-bot 22 (asyncio), run inside the core's event loop.
 
 The core owns the loop, so this never calls ``run_polling``: ``start`` calls ``initialize()``,
-``start()`` and then ``updater.start_polling()`` (or ``start_webhook()`` in production), and
+``start()`` and then runs our own ``getUpdates`` loop (``adapters/telegram/polling.py``: the offset
+moves past an update only once it was handled), or PTB's ``start_webhook()`` in webhook mode, and
 ``stop`` undoes them. Every update goes through one handler that skips update ids already
 processed, translates the update into a neutral event for the core and marks the id processed
 afterwards (one chat's updates in order, chats concurrently): messages and edits, joins and leaves,
@@ -22,8 +23,9 @@ from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram import linking
+from adapters.telegram.polling import UpdatePoller
 from adapters.telegram.port import PLATFORM, TelegramPort
-from adapters.telegram.roles import DEFAULT_ROLE, RoleResolver
+from adapters.telegram.roles import RoleResolver
 from adapters.telegram.translate import (
     attachments,
     forward_origin,
@@ -43,10 +45,10 @@ from core.events import (
     MemberJoinedEvent,
     MemberLeftEvent,
     MessageEvent,
-    Role,
     Sender,
     group_key,
 )
+from core.permissions import Action
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -56,9 +58,6 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "edited_message", "my_chat_member", "chat_member", "callback_query")
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
 IN_GROUP = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-# Only the school's admins decide on groups (B.1); a teacher who is admin of their own class group
-# must not approve it by typing /approve there.
-SCHOOL_ADMIN_COMMANDS = frozenset({"approve", "reject"})
 TOAST_LIMIT = 200  # answerCallbackQuery text
 
 
@@ -110,35 +109,23 @@ class TelegramAdapter:
         self.bot = self.application.bot
         self.port = TelegramPort(self.bot)
         self.roles = RoleResolver(self.bot, {str(i) for i in settings.staff_user_ids},
-                                  self._load_linked)
-        self.trusted_chats = self._trusted_chats(config)
+                                  self._load_linked,
+                                  admins_moderate=config.permissions.chat_admins == "moderator")
         self._app: App | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
         self._chat_locks: dict[int, asyncio.Lock] = {}
-
-    @staticmethod
-    def _trusted_chats(config: AppConfig) -> set[int]:
-        """Chats where alerts with buttons land: the admin chat and every Telegram contact."""
-        chats: set[int] = set()
-        if config.adapters.telegram.admin_chat_id is not None:
-            chats.add(config.adapters.telegram.admin_chat_id)
-        contacts = [*config.school.admins, *config.school.leadership, *config.school.team_leaders]
-        if config.school.confidential_adviser:
-            contacts.append(config.school.confidential_adviser)
-        for group in config.groups:
-            contacts.extend(group.moderators)
-        for contact in contacts:
-            for channel in contact.channels:
-                scheme, _, target = channel.partition(":")
-                if scheme == PLATFORM and target.lstrip("-").isdigit():
-                    chats.add(int(target))
-        return chats
+        self.poller: UpdatePoller | None = None
 
     @property
     def app(self) -> App:
         assert self._app is not None, "TelegramAdapter.start() has not run"
         return self._app
+
+    async def _is_linked(self, identity: str) -> bool:
+        """Staff accounts linked with a ``/koppel`` code (and the configured staff ids)."""
+        scheme, _, user_id = identity.partition(":")
+        return scheme == PLATFORM and await self.roles.is_staff(user_id)
 
     async def _load_linked(self) -> set[str]:
         return await self.app.repos.db.run(linking.linked_staff, self.app.repos.db)
@@ -155,7 +142,8 @@ class TelegramAdapter:
             await app.repos.db.run(state.set, key, value)
 
         self.port.bind_state(state_get, state_set)
-        app.commands.register("koppel", self._koppel)
+        app.commands.register("koppel", self._koppel, action=Action.LINK_ACCOUNT)
+        app.access.add_linked(self._is_linked)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         try:
@@ -174,9 +162,14 @@ class TelegramAdapter:
                 url_path=path, webhook_url=self.settings.webhook_url,
                 allowed_updates=list(ALLOWED_UPDATES), secret_token=self.webhook_secret)
         else:
-            await updater.start_polling(timeout=self.poll_timeout,
-                                        allowed_updates=list(ALLOWED_UPDATES),
-                                        error_callback=self._polling_error)
+            try:  # getUpdates is refused while a webhook is set
+                await self.bot.delete_webhook()
+            except TelegramError as exc:
+                self._polling_error(exc)
+            self.poller = UpdatePoller(self.bot, self._on_update, timeout=self.poll_timeout,
+                                       allowed_updates=ALLOWED_UPDATES,
+                                       on_error=self._polling_error)
+            self.poller.start()
         self._started = True
         self._spawn(self._check_known_groups())
         log.info("telegram adapter started", extra={"mode": self.settings.mode,
@@ -188,6 +181,9 @@ class TelegramAdapter:
         self._started = False
         for task in list(self._tasks):
             task.cancel()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -203,7 +199,7 @@ class TelegramAdapter:
 
     @staticmethod
     def _polling_error(exc: TelegramError) -> None:
-        # python-telegram-bot keeps polling with back-off; only the kind of error is logged.
+        # The polling loop keeps trying with back-off; only the kind of error is logged.
         log.warning("telegram polling error", extra={"error": type(exc).__name__})
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -214,7 +210,8 @@ class TelegramAdapter:
                   exc_info=error)
 
     # --- routing ---------------------------------------------------------------------------------
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update,
+                         context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         """One update, in order within its chat. It is marked processed only after it was
         handled: a crash before that handles it again (the decision itself is idempotent, see
         docs/delivery.md), a re-delivery after it is skipped."""
@@ -418,35 +415,18 @@ class TelegramAdapter:
             log.info("member left", extra={"group": key})
 
     # --- commands and buttons --------------------------------------------------------------------
-    async def _school_admin(self, user: User, chat: Chat | None) -> bool:
-        """Staff by config or link code, or an admin of a chat where the school's alerts land."""
-        uid = str(user.id)
-        if await self.roles.is_staff(uid):
-            return True
-        if chat is None or chat.id not in self.trusted_chats:
-            return False
-        if chat.type == Chat.PRIVATE:
-            return chat.id == user.id
-        return uid in await self.roles.admins(chat.id)
-
-    async def _command_sender(self, user: User | None, chat: Chat, name: str,
+    async def _command_sender(self, user: User | None, chat: Chat,
                               sender_chat: Chat | None = None) -> Sender:
+        """Who typed or pressed: the platform's facts only. What they may do is decided by the
+        school's roles in ``core.permissions`` (via ``bot.access``), never by this role."""
         key = group_key(PLATFORM, str(chat.id))
         kind = await self._kind(key) if chat.type in GROUP_TYPES else GroupKind.CLASS
-        if canonical(name)[0] in SCHOOL_ADMIN_COMMANDS and user is not None:
-            if await self._school_admin(user, chat):
-                return Sender(str(user.id), user.full_name, Role.STAFF)
-            return Sender(str(user.id), user.full_name, DEFAULT_ROLE[kind])
-        if user is not None and chat.id in self.trusted_chats and await self._school_admin(
-                user, chat):
-            return Sender(str(user.id), user.full_name, Role.STAFF,
-                          is_group_admin=chat.type in GROUP_TYPES)
         return await self.roles.sender(user, chat, kind, sender_chat)
 
     async def _on_command(self, message: Message, name: str, args: tuple[str, ...]) -> None:
         chat = message.chat
         in_group = chat.type in GROUP_TYPES
-        sender = await self._command_sender(message.from_user, chat, name, message.sender_chat)
+        sender = await self._command_sender(message.from_user, chat, message.sender_chat)
         reply_to, reply_sender = reply_target(message)
         event = CommandEvent(platform=PLATFORM, group_id=str(chat.id) if in_group else None,
                              sender=sender, name=name, args=args,
@@ -469,6 +449,10 @@ class TelegramAdapter:
         for reply in result.replies:
             if reply.to == "private" and not private_chat and user is not None:
                 sent = await self._quietly(self.port.send_private(str(user.id), reply.text))
+                if not sent and result.delete_command:
+                    # A quiet command (/meld, /digest): the report is filed all the same, and
+                    # nothing in the group may show that this member used it.
+                    continue
                 if not sent:  # never started a chat with the bot: a note, never the text itself
                     lang = await self._language(event.group_key)
                     link = f"https://t.me/{self.bot.username}" if self.bot.username else "@bot"
@@ -500,7 +484,7 @@ class TelegramAdapter:
             return
         name, args = parse_callback(data)
         in_group = chat.type in GROUP_TYPES
-        sender = await self._command_sender(query.from_user, chat, name)
+        sender = await self._command_sender(query.from_user, chat)
         event = CommandEvent(platform=PLATFORM, group_id=str(chat.id) if in_group else None,
                              sender=sender, name=name, args=args,
                              message_id=str(message.message_id) if message else None)

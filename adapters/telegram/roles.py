@@ -32,8 +32,12 @@ class RoleResolver:
     MAX_USERNAMES = 20_000
 
     def __init__(self, bot: Bot, staff_ids: set[str],
-                 load_linked: Callable[[], Awaitable[set[str]]]) -> None:
+                 load_linked: Callable[[], Awaitable[set[str]]], *,
+                 admins_moderate: bool = False) -> None:
         self.bot = bot
+        # ``[permissions] chat_admins = "moderator"``: a group admin's messages count as a
+        # teacher's. Off by default: students can be admins of a group too.
+        self.admins_moderate = admins_moderate
         self.staff_ids = staff_ids
         self._load_linked = load_linked
         self._linked: set[str] = set()
@@ -88,7 +92,8 @@ class RoleResolver:
                             and sender_chat.id == chat.id):
             # Posted anonymously by a group admin, "as the group".
             return Sender(platform_id=str(chat.id), display_name=chat.title or "admin",
-                          role=Role.TEACHER, is_group_admin=True)
+                          role=Role.TEACHER if self.admins_moderate else DEFAULT_ROLE[kind],
+                          is_group_admin=True)
         if sender_chat is not None and sender_chat.id != chat.id:
             # Posted as a channel: nobody's personal account, treated as a member.
             return Sender(platform_id=str(sender_chat.id),
@@ -98,8 +103,8 @@ class RoleResolver:
         is_admin = chat.type in (Chat.GROUP, Chat.SUPERGROUP) and uid in await self.admins(chat.id)
         if await self.is_staff(uid):
             role = Role.STAFF
-        elif is_admin:
-            role = Role.TEACHER  # the teacher who made the class or parent group is its admin
+        elif is_admin and self.admins_moderate:
+            role = Role.TEACHER
         else:
             role = DEFAULT_ROLE[kind]
         return Sender(platform_id=uid, display_name=user.full_name, role=role,

@@ -53,6 +53,7 @@ SUB_APPS: tuple[tuple[str, str, str], ...] = (
 # (module, attribute) of single commands mounted at the top level.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("bot.cli.scan", "scan"),
+    ("bot.cli.permissions", "permissions"),
 )
 
 
@@ -147,12 +148,16 @@ def health(
 def check(
     input: Annotated[str, typer.Argument(help="JSON Lines file, or - for standard input.")] = "-",
     config: ConfigOption = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Add to each output line what every policy answered and why: "
+        '"explain": [{"policy", "result": "finding|clear|skipped", "reason"}].')] = False,
 ) -> None:
     """Judge messages without side effects (JSON Lines in, JSON Lines out, same order).
 
     Input lines: {"id", "text"?, "image"?, "group_kind": "class|parent|staff",
     "sender_role": "student|teacher|parent|staff"}. Output lines: {"id", "flags", "severity",
-    "findings": [{"policy", "article", "score", "evidence", ...}]}. A bad line (not JSON, not
+    "findings": [{"policy", "article", "score", "evidence", ...}]}, with --explain also
+    "explain": [{"policy", "result", "reason"}] (one per policy). A bad line (not JSON, not
     an object, a bad field, an unreadable image, longer than 10 MB) gives {"id", "error"} and
     processing continues; blank lines are skipped. Output is strict JSON in UTF-8. Without
     --config the built-in defaults of each group kind apply.
@@ -169,7 +174,7 @@ def check(
 
     async def main() -> None:
         try:
-            checker = Checker.from_config(cfg)
+            checker = Checker.from_config(cfg, explain=explain)
         except ConfigError as exc:
             typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
             raise typer.Exit(2) from None

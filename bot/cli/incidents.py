@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
 ByOption = Annotated[str, typer.Option("--by", help="Your name, as it appears in the audit log.")]
+AdviserOption = Annotated[bool, typer.Option(
+    "--adviser", help="Act as the confidential adviser: quiet reports (A.11) only, audited as "
+    "cli:adviser.")]
 
 
 class Format(StrEnum):
@@ -64,36 +67,85 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _cli_actor(adviser: bool = False) -> Any:
+    """Whoever runs the CLI on the server acts as school staff (``core.permissions``): every
+    incident but the quiet reports (A.11), which are the confidential adviser's alone; with
+    ``--adviser`` as the confidential adviser: the quiet reports only."""
+    from core.permissions import Actor, SchoolRole
+
+    if adviser:
+        return Actor("cli:adviser", frozenset({SchoolRole.CONFIDENTIAL_ADVISER}))
+    return Actor("cli", frozenset({SchoolRole.STAFF}))
+
+
+async def _check(service: Any, incident_id: int, action: Any, adviser: bool = False) -> None:
+    """Refuse (audited, nothing changed) what the CLI may not do to this incident."""
+    from bot.escalation.commands import incident_resource
+    from core.permissions import may
+
+    row = await service.db.run(service.incidents.get, incident_id)
+    if row is None:
+        return  # the command itself says the incident does not exist
+    resource = await incident_resource(service, row)
+    actor = _cli_actor(adviser)
+    decision = may(actor, action, resource)
+    if not decision:
+        await service.db.run(lambda: service.repos.audit.add(
+            actor.identity, "permission.refused", group_key=resource.group,
+            target=f"incident:{incident_id}",
+            detail={"action": action.value, "reason": decision.reason}))
+        if resource.confidential:
+            raise _fail(f"incident {incident_id} is a quiet report (A.11): only the confidential "
+                        "adviser sees and handles it (--adviser). Nothing was changed.")
+        raise _fail(f"incident {incident_id} is not a quiet report: the confidential adviser "
+                    "does not handle it. Nothing was changed.")
+
+
 @app.command("list")
 def list_incidents(
     config: ConfigOption = None,
     status: Annotated[str | None, typer.Option(help="open, acknowledged or resolved")] = None,
     group: Annotated[str | None, typer.Option(help="Group key, e.g. telegram:-100123")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    adviser: AdviserOption = False,
 ) -> None:
-    """List incidents, newest first (quiet reports show only that they exist)."""
+    """List incidents, newest first. Quiet reports (A.11) are left out: they are the
+    confidential adviser's alone; only their number is shown."""
+    from bot.escalation.commands import incident_resource
     from bot.escalation.texts import severity_text
+    from core.permissions import Action, may
 
-    async def work(service: Any) -> list[Any]:
-        return await service.db.run(lambda: service.incidents.list(
+    async def work(service: Any) -> tuple[list[Any], int]:
+        rows = await service.db.run(lambda: service.incidents.list(
             status=status, group_key=group, limit=limit))
+        actor = _cli_actor(adviser)
+        shown = [row for row in rows if may(actor, Action.INCIDENT_VIEW,
+                                            await incident_resource(service, row))]
+        return shown, len(rows) - len(shown)
 
-    rows = _run(config, work)
+    rows, hidden = _run(config, work)
     for row in rows:
-        members = "vertrouwelijk" if row.confidential else f"{len(row.members)} betrokken"
         typer.echo(f"#{row.id}\t{row.status}\t{severity_text(row.severity, 'nl')}\t"
-                   f"{row.reason}\t{row.group_key}\t{row.created_at:%Y-%m-%d %H:%M}\t{members}"
-                   f"\t{row.assignee or ''}")
+                   f"{row.reason}\t{row.group_key}\t{row.created_at:%Y-%m-%d %H:%M}\t"
+                   f"{len(row.members)} betrokken\t{row.assignee or ''}")
     if not rows:
         typer.echo("Geen incidenten.")
+    if hidden:
+        typer.echo(f"({hidden} incident(en) niet getoond: stille meldingen zijn alleen voor de "
+                   "vertrouwenspersoon (--adviser), de rest niet.)" if adviser else
+                   f"({hidden} stille melding(en) niet getoond: alleen voor de "
+                   "vertrouwenspersoon, met --adviser.)")
 
 
 @app.command()
 def ack(incident: Annotated[int, typer.Argument(help="Incident number")],
-        by: ByOption = "cli", config: ConfigOption = None) -> None:
+        by: ByOption = "cli", config: ConfigOption = None, adviser: AdviserOption = False) -> None:
     """Acknowledge an incident: reminders stop and the alerts already sent are updated."""
 
+    from core.permissions import Action
+
     async def work(service: Any) -> tuple[str, Any]:
+        await _check(service, incident, Action.INCIDENT_HANDLE, adviser)
         return await service.acknowledge(incident, actor="cli", name=by)
 
     state, row = _run(config, work)
@@ -109,10 +161,23 @@ def resolve(incident: Annotated[int, typer.Argument(help="Incident number")],
             false_alarm: Annotated[bool, typer.Option(
                 "--false-alarm", help="The bot was wrong: its findings stop counting.")] = False,
             note: Annotated[str | None, typer.Option(help="What was done (audit log).")] = None,
-            by: ByOption = "cli", config: ConfigOption = None) -> None:
-    """Resolve an incident (optionally as a false alarm) with a note for the audit log."""
+            by: ByOption = "cli", config: ConfigOption = None, adviser: AdviserOption = False,
+            yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation "
+                                                                  "(--false-alarm).")] = False,
+            ) -> None:
+    """Resolve an incident (optionally as a false alarm) with a note for the audit log.
+
+    A false alarm marks the incident's findings wrong (they stop counting for the sanction ladder)
+    and the alerts say so: it asks for confirmation first."""
+    from core.permissions import Action
+
+    if false_alarm and not yes:
+        typer.confirm(f"Close incident #{incident} as a false alarm? Its findings are marked "
+                      "wrong and stop counting for the sanction ladder; the alerts say "
+                      "'false alarm'.", abort=True)
 
     async def work(service: Any) -> tuple[str, Any]:
+        await _check(service, incident, Action.INCIDENT_HANDLE, adviser)
         return await service.resolve(incident, actor="cli", name=by, note=note,
                                      false_alarm=false_alarm)
 
@@ -127,10 +192,14 @@ def resolve(incident: Annotated[int, typer.Argument(help="Incident number")],
 @app.command()
 def note(incident: Annotated[int, typer.Argument(help="Incident number")],
          text: Annotated[str, typer.Argument(help="The note")],
-         by: ByOption = "cli", config: ConfigOption = None) -> None:
+         by: ByOption = "cli", config: ConfigOption = None, adviser: AdviserOption = False,
+         ) -> None:
     """Add a note to an incident's audit trail."""
 
+    from core.permissions import Action
+
     async def work(service: Any) -> Any:
+        await _check(service, incident, Action.INCIDENT_HANDLE, adviser)
         return await service.note(incident, actor=f"cli:{by}", text=text)
 
     if _run(config, work) is None:
@@ -145,7 +214,8 @@ def decide(incident: Annotated[int, typer.Argument(help="Incident number")],
            step: Annotated[str, typer.Argument(help="waarschuwing, ouders, devices, schorsing, "
                                                     "verwijdering or geen")],
            note: Annotated[str | None, typer.Option(help="Why (audit log).")] = None,
-           by: ByOption = "cli", config: ConfigOption = None) -> None:
+           by: ByOption = "cli", config: ConfigOption = None,
+           adviser: AdviserOption = False) -> None:
     """Record a decision on a measure of the sanction ladder (the bot only suggests)."""
     from bot.escalation.commands import resolve_member
     from bot.escalation.ladder import parse_step
@@ -155,7 +225,10 @@ def decide(incident: Annotated[int, typer.Argument(help="Incident number")],
     if chosen is None:
         raise _fail(f"unknown step {step!r}")
 
+    from core.permissions import Action
+
     async def work(service: Any) -> str:
+        await _check(service, incident, Action.INCIDENT_HANDLE, adviser)
         row = await service.db.run(service.incidents.get, incident)
         if row is None:
             raise _fail(f"incident {incident} does not exist")
@@ -201,16 +274,23 @@ def export(
     show_others: Annotated[bool, typer.Option(
         "--show-others", help="In a student's dossier, name the other students too.")] = False,
     config: ConfigOption = None,
+    adviser: AdviserOption = False,
 ) -> None:
-    """Write a dossier for the student's file: one incident, or all of one student."""
+    """Write a dossier for the student's file: one incident, or all of one student.
+
+    Quiet reports (A.11) are left out: they are the confidential adviser's alone (`--adviser`)."""
     from bot.escalation.dossier import DossierBuilder, DossierError, render_html, render_pdf
 
     if (incident is None) == (student is None):
         raise _fail("give an incident number or --student MEMBER (one of them)")
     chosen = list(dict.fromkeys(formats or [Format.html, Format.json]))
 
+    from core.permissions import Action
+
     async def work(service: Any) -> dict[str, Any]:
         builder = DossierBuilder(service.config, service.repos)
+        if incident is not None:
+            await _check(service, incident, Action.INCIDENT_EXPORT, adviser)
 
         def build() -> dict[str, Any]:
             if incident is not None:
@@ -218,7 +298,10 @@ def export(
                 target = f"incident:{incident}"
             else:
                 assert student is not None
-                data = builder.for_student(student, show_others=show_others)
+                # What may() gives the CLI's actor: staff every incident but the quiet
+                # reports, the adviser (--adviser) the quiet reports only.
+                data = builder.for_student(student, show_others=show_others,
+                                           visible=lambda i: i.confidential == adviser)
                 target = f"member:{student}"
             service.incidents.audit("cli", "dossier.export", group_key=None, target=target,
                                     detail={"formats": [f.value for f in chosen]})

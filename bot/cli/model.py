@@ -55,7 +55,8 @@ def _feedback_examples(config: Path | None) -> list:
 def train_cmd(
     data: Annotated[list[Path] | None, typer.Option(
         "--data", "-d", help="Labelled JSON Lines (the corpus format, labels.harassment); "
-        "repeatable. Default: corpus/train.jsonl (the train split only).")] = None,
+        "repeatable. Default: corpus/train.jsonl (the train split only) and "
+        "policies/model_data/extra_examples.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Model file to write. Default: the shipped model, or "
         "var/harassment_model.json with --feedback.")] = None,
@@ -63,18 +64,21 @@ def train_cmd(
         "--feedback", help="Also learn from moderator feedback in the database.")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
     = None,
-    c: Annotated[float, typer.Option(help="Inverse regularisation strength.")] = 1.0,
+    c: Annotated[float | None, typer.Option(
+        help="Inverse regularisation strength (default: the cross-validated one).")] = None,
 ) -> None:
     """Train the harassment model and write it as a reviewable JSON file (weights per feature)."""
     from policies.harassment_model import (
         CORPUS_DIR,
+        EXTRA_EXAMPLES,
         LOCAL_MODEL_NAME,
         MODEL_PATH,
+        TRAINED_C,
         read_corpus,
         train,
     )
 
-    paths = data or [CORPUS_DIR / "train.jsonl"]
+    paths = data or [CORPUS_DIR / "train.jsonl", EXTRA_EXAMPLES]
     if any("sealed" in p.parts for p in paths):
         _fail(ValueError("the sealed split is never trained on"))
     examples = []
@@ -85,14 +89,15 @@ def train_cmd(
             _fail(exc)
     extra = _feedback_examples(config) if feedback else []
     try:
-        model = train([*examples, *extra], c=c)
+        model = train([*examples, *extra], c=TRAINED_C if c is None else c)
     except ValueError as exc:
         _fail(exc)
     model.meta.update(sources=[p.name for p in paths], feedback_examples=len(extra))
     target = out or (Path("var") / LOCAL_MODEL_NAME if feedback else MODEL_PATH)
     model.save(target)
     typer.echo(f"harassment model: {len(examples) + len(extra)} examples ({len(extra)} from "
-               f"feedback), {model.meta['features']} features -> {target}")
+               f"feedback), {model.meta['features']} features, thresholds "
+               f"{model.meta['thresholds']} -> {target}")
 
 
 @app.command("export")

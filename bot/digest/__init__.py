@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.digest.service import DigestService
+from core.permissions import Action
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -28,7 +29,7 @@ def install(app: App) -> DigestService:
     app.pipeline.add_listener(service)
     from bot.digest.commands import digest_command
 
-    app.commands.register("digest", digest_command(service), staff_only=True)
+    app.commands.register("digest", digest_command(service), action=Action.DIGEST_MANAGE)
     # Usable without start() (the CLI, tests); start() registers the core's handler again, so the
     # starter below wraps it once more.
     wrap_mail(app, service)

@@ -16,6 +16,7 @@ from bot.escalation.incidents import REMIND_JOB, IncidentService
 from bot.escalation.monitor import ConversationMonitor
 from bot.escalation.reports import ReportDesk
 from bot.escalation.settings import validate_config
+from core.permissions import Action
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -32,16 +33,17 @@ def install(app: App) -> None:
     desk = ReportDesk(service)
     commands = IncidentCommands(service)
     router = app.commands
-    router.register("meld", desk.handle)
+    router.register("meld", desk.handle, action=Action.FILE_REPORT)
+    handle, resource = Action.INCIDENT_HANDLE, commands.resource
     for name in ("ack", "bevestig", "oppakken"):
-        router.register(name, commands.ack, staff_only=True)
+        router.register(name, commands.ack, action=handle, resource=resource)
     for name in ("resolve", "afsluiten", "afgehandeld"):
-        router.register(name, commands.resolve, staff_only=True)
+        router.register(name, commands.resolve, action=handle, resource=resource)
     for name in ("besluit", "decide", "sanctie"):
-        router.register(name, commands.decide, staff_only=True)
+        router.register(name, commands.decide, action=handle, resource=resource)
     for name in ("notitie", "note"):
-        router.register(name, commands.note, staff_only=True)
-    router.register("incident", commands.show, staff_only=True)
+        router.register(name, commands.note, action=handle, resource=resource)
+    router.register("incident", commands.show, action=Action.INCIDENT_VIEW, resource=resource)
 
     async def start(_app: App) -> None:
         from bot import jobs

@@ -7,12 +7,13 @@ platform. Answers about an incident go privately to the person who asked, never 
 
 from __future__ import annotations
 
-from bot.commands import CommandResult, Reply
+from bot.commands import CommandResult, Reply, confirmed
 from bot.escalation.incidents import IncidentService
 from bot.escalation.ladder import parse_step
 from bot.escalation.texts import name_list, severity_text, step_text, tier_text
 from bot.i18n import t
 from core.events import CommandEvent
+from core.permissions import Resource
 from storage.models import Incident
 
 FALSE_ALARM_WORDS = {"onterecht", "vals", "vals-alarm", "valsalarm", "wrong", "false"}
@@ -34,6 +35,14 @@ def private(text: str) -> CommandResult:
 class IncidentCommands:
     def __init__(self, service: IncidentService) -> None:
         self.service = service
+
+    async def resource(self, event: CommandEvent) -> Resource | None:
+        """The incident a command names, for the permission check (None: no such incident)."""
+        incident_id = parse_id(event.args[0]) if event.args else None
+        if incident_id is None:
+            return None
+        incident = await self.service.db.run(self.service.incidents.get, incident_id)
+        return await incident_resource(self.service, incident) if incident else None
 
     async def _incident(self, event: CommandEvent, lang: str,
                         command: str) -> tuple[Incident | None, CommandResult | None]:
@@ -68,6 +77,11 @@ class IncidentCommands:
         false_alarm = bool(rest) and rest[0].lower() in FALSE_ALARM_WORDS
         if false_alarm:
             rest = rest[1:]
+            if not confirmed(tuple(rest)):
+                # Destructive: the findings are marked wrong and the alerts say "false alarm".
+                return private(t("escalation.command.false_alarm_confirm", lang,
+                                 id=incident.id))
+            rest = rest[:-1]
         state, _ = await self.service.resolve(
             incident.id, actor=actor_of(event), name=event.sender.display_name,
             note=" ".join(rest) or None, false_alarm=false_alarm)
@@ -116,6 +130,19 @@ class IncidentCommands:
         if incident is None:
             return error or CommandResult()
         return private(await summary(self.service, incident, lang))
+
+
+async def incident_resource(service: IncidentService, incident: Incident) -> Resource:
+    """An incident as a permission resource: its group, and whether it is a confidential report
+    (A.11) that the school shares with the group's moderators (``reports_to``, or no adviser)."""
+    shared = False
+    if incident.confidential:
+        group = None if incident.group_key.endswith(":private") else \
+            await service.group(incident.group_key)
+        shared = (service.settings(group).reports_to in ("moderators", "both")
+                  or not service.router.confidential_adviser())
+    return Resource(incident.group_key, confidential=incident.confidential,
+                    shared_with_moderators=shared)
 
 
 def resolve_member(incident: Incident, names: dict[str, str], ref: str) -> str | None:

@@ -92,8 +92,13 @@ class DossierBuilder:
         return self._document(t("escalation.dossier.title_incident", self.lang, id=incident_id),
                               {"incident": incident_id}, [incident], students=[])
 
-    def for_student(self, member_id: str, *, show_others: bool = False) -> dict[str, Any]:
-        incidents = self.incidents.for_member(member_id)
+    def for_student(self, member_id: str, *, show_others: bool = False,
+                    visible: Callable[[Incident], bool] | None = None) -> dict[str, Any]:
+        """Everything about one member that the reader may see (``visible``, decided by the
+        caller with ``core.permissions``). By default quiet reports (A.11), the confidential
+        adviser's alone, are left out."""
+        visible = visible or (lambda incident: not incident.confidential)
+        incidents = [i for i in self.incidents.for_member(member_id) if visible(i)]
         findings = self.incidents.member_findings(member_id)
         if not incidents and not findings:
             raise DossierError(f"nothing recorded about member {member_id}")

@@ -24,7 +24,7 @@ from bot.escalation.incidents import IncidentService, Trigger
 from bot.escalation.ladder import LadderView, crossed_step
 from bot.escalation.settings import LADDER_STEPS, EscalationSettings
 from bot.pipeline import Decision
-from core.findings import ActionKind, Finding, Severity
+from core.findings import ActionKind, Finding, Route, Severity
 from storage.models import Incident
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class ConversationMonitor:
                   severity=f.severity, targets=targets_of(f, decision),
                   finding_id=ids[i] if i < len(ids) else None, article=f.article, flag=f.flag,
                   category=f.category)
-            for i, f in enumerate(decision.verdict.findings) if f.severity > Severity.NONE
+            for i, f in enumerate(decision.verdict.findings)
+            if f.severity > Severity.NONE and f.route is not Route.CARE  # the adviser's
         ]
         window.extend(entries)
         horizon = at - timedelta(minutes=settings.window_minutes)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from policies.images.settings import ImageSettings
 
 # What phones and chat apps send. MPO is the multi-picture JPEG some phone cameras write.
 ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP"})
@@ -42,14 +43,10 @@ class IntakeLimits:
     max_pixels: int = 40_000_000
 
     @classmethod
-    def from_options(cls, options: Any) -> IntakeLimits:
+    def from_options(cls, options: ImageSettings | None) -> IntakeLimits:
         if options is None:
             return cls()
-        get = options.get if isinstance(options, dict) else lambda k, d: getattr(options, k, d)
-        return cls(
-            max_bytes=int(get("max_bytes", cls.max_bytes)),
-            max_pixels=int(get("max_pixels", cls.max_pixels)),
-        )
+        return cls(max_bytes=options.max_bytes, max_pixels=options.max_pixels)
 
 
 @dataclass(frozen=True, slots=True)

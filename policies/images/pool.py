@@ -18,6 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from policies.images.settings import ImageSettings
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -63,16 +65,12 @@ class ImageWorkPool:
         self._closed = False
 
     @classmethod
-    def from_options(cls, options: Any, executor: Executor | None = None) -> ImageWorkPool:
+    def from_options(cls, options: ImageSettings | None,
+                     executor: Executor | None = None) -> ImageWorkPool:
         if options is None:
             return cls(executor=executor)
-        get = options.get if isinstance(options, dict) else lambda k, d: getattr(options, k, d)
-        return cls(
-            int(get("workers", 1)),
-            int(get("queue_size", 64)),
-            float(get("timeout_seconds", 10)),
-            executor=executor,
-        )
+        return cls(options.workers, options.queue_size, options.timeout_seconds,
+                   executor=executor)
 
     @property
     def waiting(self) -> int:

@@ -3,7 +3,7 @@ a small per-attachment cache, so the re-share rule and the screenshot rule fetch
 once even though the evaluator runs them concurrently.
 
 The bootstrap may put a ready ``ImageService`` in ``env.images``; otherwise the first image policy
-builds one from ``env.options["images"]`` (the validated ``[images]`` section) and ``env.cpu``. The
+builds one from ``env.options.images`` (the validated ``[images]`` section) and ``env.cpu``. The
 hash store is ``env.image_hashes`` (the bootstrap hands in the database store), else a fresh in-memory
 store (``schoolwacht check``: nothing is remembered).
 """
@@ -16,9 +16,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from core.events import Attachment, AttachmentKind
+from core.events import Attachment
 from core.image_hashes import HashMatch, ImageHashStore, InMemoryImageHashStore
 from policies.base import PolicyEnv
+from policies.images import IMAGE_MIME_PREFIX, is_image  # noqa: F401 (re-exported)
 from policies.images.detector import THRESHOLD, Verdict, detect
 from policies.images.hashing import ImageHashes, hashes_of
 from policies.images.intake import ImageRejected, IntakeLimits, SafeImage, open_image
@@ -26,15 +27,7 @@ from policies.images.pool import Deadline, ImageWorkPool, PoolBusy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-IMAGE_MIME_PREFIX = "image/"
 CACHE_SIZE = 32
-
-
-def is_image(att: Attachment) -> bool:
-    if att.kind is AttachmentKind.IMAGE:
-        return True
-    return att.kind is AttachmentKind.DOCUMENT and (att.mime_type or "").startswith(
-        IMAGE_MIME_PREFIX)
 
 
 class ImageService:
@@ -50,7 +43,7 @@ class ImageService:
         service = env.images
         if isinstance(service, ImageService):
             return service
-        options = env.options.get("images")
+        options = env.options.images
         store = env.image_hashes
         if store is None:
             store = InMemoryImageHashStore()
