@@ -294,3 +294,15 @@ def test_sextortion_with_or_else(policy: HarassmentPolicy) -> None:
     text = "zet je camera aan vanavond of iedereen ziet de foto die je me stuurde"
     assert category(policy, text) == "sextortion"
     assert category(policy, "stuur je de foto van de klas of zet je hem zelf in de groep?") is None
+
+
+@pytest.mark.parametrize("text", [
+    "wie wil 2 kaartjes voor het concert van marco? 25 euro per stuk",  # 'stuk' is sexual only as 'lekker stuk'
+    "heads-up: ethan starts his new medication next week, please be patient with him",
+])
+def test_ordinary_words_near_a_name_stay_clean(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+def test_a_lekker_stuk_is_still_sexual(policy: HarassmentPolicy) -> None:
+    assert category(policy, "sanne is echt een lekker stuk") == "sexual"
