@@ -297,7 +297,7 @@ def test_sextortion_with_or_else(policy: HarassmentPolicy) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "wie wil 2 kaartjes voor het concert van marco? 25 euro per stuk",  # 'stuk' is sexual only as 'lekker stuk'
+    "wie wil 2 kaartjes voor het concert van marco? 25 euro per stuk",  # 'lekker stuk' only
     "heads-up: ethan starts his new medication next week, please be patient with him",
 ])
 def test_ordinary_words_near_a_name_stay_clean(policy: HarassmentPolicy, text: str) -> None:
