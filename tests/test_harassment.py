@@ -266,6 +266,22 @@ def test_untargeted_swearing_is_its_own_low_flag(policy: HarassmentPolicy) -> No
                settings=HarassmentSettings(profanity=False)) == []
 
 
+def test_swearing_among_colleagues_is_not_recorded_but_a_teachers_in_a_class_is() -> None:
+    """Staff groups default to no profanity finding (not the bot's to keep); a teacher swearing in
+    a class group is recorded like anyone (the planner keeps a staff member's finding out of the
+    group)."""
+    from bot.config import AppConfig
+    from bot.groups import PolicyResolver
+
+    resolver = PolicyResolver(AppConfig(), policy_types())
+    staff = resolver.settings_for(GroupKind.STAFF, None, None)["harassment"]
+    klas = resolver.settings_for(GroupKind.CLASS, None, None)["harassment"]
+    assert staff.profanity is False and klas.profanity is True
+    teacher = run(HarassmentPolicy(), "shit, de printer doet het weer niet", role=Role.TEACHER,
+                  settings=klas)
+    assert [f.flag for f in teacher] == ["profanity"]
+
+
 @pytest.mark.parametrize("text", [
     "mijn opa heeft kanker",
     'in het boek roept de hoofdpersoon "kut" tegen zijn vader',

@@ -132,9 +132,12 @@ class HarassmentPolicy(TextPolicy):
     article: ClassVar[str] = articles.A10
     order: ClassVar[int] = 20  # after personal data (doxxing reads its findings)
     settings_model: ClassVar[type[PolicySettings]] = HarassmentSettings
-    # Swearing is reported in every kind of group; what happens is the planner's business (a staff
-    # member's low finding never reaches the group).
-    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
+    # Swearing is reported in class and parent groups (a staff member's low finding there never
+    # reaches the group: the planner keeps it out). Colleagues talking among themselves in a staff
+    # group are not recorded for their language: that is not the bot's to keep (data minimisation).
+    kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {
+        GroupKind.STAFF: {"profanity": False},
+    }
 
     def __init__(self, env: Any = None, lex: Lexicon | None = None) -> None:
         super().__init__(env)
