@@ -117,3 +117,24 @@ def test_the_shared_message_reading_equals_reading_each_clause(words: list[str])
         [[(m.term, m.positions) for m in matches(lex, c)] for c in plain]
     assert [list(ts) for ts in shared.named] == [targets(lex, c) for c in plain]
     assert read_message(lex, text) is shared  # the second rule reads the same object
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ik", "je", "jij", "sem", "@sem", "hij", "die", "shaquille",
+                                 "zijn", "dat", "soort", "meisje", "moslims", "marokkaanse",
+                                 "kinderen", "moslimjongen", "hoofddoekjesmeisje", "kankerlijer",
+                                 "teringzooi", "aandachtshoer", "aantekeningen", "rekenmachine",
+                                 "mediatheek", "dom", "sukkel", "steek", "neer", "niet", "toets",
+                                 "morgen", "huiswerk", "xqzwvbrt", "@xqzwvbrt", ",", "."]),
+                max_size=10))
+def test_the_clause_skips_equal_reading_every_clause(words: list[str]) -> None:
+    """``may_match`` and ``may_name`` only skip a clause in which ``matches`` and ``targets``
+    find nothing."""
+    from policies.harassment.compose import matches, may_match, may_name, targets
+
+    lex = lexicon()
+    for clause in lex.reader._read(" ".join(words)):
+        if not may_match(lex, clause):
+            assert matches(lex, clause) == []
+        if not may_name(lex, clause):
+            assert targets(lex, clause) == []

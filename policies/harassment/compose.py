@@ -78,9 +78,6 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     """Every predicate term standing in the clause (one-word terms by lemma, phrases when all their
     words are there in any order), plus Dutch curse compounds and label suffixes."""
     out: list[Match] = []
-    if clause.lemma_set.isdisjoint(lex.triggers) and not any(
-            len(w) >= 6 and w not in lex.common for w in clause.words):
-        return out  # no lexicon word, no unknown long word that may be a compound
     for i, token in enumerate(clause.tokens):
         terms = lex.terms_of(token.lemmas)
         if not terms and len(token.word) >= 6 and token.word not in lex.common:
@@ -99,6 +96,22 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     return out
 
 
+def may_match(lex: Lexicon, clause: Clause) -> bool:
+    """False when ``matches`` cannot find anything in the clause: no lexicon word, no unknown long
+    word that may be a compound (one set test; most clauses of a paste stop here)."""
+    return not clause.lemma_set.isdisjoint(lex.triggers) or any(
+        len(w) >= 6 for w in set(clause.words) - lex.common)
+
+
+def may_name(lex: Lexicon, clause: Clause) -> bool:
+    """False when ``targets`` cannot find anyone in the clause: no word or lemma of its tests
+    (``Lexicon.target_words``; a token's lemmas hold its word), no mention, no long word with a
+    person suffix."""
+    return not clause.lemma_set.isdisjoint(lex.target_words) or any(
+        t.mention or (len(t.word) > 8 and t.word.endswith(lex.person_suffixes))
+        for t in clause.tokens)
+
+
 class MessageReading:
     """One message read once for every rule that needs it (harassment, wellbeing, the trained
     model's clearing hook): its clauses, the predicate terms standing in each, and who each clause
@@ -108,14 +121,19 @@ class MessageReading:
     def __init__(self, lex: Lexicon, text: str) -> None:
         self.lexicon = lex
         self.clauses: tuple[Clause, ...] = lex.reader.read(text)
+        # A clause proved empty by one set test is not read word by word (pinned to reading every
+        # clause by a property test, tests/test_language.py).
         self.found: tuple[tuple[Match, ...], ...] = tuple(
-            tuple(matches(lex, clause)) for clause in self.clauses)
+            tuple(matches(lex, clause)) if may_match(lex, clause) else ()
+            for clause in self.clauses)
         self._named: tuple[tuple[Target, ...], ...] | None = None
 
     @property
     def named(self) -> tuple[tuple[Target, ...], ...]:
         if self._named is None:
-            self._named = tuple(tuple(targets(self.lexicon, c)) for c in self.clauses)
+            lex = self.lexicon
+            self._named = tuple(tuple(targets(lex, c)) if may_name(lex, c) else ()
+                                for c in self.clauses)
         return self._named
 
 
@@ -221,23 +239,26 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     victims = mod.get("report_victims", frozenset())
     victim = report_verb and any(  # (only when a report verb is there)
         not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
-        for c in clauses for i, t in enumerate(c.tokens))
+        for c in clauses if not c.lemma_set.isdisjoint(verbs) for i, t in enumerate(c.tokens))
     # A message received and passed on: the writer or their own ("mijn dochter kreeg een bericht",
     # "I got a message") receives a message.
     received_verbs = mod.get("report_received", frozenset())
     messages = mod.get("report_messages", frozenset())
     received = any(
-        not t.lemmas.isdisjoint(received_verbs) and not messages.isdisjoint(c.lemma_set)
+        not t.lemmas.isdisjoint(received_verbs)
         and lex.vocab.second_person.isdisjoint(c.words)  # "ik kreeg je bericht": an answer
         and not (victims | lex.vocab.first_person_subject).isdisjoint(c.words[max(0, i - 3) : i])
-        for c in clauses for i, t in enumerate(c.tokens))
+        for c in clauses
+        if not c.lemma_set.isdisjoint(received_verbs) and not messages.isdisjoint(c.lemma_set)
+        for i, t in enumerate(c.tokens))
     quoted = sum(original.count(q) for q in _QUOTES) >= 2
     # Counter-speech names what is wrong ("dat is racistisch"); a negated name is a disclaimer
     # ("ik ben geen racist, maar …").
     counter_words = mod.get("counter_speech_words", frozenset())
     counter = any(not t.lemmas.isdisjoint(counter_words)
                   and (i == 0 or c.words[i - 1] not in lex.vocab.negators)
-                  for c in clauses for i, t in enumerate(c.tokens)) or phrase("counter_speech")
+                  for c in clauses if not c.lemma_set.isdisjoint(counter_words)
+                  for i, t in enumerate(c.tokens)) or phrase("counter_speech")
     return Context(
         report=received or (report_verb and (told or victim or quoted or counter)),
         quoted=quoted,

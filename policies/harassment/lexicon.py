@@ -110,6 +110,9 @@ class Lexicon:
     triggers: frozenset[str] = frozenset()  # every one-word term and phrase key
     phrase_keys: frozenset[str] = frozenset()
     game_suffixes: tuple[str, ...] = ()  # game words of 5+ letters: "zaalvoetbal" ends in one
+    # Every word or lemma ``compose.targets`` reads as (the start of) a target: a clause holding
+    # none of them, no mention and no long word with a person suffix names no one.
+    target_words: frozenset[str] = frozenset()
 
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
@@ -275,5 +278,15 @@ def lexicon() -> Lexicon:
                    names, modality, modality_phrases, common,
                    tuple(sorted(w for w in person_nouns | group_heads if len(w) >= 4)),
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
-                   tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)))
+                   tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
+                   _target_words(vocab, names, person_nouns, groups, group_adjectives))
+
+
+def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],
+                  groups: Iterable[str], group_adjectives: Iterable[str]) -> frozenset[str]:
+    """The words ``compose.targets`` tests a token's word or lemmas against (its branches, in
+    order)."""
+    return frozenset().union(
+        vocab.second_person, vocab.third_person, names, person_nouns, vocab.third_possessive,
+        vocab.kind_of, vocab.demonstratives, groups, group_adjectives)
 
