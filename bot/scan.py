@@ -9,6 +9,7 @@ as JSON, Markdown or HTML.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,10 @@ from core.findings import Finding, Severity
 
 DEFAULT_CONTEXT = 2  # messages shown before and after each flagged one
 TOP_MOMENTS = 10
+# Flagged messages the report lists with their context: the most serious ones (ties: the earliest).
+# Every flagged message is counted in the summary; a chat with more is not read message by message
+# anyway, and the cap bounds the scan's memory whatever the export (every message flagged: < 1 GB).
+MAX_LISTED = 10_000
 
 
 class RecordKind:
@@ -120,6 +125,38 @@ class ChatStats:
 
 
 @dataclass(slots=True)
+class FlagCounts:
+    """The summary's counts over every flagged message, listed in the report or not."""
+
+    total: int = 0
+    per_article: Counter[str] = field(default_factory=Counter)
+    per_flag: Counter[str] = field(default_factory=Counter)
+    per_severity: Counter[str] = field(default_factory=Counter)
+    member_flagged: Counter[str] = field(default_factory=Counter)
+    member_flags: dict[str, Counter[str]] = field(default_factory=dict)
+    member_articles: dict[str, Counter[str]] = field(default_factory=dict)
+    member_max: dict[str, Severity] = field(default_factory=dict)
+
+    def add(self, f: FlaggedMessage) -> None:
+        sender = f.record.sender
+        self.total += 1
+        self.per_article.update(f.articles)
+        self.per_flag.update(f.flags)
+        self.per_severity[f.severity.label] += 1
+        self.member_flagged[sender] += 1
+        self.member_flags.setdefault(sender, Counter()).update(f.flags)
+        self.member_articles.setdefault(sender, Counter()).update(f.articles)
+        self.member_max[sender] = max(self.member_max.get(sender, Severity.NONE), f.severity)
+
+    @classmethod
+    def of(cls, flagged: Iterable[FlaggedMessage]) -> FlagCounts:
+        counts = cls()
+        for f in flagged:
+            counts.add(f)
+        return counts
+
+
+@dataclass(slots=True)
 class ScanResult:
     source_name: str
     group_kind: GroupKind
@@ -130,6 +167,8 @@ class ScanResult:
     records: Mapping[int, ChatRecord] = field(repr=False)
     flagged: list[FlaggedMessage] = field(repr=False)  # in chat order
     stats: ChatStats = field(default_factory=ChatStats, repr=False)
+    # Over every flagged message; empty means "count ``flagged``" (a result built by hand).
+    counts: FlagCounts = field(default_factory=FlagCounts, repr=False)
     context: int = DEFAULT_CONTEXT  # how many records around a flagged one were kept
     system_lines: int = 0
     group_title: str | None = None
@@ -142,10 +181,22 @@ class ScanResult:
 class ScanOutcome:
     """What ``scan_records`` keeps of a stream of records: what the report needs, no more."""
 
-    flagged: list[FlaggedMessage] = field(repr=False)
+    flagged: list[FlaggedMessage] = field(repr=False)  # the listed ones, in chat order
     kept: dict[int, ChatRecord] = field(repr=False)
     stats: ChatStats = field(repr=False)
+    counts: FlagCounts = field(repr=False)
     context: int = DEFAULT_CONTEXT
+
+
+class _Listed:
+    """A flagged message the report may list, with the records around it."""
+
+    __slots__ = ("after", "before", "flagged")
+
+    def __init__(self, flagged: FlaggedMessage, before: tuple[ChatRecord, ...]) -> None:
+        self.flagged = flagged
+        self.before = before
+        self.after: list[ChatRecord] = []
 
 
 def _strip_marks(value: str) -> str:
@@ -181,23 +232,24 @@ async def scan_records(
     progress: Callable[[int], None] | None = None,
     batch: int = 200,
     context: int = DEFAULT_CONTEXT,
+    max_listed: int = MAX_LISTED,
 ) -> ScanOutcome:
     """Run every checkable record through the checker, as the records come (a generator is read
-    once, ``batch`` at a time). Kept are the flagged messages and the ``context`` records before
-    and after each, plus the summary's counts: memory follows the report, not the chat.
+    once, ``batch`` at a time). Kept are the flagged messages (the ``max_listed`` most serious) and
+    the ``context`` records before and after each, plus the summary's counts over every message and
+    every flagged one: memory follows the report, not the chat.
 
     ``progress`` is called with the number of records handled since the last call. Uses
     ``checker.evaluate_many(events, kind)`` when the checker offers it.
     """
-    flagged: list[FlaggedMessage] = []
-    kept: dict[int, ChatRecord] = {}
+    listed: list[tuple[int, int, int, _Listed]] = []  # a min-heap: the least serious on top
+    waiting: deque[_Listed] = deque()  # listed messages still collecting records after them
+    counts = FlagCounts()
     stats = ChatStats()
     recent: deque[ChatRecord] = deque(maxlen=max(0, context))
-    keep_until = -1
     many = getattr(checker, "evaluate_many", None)
 
     async def handle(chunk: list[ChatRecord]) -> None:
-        nonlocal keep_until
         todo = [r for r in chunk if r.event is not None]
         if many is not None and todo:
             verdicts = list(await many([r.event for r in todo], kind))
@@ -214,16 +266,23 @@ async def scan_records(
                     findings=tuple(verdict.findings),
                 )
         for record in chunk:
+            while waiting and len(waiting[0].after) >= context:
+                waiting.popleft()
+            for entry in waiting:
+                entry.after.append(record)
             hit = found.get(record.index)
             if hit is not None:
-                flagged.append(hit)
-                for before in recent:
-                    kept[before.index] = before
-                kept[record.index] = record
-                keep_until = record.index + context
-            elif record.index <= keep_until:
-                kept[record.index] = record
-            recent.append(record)
+                counts.add(hit)
+                entry = _Listed(hit, tuple(recent))
+                key = (int(hit.severity), len(hit.flags), -record.index, entry)
+                if len(listed) < max_listed:
+                    heapq.heappush(listed, key)
+                    waiting.append(entry)
+                elif key[:3] > listed[0][:3]:
+                    heapq.heapreplace(listed, key)
+                    waiting.append(entry)
+            if context:
+                recent.append(record)
         if progress is not None:
             progress(len(chunk))
 
@@ -236,7 +295,12 @@ async def scan_records(
             chunk = []
     if chunk:
         await handle(chunk)
-    return ScanOutcome(flagged, kept, stats, context)
+    entries = sorted((item[3] for item in listed), key=lambda e: e.flagged.record.index)
+    kept: dict[int, ChatRecord] = {}
+    for entry in entries:
+        for record in (*entry.before, entry.flagged.record, *entry.after):
+            kept[record.index] = record
+    return ScanOutcome([e.flagged for e in entries], kept, stats, counts, context)
 
 
 # --- the report model -----------------------------------------------------------------------------
@@ -304,6 +368,11 @@ class Report:
     context: int = DEFAULT_CONTEXT
     pseudonymised: bool = False
     pseudonyms: dict[str, str] = field(default_factory=dict)  # sender -> pseudonym
+    flagged_total: int = 0  # every flagged message; ``findings`` lists at most MAX_LISTED
+
+    @property
+    def not_listed(self) -> int:
+        return max(0, self.flagged_total - len(self.findings))
 
 
 # Titles and particles that are not names on their own ("Dhr. Kramer" is replaced as "Kramer").
@@ -391,6 +460,7 @@ def build_report(
     context = min(context, result.context)
     flagged_by_index = {f.record.index: f for f in result.flagged}
     flagged_senders = {f.record.sender for f in result.flagged}
+    flagged_senders.update(result.counts.member_flagged)
 
     aliases: dict[str, str] = {}
     hide: Callable[[str], str] = lambda text: text  # noqa: E731
@@ -401,18 +471,13 @@ def build_report(
     def name_of(sender: str) -> str:
         return aliases.get(sender) or _strip_marks(sender)
 
-    # Members in order of first message.
+    # Members in order of first message; their flags over every flagged message, listed or not.
     counts = stats.per_sender
-    member_flags: dict[str, Counter[str]] = {}
-    member_articles: dict[str, Counter[str]] = {}
-    member_flagged: Counter[str] = Counter()
-    member_max: dict[str, Severity] = {}
-    for f in result.flagged:
-        sender = f.record.sender
-        member_flagged[sender] += 1
-        member_flags.setdefault(sender, Counter()).update(f.flags)
-        member_articles.setdefault(sender, Counter()).update(f.articles)
-        member_max[sender] = max(member_max.get(sender, Severity.NONE), f.severity)
+    flag_counts = result.counts if result.counts.total else FlagCounts.of(result.flagged)
+    member_flags = flag_counts.member_flags
+    member_articles = flag_counts.member_articles
+    member_flagged = flag_counts.member_flagged
+    member_max = flag_counts.member_max
     member_order = list(stats.per_sender)
     members = [
         MemberSummary(
@@ -429,13 +494,9 @@ def build_report(
     ]
     members.sort(key=lambda m: (-m.max_severity, -m.flagged, 0))
 
-    per_article: Counter[str] = Counter()
-    per_flag: Counter[str] = Counter()
-    per_severity: Counter[str] = Counter()
-    for f in result.flagged:
-        per_article.update(f.articles)
-        per_flag.update(f.flags)
-        per_severity[f.severity.label] += 1
+    per_article = flag_counts.per_article
+    per_flag = flag_counts.per_flag
+    per_severity = flag_counts.per_severity
 
     def anchor(record: ChatRecord) -> str:
         return f"m{record.index}"
@@ -501,4 +562,5 @@ def build_report(
         context=context,
         pseudonymised=pseudonymise,
         pseudonyms=aliases,
+        flagged_total=max(flag_counts.total, len(result.flagged)),
     )

@@ -59,6 +59,7 @@ class PreparedScan:
             records=outcome.kept,
             flagged=outcome.flagged,
             stats=outcome.stats,
+            counts=outcome.counts,
             context=outcome.context,
             system_lines=self.system_lines,
             group_title=shape.group_title,
