@@ -114,15 +114,15 @@ async def scan(path: Path) -> None:
     html, js = render_html(report), render_json(report)
     t4 = time.perf_counter()
 
-    n = len(prepared.records)
-    checked = sum(1 for r in prepared.records if r.event is not None)
+    n = result.stats.total
+    checked = sum(1 for m in export.messages if m.has_content)
     scan_s = t3 - t2
     print(f"messages:         {n:,} ({checked:,} with content, "
-          f"{len(prepared.source.export.system_lines):,} system lines)")
+          f"{result.system_lines:,} system lines)")
     print(f"parse:            {parse_wall:.3f} s  ({n / parse_wall:,.0f} messages/s; "
           f"CPU {parse_cpu:.3f} s; best of 3)")
     print(f"records+events:   {records_wall:.3f} s  (best of 3)")
-    print(f"read+parse+prep:  {t1 - t0:.3f} s")
+    print(f"read shape:       {t1 - t0:.3f} s  (layout, dates, senders: three streaming passes)")
     print(f"checker start-up: {t2 - t1:.3f} s")
     print(f"scan (rules):     {scan_s:.3f} s  ({n / scan_s:,.0f} messages/s)")
     print(f"report:           {t4 - t3:.3f} s  (html {len(html) / 1e6:.1f} MB, "

@@ -9,8 +9,9 @@ as JSON, Markdown or HTML.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,10 @@ from core.findings import Finding, Severity
 
 DEFAULT_CONTEXT = 2  # messages shown before and after each flagged one
 TOP_MOMENTS = 10
+# Flagged messages the report lists with their context: the most serious ones (ties: the earliest).
+# Every flagged message is counted in the summary; a chat with more is not read message by message
+# anyway, and the cap bounds the scan's memory whatever the export (every message flagged: < 1 GB).
+MAX_LISTED = 10_000
 
 
 class RecordKind:
@@ -86,16 +91,112 @@ class FlaggedMessage:
 
 
 @dataclass(slots=True)
+class ChatStats:
+    """What the summary counts over every message, kept while the messages stream past."""
+
+    total: int = 0
+    text: int = 0
+    media: int = 0
+    deleted: int = 0
+    first: ChatRecord | None = None
+    last: ChatRecord | None = None
+    # Messages per sender; its order is the order of first messages.
+    per_sender: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: ChatRecord) -> None:
+        self.total += 1
+        if self.first is None:
+            self.first = record
+        self.last = record
+        self.per_sender[record.sender] += 1
+        if record.kind == RecordKind.TEXT:
+            self.text += 1
+        elif record.kind == RecordKind.MEDIA:
+            self.media += 1
+        elif record.kind == RecordKind.DELETED:
+            self.deleted += 1
+
+    @classmethod
+    def of(cls, records: Iterable[ChatRecord]) -> ChatStats:
+        stats = cls()
+        for record in records:
+            stats.add(record)
+        return stats
+
+
+@dataclass(slots=True)
+class FlagCounts:
+    """The summary's counts over every flagged message, listed in the report or not."""
+
+    total: int = 0
+    per_article: Counter[str] = field(default_factory=Counter)
+    per_flag: Counter[str] = field(default_factory=Counter)
+    per_severity: Counter[str] = field(default_factory=Counter)
+    member_flagged: Counter[str] = field(default_factory=Counter)
+    member_flags: dict[str, Counter[str]] = field(default_factory=dict)
+    member_articles: dict[str, Counter[str]] = field(default_factory=dict)
+    member_max: dict[str, Severity] = field(default_factory=dict)
+
+    def add(self, f: FlaggedMessage) -> None:
+        sender = f.record.sender
+        self.total += 1
+        self.per_article.update(f.articles)
+        self.per_flag.update(f.flags)
+        self.per_severity[f.severity.label] += 1
+        self.member_flagged[sender] += 1
+        self.member_flags.setdefault(sender, Counter()).update(f.flags)
+        self.member_articles.setdefault(sender, Counter()).update(f.articles)
+        self.member_max[sender] = max(self.member_max.get(sender, Severity.NONE), f.severity)
+
+    @classmethod
+    def of(cls, flagged: Iterable[FlaggedMessage]) -> FlagCounts:
+        counts = cls()
+        for f in flagged:
+            counts.add(f)
+        return counts
+
+
+@dataclass(slots=True)
 class ScanResult:
     source_name: str
     group_kind: GroupKind
-    records: list[ChatRecord]
-    flagged: list[FlaggedMessage]  # in chat order
+    # The records the report shows (each flagged message and ``context`` around it), by index;
+    # the others were counted (``stats``) and let go. Not in the repr: Python 3.11's asyncio.run
+    # formats the main task's result when it restores the SIGINT handler, and a full repr of a
+    # big scan cost hundreds of MB at that moment.
+    records: Mapping[int, ChatRecord] = field(repr=False)
+    flagged: list[FlaggedMessage] = field(repr=False)  # in chat order
+    stats: ChatStats = field(default_factory=ChatStats, repr=False)
+    # Over every flagged message; empty means "count ``flagged``" (a result built by hand).
+    counts: FlagCounts = field(default_factory=FlagCounts, repr=False)
+    context: int = DEFAULT_CONTEXT  # how many records around a flagged one were kept
     system_lines: int = 0
     group_title: str | None = None
     platform: str = "whatsapp"
     layout: str | None = None  # "android" / "ios"
     staff: tuple[str, ...] = ()  # senders configured as staff (teacher, mentor)
+
+
+@dataclass(slots=True)
+class ScanOutcome:
+    """What ``scan_records`` keeps of a stream of records: what the report needs, no more."""
+
+    flagged: list[FlaggedMessage] = field(repr=False)  # the listed ones, in chat order
+    kept: dict[int, ChatRecord] = field(repr=False)
+    stats: ChatStats = field(repr=False)
+    counts: FlagCounts = field(repr=False)
+    context: int = DEFAULT_CONTEXT
+
+
+class _Listed:
+    """A flagged message the report may list, with the records around it."""
+
+    __slots__ = ("after", "before", "flagged")
+
+    def __init__(self, flagged: FlaggedMessage, before: tuple[ChatRecord, ...]) -> None:
+        self.flagged = flagged
+        self.before = before
+        self.after: list[ChatRecord] = []
 
 
 def _strip_marks(value: str) -> str:
@@ -124,41 +225,82 @@ def reportable(findings: Iterable[Finding]) -> bool:
 
 
 async def scan_records(
-    records: Sequence[ChatRecord],
+    records: Iterable[ChatRecord],
     checker: CheckerLike,
     kind: GroupKind,
     *,
     progress: Callable[[int], None] | None = None,
     batch: int = 200,
-) -> list[FlaggedMessage]:
-    """Run every checkable record through the checker; return the flagged ones in chat order.
+    context: int = DEFAULT_CONTEXT,
+    max_listed: int = MAX_LISTED,
+) -> ScanOutcome:
+    """Run every checkable record through the checker, as the records come (a generator is read
+    once, ``batch`` at a time). Kept are the flagged messages (the ``max_listed`` most serious) and
+    the ``context`` records before and after each, plus the summary's counts over every message and
+    every flagged one: memory follows the report, not the chat.
 
     ``progress`` is called with the number of records handled since the last call. Uses
     ``checker.evaluate_many(events, kind)`` when the checker offers it.
     """
-    flagged: list[FlaggedMessage] = []
+    listed: list[tuple[int, int, int, _Listed]] = []  # a min-heap: the least serious on top
+    waiting: deque[_Listed] = deque()  # listed messages still collecting records after them
+    counts = FlagCounts()
+    stats = ChatStats()
+    recent: deque[ChatRecord] = deque(maxlen=max(0, context))
     many = getattr(checker, "evaluate_many", None)
-    for start in range(0, len(records), batch):
-        chunk = records[start : start + batch]
+
+    async def handle(chunk: list[ChatRecord]) -> None:
         todo = [r for r in chunk if r.event is not None]
         if many is not None and todo:
             verdicts = list(await many([r.event for r in todo], kind))
         else:
             verdicts = [await checker.evaluate(r.event, kind) for r in todo]  # type: ignore[arg-type]
+        found: dict[int, FlaggedMessage] = {}
         for record, verdict in zip(todo, verdicts, strict=True):
             if reportable(verdict.findings):
-                flagged.append(
-                    FlaggedMessage(
-                        record=record,
-                        flags=tuple(verdict.flags),
-                        severity=verdict.severity,
-                        articles=tuple(sorted({f.article for f in verdict.findings})),
-                        findings=tuple(verdict.findings),
-                    )
+                found[record.index] = FlaggedMessage(
+                    record=record,
+                    flags=tuple(verdict.flags),
+                    severity=verdict.severity,
+                    articles=tuple(sorted({f.article for f in verdict.findings})),
+                    findings=tuple(verdict.findings),
                 )
+        for record in chunk:
+            while waiting and len(waiting[0].after) >= context:
+                waiting.popleft()
+            for entry in waiting:
+                entry.after.append(record)
+            hit = found.get(record.index)
+            if hit is not None:
+                counts.add(hit)
+                entry = _Listed(hit, tuple(recent))
+                key = (int(hit.severity), len(hit.flags), -record.index, entry)
+                if len(listed) < max_listed:
+                    heapq.heappush(listed, key)
+                    waiting.append(entry)
+                elif key[:3] > listed[0][:3]:
+                    heapq.heapreplace(listed, key)
+                    waiting.append(entry)
+            if context:
+                recent.append(record)
         if progress is not None:
             progress(len(chunk))
-    return flagged
+
+    chunk: list[ChatRecord] = []
+    for record in records:
+        stats.add(record)
+        chunk.append(record)
+        if len(chunk) >= batch:
+            await handle(chunk)
+            chunk = []
+    if chunk:
+        await handle(chunk)
+    entries = sorted((item[3] for item in listed), key=lambda e: e.flagged.record.index)
+    kept: dict[int, ChatRecord] = {}
+    for entry in entries:
+        for record in (*entry.before, entry.flagged.record, *entry.after):
+            kept[record.index] = record
+    return ScanOutcome([e.flagged for e in entries], kept, stats, counts, context)
 
 
 # --- the report model -----------------------------------------------------------------------------
@@ -226,6 +368,11 @@ class Report:
     context: int = DEFAULT_CONTEXT
     pseudonymised: bool = False
     pseudonyms: dict[str, str] = field(default_factory=dict)  # sender -> pseudonym
+    flagged_total: int = 0  # every flagged message; ``findings`` lists at most MAX_LISTED
+
+    @property
+    def not_listed(self) -> int:
+        return max(0, self.flagged_total - len(self.findings))
 
 
 # Titles and particles that are not names on their own ("Dhr. Kramer" is replaced as "Kramer").
@@ -273,7 +420,7 @@ def _name_patterns(
 
 
 def _pseudonymiser(
-    records: Sequence[ChatRecord], flagged_senders: set[str], staff: Iterable[str], label: str
+    senders: Iterable[str], flagged_senders: set[str], staff: Iterable[str], label: str
 ) -> tuple[dict[str, str], Callable[[str], str]]:
     """Aliases for bystanders (members without findings) and a function that hides their names.
 
@@ -281,8 +428,7 @@ def _pseudonymiser(
     """
     aliases: dict[str, str] = {}
     staff = set(staff)
-    for record in records:
-        sender = record.sender
+    for sender in senders:
         if sender not in flagged_senders and sender not in staff and sender not in aliases:
             aliases[sender] = label.format(n=len(aliases) + 1)
     keep = (set(flagged_senders) | staff) - set(aliases)
@@ -307,32 +453,32 @@ def build_report(
     pseudonym_label: str = "Deelnemer {n}",
     now: datetime | None = None,
 ) -> Report:
-    """Everything the renderers show, computed once."""
+    """Everything the renderers show, computed once. ``context`` cannot exceed what the scan
+    kept (``result.context``)."""
     records = result.records
+    stats = result.stats
+    context = min(context, result.context)
     flagged_by_index = {f.record.index: f for f in result.flagged}
     flagged_senders = {f.record.sender for f in result.flagged}
+    flagged_senders.update(result.counts.member_flagged)
 
     aliases: dict[str, str] = {}
     hide: Callable[[str], str] = lambda text: text  # noqa: E731
     if pseudonymise:
-        aliases, hide = _pseudonymiser(records, flagged_senders, result.staff, pseudonym_label)
+        aliases, hide = _pseudonymiser(stats.per_sender, flagged_senders, result.staff,
+                                       pseudonym_label)
 
     def name_of(sender: str) -> str:
         return aliases.get(sender) or _strip_marks(sender)
 
-    # Members in order of first message.
-    counts: Counter[str] = Counter(r.sender for r in records)
-    member_flags: dict[str, Counter[str]] = {}
-    member_articles: dict[str, Counter[str]] = {}
-    member_flagged: Counter[str] = Counter()
-    member_max: dict[str, Severity] = {}
-    for f in result.flagged:
-        sender = f.record.sender
-        member_flagged[sender] += 1
-        member_flags.setdefault(sender, Counter()).update(f.flags)
-        member_articles.setdefault(sender, Counter()).update(f.articles)
-        member_max[sender] = max(member_max.get(sender, Severity.NONE), f.severity)
-    member_order = list(dict.fromkeys(r.sender for r in records))
+    # Members in order of first message; their flags over every flagged message, listed or not.
+    counts = stats.per_sender
+    flag_counts = result.counts if result.counts.total else FlagCounts.of(result.flagged)
+    member_flags = flag_counts.member_flags
+    member_articles = flag_counts.member_articles
+    member_flagged = flag_counts.member_flagged
+    member_max = flag_counts.member_max
+    member_order = list(stats.per_sender)
     members = [
         MemberSummary(
             name=name_of(sender),
@@ -348,13 +494,9 @@ def build_report(
     ]
     members.sort(key=lambda m: (-m.max_severity, -m.flagged, 0))
 
-    per_article: Counter[str] = Counter()
-    per_flag: Counter[str] = Counter()
-    per_severity: Counter[str] = Counter()
-    for f in result.flagged:
-        per_article.update(f.articles)
-        per_flag.update(f.flags)
-        per_severity[f.severity.label] += 1
+    per_article = flag_counts.per_article
+    per_flag = flag_counts.per_flag
+    per_severity = flag_counts.per_severity
 
     def anchor(record: ChatRecord) -> str:
         return f"m{record.index}"
@@ -369,7 +511,7 @@ def build_report(
     timeline: list[TimelineSegment] = []
     windows: list[list[int]] = []
     for f in result.flagged:
-        lo, hi = max(0, f.record.index - context), min(len(records) - 1, f.record.index + context)
+        lo, hi = max(0, f.record.index - context), min(stats.total - 1, f.record.index + context)
         if windows and lo <= windows[-1][1] + 1:
             windows[-1][1] = max(windows[-1][1], hi)
         else:
@@ -394,13 +536,13 @@ def build_report(
         group_kind=result.group_kind,
         layout=result.layout,
         generated_at=now or datetime.now().astimezone(),
-        messages_total=len(records),
-        text_messages=sum(1 for r in records if r.kind == RecordKind.TEXT),
-        media_messages=sum(1 for r in records if r.kind == RecordKind.MEDIA),
-        deleted_messages=sum(1 for r in records if r.kind == RecordKind.DELETED),
+        messages_total=stats.total,
+        text_messages=stats.text,
+        media_messages=stats.media,
+        deleted_messages=stats.deleted,
         system_lines=result.system_lines,
-        period_start=records[0] if records else None,
-        period_end=records[-1] if records else None,
+        period_start=stats.first,
+        period_end=stats.last,
         members=members,
         findings=findings,
         per_article=dict(sorted(per_article.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -420,4 +562,5 @@ def build_report(
         context=context,
         pseudonymised=pseudonymise,
         pseudonyms=aliases,
+        flagged_total=max(flag_counts.total, len(result.flagged)),
     )

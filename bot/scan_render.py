@@ -82,7 +82,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "media": report.media_messages,
             "deleted": report.deleted_messages,
             "system_lines": report.system_lines,
-            "flagged": len(report.findings),
+            "flagged": report.flagged_total,
         },
         "per_article": report.per_article,
         "per_flag": report.per_flag,
@@ -99,6 +99,7 @@ def report_json(report: Report) -> dict[str, Any]:
             for m in report.members
         ],
         "pseudonymised": report.pseudonymised,
+        **({"findings_not_listed": report.not_listed} if report.not_listed else {}),
     }
 
 
@@ -150,11 +151,13 @@ def render_markdown(report: Report, lang: str = "nl") -> str:
             deleted=report.deleted_messages) + ")",
         f"- **{L('system_lines')}:** {report.system_lines}",
         f"- **{L('members_count')}:** {len(report.members)}",
-        f"- **{L('findings_total')}:** {len(report.findings)}",
+        f"- **{L('findings_total')}:** {report.flagged_total}",
         "",
     ]
     if not report.findings:
         out += [L("none_found"), ""]
+    if report.not_listed:
+        out += [L("not_listed", n=report.not_listed, listed=len(report.findings)), ""]
     if report.per_article:
         out += [f"### {L('per_article')}", "", f"| {L('col_article')} | {L('col_meaning')} | "
                 f"{L('col_count')} |", "|---|---|---:|"]

@@ -18,5 +18,7 @@ B5 = "B.5"
 AVG = "AVG"
 # Principles 3 and 4 (respectful communication); cited for untargeted profanity, which is not A.10.
 P3 = "P.3"
+# No rule was broken; the finding is information for the moderators (an image that could not be read).
+NONE = "-"
 
-ALL = (P3, A1, A2, A5, A6, A7, A8, A9, A10, A11, B1, B2, B3, B5, AVG)
+ALL = (NONE, P3, A1, A2, A5, A6, A7, A8, A9, A10, A11, B1, B2, B3, B5, AVG)

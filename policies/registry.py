@@ -24,6 +24,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "policies.toxicity_model",
     "policies.screenshot",
     "policies.reshare",
+    "policies.unreadable_image",
     "policies.forwarded",
     "policies.lesson_media",
 )

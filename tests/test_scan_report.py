@@ -96,7 +96,7 @@ async def flagged_one_by_one(path: Path, checker: Checker, kind: GroupKind) -> l
     """The reference: every message judged on its own by the checker."""
     prepared = prepare_scan(path, kind=kind)
     out = []
-    for record in prepared.records:
+    for record in prepared.records():
         if record.event is not None and (await checker.evaluate(record.event, kind)).flags:
             out.append((record.timestamp, record.sender))
     return out
@@ -160,7 +160,7 @@ async def test_parent_group_roles_and_staff(tmp_path: Path, checker: Checker) ->
     export = write(tmp_path, "ouders.txt", ANDROID_CHAT)
     prepared = prepare_scan(export, kind=GroupKind.PARENT, roles={"dhr. visser": Role.TEACHER,
                                                                    "Nobody": Role.STAFF})
-    roles = {r.sender: r.event.sender.role for r in prepared.records if r.event is not None}
+    roles = {r.sender: r.event.sender.role for r in prepared.records() if r.event is not None}
     assert roles["Dhr. Visser"] is Role.TEACHER and roles["Jesse"] is Role.PARENT
     assert prepared.staff == ("Dhr. Visser",) and prepared.unknown_names == ["Nobody"]
     result = await prepared.run(checker)

@@ -23,6 +23,7 @@ fraction of a second.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -452,119 +453,226 @@ def _group_title_from(text: str) -> str | None:
     return m.group("name").strip() if m else None
 
 
-def parse_export(text: str) -> ChatExport:
-    """Parse the text of a WhatsApp chat export. Raises ``ExportFormatError`` if it is none."""
-    lines = _split_lines(text)
-    platform, head = _detect_layout(lines)
+@dataclass(slots=True)
+class ExportShape:
+    """What has to be known about the whole export before its first message can be told apart
+    from a system line: the layout, the date order, the senders who write ordinary messages
+    (Android) and the group's title. Found by ``read_shape`` in three streaming passes, so memory
+    holds the distinct dates and senders, never the messages."""
 
-    # Pass 1: entries = [line_index, timestamp, date, time, [text lines]].
-    entries: list[tuple[int, str, str, str, list[str]]] = []
-    match = head.match
-    current: list[str] | None = None
-    dates: set[str] = set()
-    any_ampm = False
+    platform: Literal["android", "ios"]
+    head: re.Pattern[str]
+    date_order: Literal["dmy", "mdy", "ymd"]
+    dates: dict[str, date | None]
+    known: set[str]  # Android: senders that also wrote ordinary messages
+    encryption_title: str | None  # iOS: the group named by the encryption notice
+    group_title: str | None
+    total_lines: int
+    messages: int  # how many messages the emit pass will yield
+    members: list[str]  # senders, in order of first message
+
+
+Lines = Callable[[], Iterable[str]]
+_Entry = tuple[int, str, datetime, list[str]]  # line index, timestamp as written, moment, texts
+# Titles taken from lines that look like a system line with a "Name: " part (Android), kept until
+# the senders are known; a hostile export cannot make this list grow past the cap.
+_MAX_TITLE_CANDIDATES = 1000
+
+
+def _heads(lines: Iterable[str], match: Callable[[str], re.Match[str] | None]
+           ) -> Iterator[tuple[int, str, re.Match[str] | None]]:
     for index, line in enumerate(lines):
+        if index == 0 and line.startswith(BOM):
+            line = line[1:]
         m = match(line) if line and line[0] in "0123456789[\u200e\ufeff" else None
+        yield index, line, m
+
+
+def _valid_entries(lines: Iterable[str], head: re.Pattern[str],
+                   dates: dict[str, date | None]) -> Iterator[_Entry]:
+    """The messages and system lines, one at a time. An entry is yielded when the next one starts
+    (a line with an impossible date or time continues the message above)."""
+    times: dict[str, tuple[int, int, int] | None] = {}
+    pending: _Entry | None = None
+    current: list[str] | None = None
+    for index, line, m in _heads(lines, head.match):
         if m is None:
             if current is not None:
                 current.append(line)
             continue
-        # groups(): ts, date, date separator, time, am/pm, rest (one call; named lookups cost more)
-        stamp, date_str, _, time_str, ampm, rest = m.groups()
-        dates.add(date_str)
-        if ampm:
-            any_ampm = True
-        current = [rest]
-        entries.append((index, stamp, date_str, time_str, current))
-    if not entries:
-        raise ExportFormatError("no line starts with a WhatsApp timestamp")
-
-    order = _decide_date_order(dates, any_ampm)
-    date_cache = {d: _to_date(d, order) for d in dates}
-    time_cache: dict[str, tuple[int, int, int] | None] = {}
-
-    # Lines with an impossible date or time continue the message above after all.
-    valid: list[tuple[int, str, datetime, list[str]]] = []
-    for index, stamp, date_str, time_str, texts in entries:
-        day = date_cache[date_str]
-        clock = time_cache.get(time_str)
-        if clock is None and time_str not in time_cache:
-            clock = time_cache[time_str] = _to_time(time_str)
+        stamp, date_str, _, time_str, _ampm, rest = m.groups()
+        day = dates.get(date_str)
+        clock = times.get(time_str)
+        if clock is None and time_str not in times:
+            if len(times) > 100_000:
+                times.clear()
+            clock = times[time_str] = _to_time(time_str)
         if day is None or clock is None:
-            if valid:
-                valid[-1][3].append(lines[index])
-                valid[-1][3].extend(texts[1:])
+            if pending is not None:
+                current = pending[3]
+                current.append(line)
+            else:
+                current = None  # nothing to continue yet: dropped, as before any message
             continue
-        at = datetime(day.year, day.month, day.day, clock[0], clock[1], clock[2])
-        valid.append((index, stamp, at, texts))
+        if pending is not None:
+            yield pending
+        current = [rest]
+        pending = (index, stamp, datetime(day.year, day.month, day.day, *clock), current)
+    if pending is not None:
+        yield pending
 
-    # Who really writes messages (Android): a "Name: " before a text that reads like a system line
-    # only counts as a sender if that name also wrote ordinary messages.
-    group_title: str | None = None
+
+def _detect_layout_of(lines: Iterable[str]) -> tuple[Literal["android", "ios"], re.Pattern[str]]:
+    head: list[str] = []
+    for line in lines:
+        head.append(line[:400])  # a timestamp is at the start; a hostile long line stays small
+        if len(head) >= 400:
+            break
+    if head and head[0].startswith(BOM):
+        head[0] = head[0][1:]
+    return _detect_layout(head)
+
+
+def _split_sender(first: str, platform: str) -> tuple[str, str, str]:
+    sender, sep, body = first.partition(": ")
+    if not sep and first.endswith(":") and platform == "ios":
+        sender, sep, body = first[:-1], ":", ""
+    return sender, sep, body
+
+
+def read_shape(lines: Lines) -> ExportShape:
+    """Read the export three times (``lines()`` opens it afresh each time): the layout from its
+    head, the date order from all its dates, then the senders and the group's title."""
+    platform, head = _detect_layout_of(lines())
+    seen: set[str] = set()
+    any_ampm = False
+    total = 0
+    any_entry = False
+    for index, _line, m in _heads(lines(), head.match):
+        total = index + 1
+        if m is not None:
+            any_entry = True
+            date_str, ampm = m.group("date"), m.group("ampm")
+            seen.add(date_str)
+            if ampm:
+                any_ampm = True
+    if not any_entry:
+        raise ExportFormatError("no line starts with a WhatsApp timestamp")
+    order = _decide_date_order(seen, any_ampm)
+    dates = {d: _to_date(d, order) for d in seen}
+    del seen
+
     known: set[str] = set()
+    encryption_title: str | None = None
+    titles: list[tuple[int, str | None, str]] = []  # (line, sender or None, title)
+    count = 0
+    members: dict[str, None] = {}
+    ios_names: dict[str, str] = {}
     if platform == "android":
-        # A "name" that reads like a system sentence ("X heeft de groepsnaam gewijzigd naar "a")
-        # is checked line by line; every other name before ": " is a sender.
         candidates: dict[str, bool] = {}
-        for _, _, _, texts in valid:
-            sender, sep, _ = texts[0].partition(": ")
+        for index, _stamp, _at, texts in _valid_entries(lines(), head, dates):
+            first = texts[0]
+            sender, sep, _ = first.partition(": ")
             if not sep:
+                if len(titles) < _MAX_TITLE_CANDIDATES and (
+                        title := _group_title_from("\n".join(texts))) is not None:
+                    titles.append((index, None, title))
                 continue
             looks = candidates.get(sender)
             if looks is None:
                 looks = candidates[sender] = bool(_SYSTEM_HINT.search(sender))
-            if not looks or not _SYSTEM.fullmatch(texts[0]):
+            if not looks or not _SYSTEM.fullmatch(first):
                 known.add(sender)
+            elif len(titles) < _MAX_TITLE_CANDIDATES and (
+                    title := _group_title_from("\n".join(texts))) is not None:
+                titles.append((index, sender, title))
+        group_title = next((t for _, sender, t in titles if sender is None or sender not in known),
+                           None)
     else:
-        for _, _, _, texts in valid[:5]:
+        group_title = None
+        for n, (_index, _stamp, _at, texts) in enumerate(_valid_entries(lines(), head, dates)):
+            if n >= 5:
+                break
             sender, sep, body = texts[0].partition(": ")
             if sep and ("versleuteld" in body or "encrypt" in body):
-                group_title = sender.translate(_MARKS).strip()
+                encryption_title = sender.translate(_MARKS).strip()
                 break
+        group_title = encryption_title
+    # The messages and members, counted the way the emit pass will see them. On iOS the title
+    # named by a "created" line counts from there on, as the emit pass does.
+    for _index, _stamp, _at, texts in _valid_entries(lines(), head, dates):
+        sender, sep, body = _split_sender(texts[0], platform)
+        if _is_system(platform, texts, sender, sep, body, known, group_title, ios_names):
+            if group_title is None and platform == "ios":
+                group_title = _group_title_from("\n".join([body if sep else texts[0],
+                                                            *texts[1:]]))
+            continue
+        count += 1
+        members.setdefault(sender, None)
+    return ExportShape(platform, head, order, dates, known, encryption_title, group_title, total,
+                       count, list(members))
 
-    messages: list[ChatMessage] = []
-    system_lines: list[SystemLine] = []
-    members: dict[str, None] = {}
+
+def _is_system(platform: str, texts: list[str], sender: str, sep: str, body: str,
+               known: set[str], title: str | None, ios_names: dict[str, str]) -> bool:
+    if not sep:
+        return True
+    if platform == "android":
+        return sender not in known and bool(_SYSTEM.fullmatch(texts[0])) and not _placeholder(body)
+    name = ios_names.get(sender)
+    if name is None:
+        if len(ios_names) > 100_000:
+            ios_names.clear()
+        name = ios_names[sender] = sender.translate(_MARKS).strip()
+    return _is_ios_system(name, body, title)
+
+
+def iter_export(lines: Lines, shape: ExportShape) -> Iterator[ChatMessage | SystemLine]:
+    """The export's messages and system lines in order, one at a time (``lines()`` is read once
+    more): memory does not grow with the export."""
+    platform = shape.platform
     ios_names: dict[str, str] = {}
-    for index, stamp, at, texts in valid:
+    title = shape.encryption_title  # iOS: the title known so far decides system lines
+    count = 0
+    for index, stamp, at, texts in _valid_entries(lines(), shape.head, shape.dates):
         first = texts[0]
-        sender, sep, body = first.partition(": ")
-        if not sep and first.endswith(":") and platform == "ios":
-            sender, sep, body = first[:-1], ":", ""
-        if not sep:
-            is_system = True
-        elif platform == "android":
-            is_system = (
-                sender not in known and bool(_SYSTEM.fullmatch(first)) and not _placeholder(body)
-            )
-        else:
-            name = ios_names.get(sender)
-            if name is None:
-                name = ios_names[sender] = sender.translate(_MARKS).strip()
-            is_system = _is_ios_system(name, body, group_title)
-        if is_system:
+        sender, sep, body = _split_sender(first, platform)
+        if _is_system(platform, texts, sender, sep, body, shape.known, title, ios_names):
             actor = sender if (sep and platform == "ios") else None
             line_text = "\n".join([body if actor is not None else first, *texts[1:]])
-            system_lines.append(SystemLine(index, stamp, at, line_text, actor))
-            if group_title is None:
-                group_title = _group_title_from(line_text)
+            if title is None and platform == "ios":
+                title = _group_title_from(line_text)
+            yield SystemLine(index, stamp, at, line_text, actor)
             continue
         raw = body if len(texts) == 1 else "\n".join([body, *texts[1:]])
         content = _content(raw)
         mentions = tuple(_MENTION.findall(raw)) if "@" in raw else ()
-        members.setdefault(sender, None)
-        messages.append(
-            ChatMessage(
-                len(messages), index, stamp, at, sender, content.text, content.kind,
-                content.media_kind, content.media_file, content.edited, mentions,
-            )
+        yield ChatMessage(
+            count, index, stamp, at, sender, content.text, content.kind,
+            content.media_kind, content.media_file, content.edited, mentions,
         )
+        count += 1
+
+
+def parse_export(text: str) -> ChatExport:
+    """Parse the text of a WhatsApp chat export held in memory (tests, small files). Raises
+    ``ExportFormatError`` if it is none. ``schoolwacht scan`` streams instead (``read_shape`` and
+    ``iter_export`` over the file's lines)."""
+    lines = _split_lines(text)
+    shape = read_shape(lambda: lines)
+    messages: list[ChatMessage] = []
+    system_lines: list[SystemLine] = []
+    for item in iter_export(lambda: lines, shape):
+        if isinstance(item, ChatMessage):
+            messages.append(item)
+        else:
+            system_lines.append(item)
     return ChatExport(
-        platform=platform,
-        date_order=order,
+        platform=shape.platform,
+        date_order=shape.date_order,
         messages=messages,
         system_lines=system_lines,
-        total_lines=len(lines),
-        group_title=group_title,
-        members=list(members),
+        total_lines=shape.total_lines,
+        group_title=shape.group_title,
+        members=shape.members,
     )

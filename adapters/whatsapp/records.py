@@ -8,7 +8,7 @@ read from the zip on demand, so images go through the image rules like any other
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from adapters.whatsapp.archive import ExportSource
@@ -44,7 +44,23 @@ def to_records(
     timezone: str = "Europe/Amsterdam",
     group_id: str | None = None,
 ) -> list[ChatRecord]:
-    """One record per message; ``record.event`` is set only when there is something to check.
+    """One record per message of an export held in memory (see ``iter_records``)."""
+    return list(iter_records(export.messages, group_title=export.group_title, kind=kind,
+                             source=source, roles=roles, timezone=timezone, group_id=group_id))
+
+
+def iter_records(
+    messages: Iterable[ChatMessage],
+    *,
+    group_title: str | None,
+    kind: GroupKind,
+    source: ExportSource | None = None,
+    roles: Mapping[str, Role] | None = None,
+    timezone: str = "Europe/Amsterdam",
+    group_id: str | None = None,
+) -> Iterator[ChatRecord]:
+    """One record per message, as the messages come; ``record.event`` is set only when there is
+    something to check.
 
     Every sender gets the default role of the group kind (student in a class group, parent in a
     parent group) unless ``roles`` names them (by the name as written or as shown).
@@ -52,10 +68,9 @@ def to_records(
     tz = ZoneInfo(timezone)
     roles = roles or {}
     fallback = default_role(kind)
-    gid = group_id or export.group_title or (source.path.stem if source else "export")
+    gid = group_id or group_title or (source.path.stem if source else "export")
     senders: dict[str, Sender] = {}
-    records: list[ChatRecord] = []
-    for message in export.messages:
+    for message in messages:
         sent_at = message.sent_at.replace(tzinfo=tz)
         attachment = _attachment(message, source)
         event = None
@@ -79,21 +94,17 @@ def to_records(
                 mentions=message.mentions,
                 sent_at=sent_at,
                 edited=message.edited,
-                group_title=export.group_title,
+                group_title=group_title,
             )
-        records.append(
-            ChatRecord(
-                index=message.index,
-                line_index=message.line_index,
-                timestamp=message.timestamp,
-                sender=message.sender,
-                text=message.text,
-                kind=message.kind,  # a StrEnum: compares equal to its value
-                sent_at=sent_at,
-                attachments=(message.media_file,) if message.media_file else (),
-                edited=message.edited,
-                event=event,
-            )
+        yield ChatRecord(
+            index=message.index,
+            line_index=message.line_index,
+            timestamp=message.timestamp,
+            sender=message.sender,
+            text=message.text,
+            kind=message.kind,  # a StrEnum: compares equal to its value
+            sent_at=sent_at,
+            attachments=(message.media_file,) if message.media_file else (),
+            edited=message.edited,
+            event=event,
         )
-    return records
-

@@ -122,8 +122,8 @@ def scan(
     for name in prepared.unknown_names:
         typer.echo(t("scan.unknown_name", language, name=name), err=True)
 
-    show_bar = sys.stderr.isatty() and len(prepared.records) >= 500
-    result = asyncio.run(_run(prepared, cfg, language, show_bar))
+    show_bar = sys.stderr.isatty() and prepared.message_count >= 500
+    result = asyncio.run(_run(prepared, cfg, language, show_bar, context))
     report = build_report(result, pseudonymise=pseudonymise, context=context,
                           pseudonym_label=t("scan.pseudonym", language))
     text = render(report, fmt.value, language)
@@ -142,7 +142,7 @@ def _config(path: Path | None) -> AppConfig:
     return config_from(path)
 
 
-async def _run(prepared, cfg: AppConfig, language: str, show_bar: bool):
+async def _run(prepared, cfg: AppConfig, language: str, show_bar: bool, context: int):
     from bot.checker import Checker
 
     try:
@@ -151,7 +151,7 @@ async def _run(prepared, cfg: AppConfig, language: str, show_bar: bool):
         typer.echo(f"schoolwacht: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        with _progress(len(prepared.records), t("scan.progress", language), show_bar) as advance:
-            return await prepared.run(checker, advance)
+        with _progress(prepared.message_count, t("scan.progress", language), show_bar) as advance:
+            return await prepared.run(checker, advance, context=context)
     finally:
         await checker.aclose()

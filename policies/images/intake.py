@@ -150,7 +150,9 @@ def open_image(data: bytes, limits: IntakeLimits | None = None) -> SafeImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected("bomb", "pillow guard") from None
-    except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError) as exc:
+    except UnidentifiedImageError:  # no image format recognised at all (a text file, a PDF)
+        raise ImageRejected("format", "unknown") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected("corrupt", type(exc).__name__) from None
     if orientation in (5, 6, 7, 8):
         width, height = height, width

@@ -36,6 +36,9 @@ class ImageService:
         self.pool = pool
         self.store = store
         self._cache: OrderedDict[tuple[str, str], asyncio.Task[Any]] = OrderedDict()
+        # Why an attachment could not be read (file id -> the intake's refusal), for the
+        # unreadable-image rule: an image nobody could read is reported, never judged clean.
+        self._refused: OrderedDict[str, ImageRejected] = OrderedDict()
 
     @classmethod
     def for_env(cls, env: PolicyEnv) -> ImageService:
@@ -64,6 +67,21 @@ class ImageService:
             self._cache.move_to_end(key)
         return task
 
+    def _refuse(self, att: Attachment, exc: ImageRejected) -> None:
+        log.info("image refused", extra={"reason": exc.reason, "file": att.file_id})
+        self._refused[att.file_id] = exc
+        self._refused.move_to_end(att.file_id)
+        while len(self._refused) > CACHE_SIZE:
+            self._refused.popitem(last=False)
+
+    async def refusal(self, att: Attachment) -> ImageRejected | None:
+        """Why this image cannot be read (empty, not an image, corrupt or truncated, a
+        decompression bomb, too large), or None when it can. It is read as the re-share rule reads
+        every image (header checks, then a decode for the hashes), so asking costs nothing more."""
+        if await self.load(att) is not None:
+            await self.hashes(att)
+        return self._refused.get(att.file_id)
+
     async def load(self, att: Attachment) -> SafeImage | None:
         """The attachment's bytes through the safe intake; None (logged) when refused."""
         return await self._once(("load", att.file_id), lambda: self._load(att))
@@ -72,13 +90,13 @@ class ImageService:
         if att.fetch is None:
             return None
         if att.size is not None and att.size > self.limits.max_bytes:
-            log.info("image skipped", extra={"reason": "too_large", "file": att.file_id})
+            self._refuse(att, ImageRejected("too_large", f"{att.size} bytes"))
             return None
         try:
             data = await asyncio.wait_for(att.fetch(), self.pool.timeout)
             return open_image(data, self.limits)
         except ImageRejected as exc:
-            log.info("image refused", extra={"reason": exc.reason, "file": att.file_id})
+            self._refuse(att, exc)
         except TimeoutError:
             log.info("image skipped", extra={"reason": "fetch_timeout", "file": att.file_id})
         except OSError as exc:
@@ -89,8 +107,8 @@ class ImageService:
     async def _work(self, what: str, att: Attachment, fn: Callable[[Deadline], T]) -> T | None:
         try:
             return await self.pool.run(fn)
-        except ImageRejected as exc:
-            log.info("image refused", extra={"reason": exc.reason, "file": att.file_id})
+        except ImageRejected as exc:  # the header was fine, the pixels are not (truncated, bomb)
+            self._refuse(att, exc)
         except PoolBusy:
             log.warning("image skipped", extra={"reason": "queue_full", "file": att.file_id})
         except TimeoutError:
