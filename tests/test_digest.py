@@ -37,6 +37,18 @@ OPEN = "console:open"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 
+def real_jpeg() -> bytes:
+    """A small real photo: an image the bot cannot read is a finding (never clean), so a flagged
+    message, and a digest mirrors only what was not flagged."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -243,6 +255,11 @@ async def test_digest_with_dutch_characters_attachment_reply_and_edit(env: Env) 
     async def fetch_big() -> bytes:
         return b"x" * 10_000
 
+    photo = real_jpeg()
+
+    async def fetch_photo() -> bytes:
+        return photo
+
     await app.on_message(msg("Gaan we ook naar het café?", "10", sender=STUDENT))
     await app.on_message(msg(
         "Ja, na het museum gaan we naar het café. Kosten €12,50 per persoon, "
@@ -253,7 +270,7 @@ async def test_digest_with_dutch_characters_attachment_reply_and_edit(env: Env) 
                        "toestemmingsbrief ouders.pdf", fetch=fetch_pdf),
             Attachment(AttachmentKind.DOCUMENT, "f2", "application/zip", None, "fotos.zip",
                        fetch=fetch_big),
-            Attachment(AttachmentKind.IMAGE, "f3", "image/jpeg", 900, fetch=fetch_pdf),
+            Attachment(AttachmentKind.IMAGE, "f3", "image/jpeg", len(photo), fetch=fetch_photo),
         )))
     await app.on_message(msg("Ruimte 12 is vrijdag dicht.", "12"))
     await app.on_message(msg("Ruimte 14 is vrijdag dicht (niet 12).", "12", edited=True))
@@ -294,7 +311,7 @@ async def test_digest_with_dutch_characters_attachment_reply_and_edit(env: Env) 
 async def test_photo_is_attached_when_consent_is_on_file(env: Env) -> None:
     app = await env.app(consent_on_file=True)
     await subscribe(env, app, "student@example.org")
-    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 500
+    jpeg = real_jpeg()
 
     async def fetch() -> bytes:
         return jpeg
