@@ -219,9 +219,15 @@ def default_role(kind: GroupKind) -> Role:
 NOT_EVIDENCE_ALONE = frozenset({"off_topic", "profanity"})
 
 
+# Information the mentor needs although no rule was broken: a picture the rules could not read
+# (listed so nobody takes it for checked).
+LISTED_ALWAYS = frozenset({"unreadable_image"})
+
+
 def reportable(findings: Iterable[Finding]) -> bool:
     """Whether a message belongs in the incident report's findings."""
-    return any(f.flag not in NOT_EVIDENCE_ALONE and f.severity > Severity.NONE for f in findings)
+    return any((f.flag not in NOT_EVIDENCE_ALONE and f.severity > Severity.NONE)
+               or f.flag in LISTED_ALWAYS for f in findings)
 
 
 async def scan_records(

@@ -5,9 +5,10 @@ Every image goes through the safe intake (``policies/images/intake.py``). When i
 a file over ``[images] max_bytes``) no other media rule could look at it, and without this rule the
 message would come out clean. This rule turns the refusal into a finding for the moderators:
 
-- unreadable (empty, not an image, corrupt or truncated, too large): severity ``low``, route
-  informational (it acts only when nothing else was found about the message), no article: a broken
-  upload breaks no rule, but a moderator should know the bot did not see the picture;
+- unreadable (empty, not an image, corrupt or truncated, too large): severity ``none``
+  (informational: it acts only when nothing else was found about the message, and the message still
+  counts as clean for the digest), no article: a broken upload breaks no rule, but a moderator
+  should know the bot did not see the picture;
 - a decompression bomb (a small file that claims billions of pixels): severity ``medium`` under
   A.10, since a file built to make phones and computers freeze is not a mistake.
 
@@ -51,7 +52,7 @@ def evidence(exc: ImageRejected, file_name: str | None = None) -> str:
 
 class UnreadableImageSettings(PolicySettings):
     actions: dict[str, list[ActionKind]] = Field(
-        default_factory=lambda: {"low": [ActionKind.NOTIFY], "medium": [ActionKind.NOTIFY]}
+        default_factory=lambda: {"none": [ActionKind.NOTIFY], "medium": [ActionKind.NOTIFY]}
     )
 
 
@@ -86,7 +87,7 @@ class UnreadableImagePolicy(BasePolicy):
             findings.append(Finding(
                 policy=self.name, flag=self.flag,
                 article=articles.A10 if bomb else articles.NONE,
-                score=1.0, severity=Severity.MEDIUM if bomb else Severity.LOW,
+                score=1.0, severity=Severity.MEDIUM if bomb else Severity.NONE,
                 evidence=evidence(refused, att.file_name),
                 category=refused.reason,
                 data={"file_id": att.file_id, "reason": refused.reason},
