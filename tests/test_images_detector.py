@@ -109,6 +109,8 @@ def test_photo_without_exif_is_decided_without_ocr() -> None:
 
 def test_shared_corpus_generator(tmp_path: Path, shared_dir: Path) -> None:
     script = shared_dir / "corpus" / "make_dev_images.py"
+    if not script.is_file():
+        pytest.skip("../shared is not beside this clone (a user's clone has none)")
     subprocess.run([sys.executable, str(script), str(tmp_path), "--seed", "21"], check=True,
                    capture_output=True, timeout=120)
     labels = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]

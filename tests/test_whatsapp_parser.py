@@ -381,6 +381,8 @@ def test_zip_media_over_the_limit_is_not_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["example_android_2D_engels", "example_ios_mavo3"])
 def test_shared_samples_match_their_labels(name: str) -> None:
+    if not SHARED_WHATSAPP.is_dir():
+        pytest.skip("../shared is not beside this clone (a user's clone has none)")
     labels = json.loads((SHARED_WHATSAPP / f"{name}.labels.json").read_text("utf-8"))
     source = load_export(SHARED_WHATSAPP / labels["file"])
     export = source.export
