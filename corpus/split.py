@@ -2,8 +2,12 @@
 the sealed test split from the sealed writers' files as they were written.
 
     python corpus/split.py --dev DEV.jsonl [DEV.jsonl ...] --sealed SEALED.jsonl [SEALED.jsonl ...]
+    python corpus/split.py --add MORE.jsonl [...] [--sealed NEW_SEALED.jsonl ...]
 
-Run once when the corpus was written (see corpus/README.md); its output is committed. The split of the
+Run once when the corpus was written (see corpus/README.md); its output is committed. ``--add`` is a
+later round: it splits new development files (and a retired sealed split) the same way and appends
+them to the committed train and dev files, leaving earlier assignments alone; with ``--sealed`` it also
+installs a newly written sealed split and drops its texts from train and dev. The split of the
 development files is stratified by category with a fixed seed, so it is reproducible. Texts that also
 occur in the sealed split (after case and space folding) are dropped from train and dev, never from the
 sealed split. Nothing is printed of any text: only counts.
@@ -62,11 +66,66 @@ def counts(name: str, rows: list[dict]) -> None:
     print(f"{name}: {len(rows)} messages; " + ", ".join(f"{k} {labels[k]}" for k in LABELS))
 
 
+def stratified(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Split by category with the fixed seed: DEV_SHARE of each category to dev, the rest to train."""
+    by_category: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_category[r["category"]].append(r)
+    rng = random.Random(SEED)
+    train, dev = [], []
+    for category in sorted(by_category):
+        group = by_category[category]
+        rng.shuffle(group)
+        n_dev = round(len(group) * DEV_SHARE)
+        dev.extend(group[:n_dev])
+        train.extend(group[n_dev:])
+    train.sort(key=lambda r: r["id"])
+    dev.sort(key=lambda r: r["id"])
+    return train, dev
+
+
+def add(more_paths: list[Path], sealed_paths: list[Path]) -> None:
+    """A later round: new development texts appended, an optional new sealed split installed."""
+    train, dev = read([HERE / "train.jsonl"]), read([HERE / "dev.jsonl"])
+    more = read(more_paths)
+    check(more)
+    sealed = read(sealed_paths) if sealed_paths else []
+    check(sealed)
+    sealed_keys = {key(r["text"]) for r in sealed}
+    before = len(train) + len(dev)
+    train = [r for r in train if key(r["text"]) not in sealed_keys]
+    dev = [r for r in dev if key(r["text"]) not in sealed_keys]
+    print(f"dropped {before - len(train) - len(dev)} train/dev texts also in the new sealed split")
+    seen = {key(r["text"]) for r in train + dev} | sealed_keys
+    unique = []
+    for r in more:
+        k = key(r["text"])
+        if k not in seen:
+            seen.add(k)
+            unique.append(r)
+    print(f"adding {len(unique)} of {len(more)} texts ({len(more) - len(unique)} repeated or sealed)")
+    more_train, more_dev = stratified(unique)
+    write(HERE / "train.jsonl", sorted(train + more_train, key=lambda r: r["id"]))
+    write(HERE / "dev.jsonl", sorted(dev + more_dev, key=lambda r: r["id"]))
+    if sealed:
+        write(HERE / "sealed" / "test.jsonl", sealed)
+    for name, rows in (("train", train + more_train), ("dev", dev + more_dev)):
+        counts(name, rows)
+    if sealed:
+        counts("sealed", sealed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", type=Path, nargs="+", required=True)
-    parser.add_argument("--sealed", type=Path, nargs="+", required=True)
+    parser.add_argument("--dev", type=Path, nargs="+")
+    parser.add_argument("--add", type=Path, nargs="+")
+    parser.add_argument("--sealed", type=Path, nargs="+")
     args = parser.parse_args()
+    if args.add:
+        add(args.add, args.sealed or [])
+        return
+    if not (args.dev and args.sealed):
+        parser.error("--dev and --sealed are both needed for the first split")
 
     sealed = read(args.sealed)
     dev_pool = read(args.dev)
@@ -84,20 +143,7 @@ def main() -> None:
     print(f"dropped {len(dev_pool) - len(kept)} development texts also in the sealed split, "
           f"{len(kept) - len(unique)} repeated ones")
 
-    by_category: dict[str, list[dict]] = defaultdict(list)
-    for r in unique:
-        by_category[r["category"]].append(r)
-    rng = random.Random(SEED)
-    train, dev = [], []
-    for category in sorted(by_category):
-        group = by_category[category]
-        rng.shuffle(group)
-        n_dev = round(len(group) * DEV_SHARE)
-        dev.extend(group[:n_dev])
-        train.extend(group[n_dev:])
-    train.sort(key=lambda r: r["id"])
-    dev.sort(key=lambda r: r["id"])
-
+    train, dev = stratified(unique)
     write(HERE / "train.jsonl", train)
     write(HERE / "dev.jsonl", dev)
     write(HERE / "sealed" / "test.jsonl", sealed)
