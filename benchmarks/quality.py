@@ -255,6 +255,11 @@ def report(name: str, rows: list[dict[str, Any]], figures: dict[str, Any], show_
             f"\nflags other than profanity on clean school messages: {figures['clean_flagged']}/"
             f"{total} = {rate:.1%} (target <= 2%); any flag at all: {figures['clean_any']}/{total}"
         )
+        if list_ids:
+            for ident, category, wrong in figures["clean_misses"]:
+                print(f"  flagged clean  {category or '-':<26} {ident}  {' '.join(wrong)}")
+                if show_texts:
+                    print(f"        {texts[ident][:140]}")
     sev = figures["severity"]
     if sev:
         print(f"severity agrees with the label: {sev['match']}/{sev['match'] + sev['differ']}")
