@@ -533,13 +533,15 @@ class Example:
 
 def read_examples(path: Path) -> list[Example]:
     """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false), or corpus lines
-    with ``labels.off_topic``."""
+    with ``labels.off_topic``; lines of staff groups are skipped."""
     out = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            if row.get("group_kind") == "staff":  # never off topic: nothing to learn about topics
+                continue
             labels = row["labels"] if isinstance(row.get("labels"), dict) else row
             out.append(
                 Example(str(row["text"]), bool(labels["off_topic"]), float(row.get("weight", 1)))

@@ -1,6 +1,8 @@
 """``schoolwacht topic``: train and measure the topic model (A.7 / B.2).
 
-``train`` fits the model on the project's examples (``policies/topic_data/train.jsonl``). With
+``train`` fits the model on the project's examples (``policies/topic_data/train.jsonl``) and the
+corpus train split (``corpus/train.jsonl``, when the clone has it; staff groups are left out: they
+are never off topic, so they teach nothing about topics). The sealed split is never trained on. With
 ``--feedback`` it also learns from the school's moderator feedback (messages marked "wrongly
 flagged" or "missed" for off_topic) and writes the school's own model into the data folder, where
 the bot picks it up on its next start; the shipped model stays untouched.
@@ -50,7 +52,9 @@ def _feedback_examples(config: Path | None) -> list[Example]:
 def train_command(
     data: Annotated[
         list[Path] | None,
-        typer.Option("--data", "-d", help="Training JSON Lines ({text, off_topic}); repeatable."),
+        typer.Option("--data", "-d", help="Training JSON Lines ({text, off_topic} or corpus "
+                     "lines); repeatable. Default: policies/topic_data/train.jsonl and "
+                     "corpus/train.jsonl."),
     ] = None,
     out: Annotated[
         Path | None,
@@ -68,7 +72,10 @@ def train_command(
     epochs: Annotated[int, typer.Option(min=1, max=500)] = 20,
 ) -> None:
     """Train the topic model and write it as a small JSON file."""
-    paths = data or [TRAIN_PATH]
+    paths = data or default_training_files()
+    if any("sealed" in p.parts for p in paths):
+        typer.echo("schoolwacht: the sealed split is never trained on", err=True)
+        raise typer.Exit(2)
     examples: list[Example] = []
     for path in paths:
         try:
@@ -89,6 +96,14 @@ def train_command(
         f"topic model: {len(examples)} examples ({len(extra)} from feedback), "
         f"{model.meta['features']} features -> {target}"
     )
+
+
+def default_training_files() -> list[Path]:
+    """The project's topic examples, plus the corpus train split when this clone has one."""
+    from policies.harassment_model import CORPUS_DIR
+
+    corpus = CORPUS_DIR / "train.jsonl"
+    return [TRAIN_PATH, corpus] if corpus.is_file() else [TRAIN_PATH]
 
 
 def _local_model_path() -> Path:
