@@ -113,16 +113,20 @@ class FeatureSpec:
     vector scaled to length 1, so a long message does not outweigh a short one by its length).
     ``cues``: whole-message features from the rules' vocabulary (who is addressed, a negation,
     quote marks): ``t:you``, ``t:name``, ``t:group``, ``t:none``, ``m:neg``, ``m:quote``.
+    ``classes``: with the cues, the rules' predicate classes the message's words stand for
+    (``p:violence``), alone and with who is addressed (``t:you&p:violence``): a word the
+    training data never had, but the lexicon has, still counts as its class.
     """
 
     ngrams: tuple[int, ...] = NGRAMS
     pairs: bool = True
     cues: bool = False
     values: str = "binary"
+    classes: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"lemmas": list(LANGS), "char_ngrams": list(self.ngrams), "lemma_pairs": self.pairs,
-                "cues": self.cues, "values": self.values}
+                "cues": self.cues, "values": self.values, "classes": self.classes}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> FeatureSpec:
@@ -130,7 +134,8 @@ class FeatureSpec:
             return cls()
         return cls(ngrams=tuple(int(n) for n in data.get("char_ngrams", NGRAMS)),
                    pairs=bool(data.get("lemma_pairs", True)), cues=bool(data.get("cues", False)),
-                   values=str(data.get("values", "binary")))
+                   values=str(data.get("values", "binary")),
+                   classes=bool(data.get("classes", False)))
 
 
 @lru_cache(maxsize=1)
@@ -145,14 +150,34 @@ def _cue_words() -> dict[str, frozenset[str]]:
             "group": frozenset(lexicon.groups), "neg": frozenset(vocab.negators)}
 
 
-def cue_features(words: Sequence[str], original: str = "") -> list[str]:
+@lru_cache(maxsize=65_536)
+def word_classes(word: str) -> frozenset[str]:
+    """The predicate classes of the rules' lexicon a folded word stands for (by its lemmas and
+    spelling correction, as the rules read it; one-word terms only)."""
+    from policies.harassment import lexicon as harassment_lexicon
+
+    lex = harassment_lexicon()
+    return frozenset(t.predicate.name for t in lex.terms_of(lex.reader.word_lemmas(word)))
+
+
+def _class_label(name: str) -> str:
+    from policies.harassment import lexicon as harassment_lexicon
+
+    predicates = harassment_lexicon().predicates
+    return predicates[name].label if name in predicates else name
+
+
+def cue_features(words: Sequence[str], original: str = "", classes: bool = False) -> list[str]:
     """Whole-message cues: ``t:you``/``t:name``/``t:group`` (or ``t:none``), ``m:neg``,
-    ``m:quote``."""
+    ``m:quote``; with ``classes`` also ``p:<class>`` and ``t:<kind>&p:<class>``."""
     cues = _cue_words()
     present = set(words)
     out = [f"t:{kind}" for kind in ("you", "name", "group") if not present.isdisjoint(cues[kind])]
     if not out:
         out.append("t:none")
+    if classes:
+        found = sorted(frozenset().union(*(word_classes(w) for w in present)))
+        out.extend([f"p:{c}" for c in found] + [f"{t}&p:{c}" for t in out for c in found])
     if not present.isdisjoint(cues["neg"]):
         out.append("m:neg")
     if not _QUOTE_MARKS.isdisjoint(original):
@@ -185,7 +210,8 @@ def feature_counts(words: Sequence[str], skip: frozenset[str] = frozenset(),
         for f in feats:
             counts[f] = counts.get(f, 0) + 1
     if spec.cues:
-        for f in cue_features([w for w in words[:MAX_WORDS] if w not in skip], original):
+        for f in cue_features([w for w in words[:MAX_WORDS] if w not in skip], original,
+                              spec.classes):
             counts[f] = counts.get(f, 0) + 1
     return counts
 
@@ -266,7 +292,7 @@ class LinearModel:
                 f = f"b:{pair[0]} {pair[1]}"
                 counts[f] = get_count(f, 0) + 1
         if spec.cues:
-            for f in cue_features(words, original):
+            for f in cue_features(words, original, spec.classes):
                 counts[f] = get_count(f, 0) + 1
         get = self.weights.get
         if spec.values == "binary":
@@ -295,13 +321,20 @@ class LinearModel:
                 original: str = "") -> tuple[float, list[tuple[str, float]]]:
         """The probability and the words (or word pairs) of the most hostile window that pushed
         hardest towards harassment. A feature shared by several words (the same n-gram) counts
-        once, for the first of them; the cues (who is addressed) are named ``(aangesproken)``."""
+        once, for the first of them; the cues (who is addressed) are named ``(aangesproken)``, a
+        predicate class by its label (``(geweld)``)."""
         kept = [w for w in words if w not in skip] if skip else list(words)
         best = max(windows(kept), key=lambda w: self._window_margin(w, original))
         values = feature_values(feature_counts(best, spec=self.spec, original=original), self.spec)
         units = features_by_word(best, spec=self.spec)
         if self.spec.cues:
-            units.append(("(aangesproken)", tuple(cue_features(best, original))))
+            cues = cue_features(best, original, self.spec.classes)
+            units.append(("(aangesproken)", tuple(f for f in cues if "p:" not in f)))
+            by_class: dict[str, list[str]] = {}
+            for f in cues:
+                if "p:" in f:
+                    by_class.setdefault(f.split("p:", 1)[1], []).append(f)
+            units.extend((f"({_class_label(c)})", tuple(fs)) for c, fs in by_class.items())
         seen: set[str] = set()
         contributions: dict[str, float] = {}
         get = self.weights.get
@@ -385,7 +418,7 @@ def read_corpus(path: Path, flag: str = "harassment") -> list[Example]:
     return out
 
 
-TRAINED_SPEC = FeatureSpec(values="sublinear_l2", cues=True)
+TRAINED_SPEC = FeatureSpec(values="sublinear_l2", cues=True, classes=True)
 TRAINED_C = 10.0  # chosen by 5-fold cross-validation on the train split (docs/detection.md)
 # Thresholds are read off the out-of-fold probabilities of the training data: the lowest at
 # which the model's own precision reaches these (``low`` and ``medium`` findings).

@@ -303,6 +303,15 @@ def test_cues_name_who_is_addressed_and_how() -> None:
     assert "m:quote" not in cue_features(["zon", "ding"], "zo'n ding")  # an apostrophe
 
 
+def test_lexicon_classes_reach_the_model_in_any_inflection() -> None:
+    # "neergestoken" is a past participle of a separable verb in the violence table: the model
+    # reads its class even when no training message had the word.
+    cues = cue_features(text_words("morgen word jij neergestoken"), classes=True)
+    assert "p:violence" in cues and "t:you&p:violence" in cues
+    assert not any("p:" in c for c in cue_features(text_words("de bus is te laat"), classes=True))
+    assert not any("p:" in c for c in cue_features(text_words("ik ga je neersteken")))
+
+
 def test_thresholds_are_read_off_held_out_scores() -> None:
     probabilities = [0.95, 0.9, 0.8, 0.7, 0.6, 0.55]
     labels = [True, True, True, False, True, False]
