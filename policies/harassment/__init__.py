@@ -40,6 +40,7 @@ from policies.harassment.compose import (
     MessageReading,
     Reading,
     Target,
+    acts_on,
     context,
     mentions_any,
     read_clause,
@@ -255,8 +256,8 @@ class HarassmentPolicy(TextPolicy):
         # A call on others: it raises what was found, or is harassment itself when it names a
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
-            t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
-            clauses, incitement[0].predicate.words("actions"), lemmas)
+            t.kind in DIRECT | {"third", "noun"} for t in named)) and acts_on(
+            lex, clauses, incitement[0].predicate.words("actions"))
         if incitement and (counted or acting):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,

@@ -92,8 +92,22 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
             if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
                 seen.add(id(term))
                 used = frozenset(i for part in term.parts for i in clause.find(part))
-                out.append(Match(term, used))
+                if not _spans_a_break(lex, clause, used):
+                    out.append(Match(term, used))
     return out
+
+
+def _spans_a_break(lex: Lexicon, clause: Clause, used: frozenset[int]) -> bool:
+    """Whether a phrase's words stand on both sides of the start of a subordinate clause, its
+    opening word before a subject ("ik wil benadrukken dat niemand wordt uitgesloten" is not
+    "niemand wil"; "dat mes" opens nothing)."""
+    words = clause.words
+    vocab = lex.vocab
+    opens = vocab.scope_breaks
+    subjects = (vocab.second_person | vocab.first_person_subject | vocab.third_person
+                | vocab.quantifiers)
+    return any(words[i] in opens and i + 1 < len(words) and words[i + 1] in subjects
+               for i in range(min(used) + 1, max(used)) if i not in used)
 
 
 def may_match(lex: Lexicon, clause: Clause) -> bool:
@@ -387,6 +401,17 @@ def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
         elif any(has_sequence(c.words, entry.split()) for c in clauses):
             return True
     return False
+
+
+def acts_on(lex: Lexicon, clauses: Sequence[Clause], actions: Iterable[str]) -> bool:
+    """Whether an act against someone stands in the message, not negated ("iedereen blokkeer
+    hem"; not "hij heeft niemand geslagen, laten we praten")."""
+    actions = frozenset(actions)
+    words = frozenset(a for a in actions if " " not in a)
+    for clause in clauses:
+        if any(not negated(lex, clause, {i}) for i in clause.find(words)):
+            return True
+    return mentions_any(clauses, [a for a in actions if " " in a])
 
 
 def match_parts(lex: Lexicon) -> frozenset[str]:

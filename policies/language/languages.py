@@ -18,7 +18,7 @@ WORD_SETS = (
     "first_person_object", "third_person", "plural_self", "plural_third", "kind_of", "negators",
     "clause_breaks", "laughter", "copulas", "possession", "third_possessive",
     "second_person_reflexive", "clause_breaks_before_pronoun", "scope_breaks",
-    "deniers", "denial_verbs", "contrast", "permission_before", "demonstratives",
+    "deniers", "denial_verbs", "contrast", "permission_before", "demonstratives", "quantifiers",
 )
 
 

@@ -1,0 +1,45 @@
+"""Harassment (A.10): where a reading stops. A phrase does not reach across the start of a
+subordinate clause, and a call on others needs an act against someone that is not negated.
+Sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+@pytest.mark.parametrize("text", [
+    "ik wil graag zeggen dat niemand buitengesloten wordt bij de sportdag, iedereen doet mee",
+    "we wilden alleen weten of iemand al een groepje heeft voor het practicum",
+])
+def test_a_phrase_does_not_reach_across_a_subordinate_clause(policy: HarassmentPolicy,
+                                                              text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "niemand wil jou erbij in het groepje",
+    "ik zeg het nog 1 keer: niemand wil jou erbij",
+])
+def test_the_same_words_in_one_clause_still_exclude(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None and found.category == "exclusion"
+
+
+def test_a_call_on_others_after_a_denied_act_is_no_incitement(policy: HarassmentPolicy) -> None:
+    text = "mijn dochter heeft Lisa nooit geduwd en zou dat ook niet doen. laten we het uitpraten"
+    assert harassment(policy, text) is None
+
+
+def test_a_call_on_others_to_act_against_someone_is_incitement(policy: HarassmentPolicy) -> None:
+    found = harassment(policy, "laten we lisa vanaf morgen allemaal negeren")
+    assert found is not None
+    found = harassment(policy, "iedereen blokkeer milan vanavond")
+    assert found is not None and found.category == "incitement"
