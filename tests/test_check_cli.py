@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,27 @@ def test_explain_adds_each_policy_answer() -> None:
     assert {k: v for k, v in explained.items() if k != "explain"} == plain
     topic = next(e for e in explained["explain"] if e["policy"] == "topic")
     assert topic == {"policy": "topic", "result": "clear", "reason": "greeting or acknowledgement"}
+
+
+def test_verdicts_do_not_depend_on_the_hash_seed() -> None:
+    """Python orders sets by a per-process hash seed: a verdict read from set order would change
+    from one start to the next (an English verb's Dutch inflection once claimed "hangt")."""
+    lines = [
+        "kan iemand mij laten weten waar mijn gymtas hangt? niet bij de kluisjes",
+        "ik kill je morgen bij de fietsenstalling",
+        "ik ga me ophangen als ik dit tentamen niet haal haha",
+        "niemand wil jou erbij in het groepje voor het project",
+        "ze hebben die poster opgehangen in de aula",
+    ]
+    stdin = "".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in enumerate(lines)).encode()
+    answers = []
+    for seed in ("0", "1", "5", "11"):
+        result = subprocess.run([sys.executable, "-m", "bot.cli", "check"], input=stdin,
+                                capture_output=True, cwd=ROOT, timeout=300,
+                                env={**os.environ, "PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr.decode()
+        answers.append(result.stdout)
+    assert all(a == answers[0] for a in answers)
+    first = [json.loads(line) for line in answers[0].decode().splitlines()]
+    assert "wellbeing" not in first[0]["flags"] and "harassment" not in first[0]["flags"]
+    assert "harassment" in first[1]["flags"]

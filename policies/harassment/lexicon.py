@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -84,6 +84,7 @@ class Term:
     # lemma of a token of the clause
     role: str  # one of TERM_ROLES
     predicate: Predicate
+    lang: str = ""  # the language whose data file holds it
 
     @property
     def shown(self) -> str:
@@ -179,7 +180,7 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                                   for word in raw.split())
                     text = " ".join("|".join(sorted(p)) if len(p) > 1 else next(iter(p))
                                     for p in parts)
-                    terms.append(Term(text, parts, role, pred))
+                    terms.append(Term(text, parts, role, pred, lang.code))
     return predicates, terms
 
 
@@ -200,29 +201,37 @@ def _modality(vocab: Vocabulary) -> tuple[dict[str, frozenset[str]],
             {k: tuple(sorted(v)) for k, v in phrases.items()})
 
 
-def _separable(vocab: Vocabulary, verbs: Iterable[str]
+def _separable(vocab: Vocabulary, verbs: Mapping[str, Iterable[str]]
                ) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, str]]:
     """Separable verbs of the data ("neersteken" = "neer" + "steken") by their base, and the
-    regular inflections of every verb and base (form -> infinitive)."""
+    regular inflections of every verb and base (form -> infinitive).
+
+    ``verbs`` are by language. A form belongs first to a verb of its own language ("hangt" is
+    Dutch "hangen"), only then to another language's verb inflected the same way ("ik kill je":
+    an English verb in a Dutch sentence), and verbs are taken in a fixed order, so the answer
+    never depends on set order."""
     separable: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     forms: dict[str, str] = {}
-    for verb in verbs:
-        for lang in vocab.languages:
-            for form in lang.inflections(verb):
-                forms.setdefault(form, verb)
-            # The longest particle the verb starts with, in each of its spellings ("in elkaar",
-            # "inelkaar").
-            glued_match = next((g for g in ("".join(p) for p in lang.particles)
-                                if verb.startswith(g) and len(verb) - len(g) >= 4), None)
-            if glued_match is None:
-                continue
-            base = verb[len(glued_match):]
-            for particle in lang.particles:
-                if "".join(particle) == glued_match and (particle, verb) not in separable.get(
-                        base, []):
-                    separable.setdefault(base, []).append((particle, verb))
-            for form in lang.inflections(base):
-                forms.setdefault(form, base)
+    own = [(verb, lang) for lang in vocab.languages
+           for verb in sorted(verbs.get(lang.code, ()))]
+    other = [(verb, lang) for code, words in sorted(verbs.items()) for verb in sorted(words)
+             for lang in vocab.languages if lang.code != code]
+    for verb, lang in own + other:
+        for form in lang.inflections(verb):
+            forms.setdefault(form, verb)
+        # The longest particle the verb starts with, in each of its spellings ("in elkaar",
+        # "inelkaar").
+        glued_match = next((g for g in ("".join(p) for p in lang.particles)
+                            if verb.startswith(g) and len(verb) - len(g) >= 4), None)
+        if glued_match is None:
+            continue
+        base = verb[len(glued_match):]
+        for particle in lang.particles:
+            if "".join(particle) == glued_match and (particle, verb) not in separable.get(
+                    base, []):
+                separable.setdefault(base, []).append((particle, verb))
+        for form in lang.inflections(base):
+            forms.setdefault(form, base)
     return separable, forms
 
 
@@ -259,9 +268,13 @@ def lexicon() -> Lexicon:
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
-    verbs = {w for t in terms if t.role == "verbs" and len(t.parts) == 1 for w in t.parts[0]}
-    verbs |= {w for t in terms if len(t.parts) > 1 for p in t.parts for w in p
-              if len(w) >= 6 and w.endswith("en")}
+    verbs: dict[str, set[str]] = {}
+    for t in terms:
+        if t.role == "verbs" and len(t.parts) == 1:
+            verbs.setdefault(t.lang, set()).update(t.parts[0])
+        elif len(t.parts) > 1:
+            verbs.setdefault(t.lang, set()).update(
+                w for p in t.parts for w in p if len(w) >= 6 and w.endswith("en"))
     separable, forms = _separable(vocab, verbs)
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
     # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
