@@ -1,0 +1,39 @@
+"""Harassment (A.10): calls on others. Someone's data handed out with a call to act on it is
+doxxing; telling the group to act against a person is incitement. Near misses: data shared for a
+plain reason, a call about something that harms nobody. Sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.findings import Finding, Severity
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment
+
+PHONE = (Finding("personal_data", "personal_data", "AVG", 0.9, Severity.MEDIUM, "telefoon"),)
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+@pytest.mark.parametrize("text", [
+    "hier is het nummer van die buurman: 06-11223344, bel hem maar eens om 3 uur 's nachts",
+    "dit is de mail van de trainer, schrijf hem maar in op elke reclamefolder haha",
+    "his gamertag is xx_tobi_xx, go comment what you think of his skills lol",
+    "zn discord staat hieronder, raid hem vanavond",
+])
+def test_data_with_a_call_to_act_is_doxxing(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text, prior=PHONE)
+    assert found is not None and found.category == "doxxing"
+
+
+@pytest.mark.parametrize("text", [
+    "het nummer van de conciërge is 06-11223344, bel hem als de deur op slot zit",
+    "voor de groepsopdracht: de inlog van de gedeelde map staat in teams",
+    "mijn oma woont op de Kerklaan 3, bel maar aan als je de bloemen komt brengen",
+    "here is the coach's number, he said text him before the match",
+])
+def test_data_shared_for_a_plain_reason_is_no_doxxing(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text, prior=PHONE) is None
