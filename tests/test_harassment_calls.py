@@ -37,3 +37,27 @@ def test_data_with_a_call_to_act_is_doxxing(policy: HarassmentPolicy, text: str)
 ])
 def test_data_shared_for_a_plain_reason_is_no_doxxing(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text, prior=PHONE) is None
+
+
+@pytest.mark.parametrize("text", [
+    "als jullie hem morgen bij de kluisjes zien, gewoon een klap geven, hij vraagt erom",
+    "ik stel voor dat we die nieuwe met z'n allen uitjouwen als ze de klas in komt",
+    "iedereen als joost zijn spreekbeurt begint gaan we allemaal blaffen",
+    "if you see him at lunch just slap him, everyone, he deserves it",
+    "laten we allemaal 'lelijk' onder de foto van mila zetten",
+])
+def test_a_call_on_the_group_to_act_against_someone_is_incitement(policy: HarassmentPolicy,
+                                                                   text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None
+
+
+@pytest.mark.parametrize("text", [
+    "laten we allemaal een kaart tekenen voor mila, ze ligt in het ziekenhuis",
+    "als je hem ziet, zeg dan dat hij zijn boek moet terugbrengen",
+    "everyone go comment happy birthday on noor's post 🎉",
+    "ik stel voor dat we de juf met z'n allen een bos bloemen geven",
+])
+def test_a_call_on_the_group_for_something_harmless_is_clean(policy: HarassmentPolicy,
+                                                              text: str) -> None:
+    assert harassment(policy, text) is None
