@@ -146,6 +146,8 @@ class Lexicon:
     medical_re: re.Pattern[str]
     lesson_re: re.Pattern[str]
     hedge_re: re.Pattern[str]
+    curses: frozenset[str]
+    having: frozenset[str]
     care_place_re: re.Pattern[str]
     appointment_re: re.Pattern[str]
     role_mailboxes: frozenset[str]
@@ -229,6 +231,8 @@ def lexicon() -> Lexicon:
         ),
         lesson_re=_words_re(med["lesson"]),
         hedge_re=_words_re(med["hedges"]),
+        curses=frozenset(med["curses"]),
+        having=frozenset(med["having"]),
         care_place_re=_words_re(med["care_places"]),
         appointment_re=_words_re(med["appointments"]),
         role_mailboxes=frozenset(contact["role_mailboxes"]),
@@ -1057,6 +1061,10 @@ class Detectors:
             # A curse compound ("kanker-x") is swearing, not a diagnosis.
             if re.match(r"-[a-zà-ÿ]", self.low[end : end + 2]):
                 continue
+            # A disease that doubles as a curse is a diagnosis only after a word of having
+            # ("heeft kanker"), not as a swear word ("kanker loser", "een ziekte voor de klas").
+            if term in lex.curses and not _after_having(lex, self.low[:start]):
+                continue
             # Lesson content ("hoe kanker ontstaat", "is een melanoom een soort huidkanker?").
             if lex.lesson_re.search(self.low, max(0, start - 100), end + 100):
                 continue
@@ -1097,6 +1105,15 @@ class Detectors:
             )
             break
         return hits
+
+
+def _after_having(lex: Lexicon, before: str) -> bool:
+    """Whether one of the two words before a disease says someone has it ("heeft kanker",
+    "aan een ziekte")."""
+    words = re.findall(r"[a-zà-ÿ]+", before[-40:])
+    if words and words[-1] == "een":  # "een ziekte": the word before the article decides
+        words = words[:-1]
+    return not lex.having.isdisjoint(words[-2:])
 
 
 @register

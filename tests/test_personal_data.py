@@ -324,6 +324,10 @@ def test_another_pupils_grade_in_any_word_order(text: str, flagged: bool) -> Non
         ("Ties heeft morgen een afspraak in het ziekenhuis en mist het 3e uur", False),
         ("Voor biologie: lees over de ziekte van Lyme en de oorzaken, hoofdstuk 4", False),
         ("Zo'n kind met het syndroom van Down kan prima meedoen", False),
+        ("de vader van Luuk heeft kanker, ze hebben het net gehoord", True),
+        ("Mila's oma is aan een ziekte overleden, ze is er deze week niet", True),
+        ("kanker sukkel Ruben, geef mn bal terug", False),
+        ("die Bram is echt een ziekte voor de hele klas", False),
     ],
 )
 def test_medical_details_about_a_named_person_not_guesses_curses_or_lessons(
@@ -529,8 +533,9 @@ def test_every_word_in_the_lexicon_reaches_its_detector() -> None:
 
     data = tomllib.loads((LEXICON_DIR / "personal_data.toml").read_text("utf-8"))
     places = set(data["medical"]["care_places"])
+    curses = set(data["medical"]["curses"])
     for word in data["medical"]["words"]:
-        where = "in het " if word in places else ""
+        where = "in het " if word in places else "met " if word in curses else ""
         assert "medical" in categories(f"Jorn ligt {where}{word}, zegt zijn moeder"), word
     for ending in data["medical"]["suffixes"]:
         assert "medical" in categories(f"Jorn heeft knie{ending}"), ending
