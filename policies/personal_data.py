@@ -17,6 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -40,6 +41,8 @@ MASK = "•"
 
 MEDIUM_CATEGORIES = ("phone_number", "email", "dob", "grades", "handle", "iban")
 HIGH_CATEGORIES = ("home_address", "bsn", "medical", "password")
+# A full date at least this many years back, right after a name, is a birth date.
+BIRTH_YEARS_AGO = 8
 CATEGORIES = MEDIUM_CATEGORIES + HIGH_CATEGORIES
 
 
@@ -936,8 +939,12 @@ class Detectors:
     )
 
     def dob(self) -> list[Hit]:
+        """A named person's birth date: a date next to a birth word, or a full date of long ago
+        right after a name ("Quinten van Dam, 22-09-2010": no event in a school chat is dated
+        years back, a birth date is)."""
         hits: list[Hit] = []
-        if not self.has(self.lex.birth):  # a date is a birth date only next to a birth word
+        cue = self.has(self.lex.birth)
+        if not cue and not self._DATE.search(self.low):
             return hits
         for match in self._DATE.finditer(self.low):
             start, end = match.span()
@@ -947,11 +954,13 @@ class Detectors:
                 not year and re.match(r"\s+\d{3,4}\b", self.low[end:])
             ):
                 continue
-            birth = self.lex.birth_re.search(
-                self.low, max(0, start - 40), start
-            ) or self.lex.birth_re.search(self.low, end, end + 10)
-            birthday = year and self.lex.birthday_re.search(self.low, max(0, start - 40), start)
-            if not (birth or birthday):
+            birth = cue and (self.lex.birth_re.search(self.low, max(0, start - 40), start)
+                             or self.lex.birth_re.search(self.low, end, end + 10))
+            birthday = cue and year and self.lex.birthday_re.search(
+                self.low, max(0, start - 40), start)
+            long_ago = bool(year) and int(year) <= date.today().year - BIRTH_YEARS_AGO and (
+                named_person(self.src, self.low, start - 30, start))
+            if not (birth or birthday or long_ago):
                 continue
             if own_data_before(self.low, start, 40) or re.search(
                 r"(?<!\w)(?:ik ben|i was|ik werd)\s+", self.low[max(0, start - 40) : start]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,8 @@ from policies.base import PolicyContext
 from policies.personal_data import PersonalDataPolicy, PersonalDataSettings, detect
 from policies.registry import policy_types
 from policies.text import TextView
+
+THIS_YEAR = date.today().year
 
 
 def categories(text: str, settings: PersonalDataSettings | None = None) -> set[str]:
@@ -406,6 +410,10 @@ def test_home_words_with_a_hyphen_and_moving_house(text: str, flagged: bool) -> 
         ("Nieuwe leerling: Zofia Kowalczyk, geboren 02-03-2012, komt in 1B", True),
         ("De verjaardagskalender hangt vanaf 3 mei 2026 in lokaal 12", False),
         ("the history test is on the 3rd of may", False),
+        ("klopt dit in de leerlingenlijst: Daan de Wit, 14-11-2011, klas 1D?", True),
+        ("Fenna 3 maart 2012, Ties 19 mei 2011 (voor de taartenlijst)", True),
+        (f"Daan de Wit heeft de toets van 14-11-{THIS_YEAR - 1} gemist", False),
+        (f"Fenna, de ouderavond is op 3 maart {THIS_YEAR} om 19:00", False),
     ],
 )
 def test_birth_dates_in_lists_english_ordinals_and_after_a_name(text: str, flagged: bool) -> None:
