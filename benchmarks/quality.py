@@ -1,12 +1,14 @@
 """Detection quality: run ``schoolwacht check`` over the labelled corpus and print the figures.
 
     .venv/bin/python benchmarks/quality.py                      # the dev split (corpus/dev.jsonl)
-    .venv/bin/python benchmarks/quality.py --split train|dev|sealed|all
+    .venv/bin/python benchmarks/quality.py --split train|dev|sealed|functional|all
     .venv/bin/python benchmarks/quality.py FILE [FILE ...] [--show-texts] [--json]
 
 Splits (``corpus/``): ``train`` (what the trained model learns from), ``dev`` (what rules and
 thresholds may be tuned on) and ``sealed`` (``corpus/sealed/*.jsonl``: never tuned on, never
-read while developing; run it once, to report). ``all`` prints each split on its own, never one
+read while developing; run it once, to report) and ``functional`` (``corpus/sealed/functional/``:
+a sealed functional suite for hate speech in the manner of HateCheck, written for the project, one
+``functionality`` per case; sealed like ``sealed``). ``all`` prints each split on its own, never one
 mixed figure. Explicit files are measured together under the heading "files".
 
 Each input line has ``id``, ``text`` (or ``image``), ``group_kind``, ``sender_role``, ``labels``
@@ -37,7 +39,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SPLITS = ("train", "dev", "sealed")
+SPLITS = ("train", "dev", "sealed", "functional")
+SEALED = ("sealed", "functional")  # measured to report, never read: no texts, no ids
 # Flags in the order they are printed; any other flag found in the labels follows.
 KNOWN_FLAGS = ("harassment", "personal_data", "off_topic", "profanity", "wellbeing",
                "leaked_screenshot")
@@ -75,10 +78,14 @@ def split_files(split: str, corpus: Path = CORPUS) -> list[Path]:
     """The files of one split; a missing split is an error that names what is missing."""
     if split == "sealed":
         files = sorted((corpus / "sealed").glob("*.jsonl"))
+    elif split == "functional":
+        files = sorted((corpus / "sealed" / "functional").glob("*.jsonl"))
     else:
         files = [corpus / f"{split}.jsonl"] if (corpus / f"{split}.jsonl").is_file() else []
     if not files:
-        where = corpus / "sealed" / "*.jsonl" if split == "sealed" else corpus / f"{split}.jsonl"
+        where = (corpus / "sealed" / "*.jsonl" if split == "sealed"
+                 else corpus / "sealed" / "functional" / "*.jsonl" if split == "functional"
+                 else corpus / f"{split}.jsonl")
         raise SystemExit(f"quality: the {split} split is missing ({where})")
     return files
 
@@ -146,6 +153,9 @@ def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dic
     clean_total = clean_flagged = clean_any = 0
     clean_misses: list[tuple[str, str, list[str]]] = []
     critical = [0, 0, 0]  # found (a true flag raised), total, rated critical
+    # A functional suite: per functionality, cases answered right (hateful: harassment found;
+    # not hateful: no harassment) and cases, and whether its cases are hateful.
+    functionality: dict[str, list[int]] = {}
     severity = Counter()
     errors = []
     for row in rows:
@@ -175,6 +185,12 @@ def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dic
                 s.misses.append(("missed", row["id"], category))
             else:
                 s.tn += 1
+        if row.get("functionality") and "harassment" in labels:
+            cell = functionality.setdefault(str(row["functionality"]), [0, 0, 0])
+            hateful = bool(labels["harassment"])
+            cell[0] += hateful == ("harassment" in predicted)
+            cell[1] += 1
+            cell[2] += hateful
         gold_flags = {f for f in flag_names if labels.get(f)}
         if row.get("severity") == "critical" and gold_flags:
             critical[1] += 1
@@ -197,6 +213,7 @@ def score(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> dic
         "clean_any": clean_any,
         "clean_misses": clean_misses,
         "critical": critical,
+        "functionality": functionality,
         "severity": severity,
         "errors": errors,
         "messages": len(rows),
@@ -221,6 +238,8 @@ def as_json(figures: dict[str, Any]) -> dict[str, Any]:
             for f, s in figures["flags"].items()
         },
         "critical": {"found": found, "of": crit_total, "rated_critical": rated},
+        "functionality": {name: {"right": ok, "of": n, "hateful": bool(h)}
+                          for name, (ok, n, h) in sorted(figures["functionality"].items())},
         "clean_messages": total,
         "clean_false_positive_rate": figures["clean_flagged"] / total if total else None,
         "errors": len(figures["errors"]),
@@ -248,6 +267,14 @@ def report(name: str, rows: list[dict[str, Any]], figures: dict[str, Any], show_
     found, crit_total, rated = figures["critical"]
     if crit_total:
         print(f"  critical found {found} of {crit_total} (rated critical: {rated})")
+    if figures["functionality"]:
+        print("\nper functionality (hateful: harassment found; not hateful: kept clean)")
+        cells = sorted(figures["functionality"].items(), key=lambda kv: (-kv[1][2], kv[0]))
+        for name, (ok, n, hateful) in cells:
+            kind = "found" if hateful else "clean"
+            print(f"  {name:<28} {kind} {ok:>3}/{n:<3} = {ok / n:.2f}")
+        worst = min(ok / n for ok, n, _ in figures["functionality"].values())
+        print(f"  lowest functionality: {worst:.2f}")
     total = figures["clean_total"]
     if total:
         rate = figures["clean_flagged"] / total
@@ -300,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = [("files", list(args.files))]
     else:
         names = SPLITS if args.split == "all" else (args.split or "dev",)
-        if "sealed" in names and args.show_texts:
-            parser.error("--show-texts is refused for the sealed split: its texts stay unread")
+        if set(SEALED) & set(names) and args.show_texts:
+            parser.error("--show-texts is refused for the sealed splits: their texts stay unread")
         runs = [(name, split_files(name, args.corpus)) for name in names]
     command = check_command()
     out: dict[str, Any] = {}
@@ -311,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             out[name] = as_json(figures)
         else:
-            sealed = name == "sealed"
+            sealed = name in SEALED
             report(name, rows, figures, args.show_texts and not sealed, list_ids=not sealed)
     if args.json:
         print(json.dumps(out, indent=2))

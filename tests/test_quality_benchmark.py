@@ -79,3 +79,28 @@ def test_sealed_report_lists_no_ids_or_texts(capsys) -> None:
 def test_a_missing_split_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="dev split is missing"):
         quality.main(["--split", "dev", "--corpus", str(tmp_path)])
+
+
+def test_a_functional_suite_is_scored_per_functionality_and_stays_sealed(
+        tmp_path: Path, capsys) -> None:
+    rows = [
+        {**row("h1", "discrimination", "high", harassment=True), "functionality": "threat_dir"},
+        {**row("h2", "discrimination", "high", harassment=True), "functionality": "threat_dir"},
+        {**row("n1", "negation"), "functionality": "negate_neg"},
+    ]
+    results = {"h1": {"flags": ["harassment"], "severity": "high"},
+               "h2": {"flags": [], "severity": "none"},
+               "n1": {"flags": ["harassment"], "severity": "low"}}
+    figures = quality.score(rows, results)
+    out = quality.as_json(figures)["functionality"]
+    assert out["threat_dir"] == {"right": 1, "of": 2, "hateful": True}
+    assert out["negate_neg"] == {"right": 0, "of": 1, "hateful": False}
+    quality.report("functional", rows, figures, show_texts=False, list_ids=False)
+    printed = capsys.readouterr().out
+    assert "threat_dir" in printed and "lowest functionality: 0.00" in printed
+    assert "h1" not in printed.replace("threat_dir", "")
+    (tmp_path / "sealed" / "functional").mkdir(parents=True)
+    (tmp_path / "sealed" / "functional" / "suite.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    with pytest.raises(SystemExit) as exc:
+        quality.main(["--split", "functional", "--show-texts", "--corpus", str(tmp_path)])
+    assert exc.value.code == 2
