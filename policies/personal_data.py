@@ -1016,6 +1016,11 @@ class Detectors:
             if not (owner == "other" or (owner == "you" and self._addresses_someone())):
                 continue
             return [self._take(Hit("grades", 0.85, "cijfer van een genoemde leerling", start, end, ()))]
+        # A fail named without a number ("Ömer en Chaima hadden een onvoldoende").
+        for match in _FAIL_MARK.finditer(self.low):
+            if self._grade_owner(match.start()) == "other":
+                return [self._take(Hit("grades", 0.8, "onvoldoende van een genoemde leerling",
+                                       match.start(), match.end(), ()))]
         return []
 
     def _addresses_someone(self) -> bool:
@@ -1125,6 +1130,9 @@ def _after_having(lex: Lexicon, before: str) -> bool:
     return not lex.having.isdisjoint(words[-2:])
 
 
+_FAIL_MARK = re.compile(r"(?<!\w)(?:een|an?)\s+(?:dikke\s+|big\s+)?(?:onvoldoende|fail)(?!\w)")
+
+
 @register
 class PersonalDataPolicy(TextPolicy):
     """AVG: another person's contact details, identifiers, grades, health or login data."""
@@ -1209,6 +1217,7 @@ def detect(
     if _DIGIT.search(found.src):
         hits += found.addresses()
         hits += found.dob()
+    if _DIGIT.search(found.src) or _FAIL_MARK.search(found.low):  # "een 4,1", "een onvoldoende"
         hits += found.grades()
     hits += found.credentials()
     hits += found.medical()

@@ -311,6 +311,10 @@ def test_default_actions() -> None:
         ("Tim heeft om 3 uur training", False),
         ("Sanne heeft 2 broers en een hond", False),
         ("maak opgave 4 voor morgen, hoofdstuk 7", False),
+        ("Moeten herkansen: Jip (4,3) en Sara (5,1), dinsdag 7e uur", True),
+        ("helaas hadden Jip en Sara een onvoldoende voor biologie", True),
+        ("ik had een onvoldoende voor biologie, balen", False),
+        ("wie een onvoldoende heeft mag dinsdag herkansen", False),
     ],
 )
 def test_another_pupils_grade_in_any_word_order(text: str, flagged: bool) -> None:
