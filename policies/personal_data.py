@@ -334,7 +334,9 @@ _POSSESSIVE = re.compile(
 )
 _WORD = re.compile(r"[a-zà-ÿ]+")
 _OPENER_VERB = re.compile(
-    r"^\s*([A-ZÀ-Ý][a-zà-ÿ]+)\s+(?:is|heeft|had|zit|ligt|woont|was|has|kreeg|haalde|gaat|moet|mag"
+    # "Kyano heeft", "Kyano uit 3B heeft", "Lars (3hb) heeft": a name opening its sentence.
+    r"^\s*([A-ZÀ-Ý][a-zà-ÿ]+)(?:\s+(?:uit|van|from|in)\s+\w{1,6}|\s*\([^)]{1,12}\))?"
+    r"\s+(?:is|heeft|had|zit|ligt|woont|was|has|kreeg|haalde|gaat|moet|mag"
     r"|krijgt|werd|wordt|got|gets|lives|scored)\b"
 )
 
@@ -1072,8 +1074,9 @@ class Detectors:
         for match in pattern.finditer(self.low):
             start, end = match.span()
             term = match.group(0)
-            # A curse compound ("kanker-x") is swearing, not a diagnosis.
-            if re.match(r"-[a-zà-ÿ]", self.low[end : end + 2]):
+            # A curse compound ("kanker-x") is swearing, not a diagnosis ("eetstoornis-behandeling"
+            # is one).
+            if term in lex.curses and re.match(r"-[a-zà-ÿ]", self.low[end : end + 2]):
                 continue
             # A disease that doubles as a curse is a diagnosis only after a word of having
             # ("heeft kanker"), not as a swear word ("kanker loser", "een ziekte voor de klas").

@@ -336,6 +336,9 @@ def test_another_pupils_grade_in_any_word_order(text: str, flagged: bool) -> Non
         ("Mila's oma is aan een ziekte overleden, ze is er deze week niet", True),
         ("kanker sukkel Ruben, geef mn bal terug", False),
         ("die Bram is echt een ziekte voor de hele klas", False),
+        ("Ter info: Wessel uit 2A heeft een adhd-diagnose, hij mag pauzes nemen", True),
+        ("Voor de mentoren: Noor (3vb) heeft sinds kort een angststoornis-behandeling", True),
+        ("de behandeling van hoofdstuk 3 schuiven we naar volgende week", False),
     ],
 )
 def test_medical_details_about_a_named_person_not_guesses_curses_or_lessons(
