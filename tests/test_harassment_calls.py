@@ -1,6 +1,7 @@
-"""Harassment (A.10): calls on others. Someone's data handed out with a call to act on it is
-doxxing; telling the group to act against a person is incitement. Near misses: data shared for a
-plain reason, a call about something that harms nobody. Sentences written for these tests."""
+"""Harassment (A.10): calls on others, and a disease that opens its clause as a curse.
+Someone's data handed out with a call to act on it is doxxing; telling the group to act against a
+person is incitement. Near misses: data shared for a plain reason, a call about something that
+harms nobody. Sentences written for these tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from core.findings import Finding, Severity
 from policies.harassment import HarassmentPolicy
-from tests.test_harassment import harassment
+from tests.test_harassment import harassment, run
 
 PHONE = (Finding("personal_data", "personal_data", "AVG", 0.9, Severity.MEDIUM, "telefoon"),)
 
@@ -61,3 +62,20 @@ def test_a_call_on_the_group_to_act_against_someone_is_incitement(policy: Harass
 def test_a_call_on_the_group_for_something_harmless_is_clean(policy: HarassmentPolicy,
                                                               text: str) -> None:
     assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "tering, mijn boek voor biologie ligt nog thuis",
+    "kanker wat een lange les was dat over de middeleeuwen",
+])
+def test_a_disease_opening_its_clause_is_a_curse_even_in_a_lesson(policy: HarassmentPolicy,
+                                                                  text: str) -> None:
+    assert [f.flag for f in run(policy, text)] == ["profanity"]
+
+
+@pytest.mark.parametrize("text", [
+    "kanker ontstaat als cellen ongeremd gaan delen, staat in hoofdstuk 4",
+    "bij biologie leren we hoe kanker zich verspreidt",
+])
+def test_a_disease_named_in_a_lesson_is_no_curse(policy: HarassmentPolicy, text: str) -> None:
+    assert run(policy, text) == []

@@ -225,10 +225,15 @@ class HarassmentPolicy(TextPolicy):
         return []
 
     def _disease(self, reading: Reading) -> bool:
-        """A curse that is also a disease ("kanker", "tering", "tyfus")."""
-        diseases = reading.match.predicate.words("diseases")
-        return any(reading.clause.words[i].startswith(d) for i in reading.match.positions
-                   for d in diseases)
+        """A curse that is also a disease ("kanker", "tering", "tyfus"), named as a disease ("mijn
+        opa heeft kanker", "hoe kanker ontstaat"), not as an exclamation opening its clause
+        ("kanker, mn sleutel is kwijt", "tering wat was die toets moeilijk")."""
+        pred = reading.match.predicate
+        diseases, after = pred.words("diseases"), pred.words("disease_after")
+        words = reading.clause.words
+        return any(words[i].startswith(d) and (
+            i > 0 or (i + 1 < len(words) and words[i + 1] in after))
+            for i in reading.match.positions for d in diseases)
 
     def _combinations(self, analysis: Analysis, ctx: PolicyContext,
                       counted: list[tuple[Reading, str, Severity]]
