@@ -138,3 +138,16 @@ def test_the_clause_skips_equal_reading_every_clause(words: list[str]) -> None:
             assert matches(lex, clause) == []
         if not may_name(lex, clause):
             assert targets(lex, clause) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_phrase_prefilter_never_drops_a_phrase(data: st.DataObject) -> None:
+    """``Term.required <= lemmas`` (one subset test in ``matches``) fails only for a clause that
+    misses one of the phrase's parts, so it never drops a phrase the plain test finds."""
+    lex = lexicon()
+    term = data.draw(st.sampled_from([t for ts in lex.phrases.values() for t in ts]))
+    words = sorted({w for part in term.parts for w in part} | {"je", "niet"})
+    lemmas = frozenset(data.draw(st.lists(st.sampled_from(words), max_size=8)))
+    if all(not part.isdisjoint(lemmas) for part in term.parts):
+        assert term.required <= lemmas

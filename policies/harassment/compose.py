@@ -89,7 +89,8 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     seen: set[int] = set()
     for key in lemma_set & lex.phrase_keys:
         for term in lex.phrases[key]:
-            if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
+            if (term.required <= lemma_set and id(term) not in seen
+                    and all(not part.isdisjoint(lemma_set) for part in term.parts)):
                 seen.add(id(term))
                 used = frozenset(i for part in term.parts for i in clause.find(part))
                 out.append(Match(term, used))
