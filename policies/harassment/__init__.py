@@ -98,14 +98,17 @@ def _most_specific(counted: list[tuple[Reading, str, Severity]]
         written = {reading.clause.words[i] for i in reading.match.positions}
         return reading.match.term.text in written, len(reading.match.term.text)
 
+    # Readings compete only within their clause and class: grouped first, a paste's hundreds of
+    # readings are not compared pair by pair (pinned to the all-pairs version by a property test).
+    rivals: dict[tuple[int, int], list[Reading]] = {}
+    for reading, _, _ in counted:
+        rivals.setdefault((id(reading.clause), id(reading.match.predicate)), []).append(reading)
     out = []
     for item in counted:
         reading = item[0]
-        if not any(other is not reading and other.clause is reading.clause
-                   and other.match.predicate is reading.match.predicate
-                   and reading.match.positions <= other.match.positions
+        if not any(other is not reading and reading.match.positions <= other.match.positions
                    and rank(other) > rank(reading)
-                   for other, _, _ in counted):
+                   for other in rivals[id(reading.clause), id(reading.match.predicate)]):
             out.append(item)
     return out
 
