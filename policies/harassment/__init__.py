@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
@@ -166,13 +167,16 @@ class HarassmentPolicy(TextPolicy):
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         first = lex.vocab.first_person | lex.vocab.first_person_subject
         # Every clause's targets for the others; a group only from a clause that is not about the
-        # writer ("ik ben moslim" names no one to judge).
-        everyone = [(j, t) for j, ts in enumerate(named) for t in ts
-                    if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
+        # writer ("ik ben moslim" names no one to judge). In clause order, so a clause's own are
+        # cut out by two slices (``starts[i]``: where clause i's begin), not a scan per clause.
+        given = [[t for t in ts if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
+                 for j, ts in enumerate(named)]
+        everyone = [t for ts in given for t in ts]
+        starts = list(accumulate(map(len, given), initial=0))
         readings = []
         for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
             if clause_matches:
-                elsewhere = [t for j, t in everyone if j != i]
+                elsewhere = everyone[: starts[i]] + everyone[starts[i + 1] :]
                 readings += read_clause(lex, clause, list(clause_matches), ctx, fallback,
                                         elsewhere, named[i])
         modifiers = [m for ms in found for m in ms

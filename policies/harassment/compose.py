@@ -453,7 +453,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             # A group named in another clause is what a group-only class speaks of ("die X … die
             # horen hier niet"); other classes take a person from there, never a group.
             group_only = bool(kinds) and kinds <= {"group", "kind_of"}
-            others = [t for t in elsewhere if group_only or t.kind != "group"]
+            # (only looked through when the clause names no one: a paste names many elsewhere)
+            others = [] if candidates else [t for t in elsewhere
+                                            if group_only or t.kind != "group"]
             if pred.linked and not group_only:
                 # Said of someone: only in its own clause, unless the writer carries it to a
                 # person named elsewhere ("ik heb een mes gekocht, raad maar voor wie @kaan").
