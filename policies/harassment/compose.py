@@ -378,14 +378,16 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
 def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
                  lemmas: frozenset[str] | None = None) -> bool:
     """Whether any entry stands in the message: a word by lemma (``lemmas``: every lemma of the
-    message, when already known), several words in a row."""
+    message, when already known), several words in a row. A token's lemmas hold its word, so an
+    entry with a word missing from ``lemmas`` is not searched for clause by clause."""
     if lemmas is None:
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
     for entry in entries:
         if " " not in entry:
             if entry in lemmas:
                 return True
-        elif any(has_sequence(c.words, entry.split()) for c in clauses):
+        elif lemmas.issuperset(entry.split()) and any(has_sequence(c.words, entry.split())
+                                                      for c in clauses):
             return True
     return False
 
