@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.events import GroupKind, MessageEvent, Role, Sender
 from core.findings import Finding, Severity
@@ -368,3 +371,31 @@ def test_a_word_added_to_the_data_reaches_its_detector(
     changed = _with_word(tmp_path, monkeypatch, table, key, word)
     found = harassment(changed, text)
     assert found is not None and word in found.evidence
+
+
+_RIVALS = ["ik", "sla", "je", "verrot", "slaan", "steek", "neer", "mes", "messen", "sem", "is",
+           "een", "loser", "sukkel", "kanker", "fat", "jij", "bent", "dom", ",", ".", "en"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_RIVALS), max_size=16))
+def test_the_most_specific_reading_equals_comparing_every_pair(words: list[str]) -> None:
+    """``_most_specific`` compares readings within their clause and class only: the same answer
+    as comparing every pair of readings of the message."""
+    from policies.harassment import _most_specific
+
+    policy = HarassmentPolicy()
+    event = MessageEvent("console", "g", "m", Sender("u", "U", Role.STUDENT), text=" ".join(words))
+    readings = policy.readings(TextView.of(event.text), event).readings
+    counted = [(r, r.match.predicate.category, r.match.predicate.severity) for r in readings]
+
+    def rank(reading: Any) -> tuple[bool, int]:
+        written = {reading.clause.words[i] for i in reading.match.positions}
+        return reading.match.term.text in written, len(reading.match.term.text)
+
+    plain = [item for item in counted
+             if not any(other is not item[0] and other.clause is item[0].clause
+                        and other.match.predicate is item[0].match.predicate
+                        and item[0].match.positions <= other.match.positions
+                        and rank(other) > rank(item[0]) for other, _, _ in counted)]
+    assert _most_specific(counted) == plain

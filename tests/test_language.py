@@ -140,3 +140,42 @@ def test_the_clause_skips_equal_reading_every_clause(words: list[str]) -> None:
             assert matches(lex, clause) == []
         if not may_name(lex, clause):
             assert targets(lex, clause) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_phrase_prefilter_never_drops_a_phrase(data: st.DataObject) -> None:
+    """``Term.required <= lemmas`` (one subset test in ``matches``) fails only for a clause that
+    misses one of the phrase's parts, so it never drops a phrase the plain test finds."""
+    lex = lexicon()
+    term = data.draw(st.sampled_from([t for ts in lex.phrases.values() for t in ts]))
+    words = sorted({w for part in term.parts for w in part} | {"je", "niet"})
+    lemmas = frozenset(data.draw(st.lists(st.sampled_from(words), max_size=8)))
+    if all(not part.isdisjoint(lemmas) for part in term.parts):
+        assert term.required <= lemmas
+
+
+def _entries() -> list[str]:
+    lex = lexicon()
+    return sorted({e for name, keys in (("sextortion", ("media", "spread", "demand")),
+                                        ("incitement", ("actions",)))
+                   if name in lex.predicates for k in keys
+                   for e in lex.predicates[name].words(k)})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_mentions_any_equals_searching_every_clause(data: st.DataObject) -> None:
+    """``mentions_any`` skips an entry with a word missing from the message's lemmas: the same
+    answer as searching every clause for every entry."""
+    from policies.harassment.compose import mentions_any
+    from policies.language.clauses import has_sequence
+
+    entries = data.draw(st.lists(st.sampled_from(_entries()), min_size=1, max_size=6))
+    vocab = sorted({w for e in entries for w in e.split()} | {"ik", "je", ",", "."})
+    clauses = lexicon().reader._read(" ".join(data.draw(st.lists(st.sampled_from(vocab),
+                                                                 max_size=14))))
+    lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+    plain = any(e in lemmas if " " not in e
+                else any(has_sequence(c.words, e.split()) for c in clauses) for e in entries)
+    assert mentions_any(clauses, entries) == plain

@@ -6,6 +6,8 @@ import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policies.normalize import (
     FOLD_MAX_CHARS,
@@ -198,3 +200,30 @@ def test_long_non_ascii_text_takes_the_probe_path_with_the_same_result() -> None
     assert normalize(pad + "sеm is een KАNKER") == pad + "sem is een kanker"  # Cyrillic е, А
     assert normalize(pad + "ＫＡＮＫＥＲ\u3000x") == pad + "kanker x"  # NFKC changes it
     assert normalize(pad + "ТЕКСТ") == pad + "tekct"  # look-alikes among Latin letters
+
+
+_lookalike_texts = st.text(alphabet="aeopcxyk 'ʼ’`´‘-.kanker аеорсхуіАВЕКМНОРСТΑΒΕΖΗΙΚοραλΣ👍é",
+                           max_size=120)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_lookalike_texts)
+def test_lookalikes_replaced_one_by_one_equal_the_translate_table(text: str) -> None:
+    """``_replace_homoglyphs`` (one ``str.replace`` per look-alike present) is the table's
+    ``str.translate``, with the text itself or only its non-ASCII characters as the probe."""
+    from policies.normalize import _HOMOGLYPH_TABLE, _replace_homoglyphs
+
+    expected = text.translate(_HOMOGLYPH_TABLE)
+    assert _replace_homoglyphs(text, text) == expected
+    assert _replace_homoglyphs(text, "".join(c for c in text if not c.isascii())) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_lookalike_texts)
+def test_apostrophes_are_only_deleted(text: str) -> None:
+    """``fold`` deletes every apostrophe mark and nothing else changes because of them."""
+    from policies.normalize import _APOSTROPHES
+
+    normalized = normalize(text)
+    plain = normalized.translate(str.maketrans("", "", _APOSTROPHES))
+    assert fold(normalized) == fold(plain)

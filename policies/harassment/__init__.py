@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
@@ -99,14 +100,17 @@ def _most_specific(counted: list[tuple[Reading, str, Severity]]
         written = {reading.clause.words[i] for i in reading.match.positions}
         return reading.match.term.text in written, len(reading.match.term.text)
 
+    # Readings compete only within their clause and class: grouped first, a paste's hundreds of
+    # readings are not compared pair by pair (pinned to the all-pairs version by a property test).
+    rivals: dict[tuple[int, int], list[Reading]] = {}
+    for reading, _, _ in counted:
+        rivals.setdefault((id(reading.clause), id(reading.match.predicate)), []).append(reading)
     out = []
     for item in counted:
         reading = item[0]
-        if not any(other is not reading and other.clause is reading.clause
-                   and other.match.predicate is reading.match.predicate
-                   and reading.match.positions <= other.match.positions
+        if not any(other is not reading and reading.match.positions <= other.match.positions
                    and rank(other) > rank(reading)
-                   for other, _, _ in counted):
+                   for other in rivals[id(reading.clause), id(reading.match.predicate)]):
             out.append(item)
     return out
 
@@ -164,13 +168,16 @@ class HarassmentPolicy(TextPolicy):
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         first = lex.vocab.first_person | lex.vocab.first_person_subject
         # Every clause's targets for the others; a group only from a clause that is not about the
-        # writer ("ik ben moslim" names no one to judge).
-        everyone = [(j, t) for j, ts in enumerate(named) for t in ts
-                    if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
+        # writer ("ik ben moslim" names no one to judge). In clause order, so a clause's own are
+        # cut out by two slices (``starts[i]``: where clause i's begin), not a scan per clause.
+        given = [[t for t in ts if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
+                 for j, ts in enumerate(named)]
+        everyone = [t for ts in given for t in ts]
+        starts = list(accumulate(map(len, given), initial=0))
         readings = []
         for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
             if clause_matches:
-                elsewhere = [t for j, t in everyone if j != i]
+                elsewhere = everyone[: starts[i]] + everyone[starts[i + 1] :]
                 readings += read_clause(lex, clause, list(clause_matches), ctx, fallback,
                                         elsewhere, named[i])
         modifiers = [m for ms in found for m in ms

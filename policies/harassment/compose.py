@@ -89,7 +89,8 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     seen: set[int] = set()
     for key in lemma_set & lex.phrase_keys:
         for term in lex.phrases[key]:
-            if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
+            if (term.required <= lemma_set and id(term) not in seen
+                    and all(not part.isdisjoint(lemma_set) for part in term.parts)):
                 seen.add(id(term))
                 used = frozenset(i for part in term.parts for i in clause.find(part))
                 if not _spans_a_break(lex, clause, used):
@@ -391,14 +392,16 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
 def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
                  lemmas: frozenset[str] | None = None) -> bool:
     """Whether any entry stands in the message: a word by lemma (``lemmas``: every lemma of the
-    message, when already known), several words in a row."""
+    message, when already known), several words in a row. A token's lemmas hold its word, so an
+    entry with a word missing from ``lemmas`` is not searched for clause by clause."""
     if lemmas is None:
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
     for entry in entries:
         if " " not in entry:
             if entry in lemmas:
                 return True
-        elif any(has_sequence(c.words, entry.split()) for c in clauses):
+        elif lemmas.issuperset(entry.split()) and any(has_sequence(c.words, entry.split())
+                                                      for c in clauses):
             return True
     return False
 
@@ -477,7 +480,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             # A group named in another clause is what a group-only class speaks of ("die X … die
             # horen hier niet"); other classes take a person from there, never a group.
             group_only = bool(kinds) and kinds <= {"group", "kind_of"}
-            others = [t for t in elsewhere if group_only or t.kind != "group"]
+            # (only looked through when the clause names no one: a paste names many elsewhere)
+            others = [] if candidates else [t for t in elsewhere
+                                            if group_only or t.kind != "group"]
             if pred.linked and not group_only:
                 # Said of someone: only in its own clause, unless the writer carries it to a
                 # person named elsewhere ("ik heb een mes gekocht, raad maar voor wie @kaan").

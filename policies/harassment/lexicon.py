@@ -16,7 +16,7 @@ import gc
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from core.findings import Severity
@@ -90,6 +90,12 @@ class Term:
     def shown(self) -> str:
         """As a mentor reads it: alternatives with a slash."""
         return self.text.replace("|", "/")
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """The words of the parts that have no alternative: a clause missing one cannot hold the
+        term, and one subset test says so (most phrases tried on a clause fail here)."""
+        return frozenset().union(*(part for part in self.parts if len(part) == 1))
 
 
 @dataclass(eq=False)

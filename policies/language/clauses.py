@@ -87,7 +87,7 @@ class Reader:
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
         current: list[tuple[str, bool]] = []
-        tokens = [m.group() for m in _TOKEN.finditer(text)]
+        tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
         for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
