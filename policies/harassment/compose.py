@@ -87,7 +87,7 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
             out.extend(Match(term, at) for term in terms)
     lemma_set = clause.lemma_set
     seen: set[int] = set()
-    for key in lemma_set & lex.phrase_keys:
+    for key in sorted(lemma_set & lex.phrase_keys):  # a fixed order, never set order
         for term in lex.phrases[key]:
             if (term.required <= lemma_set and id(term) not in seen
                     and all(not part.isdisjoint(lemma_set) for part in term.parts)):
