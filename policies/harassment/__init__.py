@@ -41,6 +41,7 @@ from policies.harassment.compose import (
     Reading,
     Target,
     context,
+    first_mention,
     mentions_any,
     read_clause,
     read_message,
@@ -73,6 +74,10 @@ class HarassmentSettings(PolicySettings):
                          ActionKind.ESCALATE],
         }
     )
+
+
+def _category_label(category: str) -> str:
+    return categories()[category].label
 
 
 def event_targets(event: MessageEvent) -> list[Target]:
@@ -236,10 +241,12 @@ class HarassmentPolicy(TextPolicy):
         mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
         personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
         doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
-        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
-            return []
         lex = self.lexicon
         out: list[tuple[str, Severity, str]] = []
+        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
+            # (or a threat the writer asks others to pass on: "zeg maar tegen haar …")
+            return self._all_of(analysis, reported=True)
+        out += self._all_of(analysis)
         named = [t for ts in analysis.named for t in ts]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
@@ -265,6 +272,35 @@ class HarassmentPolicy(TextPolicy):
         if doxx is not None and personal and (counted or doxx_call):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
+        return out
+
+    def _all_of(self, analysis: Analysis, reported: bool = False
+                ) -> list[tuple[str, Severity, str]]:
+        """Message-wide classes (``all_of``): each of their lists stands somewhere in the message
+        and, when the class names target kinds, the message names such a target ("mijn broer" +
+        "wacht op je": a threat through others). In a message read as a report (``reported``)
+        only a threat the writer asks to pass on counts, or a class whose grievance looks like
+        one (``grievance``: "the people who laughed at me will see")."""
+        mctx, clauses = analysis.context, analysis.clauses
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        kinds = {t.kind for t in mctx.event_targets} | {
+            t.kind for ts in analysis.message.named for t in ts}
+        out: list[tuple[str, Severity, str]] = []
+        for pred in self.lexicon.predicates.values():
+            if not pred.all_of or (reported and not (
+                    (mctx.relay and pred.category == "threat") or "grievance" in pred.all_of)):
+                continue
+            if pred.targets and kinds.isdisjoint(pred.targets):
+                continue
+            if (mctx.game and "game" in pred.cleared_by) or (
+                    mctx.kitchen and "kitchen" in pred.cleared_by):
+                continue
+            found = [first_mention(clauses, pred.words(k), lemmas, k in pred.loose)
+                     for k in pred.all_of]
+            if all(found):
+                shown = " + ".join(f"'{w}'" for w in found if w)
+                out.append((pred.category, pred.severity,
+                            f"{_category_label(pred.category)}: {shown} ({pred.label})"))
         return out
 
     def _finding(self, counted: list[tuple[Reading, str, Severity]],
