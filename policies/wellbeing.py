@@ -23,7 +23,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment.compose import Match, context, negated, read_message
+from policies.harassment.compose import Match, context, negated, read_message, reported_speech
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -76,15 +76,6 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
     return out
 
 
-def _reported(lex: Lexicon, clause: Clause) -> bool:
-    """Someone else's words in the clause: a report verb whose subject is not the writer ("rosa
-    schreef dat ik me moet ophangen"; not "ik moet u zeggen dat ik me wil ophangen")."""
-    verbs = lex.modality.get("report_verbs", frozenset())
-    first = lex.vocab.first_person_subject
-    return any(not t.lemmas.isdisjoint(verbs) and first.isdisjoint(clause.words[:i])
-               for i, t in enumerate(clause.tokens))
-
-
 @register
 class WellbeingPolicy(TextPolicy):
     name: ClassVar[str] = "wellbeing"
@@ -133,7 +124,8 @@ class WellbeingPolicy(TextPolicy):
             return []
         if mctx.report and mctx.told and (
                 any(t.kind in ("name", "third", "noun") for t in others)
-                or any(s and _reported(lex, clause) for clause, s in found)):
+                or any(reported_speech(lex, clause, min(m.positions))
+                       for clause, s in found for m, _ in s)):
             return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words
         best: tuple[Match, Severity] | None = None
         for _clause, clause_signals in found:

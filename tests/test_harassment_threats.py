@@ -135,6 +135,7 @@ def test_an_idiom_with_a_lesson_word_is_no_lesson(policy: HarassmentPolicy) -> N
     "ik sla me voor mn kop, die meester had gewoon gelijk",
     "i'll kill u in among us tonight 😂",
     "ik zou je nooit slaan, ook niet als je mijn fiets sloopt",
+    "ik ga dood van de hitte in dit lokaal, jij ook?",
 ])
 def test_lessons_games_negation_and_oneself_are_no_threat(policy: HarassmentPolicy,
                                                           text: str) -> None:
@@ -188,3 +189,17 @@ def test_sextortion_with_a_condition(policy: HarassmentPolicy, text: str) -> Non
 def test_a_report_of_sextortion_is_no_sextortion(policy: HarassmentPolicy) -> None:
     text = "juf, hij zei dat hij mijn foto's naar iedereen stuurt als ik het uitmaak"
     assert category(policy, text) is None
+
+
+# -- hyperbole: the words of "van het lachen" are no mockery ---------------------------------------
+def test_laughing_oneself_to_death_mocks_no_one(policy: HarassmentPolicy) -> None:
+    assert harassment(policy, "ik lig dood van het lachen om de uitleg van meneer 😂") is None
+
+
+# -- a call on others needs an act that is not denied ----------------------------------------------
+@pytest.mark.parametrize("text", [
+    "mijn dochter heeft Noor niet geduwd, dat zou ze nooit doen. laten we het gewoon uitpraten",
+    "miss, someone in the class chat wrote that everyone should hit him, i have a screenshot",
+])
+def test_a_denied_act_or_a_reported_call_is_no_call(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is None

@@ -45,6 +45,7 @@ from policies.harassment.compose import (
     mentions_any,
     read_clause,
     read_message,
+    reported_speech,
 )
 from policies.harassment.lexicon import Lexicon, categories, fold_term, lexicon
 from policies.language import Clause
@@ -55,6 +56,8 @@ __all__ = ["HarassmentPolicy", "HarassmentSettings", "Lexicon", "clearing_modali
 
 _STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
 _SCORE = {Severity.LOW: 0.55, Severity.MEDIUM: 0.75, Severity.HIGH: 0.9, Severity.CRITICAL: 0.97}
+# How near a negator must stand to deny the act of a call on others ("niet geslagen").
+_ACT_NEGATION = 2
 # Said of a protected group, these categories are discrimination.
 _GROUP_DISCRIMINATION = frozenset({"insult", "humiliation", "exclusion", "body_shaming"})
 
@@ -163,7 +166,11 @@ class HarassmentPolicy(TextPolicy):
             ctx = Context(report=False, quoted=False, told=False, counter=False, game=False,
                           lesson=False, medical=False, laughter=False, hyperbole=False,
                           event_targets=tuple(event_targets(event)), staff=staff, complete=False)
-        if any(m.predicate.name == "incitement" for ms in found for m in ms):
+        # A call on others, unless it is someone else's call reported ("iemand schreef dat
+        # iemand hem moet slaan").
+        if any(m.predicate.name == "incitement"
+               and not reported_speech(lex, clause, max(m.positions, default=0))
+               for clause, ms in zip(clauses, found, strict=True) for m in ms):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         first = lex.vocab.first_person | lex.vocab.first_person_subject
@@ -262,7 +269,7 @@ class HarassmentPolicy(TextPolicy):
         # A call on others: it raises what was found, or is harassment itself when it names a
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
-            t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
+            t.kind in DIRECT | {"third", "noun"} for t in named)) and self._acted(
             clauses, incitement[0].predicate.words("actions"), lemmas)
         if incitement and (counted or acting):
             pred = incitement[0].predicate
@@ -273,6 +280,19 @@ class HarassmentPolicy(TextPolicy):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
         return out
+
+    def _acted(self, clauses: Sequence[Clause], actions: frozenset[str],
+               lemmas: frozenset[str]) -> bool:
+        """An act of a call on others stands in the message, not negated right before or after it
+        ("mijn zoon heeft hem niet geslagen. laten we het uitpraten" calls for no act; "niet
+        lullen, gewoon gooien" does)."""
+        words = frozenset(a for a in actions if " " not in a)
+        negators = self.lexicon.vocab.negators
+        return mentions_any(clauses, actions - words, lemmas) or (
+            not lemmas.isdisjoint(words) and any(
+                not t.lemmas.isdisjoint(words)
+                and negators.isdisjoint(c.words[max(0, i - _ACT_NEGATION) : i + _ACT_NEGATION + 1])
+                for c in clauses for i, t in enumerate(c.tokens)))
 
     def _all_of(self, analysis: Analysis, reported: bool = False
                 ) -> list[tuple[str, Severity, str]]:

@@ -79,6 +79,9 @@ class Context:
     relay: bool = False
     cued: frozenset[str] = frozenset()  # classes whose ``cues`` stand in the message
     lesson_hits: frozenset[str] = frozenset()  # the lesson words that made ``lesson``
+    # The words of the hyperbole phrases that stand in the message ("van het lachen"): no hostile
+    # word in their own right ("ik schiet me dood van het lachen om meneer 😂" mocks no one).
+    hyperbole_words: frozenset[str] = frozenset()
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -305,6 +308,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         relay=relay,
         cued=cued,
         lesson_hits=frozenset(lesson_hits),
+        hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
+                                  if has_sequence(every, p) for w in p),
     )
 
 
@@ -313,6 +318,19 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
 # betaalt sla ik je": the "niet" belongs to the condition).
 NEGATION_BEFORE = 4
 NEGATION_AFTER = 2
+
+
+def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
+    """The words at ``at`` are someone else's, reported: a report verb before them, then "dat" or
+    "that", and not the writer as the verb's subject ("rosa schreef dat ik me moet ophangen",
+    "someone wrote that everyone should …"; not "ik moet u zeggen dat ik me wil ophangen", not
+    "iedereen 'stinkerd' roepen": the call's own act)."""
+    verbs = lex.modality.get("report_verbs", frozenset())
+    first = lex.vocab.first_person_subject
+    words = clause.words
+    return any(not t.lemmas.isdisjoint(verbs) and first.isdisjoint(words[:i])
+               and not lex.vocab.scope_breaks.isdisjoint(words[i + 1 : at])
+               for i, t in enumerate(clause.tokens[:at]))
 
 
 def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
@@ -570,6 +588,9 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and not (ctx.lesson_hits and ctx.lesson_hits <= own)):
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
+        return "overdrijving"
+    if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words
+                                   for i in match.positions):
         return "overdrijving"
     if pred.mocking and not ctx.laughter:
         return "zonder spot"
