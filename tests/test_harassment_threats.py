@@ -30,7 +30,7 @@ def category(policy: HarassmentPolicy, text: str, **kw: object) -> str | None:
     "jij hebt na vrijdag geen tanden meer over, let maar op",
     "je bent nergens meer veilig, onthoud dat goed sanne",
     "vanaf nu kom jij niet meer veilig thuis van school",
-    "if you snitch again you'll end up in hospital",
+    "if you snitch on me again you'll end up in hospital",
     "one more word and you won't be safe walking home",
 ])
 def test_a_consequence_for_the_reader_is_a_threat(policy: HarassmentPolicy, text: str) -> None:
@@ -45,6 +45,9 @@ def test_a_consequence_for_the_reader_is_a_threat(policy: HarassmentPolicy, text
     "ik lag vorig jaar in het ziekenhuis met mijn been",
     "je fiets staat niet meer veilig bij het station, zet hem morgen binnen",
     "als je morgen naar de tandarts gaat, mis je dan het derde uur?",
+    "als je zo blijft fietsen lig je straks in het ziekenhuis, doe voorzichtig",
+    "je bent niet meer veilig online als je je wachtwoord deelt",
+    "je ligt toch niet meer in het ziekenhuis? dan kom ik morgen langs",
 ])
 def test_news_of_a_hospital_or_a_safe_place_is_no_threat(policy: HarassmentPolicy,
                                                          text: str) -> None:
@@ -65,6 +68,8 @@ def test_a_meeting_with_menace_is_a_threat(policy: HarassmentPolicy, text: str) 
     "morgen na het 4e uur bij de fietsenstalling? kom je alleen of met je zus?",
     "we spelen na school een potje voetbal op het plein, 1 tegen 1, doe je mee?",
     "meet you at the gate after school, bring your maths book",
+    "morgen na het 8e uur bij de poort verzamelen, kom alleen als je ouders het goed vinden",
+    "after school at the gate? bring your friends, we're having a picnic",
 ])
 def test_ordinary_meetings_are_no_threat(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) is None
@@ -73,10 +78,10 @@ def test_ordinary_meetings_are_no_threat(policy: HarassmentPolicy, text: str) ->
 # -- others sent by the writer ---------------------------------------------------------------------
 @pytest.mark.parametrize("text", [
     "mijn neven weten nu hoe jij eruitziet, fijne avond nog",
-    "me broer heeft een knuppel en hij zoekt je",
-    "mijn vrienden wachten na de les op jou bij de kluisjes",
-    "my cousins are waiting for you at the station tonight",
-    "my brothers keep asking who you are",
+    "me broer heeft een knuppel en hij zoekt je, pas maar op",
+    "mijn vrienden wachten na de les op jou bij de kluisjes, succes ermee",
+    "my cousins are waiting for you at the station tonight. watch out",
+    "my brothers keep asking who you are. i haven't told them yet",
 ])
 def test_others_sent_by_the_writer_are_a_threat(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) == "threat"
@@ -87,6 +92,13 @@ def test_others_sent_by_the_writer_are_a_threat(policy: HarassmentPolicy, text: 
     "mijn neef komt ook mee naar je verjaardag!",
     "my brother plays fortnite with a sniper gun every night, you should join",
     "zijn broer heeft een mes, zei hij tegen de mentor",
+    "mijn broer wacht op je bij de ingang, hij brengt je naar huis",
+    "mijn vrienden staan al voor de deur van het lokaal, kom je ook?",
+    "my cousins are waiting for you at the party, come!",
+    "my brother asked who you are, he thinks you're nice",
+    "ik heb een mes nodig voor techniek, mijn broer heeft er een, wil jij hem lenen?",
+    "succes morgen met je toets! mijn broer wacht op je bij de bushalte",
+    "my brothers are coming too, good luck finding a seat lol",
 ])
 def test_family_in_ordinary_talk_is_no_threat(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) is None
@@ -105,6 +117,7 @@ def test_something_brought_after_a_grievance_is_a_threat(policy: HarassmentPolic
 @pytest.mark.parametrize("text", [
     "ik neem morgen iets mee voor de traktatie, geen grap het is echt lekker",
     "i'm bringing something for the bake sale, you'll see!",
+    "ik neem morgen iets mee voor iedereen die mij geholpen heeft, geen grap!",
 ])
 def test_bringing_something_nice_is_no_threat(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) is None
@@ -171,6 +184,7 @@ def test_daring_the_reader_to_hurt_themself(policy: HarassmentPolicy, text: str)
     "wil je naar huis? doe het dan gewoon, niemand houdt je tegen",
     "snij de uien maar dieper in voor de soep",
     "just do it, the deadline is tomorrow",
+    "doe het dan gewoon, je gaat er echt niet dood van",
 ])
 def test_ordinary_dares_are_no_encouragement(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) is None

@@ -436,24 +436,29 @@ def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
             if alts:
                 return min(alts)
             continue
-        parts = [frozenset(p.split("|")) for p in entry.split()]
+        end = entry.endswith(".")  # the words end their clause ("kom alleen.")
+        parts = [frozenset(p.split("|")) for p in entry.rstrip(".").split()]
         for c in clauses:
             if loose:
                 if all(not c.lemma_set.isdisjoint(p) for p in parts):
                     return " ".join(min(c.lemma_set & p) for p in parts)
             else:
-                found = _alternatives_at(c.words, parts)
+                found = _alternatives_at(c.words, parts, end)
                 if found is not None:
                     return found
     return None
 
 
-def _alternatives_at(words: Sequence[str], parts: Sequence[frozenset[str]]) -> str | None:
-    """The consecutive words of ``words`` that are, each, one of its part's alternatives."""
+def _alternatives_at(words: Sequence[str], parts: Sequence[frozenset[str]],
+                     end: bool = False) -> str | None:
+    """The consecutive words of ``words`` that are, each, one of its part's alternatives (``end``:
+    the last words of ``words``)."""
     n = len(parts)
-    for i in range(len(words) - n + 1):
+    for i in range(len(words) - n, -1, -1) if end else range(len(words) - n + 1):
         if words[i] in parts[0] and all(words[i + k] in parts[k] for k in range(1, n)):
             return " ".join(words[i : i + n])
+        if end:
+            break
     return None
 
 

@@ -41,8 +41,11 @@ def fold_term(term: str) -> str:
 
 def fold_entry(entry: str) -> str:
     """A list entry of words with ``a|b`` alternatives, each folded on its own (the normaliser
-    would read ``|`` as the letter l)."""
-    return " ".join("|".join(fold_term(alt) for alt in word.split("|")) for word in entry.split())
+    would read ``|`` as the letter l); a final "." (the entry ends its clause) is kept."""
+    end = "." if entry.rstrip().endswith(".") and " " in entry.strip() else ""
+    words = entry.rstrip().rstrip(".") if end else entry
+    return " ".join("|".join(fold_term(alt) for alt in word.split("|"))
+                    for word in words.split()) + end
 
 
 @dataclass(frozen=True)
