@@ -47,7 +47,7 @@ from policies.harassment.compose import (
     read_message,
     reported_speech,
 )
-from policies.harassment.lexicon import Lexicon, categories, fold_term, lexicon
+from policies.harassment.lexicon import Lexicon, Predicate, categories, fold_term, lexicon
 from policies.language import Clause
 from policies.registry import register
 from policies.text import TextView
@@ -249,15 +249,14 @@ class HarassmentPolicy(TextPolicy):
         personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
         doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
         lex = self.lexicon
-        out: list[tuple[str, Severity, str]] = []
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
         if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
             # (or a threat the writer asks others to pass on: "zeg maar tegen haar …")
-            return self._all_of(analysis, reported=True)
-        out += self._all_of(analysis)
+            return self._all_of(analysis, lemmas, reported=True)
+        out = self._all_of(analysis, lemmas)
         named = [t for ts in analysis.named for t in ts]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
-        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
         if sext is not None and all(mentions_any(clauses, sext.words(k), lemmas)
                                     for k in ("media", "spread", "demand")) and (
                 aimed or any(t.kind in DIRECT for ts in analysis.message.named for t in ts)) and (
@@ -294,33 +293,47 @@ class HarassmentPolicy(TextPolicy):
                 and negators.isdisjoint(c.words[max(0, i - _ACT_NEGATION) : i + _ACT_NEGATION + 1])
                 for c in clauses for i, t in enumerate(c.tokens)))
 
-    def _all_of(self, analysis: Analysis, reported: bool = False
+    def _all_of(self, analysis: Analysis, lemmas: frozenset[str], reported: bool = False
                 ) -> list[tuple[str, Severity, str]]:
         """Message-wide classes (``all_of``): each of their lists stands somewhere in the message
         and, when the class names target kinds, the message names such a target ("mijn broer" +
         "wacht op je": a threat through others). In a message read as a report (``reported``)
         only a threat the writer asks to pass on counts, or a class whose grievance looks like
         one (``grievance``: "the people who laughed at me will see")."""
-        mctx, clauses = analysis.context, analysis.clauses
-        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        clauses = analysis.clauses
+        found: list[tuple[Predicate, list[str | None]]] = []
+        for pred in self.lexicon.predicates.values():
+            if not pred.all_of:
+                continue
+            words: list[str | None] = []
+            for key in pred.all_of:  # the first list missing settles it (most messages: the first)
+                words.append(first_mention(clauses, pred.words(key), lemmas, key in pred.loose))
+                if words[-1] is None:
+                    break
+            else:
+                found.append((pred, words))
+        if not found:
+            return []
+        mctx = analysis.context
+        if not mctx.complete:  # nothing else was hostile: the context was not read yet
+            mctx = context(self.lexicon, analysis.words, analysis.original, mctx.staff,
+                           mctx.event_targets, clauses)
+            reported = reported or mctx.report
         kinds = {t.kind for t in mctx.event_targets} | {
             t.kind for ts in analysis.message.named for t in ts}
         out: list[tuple[str, Severity, str]] = []
-        for pred in self.lexicon.predicates.values():
-            if not pred.all_of or (reported and not (
-                    (mctx.relay and pred.category == "threat") or "grievance" in pred.all_of)):
+        for pred, words in found:
+            if reported and not ((mctx.relay and pred.category == "threat")
+                                 or "grievance" in pred.all_of):
                 continue
             if pred.targets and kinds.isdisjoint(pred.targets):
                 continue
             if (mctx.game and "game" in pred.cleared_by) or (
                     mctx.kitchen and "kitchen" in pred.cleared_by):
                 continue
-            found = [first_mention(clauses, pred.words(k), lemmas, k in pred.loose)
-                     for k in pred.all_of]
-            if all(found):
-                shown = " + ".join(f"'{w}'" for w in found if w)
-                out.append((pred.category, pred.severity,
-                            f"{_category_label(pred.category)}: {shown} ({pred.label})"))
+            shown = " + ".join(f"'{w}'" for w in words if w)
+            out.append((pred.category, pred.severity,
+                        f"{_category_label(pred.category)}: {shown} ({pred.label})"))
         return out
 
     def _finding(self, counted: list[tuple[Reading, str, Severity]],

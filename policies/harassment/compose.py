@@ -426,19 +426,22 @@ def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
 
 def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
                   lemmas: frozenset[str] | None = None, loose: bool = False) -> str | None:
-    """The first entry (in sorted order) that stands in the message (see ``mentions_any``);
-    ``loose``: the words of an entry may stand in any order within one clause, by lemma."""
+    """The first entry (in sorted order) that stands in the message (see ``mentions_any``), as
+    its words were found; ``loose``: the words of an entry may stand in any order within one
+    clause, by lemma."""
     if lemmas is None:
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
-    for entry in sorted(entries):
-        if " " not in entry:
-            alts = lemmas.intersection(entry.split("|"))
-            if alts:
-                return min(alts)
+    compiled, starts = _compiled(entries if isinstance(entries, frozenset) else frozenset(entries))
+    if lemmas.isdisjoint(starts):  # no entry's first word: the common case, one set test
+        return None
+    for parts, end in compiled:
+        if lemmas.isdisjoint(parts[0]):
             continue
-        end = entry.endswith(".")  # the words end their clause ("kom alleen.")
-        parts = [frozenset(p.split("|")) for p in entry.rstrip(".").split()]
+        if len(parts) == 1:
+            return min(lemmas & parts[0])
         for c in clauses:
+            if c.lemma_set.isdisjoint(parts[0]):
+                continue
             if loose:
                 if all(not c.lemma_set.isdisjoint(p) for p in parts):
                     return " ".join(min(c.lemma_set & p) for p in parts)
@@ -447,6 +450,19 @@ def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
                 if found is not None:
                     return found
     return None
+
+
+@lru_cache(maxsize=256)
+def _compiled(entries: frozenset[str]
+              ) -> tuple[tuple[tuple[tuple[frozenset[str], ...], bool], ...], frozenset[str]]:
+    """Entries as their parts (each a set of alternatives; ``end``: the words end their clause,
+    "kom alleen."), in sorted order, and every first word (a message without one holds none)."""
+    out = []
+    for entry in sorted(entries):
+        parts = tuple(frozenset(p.split("|")) for p in entry.rstrip(".").split())
+        if parts:
+            out.append((parts, entry.endswith(".") and len(parts) > 1))
+    return tuple(out), frozenset().union(*(parts[0] for parts, _ in out))
 
 
 def _alternatives_at(words: Sequence[str], parts: Sequence[frozenset[str]],
