@@ -23,7 +23,7 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment.compose import Match, context, negated, read_message
+from policies.harassment.compose import Match, context, negated, read_message, reported_speech
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -31,6 +31,10 @@ from policies.text import TextView
 
 # The predicate classes that are care signals when the writer speaks of themself, and how serious.
 SIGNALS = {"self_harm": Severity.HIGH, "despair": Severity.MEDIUM}
+# How far the writer as object may stand from a reflexive verb: before it ("ik ga me vanavond echt
+# ophangen") and after it ("misschien hang ik me op").
+REFLEXIVE_BEFORE = 4
+REFLEXIVE_AFTER = 2
 CATEGORY = "self_harm_risk"
 
 
@@ -50,6 +54,9 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
     if not writer:
         return []
     reflexive = not words.isdisjoint(vocab.first_person_object)
+    # The writer as the object of this verb, not of another one ("kan iemand mij vertellen waar
+    # de sleutel hangt"): the pronoun stands near it.
+    selves = [i for i, w in enumerate(clause.words) if w in vocab.first_person_object]
     # "ik wil dat je je ophangt": aimed at the reader, the harassment rule's business.
     reader_only = words & vocab.second_person - vocab.first_person_object
     out = []
@@ -57,7 +64,9 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
         severity = SIGNALS.get(match.predicate.name)
         if severity is None or match.term.role == "addressed":
             continue
-        if match.predicate.reflexive and match.term.role == "verbs" and not reflexive:
+        if match.predicate.reflexive and match.term.role == "verbs" and not any(
+                -REFLEXIVE_AFTER <= p - i <= REFLEXIVE_BEFORE
+                for p in match.positions for i in selves):
             continue  # "ik snij de taart" is no signal; "ik snij me" is
         if reader_only and not reflexive:
             continue
@@ -113,7 +122,10 @@ class WellbeingPolicy(TextPolicy):
         mctx = context(lex, text.word_set, text.original, False, (), clauses)
         if mctx.quoted or mctx.lesson:  # quoting someone, or a lesson about self-harm
             return []
-        if mctx.report and mctx.told and any(t.kind in ("name", "third", "noun") for t in others):
+        if mctx.report and mctx.told and (
+                any(t.kind in ("name", "third", "noun") for t in others)
+                or any(reported_speech(lex, clause, min(m.positions))
+                       for clause, s in found for m, _ in s)):
             return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words
         best: tuple[Match, Severity] | None = None
         for _clause, clause_signals in found:

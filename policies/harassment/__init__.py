@@ -41,13 +41,14 @@ from policies.harassment.compose import (
     MessageReading,
     Reading,
     Target,
-    acts_on,
     context,
+    first_mention,
     mentions_any,
     read_clause,
     read_message,
+    reported_speech,
 )
-from policies.harassment.lexicon import Lexicon, categories, fold_term, lexicon
+from policies.harassment.lexicon import Lexicon, Predicate, categories, fold_term, lexicon
 from policies.language import Clause
 from policies.registry import register
 from policies.text import TextView
@@ -56,6 +57,8 @@ __all__ = ["HarassmentPolicy", "HarassmentSettings", "Lexicon", "clearing_modali
 
 _STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
 _SCORE = {Severity.LOW: 0.55, Severity.MEDIUM: 0.75, Severity.HIGH: 0.9, Severity.CRITICAL: 0.97}
+# How near a negator must stand to deny the act of a call on others ("niet geslagen").
+_ACT_NEGATION = 2
 # Said of a protected group, these categories are discrimination.
 _GROUP_DISCRIMINATION = frozenset({"insult", "humiliation", "exclusion", "body_shaming"})
 
@@ -75,6 +78,10 @@ class HarassmentSettings(PolicySettings):
                          ActionKind.ESCALATE],
         }
     )
+
+
+def _category_label(category: str) -> str:
+    return categories()[category].label
 
 
 def event_targets(event: MessageEvent) -> list[Target]:
@@ -163,7 +170,11 @@ class HarassmentPolicy(TextPolicy):
             ctx = Context(report=False, quoted=False, told=False, counter=False, game=False,
                           lesson=False, medical=False, laughter=False, hyperbole=False,
                           event_targets=tuple(event_targets(event)), staff=staff, complete=False)
-        if any(m.predicate.name == "incitement" for ms in found for m in ms):
+        # A call on others, unless it is someone else's call reported ("iemand schreef dat
+        # iemand hem moet slaan").
+        if any(m.predicate.name == "incitement"
+               and not reported_speech(lex, clause, max(m.positions, default=0))
+               for clause, ms in zip(clauses, found, strict=True) for m in ms):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         first = lex.vocab.first_person | lex.vocab.first_person_subject
@@ -249,14 +260,15 @@ class HarassmentPolicy(TextPolicy):
         mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
         personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
         doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
-        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
-            return []
         lex = self.lexicon
-        out: list[tuple[str, Severity, str]] = []
+        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
+            # (or a threat the writer asks others to pass on: "zeg maar tegen haar …")
+            return self._all_of(analysis, lemmas, reported=True)
+        out = self._all_of(analysis, lemmas)
         named = [t for ts in analysis.named for t in ts]
         aimed = bool(mctx.event_targets) or any(t.kind in DIRECT for t in named)
         sext = lex.predicates.get("sextortion")
-        lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
         if sext is not None and all(mentions_any(clauses, sext.words(k), lemmas)
                                     for k in ("media", "spread", "demand")) and (
                 aimed or any(t.kind in DIRECT for ts in analysis.message.named for t in ts)) and (
@@ -268,8 +280,8 @@ class HarassmentPolicy(TextPolicy):
         # A call on others: it raises what was found, or is harassment itself when it names a
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
-            t.kind in DIRECT | {"third", "noun"} for t in named)) and acts_on(
-            lex, clauses, incitement[0].predicate.words("actions"))
+            t.kind in DIRECT | {"third", "noun"} for t in named)) and self._acted(
+            clauses, incitement[0].predicate.words("actions"), lemmas)
         if incitement and (counted or acting):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
@@ -278,6 +290,62 @@ class HarassmentPolicy(TextPolicy):
         if doxx is not None and personal and (counted or doxx_call):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
+        return out
+
+    def _acted(self, clauses: Sequence[Clause], actions: frozenset[str],
+               lemmas: frozenset[str]) -> bool:
+        """An act of a call on others stands in the message, not negated right before or after it
+        ("mijn zoon heeft hem niet geslagen. laten we het uitpraten" calls for no act; "niet
+        lullen, gewoon gooien" does)."""
+        words = frozenset(a for a in actions if " " not in a)
+        negators = self.lexicon.vocab.negators
+        return mentions_any(clauses, actions - words, lemmas) or (
+            not lemmas.isdisjoint(words) and any(
+                not t.lemmas.isdisjoint(words)
+                and negators.isdisjoint(c.words[max(0, i - _ACT_NEGATION) : i + _ACT_NEGATION + 1])
+                for c in clauses for i, t in enumerate(c.tokens)))
+
+    def _all_of(self, analysis: Analysis, lemmas: frozenset[str], reported: bool = False
+                ) -> list[tuple[str, Severity, str]]:
+        """Message-wide classes (``all_of``): each of their lists stands somewhere in the message
+        and, when the class names target kinds, the message names such a target ("mijn broer" +
+        "wacht op je": a threat through others). In a message read as a report (``reported``)
+        only a threat the writer asks to pass on counts, or a class whose grievance looks like
+        one (``grievance``: "the people who laughed at me will see")."""
+        clauses = analysis.clauses
+        found: list[tuple[Predicate, list[str | None]]] = []
+        for pred in self.lexicon.predicates.values():
+            if not pred.all_of:
+                continue
+            words: list[str | None] = []
+            for key in pred.all_of:  # the first list missing settles it (most messages: the first)
+                words.append(first_mention(clauses, pred.words(key), lemmas, key in pred.loose))
+                if words[-1] is None:
+                    break
+            else:
+                found.append((pred, words))
+        if not found:
+            return []
+        mctx = analysis.context
+        if not mctx.complete:  # nothing else was hostile: the context was not read yet
+            mctx = context(self.lexicon, analysis.words, analysis.original, mctx.staff,
+                           mctx.event_targets, clauses)
+            reported = reported or mctx.report
+        kinds = {t.kind for t in mctx.event_targets} | {
+            t.kind for ts in analysis.message.named for t in ts}
+        out: list[tuple[str, Severity, str]] = []
+        for pred, words in found:
+            if reported and not ((mctx.relay and pred.category == "threat")
+                                 or "grievance" in pred.all_of):
+                continue
+            if pred.targets and kinds.isdisjoint(pred.targets):
+                continue
+            if (mctx.game and "game" in pred.cleared_by) or (
+                    mctx.kitchen and "kitchen" in pred.cleared_by):
+                continue
+            shown = " + ".join(f"'{w}'" for w in words if w)
+            out.append((pred.category, pred.severity,
+                        f"{_category_label(pred.category)}: {shown} ({pred.label})"))
         return out
 
     def _finding(self, counted: list[tuple[Reading, str, Severity]],

@@ -22,6 +22,8 @@ _EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("s
 _QUOTES = frozenset("'\"‘’“”„«»`")
 # A short stretch between quote marks: a word mentioned, not used ('"kankermongool" als scheldwoord').
 _QUOTED = re.compile(r"[\"“”„«»‘’']([^\"“”„«»‘’'\n]{1,40})[\"“”„«»‘’']")
+# An apostrophe inside a word ("i'm", "mum's", "zo'n") elides letters: it quotes nothing.
+_ELISION = re.compile(r"(?<=[^\W\d_])['‘’`](?=[^\W\d_])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,14 @@ class Context:
     complete: bool = True  # False: not read (nothing hostile in the message)
     contrast: bool = False  # "…, maar …": what a disclaimer needs to count
     kitchen: bool = False  # cooking or eating: a knife is a tool ("een mes voor de taart")
+    # The writer asks others to pass a message on ("zeg dat maar tegen haar", "tell her …"): a
+    # threat sent through others is delivered, not reported.
+    relay: bool = False
+    cued: frozenset[str] = frozenset()  # classes whose ``cues`` stand in the message
+    lesson_hits: frozenset[str] = frozenset()  # the lesson words that made ``lesson``
+    # The words of the hyperbole phrases that stand in the message ("van het lachen"): no hostile
+    # word in their own right ("ik schiet me dood van het lachen om meneer 😂" mocks no one).
+    hyperbole_words: frozenset[str] = frozenset()
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -93,7 +103,10 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
                     and all(not part.isdisjoint(lemma_set) for part in term.parts)):
                 seen.add(id(term))
                 used = frozenset(i for part in term.parts for i in clause.find(part))
-                if not _spans_a_break(lex, clause, used):
+                # A feeling reaches into its "dat" clause ("gevoel dat ik verdwijn"); other
+                # phrases stop there.
+                if term.predicate.category == "self_harm_risk" or not _spans_a_break(
+                        lex, clause, used):
                     out.append(Match(term, used))
     return out
 
@@ -252,8 +265,12 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     # A victim: the writer as the object of a report verb ("noemde me", "said to me"), not "eerlijk
     # gezegd … mijn zoon".
     victims = mod.get("report_victims", frozenset())
+    # A sending verb whose subject is the reader ("what u sent me") is said to the one who sent it:
+    # no report.
+    sent = mod.get("report_sent", frozenset())
     victim = report_verb and any(  # (only when a report verb is there)
         not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
+        and not (t.word in sent and i and c.words[i - 1] in lex.vocab.second_person)
         for c in clauses if not c.lemma_set.isdisjoint(verbs) for i, t in enumerate(c.tokens))
     # A message received and passed on: the writer or their own ("mijn dochter kreeg een bericht",
     # "I got a message") receives a message.
@@ -266,7 +283,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         for c in clauses
         if not c.lemma_set.isdisjoint(received_verbs) and not messages.isdisjoint(c.lemma_set)
         for i, t in enumerate(c.tokens))
-    quoted = sum(original.count(q) for q in _QUOTES) >= 2
+    # Quote marks, not apostrophes inside words: "i'm gonna take all my mum's pills" quotes nothing.
+    unelided = _ELISION.sub("", original)
+    quoted = sum(unelided.count(q) for q in _QUOTES) >= 2
     # Counter-speech names what is wrong ("dat is racistisch"); a negated name is a disclaimer
     # ("ik ben geen racist, maar …").
     counter_words = mod.get("counter_speech_words", frozenset())
@@ -274,6 +293,15 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                   and (i == 0 or c.words[i - 1] not in lex.vocab.negators)
                   for c in clauses if not c.lemma_set.isdisjoint(counter_words)
                   for i, t in enumerate(c.tokens)) or phrase("counter_speech")
+    # Lesson words inside an idiom are no lesson ("dan kom ik verhaal halen").
+    lesson_hits = lemmas & mod.get("lesson_words", frozenset())
+    if lesson_hits:
+        lesson_hits -= {w for p in lex.modality_phrases.get("lesson_idioms", ())
+                        if has_sequence(every, p) for w in p}
+    relay = phrase("relay") or any(c.words and c.words[0] in mod.get("relay_words", ())
+                                   for c in clauses)
+    cued = frozenset(p.name for p in lex.predicates.values()
+                     if p.words("cues") and mentions_any(clauses, p.words("cues"), lemmas))
     return Context(
         report=received or (report_verb and (told or victim or quoted or counter)),
         quoted=quoted,
@@ -282,9 +310,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         affection=not words.isdisjoint(mod.get("affection_words", ())) or phrase("affection")
         or any(e in original for e in mod.get("affection_words", ()) if not e.isalnum()),
         # A game word, or a compound ending in one ("zaalvoetbal", "schooltoernooi").
-        game=not lemmas.isdisjoint(mod.get("game_words", ())) or any(
+        game=not lemmas.isdisjoint(mod.get("game_words", ())) or phrase("game") or any(
             w.endswith(lex.game_suffixes) for w in words if len(w) > 7),
-        lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
+        lesson=bool(lesson_hits) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
@@ -293,8 +321,13 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
         kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
-        mentioned=frozenset(w for span in _QUOTED.findall(original)
+        mentioned=frozenset(w for span in _QUOTED.findall(unelided)
                             for w in fold(normalize(span)).split()),
+        relay=relay,
+        cued=cued,
+        lesson_hits=frozenset(lesson_hits),
+        hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
+                                  if has_sequence(every, p) for w in p),
     )
 
 
@@ -303,6 +336,19 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
 # betaalt sla ik je": the "niet" belongs to the condition).
 NEGATION_BEFORE = 4
 NEGATION_AFTER = 2
+
+
+def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
+    """The words at ``at`` are someone else's, reported: a report verb before them, then "dat" or
+    "that", and not the writer as the verb's subject ("rosa schreef dat ik me moet ophangen",
+    "someone wrote that everyone should …"; not "ik moet u zeggen dat ik me wil ophangen", not
+    "iedereen 'stinkerd' roepen": the call's own act)."""
+    verbs = lex.modality.get("report_verbs", frozenset())
+    first = lex.vocab.first_person_subject
+    words = clause.words
+    return any(not t.lemmas.isdisjoint(verbs) and first.isdisjoint(words[:i])
+               and not lex.vocab.scope_breaks.isdisjoint(words[i + 1 : at])
+               for i, t in enumerate(clause.tokens[:at]))
 
 
 def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
@@ -392,29 +438,62 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
 def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
                  lemmas: frozenset[str] | None = None) -> bool:
     """Whether any entry stands in the message: a word by lemma (``lemmas``: every lemma of the
-    message, when already known), several words in a row. A token's lemmas hold its word, so an
-    entry with a word missing from ``lemmas`` is not searched for clause by clause."""
+    message, when already known), several words in a row; ``a|b`` are alternatives."""
+    return first_mention(clauses, entries, lemmas) is not None
+
+
+def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
+                  lemmas: frozenset[str] | None = None, loose: bool = False) -> str | None:
+    """The first entry (in sorted order) that stands in the message (see ``mentions_any``), as
+    its words were found; ``loose``: the words of an entry may stand in any order within one
+    clause, by lemma."""
     if lemmas is None:
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
-    for entry in entries:
-        if " " not in entry:
-            if entry in lemmas:
-                return True
-        elif lemmas.issuperset(entry.split()) and any(has_sequence(c.words, entry.split())
-                                                      for c in clauses):
-            return True
-    return False
+    compiled, starts = _compiled(entries if isinstance(entries, frozenset) else frozenset(entries))
+    if lemmas.isdisjoint(starts):  # no entry's first word: the common case, one set test
+        return None
+    for parts, end in compiled:
+        if lemmas.isdisjoint(parts[0]):
+            continue
+        if len(parts) == 1:
+            return min(lemmas & parts[0])
+        for c in clauses:
+            if c.lemma_set.isdisjoint(parts[0]):
+                continue
+            if loose:
+                if all(not c.lemma_set.isdisjoint(p) for p in parts):
+                    return " ".join(min(c.lemma_set & p) for p in parts)
+            else:
+                found = _alternatives_at(c.words, parts, end)
+                if found is not None:
+                    return found
+    return None
 
 
-def acts_on(lex: Lexicon, clauses: Sequence[Clause], actions: Iterable[str]) -> bool:
-    """Whether an act against someone stands in the message, not negated ("iedereen blokkeer
-    hem"; not "hij heeft niemand geslagen, laten we praten")."""
-    actions = frozenset(actions)
-    words = frozenset(a for a in actions if " " not in a)
-    for clause in clauses:
-        if any(not negated(lex, clause, {i}) for i in clause.find(words)):
-            return True
-    return mentions_any(clauses, [a for a in actions if " " in a])
+@lru_cache(maxsize=256)
+def _compiled(entries: frozenset[str]
+              ) -> tuple[tuple[tuple[tuple[frozenset[str], ...], bool], ...], frozenset[str]]:
+    """Entries as their parts (each a set of alternatives; ``end``: the words end their clause,
+    "kom alleen."), in sorted order, and every first word (a message without one holds none)."""
+    out = []
+    for entry in sorted(entries):
+        parts = tuple(frozenset(p.split("|")) for p in entry.rstrip(".").split())
+        if parts:
+            out.append((parts, entry.endswith(".") and len(parts) > 1))
+    return tuple(out), frozenset().union(*(parts[0] for parts, _ in out))
+
+
+def _alternatives_at(words: Sequence[str], parts: Sequence[frozenset[str]],
+                     end: bool = False) -> str | None:
+    """The consecutive words of ``words`` that are, each, one of its part's alternatives (``end``:
+    the last words of ``words``)."""
+    n = len(parts)
+    for i in range(len(words) - n, -1, -1) if end else range(len(words) - n + 1):
+        if words[i] in parts[0] and all(words[i + k] in parts[k] for k in range(1, n)):
+            return " ".join(words[i : i + n])
+        if end:
+            break
+    return None
 
 
 def match_parts(lex: Lexicon) -> frozenset[str]:
@@ -507,7 +586,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     pred = match.predicate
     vocab = lex.vocab
     words = set(clause.words)
-    if ctx.report and not ctx.inciting:
+    if ctx.report and not ctx.inciting and not (ctx.relay and pred.category == "threat"):
         return "geciteerd of gemeld"
     if ctx.counter and pred.category != "threat":
         return "tegenspraak"
@@ -524,9 +603,15 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if pred.negatable and negated(lex, clause, match.positions,
                                   NEGATION_AFTER if match.term.role == "verbs" else 0):
         return "ontkend"
+    if pred.words("cues") and pred.name not in ctx.cued:
+        return "zonder tijd, voorwaarde of aanleiding"
     if pred.agent:
         if not agent:
             return "niet door de schrijver"
+        if (pred.category == "threat" and target.kind not in DIRECT | {"third"}
+                and not words.isdisjoint(vocab.first_person_object - vocab.first_person_subject)
+                and words.isdisjoint(vocab.second_person)):
+            return "over de schrijver zelf"  # "ik schiet me dood van het lachen om meneer"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
             return "wij tegen zij (een wedstrijd)"
@@ -538,9 +623,15 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
-    if ctx.lesson and target.kind not in DIRECT and pred.category != "profanity":
+    # (a lesson word that is part of the finding itself is no lesson: "lucky I'm a patient man")
+    own = frozenset().union(*(clause.tokens[i].lemmas for i in match.positions))
+    if (ctx.lesson and target.kind not in DIRECT and pred.category != "profanity"
+            and not (ctx.lesson_hits and ctx.lesson_hits <= own)):
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
+        return "overdrijving"
+    if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words
+                                   for i in match.positions):
         return "overdrijving"
     if pred.mocking and not ctx.laughter:
         return "zonder spot"

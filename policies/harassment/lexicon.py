@@ -31,12 +31,21 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions", "diseases", "disease_after", "carry")
+               "actions", "diseases", "disease_after", "carry", "cues")
 
 
 def fold_term(term: str) -> str:
     """A data word as the normaliser writes a message's words (case, accents, apostrophes)."""
     return fold(normalize(term)).strip()
+
+
+def fold_entry(entry: str) -> str:
+    """A list entry of words with ``a|b`` alternatives, each folded on its own (the normaliser
+    would read ``|`` as the letter l); a final "." (the entry ends its clause) is kept."""
+    end = "." if entry.rstrip().endswith(".") and " " in entry.strip() else ""
+    words = entry.rstrip().rstrip(".") if end else entry
+    return " ".join("|".join(fold_term(alt) for alt in word.split("|"))
+                    for word in words.split()) + end
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,12 @@ class Predicate:
     targets: frozenset[str] = frozenset()  # target kinds it accepts (empty: any)
     word_targets: frozenset[str] = frozenset()  # the same for its "words" only
     contrast: bool = False  # counts only when the message goes on with a contrast ("maar")
+    # Message-wide classes: names of its lists that must each stand somewhere in the message
+    # ("allies" + "acts": "mijn broer … wacht op je"); read by ``HarassmentPolicy._combinations``.
+    all_of: tuple[str, ...] = ()
+    # Its lists whose several-word entries may stand in any order within one clause, by lemma
+    # ("wachten op je" in "ze wachten vrijdag bij de poort op je"); others are words in a row.
+    loose: frozenset[str] = frozenset()
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, key: str) -> frozenset[str]:
@@ -176,10 +191,11 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     bool(table.get("reflexive", False)), bool(table.get("hyperbole", False)),
                     bool(table.get("mocking", False)),
                     frozenset(table.get("cleared_by", [])), frozenset(table.get("targets", [])),
-                    frozenset(table.get("word_targets", [])), bool(table.get("contrast", False)))
-            for key in EXTRA_LISTS:
+                    frozenset(table.get("word_targets", [])), bool(table.get("contrast", False)),
+                    tuple(table.get("all_of", [])), frozenset(table.get("loose", [])))
+            for key in (*EXTRA_LISTS, *pred.all_of):
                 if key in table:
-                    pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
+                    pred.lists[key] = pred.words(key) | {fold_entry(w) for w in table[key]}
             for role in TERM_ROLES:
                 for raw in table.get(role, []):
                     parts = tuple(frozenset(fold_term(alt) for alt in word.split("|"))

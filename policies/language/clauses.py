@@ -77,6 +77,9 @@ class Reader:
         self._bases = frozenset(self.separable)
         self._breaks = vocab.clause_breaks
         self._soft_breaks = vocab.clause_breaks_before_pronoun
+        # After these a clause break of one language is a word of another ("i want to", Dutch
+        # "want" = because).
+        self._no_break_after = vocab.no_break_after
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
         # The latest messages: the text rules of one message share its reading. Kept small: every
@@ -92,7 +95,8 @@ class Reader:
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
                 following = tokens[i + 1] if i + 1 < len(tokens) else ""
-                if word in self._breaks or (
+                previous = current[-1][0] if current else ""
+                if (word in self._breaks and previous not in self._no_break_after) or (
                         word in self._soft_breaks and following in self._pronouns):
                     if current:
                         clauses.append(self._clause(current))
