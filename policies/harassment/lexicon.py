@@ -31,7 +31,7 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions", "diseases", "carry")
+               "actions", "diseases", "carry", "modals")
 
 
 def fold_term(term: str) -> str:
@@ -114,6 +114,10 @@ class Lexicon:
     # none of them, no mention and no long word with a person suffix names no one.
     target_words: frozenset[str] = frozenset()
 
+    # A group named in another clause and taken up again ("… het zijn ratten", "ik haat ze"):
+    # pronouns that refer back to it, and subjects that stand for it.
+    reference_pronouns: frozenset[str] = frozenset()
+    reference_subjects: tuple[tuple[str, ...], ...] = ()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -142,6 +146,76 @@ class Lexicon:
                 self._compounds.clear()
             found = self._compounds[word] = tuple(compound_terms(self, word))
         return found
+
+
+class Unglue:
+    """Words written without a space between them ("ikhaat moslims", "haatmoslims", "ihatemuslims"):
+    split where every part is a pronoun, a negator, a copula, a protected group or a hostile
+    lexicon word, at least one part is hostile and one a pronoun or a group. A group opens the run
+    only before a copula ("moslimszijnratten"), so a noun such as "jodenhaat" stays whole; a common
+    word, a lexicon word and a curse compound ("kankerturk") are never split."""
+
+    MAX_LENGTH = 30
+
+    def __init__(self, vocab: Vocabulary, groups: frozenset[str], hostile: frozenset[str],
+                 lemmatiser: Lemmatiser, common: frozenset[str], prefixes: tuple[str, ...]
+                 ) -> None:
+        self.pronouns = frozenset(w for w in vocab.first_person_subject | vocab.second_person
+                                  | vocab.third_person | vocab.plural_third if w.isalpha())
+        self.negators = vocab.negators
+        self.copulas = vocab.copulas
+        self.groups = groups
+        self.hostile = hostile
+        self.lemmatiser = lemmatiser
+        self.common = common
+        self.prefixes = prefixes
+        self._cache: dict[str, tuple[str, ...] | None] = {}
+
+    def __call__(self, word: str) -> tuple[str, ...] | None:
+        found = self._cache.get(word, ())
+        if found == ():
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            found = self._cache[word] = self.compute(word)
+        return found
+
+    def _hostile(self, part: str) -> bool:
+        return len(part) >= 4 and not self.lemmatiser.lemmas(part).isdisjoint(self.hostile)
+
+    def _part(self, part: str) -> bool:
+        return (part in self.pronouns or part in self.negators or part in self.copulas
+                or part in self.groups or self._hostile(part))
+
+    def _split(self, word: str, depth: int) -> tuple[str, ...] | None:
+        if self._part(word):
+            return (word,)
+        if depth <= 1:
+            return None
+        for k in range(len(word) - 2, 0, -1):  # the longest part first ("ik", not "i" + "k")
+            left = word[:k]
+            if self._part(left):
+                rest = self._split(word[k:], depth - 1)
+                if rest is not None:
+                    return (left, *rest)
+        return None
+
+    def compute(self, word: str) -> tuple[str, ...] | None:
+        """The uncached answer."""
+        if (not 5 <= len(word) <= self.MAX_LENGTH or not word.isalpha() or word in self.common
+                or self._part(word) or word.startswith(self.prefixes)):
+            return None
+        parts = self._split(word, 3)
+        if parts is None or len(parts) < 2:
+            return None
+        if parts[0] in self.groups and parts[1] not in self.copulas:
+            return None  # "jodenhaat": a noun, not "joden haat"
+        if any(len(p) < 2 for p in parts[1:]) or (len(parts[0]) == 1
+                                                  and parts[0] not in self.pronouns):
+            return None
+        if not any(self._hostile(p) for p in parts) or not any(
+                p in self.pronouns or p in self.groups for p in parts):
+            return None
+        return parts
 
 
 def _read_names() -> frozenset[str]:
@@ -246,6 +320,8 @@ def lexicon() -> Lexicon:
     group_adjectives: dict[str, str] = {}
     person_nouns: set[str] = set()
     group_heads: set[str] = set()
+    reference_pronouns: set[str] = set()
+    reference_subjects: set[tuple[str, ...]] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         for characteristic, words in targets.get("groups", {}).items():
@@ -256,6 +332,9 @@ def lexicon() -> Lexicon:
                 group_adjectives.setdefault(fold_term(word), characteristic)
         person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
         group_heads.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_heads", []))
+        reference = targets.get("reference", {})
+        reference_pronouns.update(fold_term(w) for w in reference.get("pronouns", []))
+        reference_subjects.update(tuple(fold_term(w).split()) for w in reference.get("subjects", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
@@ -265,10 +344,19 @@ def lexicon() -> Lexicon:
     separable, forms = _separable(vocab, verbs)
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
     # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
+    # Group words too: "ik haat moslmis" names the group it misspells.
     spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 4
                    and t.predicate.category != "self_harm_risk"}
+    spell_words |= {w for w in groups if len(w) >= 4 and w.isalpha()}
     speller = Speller(spell_words, common)
-    reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
+    lemmatiser = Lemmatiser(vocab, forms)
+    hostile = frozenset(w for t in terms if len(t.parts) == 1 and t.role != "addressed"
+                        and t.predicate.category not in ("self_harm_risk", "profanity")
+                        for w in t.parts[0] if len(w) >= 3 and w.isalpha())
+    profanity = predicates.get("profanity")
+    unglue = Unglue(vocab, frozenset(groups), hostile, lemmatiser, common,
+                    tuple(profanity.words("prefixes")) if profanity is not None else ())
+    reader = Reader(vocab, lemmatiser, speller, separable, unglue)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
     # them (it cost a message 100-300 ms now and then).
@@ -279,7 +367,8 @@ def lexicon() -> Lexicon:
                    tuple(sorted(w for w in person_nouns | group_heads if len(w) >= 4)),
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
-                   _target_words(vocab, names, person_nouns, groups, group_adjectives))
+                   _target_words(vocab, names, person_nouns, groups, group_adjectives),
+                   frozenset(reference_pronouns), tuple(sorted(reference_subjects)))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],

@@ -5,7 +5,7 @@ neer" -> the token "steek" also reads "neersteken")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -69,14 +69,20 @@ class Reader:
     lexicon's separable verbs (derived from the predicate data, see ``policies.harassment``)."""
 
     def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
-                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]]) -> None:
+                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]],
+                 unglue: Callable[[str], tuple[str, ...] | None] | None = None) -> None:
         self.vocab = vocab
+        # Words written without a space between them ("ikhaat moslims"): the parts, or None.
+        self.unglue = unglue
         self.lemmatiser = lemmatiser
         self.speller = speller
         self.separable = dict(separable)
         self._bases = frozenset(self.separable)
         self._breaks = vocab.clause_breaks
         self._soft_breaks = vocab.clause_breaks_before_pronoun
+        # A break word of one language that is a verb of another after its subject ("i want to
+        # kill …" is no Dutch "want" = because).
+        self._no_break_after = vocab.no_break_after
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
         # The latest messages: the text rules of one message share its reading. Kept small: every
@@ -92,13 +98,18 @@ class Reader:
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
                 following = tokens[i + 1] if i + 1 < len(tokens) else ""
-                if word in self._breaks or (
+                previous = current[-1][0] if current else ""
+                if (word in self._breaks and previous not in self._no_break_after) or (
                         word in self._soft_breaks and following in self._pronouns):
                     if current:
                         clauses.append(self._clause(current))
                         current = []
                     continue
-                current.append((word, token[0] == "@"))
+                parts = self.unglue(word) if self.unglue is not None and token[0] != "@" else None
+                if parts:
+                    current.extend((part, False) for part in parts)
+                else:
+                    current.append((word, token[0] == "@"))
             elif current:
                 clauses.append(self._clause(current))
                 current = []
