@@ -72,6 +72,9 @@ class Context:
     complete: bool = True  # False: not read (nothing hostile in the message)
     contrast: bool = False  # "…, maar …": what a disclaimer needs to count
     kitchen: bool = False  # cooking or eating: a knife is a tool ("een mes voor de taart")
+    # The lesson words that made it a lesson, when no lesson phrase did: a lesson word that is the
+    # hostile word itself ("X zijn dieren") makes no lesson of it.
+    lesson_words: frozenset[str] = frozenset()
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -85,6 +88,26 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
         if terms:
             at = frozenset({i})
             out.extend(Match(term, at) for term in terms)
+    # A curse written apart from the person or group word it is glued to in speech ("kut joch",
+    # "kk turken"): read as the compound ("kutjoch", "kkturken").
+    profanity = lex.predicates.get("profanity")
+    if profanity is not None:
+        prefixes = profanity.words("prefixes")
+        slurs = lex.predicates.get("slurs")
+        for i in range(len(clause.tokens) - 1):
+            word, following = clause.tokens[i].word, clause.tokens[i + 1]
+            terms: list[Term] = []
+            if word in prefixes:
+                terms = [t for t in lex.compounds_of(word + following.word)
+                         if t.predicate is not profanity]
+            if (not terms and slurs is not None and any(t.predicate is profanity
+                                                        for t in lex.terms_of(frozenset({word})))
+                    and following.word in lex.groups):  # (as written: "shit man" is no slur)
+                # "kk turken", "fucking muslims": a curse on a group is a slur
+                terms = [Term(f"{word} {following.word}", (frozenset({word}),
+                                                           frozenset({following.word})),
+                              "standalone", slurs)]
+            out.extend(Match(term, frozenset({i, i + 1})) for term in terms)
     lemma_set = clause.lemma_set
     seen: set[int] = set()
     for key in lemma_set & lex.phrase_keys:
@@ -210,7 +233,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                     words[i + 1] in lex.group_heads
                     or not tokens[i + 1].lemmas.isdisjoint(lex.group_heads)):
                 # "die marokkaanse kinderen", "autistic kids": a group named by its adjective
-                group = next((lex.group_adjectives[lemma] for lemma in token.lemmas
+                # (an inflected adjective the lemmatiser does not know: "antilliaanse")
+                forms = token.lemmas | {word[:-1]} if word.endswith("e") else token.lemmas
+                group = next((lex.group_adjectives[lemma] for lemma in forms
                               if lemma in lex.group_adjectives), None)
             if group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
@@ -278,6 +303,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
         kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
+        lesson_words=frozenset() if phrase("lesson") else lemmas & mod.get("lesson_words",
+                                                                           frozenset()),
         mentioned=frozenset(w for span in _QUOTED.findall(original)
                             for w in fold(normalize(span)).split()),
     )
@@ -341,7 +368,9 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
-        elif last < i <= last + after:
+        elif last < i <= last + after or (after and i == len(words) - 1 and i > last):
+            # A verb is also negated by the clause's last word, however far ("ik haat homo's
+            # helemaal niet"): Dutch puts "niet" at the end of a main clause.
             between = words[last + 1 : i]
         else:
             continue
@@ -356,6 +385,11 @@ def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[i
     if target.position < 0:
         return True
     words = clause.words
+    # "ik vind het vervelend dat X …": the word says something of "het", not of X on the other
+    # side of a subordinating word.
+    low, high = sorted((target.position, min(positions)))
+    if not lex.vocab.scope_breaks.isdisjoint(words[low + 1 : high]):
+        return False
     if not set(words).isdisjoint(lex.vocab.copulas | lex.vocab.possession):
         return True
     if not clause.lemma_set.isdisjoint(match_parts(lex)):
@@ -418,6 +452,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                                               in vocab.permission_before)
                       for i, w in enumerate(clause.words))
     readings: list[Reading] = []
+    # A group named in another clause, for a pronoun or subject that takes it up.
+    referred = [t for t in elsewhere if t.kind in ("group", "kind_of")]
     for match in found:
         pred = match.predicate
         term = match.term
@@ -462,13 +498,39 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]
+            if not pool and referred and any(has_sequence(clause.words, subject)
+                                             for subject in lex.reference_subjects):
+                pool = [referred[0]]  # "vluchtelingen komen hier wonen. het zijn ratten"
             if not pool:
                 continue
             target = pool[0]
+        if target.kind == "third" and target.text in lex.reference_pronouns and referred:
+            # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
+            target = Target("group", f"{target.text} = {referred[0].text}", target.position)
+        # "ik ben een trotse flikker": a group word the writer calls themself names no one else.
+        own = self_only or (not words.isdisjoint(vocab.first_person_subject)
+                            and not words.isdisjoint(vocab.copulas)
+                            and all(t.position in match.positions for t in named))
         reading = Reading(match, target, clause, _cleared(lex, clause, match, target, ctx,
-                                                          agent, self_only, named, denied))
+                                                          agent, own, named, denied))
         readings.append(reading)
     return readings
+
+
+def _normative(lex: Lexicon, clause: Clause) -> bool:
+    """A modal of obligation or desert in the clause ("moeten", "zouden", "verdienen", "should")."""
+    norm = lex.predicates.get("normative_harm")
+    return norm is not None and not clause.lemma_set.isdisjoint(norm.words("modals"))
+
+
+def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """Whether the match is read as a verb: a verb term, or a word that is also a verb of its class
+    ("haat" is the noun and "ik haat": negated after it like the verb, "ik haat ze niet")."""
+    if match.term.role == "verbs":
+        return True
+    return len(match.positions) == 1 and any(
+        t.role == "verbs" and t.predicate is match.predicate
+        for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
@@ -492,9 +554,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
     if pred.negatable and negated(lex, clause, match.positions,
-                                  NEGATION_AFTER if match.term.role == "verbs" else 0):
+                                  NEGATION_AFTER if _verbal(lex, clause, match) else 0):
         return "ontkend"
-    if pred.agent:
+    if pred.agent and not (target.kind in ("group", "kind_of") and _normative(lex, clause)):
+        # (Violence a group "should" suffer is a normative threat, whoever would act: "X zouden
+        # allemaal opgehangen moeten worden".)
         if not agent:
             return "niet door de schrijver"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
@@ -508,7 +572,13 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
-    if ctx.lesson and target.kind not in DIRECT and pred.category != "profanity":
+    if (ctx.lesson and target.kind not in DIRECT and pred.category != "profanity"
+            and not (ctx.lesson_words and ctx.lesson_words <= frozenset().union(
+                *(clause.tokens[i].lemmas for i in match.positions)))
+            and (target.kind not in ("group", "kind_of") or not ctx.lesson_words
+                 or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
+        # (A group judged in a clause of its own is no lesson content because a subject is named
+        # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio".)
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
