@@ -40,6 +40,7 @@ from policies.harassment.compose import (
     MessageReading,
     Reading,
     Target,
+    about_writer,
     context,
     mentions_any,
     read_clause,
@@ -158,14 +159,21 @@ class HarassmentPolicy(TextPolicy):
             ctx = Context(report=False, quoted=False, told=False, counter=False, game=False,
                           lesson=False, medical=False, laughter=False, hyperbole=False,
                           event_targets=tuple(event_targets(event)), staff=staff, complete=False)
-        if any(m.predicate.name == "incitement" for ms in found for m in ms):
+        # A call on others, unless it stands after a report verb in its clause: "iemand schreef
+        # dat iedereen moet …", "someone wrote that all X should …" is reported, not called for.
+        report_verbs = lex.modality.get("report_verbs", frozenset())
+        if any(m.predicate.name == "incitement"
+               and all(t.lemmas.isdisjoint(report_verbs)
+                       for j, t in enumerate(clause.tokens[:max(m.positions)])
+                       if j not in m.positions)
+               for clause, ms in zip(clauses, found, strict=True) for m in ms):
             ctx = replace(ctx, inciting=True)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         # Every clause's targets for the others; a group only from a clause that is not the
         # writer saying who they are ("ik ben moslim" names no one to judge; "ik heb moslims in
         # mn klas. ik haat ze" does).
         everyone = [(j, t) for j, ts in enumerate(named) for t in ts
-                    if t.kind != "group" or not self._about_writer(clauses[j].words)]
+                    if t.kind != "group" or not about_writer(lex, clauses[j].words)]
         readings = []
         for i, (clause, clause_matches) in enumerate(zip(clauses, found, strict=True)):
             if clause_matches:
@@ -176,16 +184,6 @@ class HarassmentPolicy(TextPolicy):
                      if m.predicate.name in ("incitement", "doxxing")]
         return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original,
                         message)
-
-    def _about_writer(self, words: Sequence[str]) -> bool:
-        """The writer says who they are: a first-person subject beside a copula ("ik ben",
-        "zijn wij", "i am"), not "ik heb buren die moslim zijn"."""
-        vocab = self.lexicon.vocab
-        subject, copulas = vocab.first_person_subject, vocab.copulas
-        return any(w in copulas and ((i and words[i - 1] in subject)
-                                     or (i + 1 < len(words) and words[i + 1] in subject)
-                                     or w in vocab.first_person_copulas)
-                   for i, w in enumerate(words))
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         settings = ctx.settings

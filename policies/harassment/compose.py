@@ -17,6 +17,9 @@ from policies.normalize import fold, normalize
 
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
 DIRECT = frozenset({"second", "name", "mention", "reply"})
+# Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
+# walvis kan niet eens over de bok springen bij gym").
+_NOT_GAME_TALK = frozenset({"body_shaming", "sexual", "discrimination"})
 # Words that open an exclamation about someone ("wat een sukkel", "what an idiot").
 _EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("such", "a"))
 _QUOTES = frozenset("'\"‘’“”„«»`")
@@ -132,6 +135,7 @@ def may_name(lex: Lexicon, clause: Clause) -> bool:
     person suffix."""
     return not clause.lemma_set.isdisjoint(lex.target_words) or any(
         t.mention or (len(t.word) > 8 and t.word.endswith(lex.person_suffixes))
+        or (t.word[-1:] == "s" and t.word[:-1] in lex.names)  # a possessive name
         for t in clause.tokens)
 
 
@@ -211,6 +215,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("third", word, i))
         elif word in lex.names:
             out.append(Target("name", word, i))
+        elif (len(word) > 3 and word[-1] == "s" and word[:-1] in lex.names
+              and word not in lex.common):
+            out.append(Target("name", word, i))  # a possessive: "mila's", "jake's" folded
         elif word in lex.person_nouns and i > 0:
             out.append(Target("noun", f"{words[i - 1]} {word}", i))
         elif word in vocab.third_possessive and i + 1 < len(words):
@@ -353,22 +360,33 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
     return frozenset(out)
 
 
-def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER
-            ) -> bool:
+def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER,
+            negators: frozenset[str] | None = None, inside: bool = False) -> bool:
     """Whether a negator stands in the scope of the words at ``used`` (``after``: how far after
-    them it may stand; a noun is negated before it, "geen sukkel", a verb also after it)."""
+    them it may stand; a noun is negated before it, "geen sukkel", a verb also after it). A
+    negative command is no negation of what it commands: "doe niet zo achterlijk", "dont be so
+    dumb". ``inside``: a negator between a phrase's words counts too ("we gooien je niet uit de
+    groep")."""
     used = set(used)
     if not used:
         return False
     first, last = min(used), max(used)
     words = clause.words
-    breaks = lex.vocab.scope_breaks
+    vocab = lex.vocab
+    breaks = vocab.scope_breaks
+    negators = vocab.negators if negators is None else negators
     for i, word in enumerate(words):
-        if word not in lex.vocab.negators or i in used:
+        if word not in negators or i in used:
+            continue
+        if (i and words[i - 1] in vocab.negation_not_after) or (
+                i + 1 < len(words) and words[i + 1] in vocab.negation_not_before):
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
-        elif last < i <= last + after or (after and i == len(words) - 1 and i > last):
+        elif inside and first < i < last:
+            between = words[first + 1 : i]
+        elif last < i <= last + after or (after and len(used) == 1 and i == len(words) - 1
+                                          and i > last):
             # A verb is also negated by the clause's last word, however far ("ik haat homo's
             # helemaal niet"): Dutch puts "niet" at the end of a main clause.
             between = words[last + 1 : i]
@@ -385,10 +403,10 @@ def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[i
     if target.position < 0:
         return True
     words = clause.words
-    # "ik vind het vervelend dat X …": the word says something of "het", not of X on the other
-    # side of a subordinating word.
-    low, high = sorted((target.position, min(positions)))
-    if not lex.vocab.scope_breaks.isdisjoint(words[low + 1 : high]):
+    # "ik vind het vervelend dat X …": the word says something of "het", not of X after a
+    # subordinating word ("the boys in that class are the problem": the target stands first).
+    if max(positions) < target.position and not lex.vocab.scope_breaks.isdisjoint(
+            words[max(positions) + 1 : target.position]):
         return False
     if not set(words).isdisjoint(lex.vocab.copulas | lex.vocab.possession):
         return True
@@ -517,6 +535,17 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     return readings
 
 
+def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
+    """The writer says who they are: a first-person subject beside a copula ("ik ben", "zijn
+    wij", "i am"), not "ik heb buren die moslim zijn"."""
+    vocab = lex.vocab
+    subject, copulas = vocab.first_person_subject, vocab.copulas
+    return any(w in copulas and ((i and words[i - 1] in subject)
+                                 or (i + 1 < len(words) and words[i + 1] in subject)
+                                 or w in vocab.first_person_copulas)
+               for i, w in enumerate(words))
+
+
 def _normative(lex: Lexicon, clause: Clause) -> bool:
     """A modal of obligation or desert in the clause ("moeten", "zouden", "verdienen", "should")."""
     norm = lex.predicates.get("normative_harm")
@@ -556,6 +585,13 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if pred.negatable and negated(lex, clause, match.positions,
                                   NEGATION_AFTER if _verbal(lex, clause, match) else 0):
         return "ontkend"
+    if (not pred.negatable and match.term.role in ("verbs", "phrases")
+            and all(part.isdisjoint(vocab.negators | vocab.deniers) for part in match.term.parts)
+            and negated(lex, clause, match.positions, NEGATION_AFTER,
+                        vocab.negators | vocab.deniers, inside=True)):
+        # A class that holds its own negations ("niet meer meedoen") is still negated where its
+        # words hold none: "niemand wordt uitgesloten", "nobody is kicking you out".
+        return "ontkend"
     if pred.agent and not (target.kind in ("group", "kind_of") and _normative(lex, clause)):
         # (Violence a group "should" suffer is a normative threat, whoever would act: "X zouden
         # allemaal opgehangen moeten worden".)
@@ -568,11 +604,13 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     # someone named ("sanne heeft bij gym in haar broek geplast 😭").
     if ctx.game and (("game" in pred.cleared_by
                       and not (pred.mocking and target.kind in ("name", "mention")))
-                     or (match.term.role == "standalone" and target.kind not in DIRECT)):
+                     or (match.term.role == "standalone" and target.kind not in DIRECT
+                         and pred.category not in _NOT_GAME_TALK)):
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
-    if (ctx.lesson and target.kind not in DIRECT and pred.category != "profanity"
+    if (ctx.lesson and (target.kind not in DIRECT or target not in named)
+            and pred.category != "profanity"
             and not (ctx.lesson_words and ctx.lesson_words <= frozenset().union(
                 *(clause.tokens[i].lemmas for i in match.positions)))
             and (target.kind not in ("group", "kind_of") or not ctx.lesson_words
@@ -586,6 +624,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "zonder spot"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"
+    if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
+        return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"
     if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,
                                                                    match.positions):
         return "niet over iemand gezegd"

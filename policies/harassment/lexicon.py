@@ -150,8 +150,9 @@ class Lexicon:
 
 class Unglue:
     """Words written without a space between them ("ikhaat moslims", "haatmoslims", "ihatemuslims"):
-    split where every part is a pronoun, a negator, a copula, a protected group or a hostile
-    lexicon word, at least one part is hostile and one a pronoun or a group. A group opens the run
+    split where every part is a pronoun or negator (first only), a copula, a protected group or a
+    hostile lexicon word, the last is a group or hostile, one part is hostile and one a pronoun
+    or a group. A group opens the run
     only before a copula ("moslimszijnratten"), so a noun such as "jodenhaat" stays whole; a common
     word, a lexicon word and a curse compound ("kankerturk") are never split."""
 
@@ -160,8 +161,10 @@ class Unglue:
     def __init__(self, vocab: Vocabulary, groups: frozenset[str], hostile: frozenset[str],
                  lemmatiser: Lemmatiser, common: frozenset[str], prefixes: tuple[str, ...]
                  ) -> None:
-        self.pronouns = frozenset(w for w in vocab.first_person_subject | vocab.second_person
-                                  | vocab.third_person | vocab.plural_third if w.isalpha())
+        # (a short pronoun other than the writer is also a prefix: "ge" in "gekilld")
+        self.pronouns = frozenset(w for w in vocab.first_person_subject | {
+            w for w in vocab.second_person | vocab.third_person | vocab.plural_third
+            if len(w) >= 3} if w.isalpha())
         self.negators = vocab.negators
         self.copulas = vocab.copulas
         self.groups = groups
@@ -209,8 +212,10 @@ class Unglue:
             return None
         if parts[0] in self.groups and parts[1] not in self.copulas:
             return None  # "jodenhaat": a noun, not "joden haat"
-        if any(len(p) < 2 for p in parts[1:]) or (len(parts[0]) == 1
-                                                  and parts[0] not in self.pronouns):
+        if any(len(p) < 2 or p in self.pronouns or p in self.negators for p in parts[1:]) or (
+                len(parts[0]) == 1 and parts[0] not in self.pronouns):
+            return None  # a pronoun or negator opens the run: "ikhaat", not "kluisde|ur"
+        if not (parts[-1] in self.groups or self._hostile(parts[-1])):
             return None
         if not any(self._hostile(p) for p in parts) or not any(
                 p in self.pronouns or p in self.groups for p in parts):
@@ -342,6 +347,9 @@ def lexicon() -> Lexicon:
     verbs |= {w for t in terms if len(t.parts) > 1 for p in t.parts for w in p
               if len(w) >= 6 and w.endswith("en")}
     separable, forms = _separable(vocab, verbs)
+    for lang in vocab.languages:  # chat spellings read as the word ("nie" -> "niet")
+        for form, word in load_table(lang.code, "language").get("spellings", {}).items():
+            forms.setdefault(fold_term(form), fold_term(word))
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
     # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
     # Group words too: "ik haat moslmis" names the group it misspells.
