@@ -55,7 +55,9 @@ def harassment(policy: HarassmentPolicy, text: str) -> Finding | None:
     ("everyone look at liams shoes 😭", "humiliation"),
     ("ik heb sara haar liefdesbrief gevonden, hier is ie 😂", "humiliation"),
     # sexual remarks about a named person or a teacher
+    ("je raadt nooit wat noah in zijn verslag schreef: 'de fransche revolutie' 😂😂", "humiliation"),
     ("sanne heeft echt geen bh nodig 😂", "sexual"),
+    ("the new teacher is seriously hot, id book extra lessons with her", "sexual"),
     ("die nieuwe juf mag mij wel eens privéles geven 😜", "sexual"),
 ])
 def test_the_kind_is_found(policy: HarassmentPolicy, text: str, category: str) -> None:
@@ -76,6 +78,9 @@ def test_the_kind_is_found(policy: HarassmentPolicy, text: str, category: str) -
     "doe niet zo moeilijk, het is maar een toets",
     "bij bio leren we over seks en voortplanting, moet je dat kennen?",
     "miss, someone wrote in the chat that all muslims should leave. i screenshotted it",
+    "ik wil even zeggen dat niemand wordt buitengesloten bij het kamp",
+    "mijn dochter heeft Sem niet geslagen. laten we het rustig bespreken met de mentor",
+    "ik heb een liefdesbrief geschreven voor mijn vriendin haha",
 ])
 def test_the_same_shape_stays_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)

@@ -168,6 +168,10 @@ class HarassmentPolicy(TextPolicy):
                        if j not in m.positions)
                for clause, ms in zip(clauses, found, strict=True) for m in ms):
             ctx = replace(ctx, inciting=True)
+        if ctx.quote_only and ctx.laughter and any(m.predicate.mocking for ms in found
+                                                   for m in ms):
+            # "jullie raden nooit wat X schreef: '…' 😂": quoting to laugh, not to report
+            ctx = replace(ctx, report=False)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
         # Every clause's targets for the others; a group only from a clause that is not the
         # writer saying who they are ("ik ben moslim" names no one to judge; "ik heb moslims in
@@ -231,6 +235,16 @@ class HarassmentPolicy(TextPolicy):
                 data={"terms": terms})]
         return []
 
+    def _all_negated(self, clauses: Sequence[Clause], actions: frozenset[str]) -> bool:
+        """Every one-word action of a call stands negated ("mijn zoon heeft Thijs niet geslagen …
+        laten we het uitpraten": no call to hit anyone)."""
+        negators = self.lexicon.vocab.negators
+        found = [(c, i) for c in clauses for i, t in enumerate(c.tokens)
+                 if not t.lemmas.isdisjoint(actions)]
+        # (right beside it: "niet lullen, gewoon gooien" still calls to throw)
+        return bool(found) and all(not negators.isdisjoint(c.words[max(0, i - 1) : i + 2])
+                                   for c, i in found)
+
     def _disease(self, reading: Reading) -> bool:
         """A curse that is also a disease ("kanker", "tering", "tyfus")."""
         diseases = reading.match.predicate.words("diseases")
@@ -264,7 +278,8 @@ class HarassmentPolicy(TextPolicy):
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
             t.kind in DIRECT | {"third", "noun"} for t in named)) and mentions_any(
-            clauses, incitement[0].predicate.words("actions"), lemmas)
+            clauses, incitement[0].predicate.words("actions"), lemmas) and not self._all_negated(
+            clauses, incitement[0].predicate.words("actions"))
         if incitement and (counted or acting):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,

@@ -78,6 +78,9 @@ class Context:
     # The lesson words that made it a lesson, when no lesson phrase did: a lesson word that is the
     # hostile word itself ("X zijn dieren") makes no lesson of it.
     lesson_words: frozenset[str] = frozenset()
+    # A report only by quote marks (no adult told, no victim, nothing received): with laughter
+    # and mockery it is someone's words spread to laugh at, not reported.
+    quote_only: bool = False
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -249,6 +252,12 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
     return out
 
 
+def _laugh(word: str) -> str:
+    """A laugh stretched or repeated as typed, in the form the data lists: "lmaooo" -> "lmao",
+    "hahahahahaha" -> "haha"."""
+    return re.sub(r"(?:ha){2,}h?", "haha", re.sub(r"(.)\1+", r"\1", word))
+
+
 def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
             event_targets: Sequence[Target], clauses: Sequence[Clause]) -> Context:
     mod = lex.modality
@@ -293,6 +302,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                   for i, t in enumerate(c.tokens)) or phrase("counter_speech")
     return Context(
         report=received or (report_verb and (told or victim or quoted or counter)),
+        quote_only=report_verb and quoted and not (received or told or victim or counter),
         quoted=quoted,
         told=told,
         counter=counter,
@@ -304,6 +314,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
+                  or any(_laugh(w) in lex.vocab.laughter for w in words)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
@@ -546,6 +557,18 @@ def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
                for i, w in enumerate(words))
 
 
+def _split_by_saying(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """A phrase whose words before a subordinating word are only a verb of saying or wanting:
+    "ik wil benadrukken dat niemand wordt uitgesloten" is no "niemand willen" (but "ik wil niet
+    dat hij naast haar zit" keeps its "niet")."""
+    vocab = lex.vocab
+    words = clause.words
+    first, last = min(match.positions), max(match.positions)
+    cut = next((i for i in range(first + 1, last) if words[i] in vocab.scope_breaks), None)
+    return cut is not None and all(not clause.tokens[i].lemmas.isdisjoint(vocab.denial_verbs)
+                                   for i in match.positions if i < cut)
+
+
 def _normative(lex: Lexicon, clause: Clause) -> bool:
     """A modal of obligation or desert in the clause ("moeten", "zouden", "verdienen", "should")."""
     norm = lex.predicates.get("normative_harm")
@@ -585,6 +608,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if pred.negatable and negated(lex, clause, match.positions,
                                   NEGATION_AFTER if _verbal(lex, clause, match) else 0):
         return "ontkend"
+    if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
+        return "niet in één zin"
     if (not pred.negatable and match.term.role in ("verbs", "phrases")
             and all(part.isdisjoint(vocab.negators | vocab.deniers) for part in match.term.parts)
             and negated(lex, clause, match.positions, NEGATION_AFTER,
@@ -613,10 +638,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and pred.category != "profanity"
             and not (ctx.lesson_words and ctx.lesson_words <= frozenset().union(
                 *(clause.tokens[i].lemmas for i in match.positions)))
-            and (target.kind not in ("group", "kind_of") or not ctx.lesson_words
-                 or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
-        # (A group judged in a clause of its own is no lesson content because a subject is named
-        # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio".)
+            and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
+        # (A clause without a lesson word is no lesson content because a subject is named
+        # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio", "… is seriously hot,
+        # i'd book extra appointments".)
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
