@@ -90,6 +90,16 @@ def assert_clean(policy: HarassmentPolicy, text: str) -> None:
     "moslimszijnratten",
     "1k h44t m0sl1ms",
     "ik h a a t homo's",
+    "ik haat mos lims",
+    "vluchtelingen zijn walg elijk",
+    "marokkanenzijn walgelijk",
+    "ik wil alle moslimsvermoorden",
+    # more groups and wordings
+    "ik haat homoseksuelen",
+    "transpersonen zijn een gevaar",
+    "dood aan alle afghanen",
+    "je kan surinamers niet vertrouwen",
+    "ik haat mensen die moslim zijn",
 ])
 def test_hate_against_a_group_nl(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -150,8 +160,16 @@ def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     "ik ben een trotse flikker haha",
     "ik ben trans en daar ben ik trots op",
     "im gay and i hate mondays",
-    # a noun for hatred of a group is no hatred ("jodenhaat")
+    # others who hate, named to disagree with them
+    "ik ben het niet eens met mensen die joden haten",
+    "ik haat mensen die moslims haten",
+    "als iemand zegt dat vluchtelingen walgelijk zijn, meld het dan",
+    # a noun for hatred of a group is no hatred ("jodenhaat"); words broken or glued by accident
     "jodenhaat is verschrikkelijk",
+    "moslimmeisjes dragen soms een hoofddoek",
+    "de vrouw en de man kwamen samen",
+    "mijn oma heeft kanker en begint met chemo",
+    "die opdracht is echt kanker ingewikkeld",
     # a lesson about animals is no dehumanisation
     "bij bio leren we over dieren, mensen zijn ook dieren",
 ])

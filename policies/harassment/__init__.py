@@ -329,6 +329,7 @@ _MODALITY = {
     "geciteerd of gemeld": "report", "geciteerd": "quotation", "tegenspraak": "counter_speech",
     "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
     "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
+    "wat anderen doen": "counter_speech",
     "overdrijving": "hyperbole",
 }
 

@@ -483,6 +483,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     readings: list[Reading] = []
     # A group named in another clause, for a pronoun or subject that takes it up.
     referred = [t for t in elsewhere if t.kind in ("group", "kind_of")]
+    others_act = _in_relative(lex, clause, found)
     for match in found:
         pred = match.predicate
         term = match.term
@@ -540,8 +541,10 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         own = self_only or (not words.isdisjoint(vocab.first_person_subject)
                             and not words.isdisjoint(vocab.copulas)
                             and all(t.position in match.positions for t in named))
-        reading = Reading(match, target, clause, _cleared(lex, clause, match, target, ctx,
-                                                          agent, own, named, denied))
+        why = ("wat anderen doen" if target.kind in ("group", "kind_of")
+               and target.position in others_act else
+               _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
+        reading = Reading(match, target, clause, why)
         readings.append(reading)
     return readings
 
@@ -555,6 +558,23 @@ def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
                                  or (i + 1 < len(words) and words[i + 1] in subject)
                                  or w in vocab.first_person_copulas)
                for i, w in enumerate(words))
+
+
+def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[int]:
+    """Positions of words inside a relative clause of others who act, before that clause's own
+    hostile verb: "ik ben het niet eens met mensen die X haten" (X is what others hate, not what
+    the writer says); "ik haat mensen die moslim zijn" has no hostile verb there."""
+    words = clause.words
+    starts = [i for rel in lex.reference_relatives for i in range(len(words) - len(rel) + 1)
+              if tuple(words[i : i + len(rel)]) == rel]
+    if not starts:
+        return frozenset()
+    verbs = [min(m.positions) for m in found
+             if len(m.positions) == 1 and m.predicate.category != "profanity"
+             and any(t.role == "verbs" and t.predicate is m.predicate
+                     for i in m.positions for t in lex.terms_of(clause.tokens[i].lemmas))]
+    start = min(starts)
+    return frozenset(i for i in range(start + 1, len(words)) if any(v > i for v in verbs))
 
 
 def _split_by_saying(lex: Lexicon, clause: Clause, match: Match) -> bool:

@@ -118,6 +118,8 @@ class Lexicon:
     # pronouns that refer back to it, and subjects that stand for it.
     reference_pronouns: frozenset[str] = frozenset()
     reference_subjects: tuple[tuple[str, ...], ...] = ()
+    # "mensen die X haten": a relative clause of others who act (see targets.toml [reference]).
+    reference_relatives: tuple[tuple[str, ...], ...] = ()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -210,17 +212,33 @@ class Unglue:
         parts = self._split(word, 3)
         if parts is None or len(parts) < 2:
             return None
-        if parts[0] in self.groups and parts[1] not in self.copulas:
-            return None  # "jodenhaat": a noun, not "joden haat"
+        if parts[0] in self.groups and not (parts[1] in self.copulas or (
+                len(parts[1]) >= 6 and parts[1] not in self.groups)):
+            return None  # "jodenhaat": a noun, not "joden haat"; "moslimsvermoorden" is split
         if any(len(p) < 2 or p in self.pronouns or p in self.negators for p in parts[1:]) or (
                 len(parts[0]) == 1 and parts[0] not in self.pronouns):
             return None  # a pronoun or negator opens the run: "ikhaat", not "kluisde|ur"
-        if not (parts[-1] in self.groups or self._hostile(parts[-1])):
-            return None
-        if not any(self._hostile(p) for p in parts) or not any(
-                p in self.pronouns or p in self.groups for p in parts):
+        if not (parts[-1] in self.groups or self._hostile(parts[-1])
+                or (parts[-1] in self.copulas and parts[0] in self.groups)):
+            return None  # (a group and its copula: "moslimszijn walgelijk")
+        if not any(self._hostile(p) or p in self.groups for p in parts) or not any(
+                p in self.pronouns or p in self.groups or p in self.copulas for p in parts):
             return None
         return parts
+
+    def join(self, left: str, right: str) -> str | None:
+        """Two fragments that make a group word or a hostile word of four letters or more, when
+        one of them is no word of its own or both have two letters ("mos lims", "walg elijk",
+        "ha at"); two words ("kan ker", "vrouw en") are left alone."""
+        whole = left + right
+        if len(whole) < 4 or not (whole in self.groups or self._hostile(whole)):
+            return None
+        short = len(left) <= 2 and len(right) <= 2  # "ha at"
+        if not short and left in self.common and right in self.common:
+            return None  # "kan ker", "vrouw en"
+        if left in self.groups or self._hostile(left) or right in self.groups or self._hostile(right):
+            return None  # "kk turken", "haat moslims": already words
+        return whole
 
 
 def _read_names() -> frozenset[str]:
@@ -327,6 +345,7 @@ def lexicon() -> Lexicon:
     group_heads: set[str] = set()
     reference_pronouns: set[str] = set()
     reference_subjects: set[tuple[str, ...]] = set()
+    reference_relatives: set[tuple[str, ...]] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         for characteristic, words in targets.get("groups", {}).items():
@@ -340,6 +359,8 @@ def lexicon() -> Lexicon:
         reference = targets.get("reference", {})
         reference_pronouns.update(fold_term(w) for w in reference.get("pronouns", []))
         reference_subjects.update(tuple(fold_term(w).split()) for w in reference.get("subjects", []))
+        reference_relatives.update(tuple(fold_term(w).split())
+                                   for w in reference.get("relatives", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
@@ -364,7 +385,7 @@ def lexicon() -> Lexicon:
     profanity = predicates.get("profanity")
     unglue = Unglue(vocab, frozenset(groups), hostile, lemmatiser, common,
                     tuple(profanity.words("prefixes")) if profanity is not None else ())
-    reader = Reader(vocab, lemmatiser, speller, separable, unglue)
+    reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
     # them (it cost a message 100-300 ms now and then).
@@ -376,7 +397,8 @@ def lexicon() -> Lexicon:
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
                    _target_words(vocab, names, person_nouns, groups, group_adjectives),
-                   frozenset(reference_pronouns), tuple(sorted(reference_subjects)))
+                   frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
+                   tuple(sorted(reference_relatives)))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],

@@ -70,10 +70,13 @@ class Reader:
 
     def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
                  separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]],
-                 unglue: Callable[[str], tuple[str, ...] | None] | None = None) -> None:
+                 unglue: Callable[[str], tuple[str, ...] | None] | None = None,
+                 join: Callable[[str, str], str | None] | None = None) -> None:
         self.vocab = vocab
         # Words written without a space between them ("ikhaat moslims"): the parts, or None.
         self.unglue = unglue
+        # A word broken by a space ("mos lims"): the word, or None.
+        self.join = join
         self.lemmatiser = lemmatiser
         self.speller = speller
         self.separable = dict(separable)
@@ -94,6 +97,8 @@ class Reader:
         clauses: list[Clause] = []
         current: list[tuple[str, bool]] = []
         tokens = [m.group() for m in _TOKEN.finditer(text)]
+        if self.join is not None:
+            tokens = self._joined(tokens)
         for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
@@ -116,6 +121,21 @@ class Reader:
         if current:
             clauses.append(self._clause(current))
         return tuple(clauses)
+
+    def _joined(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            word = tokens[i]
+            if i + 1 < len(tokens) and word.isalpha() and tokens[i + 1].isalpha():
+                whole = self.join(word, tokens[i + 1]) if self.join is not None else None
+                if whole is not None:
+                    out.append(whole)
+                    i += 2
+                    continue
+            out.append(word)
+            i += 1
+        return out
 
     def word_lemmas(self, word: str) -> frozenset[str]:
         """A word's lemmas and, when it is a misspelling of a lexicon word, that word's."""
