@@ -100,6 +100,7 @@ def assert_clean(policy: HarassmentPolicy, text: str) -> None:
     "dood aan alle afghanen",
     "je kan surinamers niet vertrouwen",
     "ik haat mensen die moslim zijn",
+    "moslims zijn geen mensen",
 ])
 def test_hate_against_a_group_nl(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -120,6 +121,7 @@ def test_hate_against_a_group_nl(policy: HarassmentPolicy, text: str) -> None:
     "i hate muslmis",
     "ihatemuslims",
     "women cant drive",
+    "you cant trust immigrants",
 ])
 def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -163,6 +165,8 @@ def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     # others who hate, named to disagree with them
     "ik ben het niet eens met mensen die joden haten",
     "ik haat mensen die moslims haten",
+    "i disagree with people who hate muslims",
+    "trans mensen zijn geen ratten",
     "als iemand zegt dat vluchtelingen walgelijk zijn, meld het dan",
     # a noun for hatred of a group is no hatred ("jodenhaat"); words broken or glued by accident
     "jodenhaat is verschrikkelijk",

@@ -120,9 +120,23 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
         for term in lex.phrases[key]:
             if id(term) not in seen and all(not part.isdisjoint(lemma_set) for part in term.parts):
                 seen.add(id(term))
+                if term.in_row:
+                    start = _in_row(clause, term.parts)
+                    if start is not None:
+                        out.append(Match(term, frozenset(range(start, start + len(term.parts)))))
+                    continue
                 used = frozenset(i for part in term.parts for i in clause.find(part))
                 out.append(Match(term, used))
     return out
+
+
+def _in_row(clause: Clause, parts: Sequence[frozenset[str]]) -> int | None:
+    """Where the parts stand in a row, in order, each by lemma; None when they do not."""
+    tokens = clause.tokens
+    for i in range(len(tokens) - len(parts) + 1):
+        if all(not tokens[i + k].lemmas.isdisjoint(part) for k, part in enumerate(parts)):
+            return i
+    return None
 
 
 def may_match(lex: Lexicon, clause: Clause) -> bool:
@@ -561,9 +575,9 @@ def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
 
 
 def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[int]:
-    """Positions of words inside a relative clause of others who act, before that clause's own
-    hostile verb: "ik ben het niet eens met mensen die X haten" (X is what others hate, not what
-    the writer says); "ik haat mensen die moslim zijn" has no hostile verb there."""
+    """Positions of words inside a relative clause of others who act, when that clause holds a
+    hostile verb: "ik ben het niet eens met mensen die X haten", "people who hate X" (X is what
+    others hate, not what the writer says); "ik haat mensen die moslim zijn" has none."""
     words = clause.words
     starts = [i for rel in lex.reference_relatives for i in range(len(words) - len(rel) + 1)
               if tuple(words[i : i + len(rel)]) == rel]
@@ -574,7 +588,9 @@ def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozen
              and any(t.role == "verbs" and t.predicate is m.predicate
                      for i in m.positions for t in lex.terms_of(clause.tokens[i].lemmas))]
     start = min(starts)
-    return frozenset(i for i in range(start + 1, len(words)) if any(v > i for v in verbs))
+    if not any(v > start for v in verbs):
+        return frozenset()
+    return frozenset(range(start + 1, len(words)))
 
 
 def _split_by_saying(lex: Lexicon, clause: Clause, match: Match) -> bool:

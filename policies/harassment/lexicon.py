@@ -84,6 +84,9 @@ class Term:
     # lemma of a token of the clause
     role: str  # one of TERM_ROLES
     predicate: Predicate
+    # Written with a leading "=": its words must stand in a row, in order ("=geen mensen": "X zijn
+    # geen mensen", not "trans mensen zijn geen ratten").
+    in_row: bool = False
 
     @property
     def shown(self) -> str:
@@ -272,11 +275,12 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     pred.lists[key] = pred.words(key) | {fold_term(w) for w in table[key]}
             for role in TERM_ROLES:
                 for raw in table.get(role, []):
+                    in_row = raw.startswith("=")
                     parts = tuple(frozenset(fold_term(alt) for alt in word.split("|"))
-                                  for word in raw.split())
+                                  for word in raw.lstrip("=").split())
                     text = " ".join("|".join(sorted(p)) if len(p) > 1 else next(iter(p))
                                     for p in parts)
-                    terms.append(Term(text, parts, role, pred))
+                    terms.append(Term(text, parts, role, pred, in_row))
     return predicates, terms
 
 
