@@ -101,6 +101,14 @@ def assert_clean(policy: HarassmentPolicy, text: str) -> None:
     "je kan surinamers niet vertrouwen",
     "ik haat mensen die moslim zijn",
     "moslims zijn geen mensen",
+    # negated positive statements, implicit exclusion of a group
+    "joden zijn nooit eerlijk",
+    "vrouwen zijn niet slim genoeg voor techniek",
+    "vluchtelingen hebben hier niks te zoeken",
+    "ik zou nooit naast een moslim willen wonen",
+    "ik wil geen marokkanen in mijn klas",
+    "vrouwen horen achter het aanrecht",
+    "jij bent echt een pot",
 ])
 def test_hate_against_a_group_nl(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -167,6 +175,9 @@ def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     "ik haat mensen die moslims haten",
     "i disagree with people who hate muslims",
     "trans mensen zijn geen ratten",
+    "moslims zijn slim, niet dom",
+    "die pot pindakaas is walgelijk",
+    "politici zijn ratten",
     "als iemand zegt dat vluchtelingen walgelijk zijn, meld het dan",
     # a noun for hatred of a group is no hatred ("jodenhaat"); words broken or glued by accident
     "jodenhaat is verschrikkelijk",
