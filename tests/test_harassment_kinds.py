@@ -37,6 +37,11 @@ def harassment(policy: HarassmentPolicy, text: str) -> Finding | None:
     ("sem mag nie mee naar de bioscoop", "exclusion"),
     ("jij zit nie in ons groepje", "exclusion"),
     ("zullen we lotte maar niet uitnodigen", "exclusion"),
+    ("misschien is het beter als bram voortaan niet meer meekomt", "exclusion"),
+    ("laten we gewoon doen alsof daan niet bestaat", "exclusion"),
+    ("zet hem niet in je groepje voor het project", "exclusion"),
+    ("wie sara toevoegt aan de groep ligt er ook uit", "exclusion"),
+    ("lets all pretend jake doesnt exist", "exclusion"),
     # insults: English chat spelling, a negative command, a curse apart from its person word
     ("ur so dumb omg", "insult"),
     ("ur literally a walking L", "insult"),
@@ -53,12 +58,14 @@ def harassment(policy: HarassmentPolicy, text: str) -> Finding | None:
     ("remember when noah peed himself on the bus 😂", "humiliation"),
     ("guys look at emmas old insta posts 😭😭", "humiliation"),
     ("everyone look at liams shoes 😭", "humiliation"),
+    ("hahaha hoor hoe noor praat ze klinkt als een muis", "humiliation"),
     ("ik heb sara haar liefdesbrief gevonden, hier is ie 😂", "humiliation"),
     # sexual remarks about a named person or a teacher
     ("je raadt nooit wat noah in zijn verslag schreef: 'de fransche revolutie' 😂😂", "humiliation"),
     ("sanne heeft echt geen bh nodig 😂", "sexual"),
     ("the new teacher is seriously hot, id book extra lessons with her", "sexual"),
     ("die nieuwe juf mag mij wel eens privéles geven 😜", "sexual"),
+    ("ik zou juf sanne wel willen pakken", "sexual"),
 ])
 def test_the_kind_is_found(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
@@ -81,6 +88,10 @@ def test_the_kind_is_found(policy: HarassmentPolicy, text: str, category: str) -
     "ik wil even zeggen dat niemand wordt buitengesloten bij het kamp",
     "mijn dochter heeft Sem niet geslagen. laten we het rustig bespreken met de mentor",
     "ik heb een liefdesbrief geschreven voor mijn vriendin haha",
+    "hij doet alsof het niet zo is",
+    "sem is er niet vandaag, hij is ziek",
+    "de batterij van mijn fiets ligt eruit, kan iemand helpen",
+    "hij klinkt als een echte zanger haha",
 ])
 def test_the_same_shape_stays_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)

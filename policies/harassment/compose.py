@@ -20,6 +20,10 @@ DIRECT = frozenset({"second", "name", "mention", "reply"})
 # Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
 # walvis kan niet eens over de bok springen bij gym").
 _NOT_GAME_TALK = frozenset({"body_shaming", "sexual", "discrimination"})
+# Categories a lesson word never makes lesson content: swearing is cleared by the policy (only
+# diseases), and leaving someone out of a project group or laughing at a talk is what happens at
+# school, not what is taught ("zet hem niet in je groepje voor het project").
+_NOT_LESSON_CONTENT = frozenset({"profanity", "exclusion", "humiliation"})
 # Words that open an exclamation about someone ("wat een sukkel", "what an idiot").
 _EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("such", "a"))
 _QUOTES = frozenset("'\"‘’“”„«»`")
@@ -671,7 +675,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)
-            and pred.category != "profanity"
+            and pred.category not in _NOT_LESSON_CONTENT
             and not (ctx.lesson_words and ctx.lesson_words <= frozenset().union(
                 *(clause.tokens[i].lemmas for i in match.positions)))
             and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
