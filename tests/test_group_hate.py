@@ -109,6 +109,8 @@ def assert_clean(policy: HarassmentPolicy, text: str) -> None:
     "ik wil geen marokkanen in mijn klas",
     "vrouwen horen achter het aanrecht",
     "jij bent echt een pot",
+    "al die vluchtelingen moeten verzuipen in zee",
+    "het zijn allemaal flikkers",
 ])
 def test_hate_against_a_group_nl(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -178,6 +180,10 @@ def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     "moslims zijn slim, niet dom",
     "die pot pindakaas is walgelijk",
     "politici zijn ratten",
+    "wie zegt dat homo's ziek zijn, heeft het mis",
+    "ik hoorde iemand zeggen dat joden ratten zijn, dat is walgelijk",
+    "niemand zou moslims moeten haten",
+    "zwarte mensen werden vroeger als slaven behandeld",
     "als iemand zegt dat vluchtelingen walgelijk zijn, meld het dan",
     # a noun for hatred of a group is no hatred ("jodenhaat"); words broken or glued by accident
     "jodenhaat is verschrikkelijk",

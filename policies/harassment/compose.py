@@ -645,9 +645,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if (ctx.affection and pred.category in ("insult", "body_shaming", "humiliation")
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
-    if pred.negatable and negated(lex, clause, match.positions,
-                                  NEGATION_AFTER if _verbal(lex, clause, match) else 0):
-        return "ontkend"
+    verbal = _verbal(lex, clause, match)
+    if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
+                                  vocab.negators | vocab.deniers if verbal else None):
+        return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
     if (not pred.negatable and match.term.role in ("verbs", "phrases")
@@ -676,8 +677,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "keukengerei"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
-            and not (ctx.lesson_words and ctx.lesson_words <= frozenset().union(
-                *(clause.tokens[i].lemmas for i in match.positions)))
+            # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
+            # war"; but a group word said as history stays one: "als slaven behandeld")
+            and not (pred.category != "discrimination" and ctx.lesson_words
+                     and ctx.lesson_words <= frozenset().union(
+                         *(clause.tokens[i].lemmas for i in match.positions)))
             and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
         # (A clause without a lesson word is no lesson content because a subject is named
         # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio", "… is seriously hot,
