@@ -59,6 +59,7 @@ def harassment(policy: HarassmentPolicy, text: str) -> Finding | None:
     ("guys look at emmas old insta posts 😭😭", "humiliation"),
     ("everyone look at liams shoes 😭", "humiliation"),
     ("hahaha hoor hoe noor praat ze klinkt als een muis", "humiliation"),
+    ("lachen om sem zn stem bij het voorlezen", "humiliation"),
     ("ik heb sara haar liefdesbrief gevonden, hier is ie 😂", "humiliation"),
     # sexual remarks about a named person or a teacher
     ("je raadt nooit wat noah in zijn verslag schreef: 'de fransche revolutie' 😂😂", "humiliation"),

@@ -609,6 +609,14 @@ def _split_by_saying(lex: Lexicon, clause: Clause, match: Match) -> bool:
                                    for i in match.positions if i < cut)
 
 
+def _laughed_at(clause: Clause, match: Match) -> bool:
+    """Laughing said in words, beside another mockery word: "lachen om aziz zn stem" (the "stem"
+    counts; "lachen om de grap van de juf" has nothing else to mock)."""
+    laughing = match.predicate.words("laughing")
+    return (clause.lemma_set.isdisjoint(laughing) is False
+            and all(clause.tokens[i].lemmas.isdisjoint(laughing) for i in match.positions))
+
+
 def _normative(lex: Lexicon, clause: Clause) -> bool:
     """A modal of obligation or desert in the clause ("moeten", "zouden", "verdienen", "should")."""
     norm = lex.predicates.get("normative_harm")
@@ -689,7 +697,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
-    if pred.mocking and not ctx.laughter:
+    if pred.mocking and not ctx.laughter and not _laughed_at(clause, match):
         return "zonder spot"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"

@@ -31,7 +31,7 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions", "diseases", "carry", "modals")
+               "actions", "diseases", "carry", "modals", "laughing")
 
 
 def fold_term(term: str) -> str:
