@@ -184,6 +184,11 @@ def test_hate_against_a_group_en(policy: HarassmentPolicy, text: str) -> None:
     "ik hoorde iemand zeggen dat joden ratten zijn, dat is walgelijk",
     "niemand zou moslims moeten haten",
     "zwarte mensen werden vroeger als slaven behandeld",
+    "vrouwen mochten vroeger niet stemmen, dat leerden we bij geschiedenis",
+    "moslims en joden leven hier samen in vrede",
+    "iedereen die zegt dat vrouwen dom zijn, is zelf dom",
+    "ik ken veel vluchtelingen. ze zijn heel aardig",
+    "ikhebhetaf! eindelijk klaar",
     "als iemand zegt dat vluchtelingen walgelijk zijn, meld het dan",
     # a noun for hatred of a group is no hatred ("jodenhaat"); words broken or glued by accident
     "jodenhaat is verschrikkelijk",

@@ -511,6 +511,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 and not any(t.kind in DIRECT | {"noun", "group", "kind_of"} for t in named)):
             continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
+        if (term.role == "words" and pred.word_targets and any(
+                not clause.tokens[i].lemmas.isdisjoint(lex.groups) for i in match.positions)):
+            # A group's own name said as a slur is said of the reader, never of another group
+            # ("moslims en joden leven hier samen").
+            kinds = kinds & DIRECT
         # A phrase may hold its own target ("nobody wants you"); a word is not its own target.
         candidates = [t for t in named
                       if (t.position not in match.positions or len(term.parts) > 1)
