@@ -101,7 +101,7 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
     # A curse written apart from the person or group word it is glued to in speech ("kut joch",
     # "kk turken"): read as the compound ("kutjoch", "kkturken").
     profanity = lex.predicates.get("profanity")
-    if profanity is not None:
+    if profanity is not None and any(m.term.predicate is profanity for m in out):
         prefixes = profanity.words("prefixes")
         slurs = lex.predicates.get("slurs")
         for i in range(len(clause.tokens) - 1):
@@ -281,6 +281,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     mod = lex.modality
     lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
     every = tuple(w for c in clauses for w in c.words)
+    laugh_initials = {w[0] for w in lex.vocab.laughter if w.isalpha()}
 
     def phrase(table: str) -> bool:  # modality is read for the whole message
         return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
@@ -332,7 +333,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         lesson=not lemmas.isdisjoint(mod.get("lesson_words", ())) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
-                  or any(_laugh(w) in lex.vocab.laughter for w in words)
+                  # (only a word that starts like a listed laugh: "lmaooo", "hahahah")
+                  or any(_laugh(w) in lex.vocab.laughter for w in words
+                         if len(w) > 3 and w[0] in laugh_initials)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),

@@ -177,7 +177,11 @@ class Unglue:
         self.lemmatiser = lemmatiser
         self.common = common
         self.prefixes = prefixes
+        # The first three letters of every hostile word: a part that starts otherwise is not
+        # looked up (most parts of most words), which keeps the lemmatiser out of the loop.
+        self.stems = frozenset(w[:3] for w in hostile)
         self._cache: dict[str, tuple[str, ...] | None] = {}
+        self._joined: dict[tuple[str, str], str | None] = {}
 
     def __call__(self, word: str) -> tuple[str, ...] | None:
         found = self._cache.get(word, ())
@@ -188,7 +192,8 @@ class Unglue:
         return found
 
     def _hostile(self, part: str) -> bool:
-        return len(part) >= 4 and not self.lemmatiser.lemmas(part).isdisjoint(self.hostile)
+        return (len(part) >= 4 and part[:3] in self.stems
+                and not self.lemmatiser.lemmas(part).isdisjoint(self.hostile))
 
     def _part(self, part: str) -> bool:
         return (part in self.pronouns or part in self.negators or part in self.copulas
@@ -233,14 +238,21 @@ class Unglue:
         """Two fragments that make a group word or a hostile word of four letters or more, when
         one of them is no word of its own or both have two letters ("mos lims", "walg elijk",
         "ha at"); two words ("kan ker", "vrouw en") are left alone."""
+        short = len(left) <= 2 and len(right) <= 2  # "ha at"
+        if not short and left in self.common and right in self.common:
+            return None  # "kan ker", "vrouw en" (most pairs stop here, before any lookup)
+        key = (left, right)
+        if key in self._joined:
+            return self._joined[key]
+        if len(self._joined) > 100_000:
+            self._joined.clear()
+        self._joined[key] = None
         whole = left + right
         if len(whole) < 4 or not (whole in self.groups or self._hostile(whole)):
             return None
-        short = len(left) <= 2 and len(right) <= 2  # "ha at"
-        if not short and left in self.common and right in self.common:
-            return None  # "kan ker", "vrouw en"
         if left in self.groups or self._hostile(left) or right in self.groups or self._hostile(right):
             return None  # "kk turken", "haat moslims": already words
+        self._joined[key] = whole
         return whole
 
 
