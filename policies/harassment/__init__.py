@@ -41,6 +41,7 @@ from policies.harassment.compose import (
     MessageReading,
     Reading,
     Target,
+    about_writer,
     context,
     first_mention,
     mentions_any,
@@ -176,12 +177,16 @@ class HarassmentPolicy(TextPolicy):
                and not reported_speech(lex, clause, max(m.positions, default=0))
                for clause, ms in zip(clauses, found, strict=True) for m in ms):
             ctx = replace(ctx, inciting=True)
+        if ctx.quote_only and ctx.laughter and any(m.predicate.mocking for ms in found
+                                                   for m in ms):
+            # "jullie raden nooit wat X schreef: '…' 😂": quoting to laugh, not to report
+            ctx = replace(ctx, report=False)
         fallback = [*ctx.event_targets, *vocatives(named, clauses)]
-        first = lex.vocab.first_person | lex.vocab.first_person_subject
-        # Every clause's targets for the others; a group only from a clause that is not about the
-        # writer ("ik ben moslim" names no one to judge). In clause order, so a clause's own are
-        # cut out by two slices (``starts[i]``: where clause i's begin), not a scan per clause.
-        given = [[t for t in ts if t.kind != "group" or clauses[j].lemma_set.isdisjoint(first)]
+        # Every clause's targets for the others; a group only from a clause that is not the
+        # writer saying who they are ("ik ben moslim" names no one to judge; "ik heb moslims in
+        # mn klas. ik haat ze" does). In clause order, so a clause's own are cut out by two
+        # slices (``starts[i]``: where clause i's begin), not a scan per clause.
+        given = [[t for t in ts if t.kind != "group" or not about_writer(lex, clauses[j].words)]
                  for j, ts in enumerate(named)]
         everyone = [t for ts in given for t in ts]
         starts = list(accumulate(map(len, given), initial=0))
@@ -387,6 +392,7 @@ _MODALITY = {
     "geciteerd of gemeld": "report", "geciteerd": "quotation", "tegenspraak": "counter_speech",
     "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
     "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
+    "wat anderen doen": "counter_speech",
     "overdrijving": "hyperbole",
 }
 

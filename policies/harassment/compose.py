@@ -17,6 +17,13 @@ from policies.normalize import fold, normalize
 
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
 DIRECT = frozenset({"second", "name", "mention", "reply"})
+# Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
+# walvis kan niet eens over de bok springen bij gym").
+_NOT_GAME_TALK = frozenset({"body_shaming", "sexual", "discrimination"})
+# Categories a lesson word never makes lesson content: swearing is cleared by the policy (only
+# diseases), and leaving someone out of a project group or laughing at a talk is what happens at
+# school, not what is taught ("zet hem niet in je groepje voor het project").
+_NOT_LESSON_CONTENT = frozenset({"profanity", "exclusion", "humiliation"})
 # Words that open an exclamation about someone ("wat een sukkel", "what an idiot").
 _EXCLAMATION = (("wat", "een"), ("wat", "n"), ("what", "a"), ("what", "an"), ("such", "a"))
 _QUOTES = frozenset("'\"‘’“”„«»`")
@@ -78,10 +85,15 @@ class Context:
     # threat sent through others is delivered, not reported.
     relay: bool = False
     cued: frozenset[str] = frozenset()  # classes whose ``cues`` stand in the message
-    lesson_hits: frozenset[str] = frozenset()  # the lesson words that made ``lesson``
     # The words of the hyperbole phrases that stand in the message ("van het lachen"): no hostile
     # word in their own right ("ik schiet me dood van het lachen om meneer 😂" mocks no one).
     hyperbole_words: frozenset[str] = frozenset()
+    # The lesson words that made it a lesson, when no lesson phrase did: a lesson word that is the
+    # hostile word itself ("X zijn dieren") makes no lesson of it.
+    lesson_words: frozenset[str] = frozenset()
+    # A report only by quote marks (no adult told, no victim, nothing received): with laughter
+    # and mockery it is someone's words spread to laugh at, not reported.
+    quote_only: bool = False
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -95,6 +107,26 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
         if terms:
             at = frozenset({i})
             out.extend(Match(term, at) for term in terms)
+    # A curse written apart from the person or group word it is glued to in speech ("kut joch",
+    # "kk turken"): read as the compound ("kutjoch", "kkturken").
+    profanity = lex.predicates.get("profanity")
+    if profanity is not None and any(m.term.predicate is profanity for m in out):
+        prefixes = profanity.words("prefixes")
+        slurs = lex.predicates.get("slurs")
+        for i in range(len(clause.tokens) - 1):
+            word, following = clause.tokens[i].word, clause.tokens[i + 1]
+            terms: list[Term] = []
+            if word in prefixes:
+                terms = [t for t in lex.compounds_of(word + following.word)
+                         if t.predicate is not profanity]
+            if (not terms and slurs is not None and any(t.predicate is profanity
+                                                        for t in lex.terms_of(frozenset({word})))
+                    and following.word in lex.groups):  # (as written: "shit man" is no slur)
+                # "kk turken", "fucking muslims": a curse on a group is a slur
+                terms = [Term(f"{word} {following.word}", (frozenset({word}),
+                                                           frozenset({following.word})),
+                              "standalone", slurs)]
+            out.extend(Match(term, frozenset({i, i + 1})) for term in terms)
     lemma_set = clause.lemma_set
     seen: set[int] = set()
     for key in sorted(lemma_set & lex.phrase_keys):  # a fixed order, never set order
@@ -102,6 +134,11 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
             if (term.required <= lemma_set and id(term) not in seen
                     and all(not part.isdisjoint(lemma_set) for part in term.parts)):
                 seen.add(id(term))
+                if term.in_row:
+                    start = _in_row(clause, term.parts)
+                    if start is not None:
+                        out.append(Match(term, frozenset(range(start, start + len(term.parts)))))
+                    continue
                 used = frozenset(i for part in term.parts for i in clause.find(part))
                 # A feeling reaches into its "dat" clause ("gevoel dat ik verdwijn"); other
                 # phrases stop there.
@@ -122,6 +159,13 @@ def _spans_a_break(lex: Lexicon, clause: Clause, used: frozenset[int]) -> bool:
                 | vocab.quantifiers)
     return any(words[i] in opens and i + 1 < len(words) and words[i + 1] in subjects
                for i in range(min(used) + 1, max(used)) if i not in used)
+def _in_row(clause: Clause, parts: Sequence[frozenset[str]]) -> int | None:
+    """Where the parts stand in a row, in order, each by lemma; None when they do not."""
+    tokens = clause.tokens
+    for i in range(len(tokens) - len(parts) + 1):
+        if all(not tokens[i + k].lemmas.isdisjoint(part) for k, part in enumerate(parts)):
+            return i
+    return None
 
 
 def may_match(lex: Lexicon, clause: Clause) -> bool:
@@ -137,6 +181,7 @@ def may_name(lex: Lexicon, clause: Clause) -> bool:
     person suffix."""
     return not clause.lemma_set.isdisjoint(lex.target_words) or any(
         t.mention or (len(t.word) > 8 and t.word.endswith(lex.person_suffixes))
+        or (t.word[-1:] == "s" and t.word[:-1] in lex.names)  # a possessive name
         for t in clause.tokens)
 
 
@@ -216,6 +261,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("third", word, i))
         elif word in lex.names:
             out.append(Target("name", word, i))
+        elif (len(word) > 3 and word[-1] == "s" and word[:-1] in lex.names
+              and word not in lex.common):
+            out.append(Target("name", word, i))  # a possessive: "mila's", "jake's" folded
         elif word in lex.person_nouns and i > 0:
             out.append(Target("noun", f"{words[i - 1]} {word}", i))
         elif word in vocab.third_possessive and i + 1 < len(words):
@@ -238,11 +286,19 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                     words[i + 1] in lex.group_heads
                     or not tokens[i + 1].lemmas.isdisjoint(lex.group_heads)):
                 # "die marokkaanse kinderen", "autistic kids": a group named by its adjective
-                group = next((lex.group_adjectives[lemma] for lemma in token.lemmas
+                # (an inflected adjective the lemmatiser does not know: "antilliaanse")
+                forms = token.lemmas | {word[:-1]} if word.endswith("e") else token.lemmas
+                group = next((lex.group_adjectives[lemma] for lemma in forms
                               if lemma in lex.group_adjectives), None)
             if group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
     return out
+
+
+def _laugh(word: str) -> str:
+    """A laugh stretched or repeated as typed, in the form the data lists: "lmaooo" -> "lmao",
+    "hahahahahaha" -> "haha"."""
+    return re.sub(r"(?:ha){2,}h?", "haha", re.sub(r"(.)\1+", r"\1", word))
 
 
 def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
@@ -250,6 +306,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     mod = lex.modality
     lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
     every = tuple(w for c in clauses for w in c.words)
+    laugh_initials = {w[0] for w in lex.vocab.laughter if w.isalpha()}
 
     def phrase(table: str) -> bool:  # modality is read for the whole message
         return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
@@ -304,6 +361,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                      if p.words("cues") and mentions_any(clauses, p.words("cues"), lemmas))
     return Context(
         report=received or (report_verb and (told or victim or quoted or counter)),
+        quote_only=report_verb and quoted and not (received or told or victim or counter),
         quoted=quoted,
         told=told,
         counter=counter,
@@ -315,17 +373,20 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         lesson=bool(lesson_hits) or phrase("lesson"),
         medical=not words.isdisjoint(mod.get("lesson_medical", ())),
         laughter=(not words.isdisjoint(lex.vocab.laughter)
+                  # (only a word that starts like a listed laugh: "lmaooo", "hahahah")
+                  or any(_laugh(w) in lex.vocab.laughter for w in words
+                         if len(w) > 3 and w[0] in laugh_initials)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
         kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
+        lesson_words=frozenset() if phrase("lesson") else frozenset(lesson_hits),
         mentioned=frozenset(w for span in _QUOTED.findall(unelided)
                             for w in fold(normalize(span)).split()),
         relay=relay,
         cued=cued,
-        lesson_hits=frozenset(lesson_hits),
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
                                   if has_sequence(every, p) for w in p),
     )
@@ -387,22 +448,35 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
     return frozenset(out)
 
 
-def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER
-            ) -> bool:
+def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER,
+            negators: frozenset[str] | None = None, inside: bool = False) -> bool:
     """Whether a negator stands in the scope of the words at ``used`` (``after``: how far after
-    them it may stand; a noun is negated before it, "geen sukkel", a verb also after it)."""
+    them it may stand; a noun is negated before it, "geen sukkel", a verb also after it). A
+    negative command is no negation of what it commands: "doe niet zo achterlijk", "dont be so
+    dumb". ``inside``: a negator between a phrase's words counts too ("we gooien je niet uit de
+    groep")."""
     used = set(used)
     if not used:
         return False
     first, last = min(used), max(used)
     words = clause.words
-    breaks = lex.vocab.scope_breaks
+    vocab = lex.vocab
+    breaks = vocab.scope_breaks
+    negators = vocab.negators if negators is None else negators
     for i, word in enumerate(words):
-        if word not in lex.vocab.negators or i in used:
+        if word not in negators or i in used:
+            continue
+        if (i and words[i - 1] in vocab.negation_not_after) or (
+                i + 1 < len(words) and words[i + 1] in vocab.negation_not_before):
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
-        elif last < i <= last + after:
+        elif inside and first < i < last:
+            between = words[first + 1 : i]
+        elif last < i <= last + after or (after and len(used) == 1 and i == len(words) - 1
+                                          and i > last):
+            # A verb is also negated by the clause's last word, however far ("ik haat homo's
+            # helemaal niet"): Dutch puts "niet" at the end of a main clause.
             between = words[last + 1 : i]
         else:
             continue
@@ -417,6 +491,11 @@ def _linked(lex: Lexicon, clause: Clause, target: Target, positions: frozenset[i
     if target.position < 0:
         return True
     words = clause.words
+    # "ik vind het vervelend dat X …": the word says something of "het", not of X after a
+    # subordinating word ("the boys in that class are the problem": the target stands first).
+    if max(positions) < target.position and not lex.vocab.scope_breaks.isdisjoint(
+            words[max(positions) + 1 : target.position]):
+        return False
     if not set(words).isdisjoint(lex.vocab.copulas | lex.vocab.possession):
         return True
     if not clause.lemma_set.isdisjoint(match_parts(lex)):
@@ -525,6 +604,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                                               in vocab.permission_before)
                       for i, w in enumerate(clause.words))
     readings: list[Reading] = []
+    # A group named in another clause, for a pronoun or subject that takes it up.
+    referred = [t for t in elsewhere if t.kind in ("group", "kind_of")]
+    others_act = _in_relative(lex, clause, found)
     for match in found:
         pred = match.predicate
         term = match.term
@@ -534,6 +616,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 and not any(t.kind in DIRECT | {"noun", "group", "kind_of"} for t in named)):
             continue  # "ze zijn beter af zonder mij": the writer about themself (wellbeing)
         kinds = pred.word_targets if term.role == "words" and pred.word_targets else pred.targets
+        if (term.role == "words" and pred.word_targets and any(
+                not clause.tokens[i].lemmas.isdisjoint(lex.groups) for i in match.positions)):
+            # A group's own name said as a slur is said of the reader, never of another group
+            # ("moslims en joden leven hier samen").
+            kinds = kinds & DIRECT
         # A phrase may hold its own target ("nobody wants you"); a word is not its own target.
         candidates = [t for t in named
                       if (t.position not in match.positions or len(term.parts) > 1)
@@ -571,13 +658,91 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]
+            if not pool and referred and any(has_sequence(clause.words, subject)
+                                             for subject in lex.reference_subjects):
+                pool = [referred[0]]  # "vluchtelingen komen hier wonen. het zijn ratten"
             if not pool:
                 continue
             target = pool[0]
-        reading = Reading(match, target, clause, _cleared(lex, clause, match, target, ctx,
-                                                          agent, self_only, named, denied))
+        if target.kind == "third" and target.text in lex.reference_pronouns and referred:
+            # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
+            target = Target("group", f"{target.text} = {referred[0].text}", target.position)
+        # "ik ben een trotse flikker": a group word the writer calls themself names no one else.
+        own = self_only or (not words.isdisjoint(vocab.first_person_subject)
+                            and not words.isdisjoint(vocab.copulas)
+                            and all(t.position in match.positions for t in named))
+        why = ("wat anderen doen" if target.kind in ("group", "kind_of")
+               and target.position in others_act else
+               _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
+        reading = Reading(match, target, clause, why)
         readings.append(reading)
     return readings
+
+
+def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
+    """The writer says who they are: a first-person subject beside a copula ("ik ben", "zijn
+    wij", "i am"), not "ik heb buren die moslim zijn"."""
+    vocab = lex.vocab
+    subject, copulas = vocab.first_person_subject, vocab.copulas
+    return any(w in copulas and ((i and words[i - 1] in subject)
+                                 or (i + 1 < len(words) and words[i + 1] in subject)
+                                 or w in vocab.first_person_copulas)
+               for i, w in enumerate(words))
+
+
+def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[int]:
+    """Positions of words inside a relative clause of others who act, when that clause holds a
+    hostile verb: "ik ben het niet eens met mensen die X haten", "people who hate X" (X is what
+    others hate, not what the writer says); "ik haat mensen die moslim zijn" has none."""
+    words = clause.words
+    starts = [i for rel in lex.reference_relatives for i in range(len(words) - len(rel) + 1)
+              if tuple(words[i : i + len(rel)]) == rel]
+    if not starts:
+        return frozenset()
+    verbs = [min(m.positions) for m in found
+             if len(m.positions) == 1 and m.predicate.category != "profanity"
+             and any(t.role == "verbs" and t.predicate is m.predicate
+                     for i in m.positions for t in lex.terms_of(clause.tokens[i].lemmas))]
+    start = min(starts)
+    if not any(v > start for v in verbs):
+        return frozenset()
+    return frozenset(range(start + 1, len(words)))
+
+
+def _split_by_saying(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """A phrase whose words before a subordinating word are only a verb of saying or wanting:
+    "ik wil benadrukken dat niemand wordt uitgesloten" is no "niemand willen" (but "ik wil niet
+    dat hij naast haar zit" keeps its "niet")."""
+    vocab = lex.vocab
+    words = clause.words
+    first, last = min(match.positions), max(match.positions)
+    cut = next((i for i in range(first + 1, last) if words[i] in vocab.scope_breaks), None)
+    return cut is not None and all(not clause.tokens[i].lemmas.isdisjoint(vocab.denial_verbs)
+                                   for i in match.positions if i < cut)
+
+
+def _laughed_at(clause: Clause, match: Match) -> bool:
+    """Laughing said in words, beside another mockery word: "lachen om aziz zn stem" (the "stem"
+    counts; "lachen om de grap van de juf" has nothing else to mock)."""
+    laughing = match.predicate.words("laughing")
+    return (clause.lemma_set.isdisjoint(laughing) is False
+            and all(clause.tokens[i].lemmas.isdisjoint(laughing) for i in match.positions))
+
+
+def _normative(lex: Lexicon, clause: Clause) -> bool:
+    """A modal of obligation or desert in the clause ("moeten", "zouden", "verdienen", "should")."""
+    norm = lex.predicates.get("normative_harm")
+    return norm is not None and not clause.lemma_set.isdisjoint(norm.words("modals"))
+
+
+def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """Whether the match is read as a verb: a verb term, or a word that is also a verb of its class
+    ("haat" is the noun and "ik haat": negated after it like the verb, "ik haat ze niet")."""
+    if match.term.role == "verbs":
+        return True
+    return len(match.positions) == 1 and any(
+        t.role == "verbs" and t.predicate is match.predicate
+        for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
@@ -600,12 +765,24 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if (ctx.affection and pred.category in ("insult", "body_shaming", "humiliation")
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
-    if pred.negatable and negated(lex, clause, match.positions,
-                                  NEGATION_AFTER if match.term.role == "verbs" else 0):
+    verbal = _verbal(lex, clause, match)
+    if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
+                                  vocab.negators | vocab.deniers if verbal else None):
+        return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
+    if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
+        return "niet in één zin"
+    if (not pred.negatable and match.term.role in ("verbs", "phrases")
+            and all(part.isdisjoint(vocab.negators | vocab.deniers) for part in match.term.parts)
+            and negated(lex, clause, match.positions, NEGATION_AFTER,
+                        vocab.negators | vocab.deniers, inside=True)):
+        # A class that holds its own negations ("niet meer meedoen") is still negated where its
+        # words hold none: "niemand wordt uitgesloten", "nobody is kicking you out".
         return "ontkend"
     if pred.words("cues") and pred.name not in ctx.cued:
         return "zonder tijd, voorwaarde of aanleiding"
-    if pred.agent:
+    if pred.agent and not (target.kind in ("group", "kind_of") and _normative(lex, clause)):
+        # (Violence a group "should" suffer is a normative threat, whoever would act: "X zouden
+        # allemaal opgehangen moeten worden".)
         if not agent:
             return "niet door de schrijver"
         if (pred.category == "threat" and target.kind not in DIRECT | {"third"}
@@ -619,24 +796,34 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     # someone named ("sanne heeft bij gym in haar broek geplast 😭").
     if ctx.game and (("game" in pred.cleared_by
                       and not (pred.mocking and target.kind in ("name", "mention")))
-                     or (match.term.role == "standalone" and target.kind not in DIRECT)):
+                     or (match.term.role == "standalone" and target.kind not in DIRECT
+                         and pred.category not in _NOT_GAME_TALK)):
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
-    # (a lesson word that is part of the finding itself is no lesson: "lucky I'm a patient man")
-    own = frozenset().union(*(clause.tokens[i].lemmas for i in match.positions))
-    if (ctx.lesson and target.kind not in DIRECT and pred.category != "profanity"
-            and not (ctx.lesson_hits and ctx.lesson_hits <= own)):
+    if (ctx.lesson and (target.kind not in DIRECT or target not in named)
+            and pred.category not in _NOT_LESSON_CONTENT
+            # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
+            # war"; but a group word said as history stays one: "als slaven behandeld")
+            and not (pred.category != "discrimination" and ctx.lesson_words
+                     and ctx.lesson_words <= frozenset().union(
+                         *(clause.tokens[i].lemmas for i in match.positions)))
+            and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
+        # (A clause without a lesson word is no lesson content because a subject is named
+        # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio", "… is seriously hot,
+        # i'd book extra appointments".)
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
     if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words
                                    for i in match.positions):
         return "overdrijving"
-    if pred.mocking and not ctx.laughter:
+    if pred.mocking and not ctx.laughter and not _laughed_at(clause, match):
         return "zonder spot"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"
+    if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
+        return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"
     if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,
                                                                    match.positions):
         return "niet over iemand gezegd"

@@ -31,7 +31,7 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions", "diseases", "disease_after", "carry", "cues")
+               "actions", "diseases", "disease_after", "carry", "cues", "modals", "laughing")
 
 
 def fold_term(term: str) -> str:
@@ -100,6 +100,9 @@ class Term:
     role: str  # one of TERM_ROLES
     predicate: Predicate
     lang: str = ""  # the language whose data file holds it
+    # Written with a leading "=": its words must stand in a row, in order ("=geen mensen": "X zijn
+    # geen mensen", not "trans mensen zijn geen ratten").
+    in_row: bool = False
 
     @property
     def shown(self) -> str:
@@ -136,6 +139,12 @@ class Lexicon:
     # none of them, no mention and no long word with a person suffix names no one.
     target_words: frozenset[str] = frozenset()
 
+    # A group named in another clause and taken up again ("… het zijn ratten", "ik haat ze"):
+    # pronouns that refer back to it, and subjects that stand for it.
+    reference_pronouns: frozenset[str] = frozenset()
+    reference_subjects: tuple[tuple[str, ...], ...] = ()
+    # "mensen die X haten": a relative clause of others who act (see targets.toml [reference]).
+    reference_relatives: tuple[tuple[str, ...], ...] = ()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -164,6 +173,109 @@ class Lexicon:
                 self._compounds.clear()
             found = self._compounds[word] = tuple(compound_terms(self, word))
         return found
+
+
+class Unglue:
+    """Words written without a space between them ("ikhaat moslims", "haatmoslims", "ihatemuslims"):
+    split where every part is a pronoun or negator (first only), a copula, a protected group or a
+    hostile lexicon word, the last is a group or hostile, one part is hostile and one a pronoun
+    or a group. A group opens the run
+    only before a copula ("moslimszijnratten"), so a noun such as "jodenhaat" stays whole; a common
+    word, a lexicon word and a curse compound ("kankerturk") are never split."""
+
+    MAX_LENGTH = 30
+
+    def __init__(self, vocab: Vocabulary, groups: frozenset[str], hostile: frozenset[str],
+                 lemmatiser: Lemmatiser, common: frozenset[str], prefixes: tuple[str, ...]
+                 ) -> None:
+        # (a short pronoun other than the writer is also a prefix: "ge" in "gekilld")
+        self.pronouns = frozenset(w for w in vocab.first_person_subject | {
+            w for w in vocab.second_person | vocab.third_person | vocab.plural_third
+            if len(w) >= 3} if w.isalpha())
+        self.negators = vocab.negators
+        self.copulas = vocab.copulas
+        self.groups = groups
+        self.hostile = hostile
+        self.lemmatiser = lemmatiser
+        self.common = common
+        self.prefixes = prefixes
+        # The first three letters of every hostile word: a part that starts otherwise is not
+        # looked up (most parts of most words), which keeps the lemmatiser out of the loop.
+        self.stems = frozenset(w[:3] for w in hostile)
+        self._cache: dict[str, tuple[str, ...] | None] = {}
+        self._joined: dict[tuple[str, str], str | None] = {}
+
+    def __call__(self, word: str) -> tuple[str, ...] | None:
+        found = self._cache.get(word, ())
+        if found == ():
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            found = self._cache[word] = self.compute(word)
+        return found
+
+    def _hostile(self, part: str) -> bool:
+        return (len(part) >= 4 and part[:3] in self.stems
+                and not self.lemmatiser.lemmas(part).isdisjoint(self.hostile))
+
+    def _part(self, part: str) -> bool:
+        return (part in self.pronouns or part in self.negators or part in self.copulas
+                or part in self.groups or self._hostile(part))
+
+    def _split(self, word: str, depth: int) -> tuple[str, ...] | None:
+        if self._part(word):
+            return (word,)
+        if depth <= 1:
+            return None
+        for k in range(len(word) - 2, 0, -1):  # the longest part first ("ik", not "i" + "k")
+            left = word[:k]
+            if self._part(left):
+                rest = self._split(word[k:], depth - 1)
+                if rest is not None:
+                    return (left, *rest)
+        return None
+
+    def compute(self, word: str) -> tuple[str, ...] | None:
+        """The uncached answer."""
+        if (not 5 <= len(word) <= self.MAX_LENGTH or not word.isalpha() or word in self.common
+                or self._part(word) or word.startswith(self.prefixes)):
+            return None
+        parts = self._split(word, 3)
+        if parts is None or len(parts) < 2:
+            return None
+        if parts[0] in self.groups and not (parts[1] in self.copulas or (
+                len(parts[1]) >= 6 and parts[1] not in self.groups)):
+            return None  # "jodenhaat": a noun, not "joden haat"; "moslimsvermoorden" is split
+        if any(len(p) < 2 or p in self.pronouns or p in self.negators for p in parts[1:]) or (
+                len(parts[0]) == 1 and parts[0] not in self.pronouns):
+            return None  # a pronoun or negator opens the run: "ikhaat", not "kluisde|ur"
+        if not (parts[-1] in self.groups or self._hostile(parts[-1])
+                or (parts[-1] in self.copulas and parts[0] in self.groups)):
+            return None  # (a group and its copula: "moslimszijn walgelijk")
+        if not any(self._hostile(p) or p in self.groups for p in parts) or not any(
+                p in self.pronouns or p in self.groups or p in self.copulas for p in parts):
+            return None
+        return parts
+
+    def join(self, left: str, right: str) -> str | None:
+        """Two fragments that make a group word or a hostile word of four letters or more, when
+        one of them is no word of its own or both have two letters ("mos lims", "walg elijk",
+        "ha at"); two words ("kan ker", "vrouw en") are left alone."""
+        short = len(left) <= 2 and len(right) <= 2  # "ha at"
+        if not short and left in self.common and right in self.common:
+            return None  # "kan ker", "vrouw en" (most pairs stop here, before any lookup)
+        key = (left, right)
+        if key in self._joined:
+            return self._joined[key]
+        if len(self._joined) > 100_000:
+            self._joined.clear()
+        self._joined[key] = None
+        whole = left + right
+        if len(whole) < 4 or not (whole in self.groups or self._hostile(whole)):
+            return None
+        if left in self.groups or self._hostile(left) or right in self.groups or self._hostile(right):
+            return None  # "kk turken", "haat moslims": already words
+        self._joined[key] = whole
+        return whole
 
 
 def _read_names() -> frozenset[str]:
@@ -198,11 +310,12 @@ def _predicates(vocab: Vocabulary) -> tuple[dict[str, Predicate], list[Term]]:
                     pred.lists[key] = pred.words(key) | {fold_entry(w) for w in table[key]}
             for role in TERM_ROLES:
                 for raw in table.get(role, []):
+                    in_row = raw.startswith("=")
                     parts = tuple(frozenset(fold_term(alt) for alt in word.split("|"))
-                                  for word in raw.split())
+                                  for word in raw.lstrip("=").split())
                     text = " ".join("|".join(sorted(p)) if len(p) > 1 else next(iter(p))
                                     for p in parts)
-                    terms.append(Term(text, parts, role, pred, lang.code))
+                    terms.append(Term(text, parts, role, pred, lang=lang.code, in_row=in_row))
     return predicates, terms
 
 
@@ -277,6 +390,9 @@ def lexicon() -> Lexicon:
     group_adjectives: dict[str, str] = {}
     person_nouns: set[str] = set()
     group_heads: set[str] = set()
+    reference_pronouns: set[str] = set()
+    reference_subjects: set[tuple[str, ...]] = set()
+    reference_relatives: set[tuple[str, ...]] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         for characteristic, words in targets.get("groups", {}).items():
@@ -287,6 +403,11 @@ def lexicon() -> Lexicon:
                 group_adjectives.setdefault(fold_term(word), characteristic)
         person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
         group_heads.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_heads", []))
+        reference = targets.get("reference", {})
+        reference_pronouns.update(fold_term(w) for w in reference.get("pronouns", []))
+        reference_subjects.update(tuple(fold_term(w).split()) for w in reference.get("subjects", []))
+        reference_relatives.update(tuple(fold_term(w).split())
+                                   for w in reference.get("relatives", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
@@ -298,12 +419,24 @@ def lexicon() -> Lexicon:
             verbs.setdefault(t.lang, set()).update(
                 w for p in t.parts for w in p if len(w) >= 6 and w.endswith("en"))
     separable, forms = _separable(vocab, verbs)
+    for lang in vocab.languages:  # chat spellings read as the word ("nie" -> "niet")
+        for form, word in load_table(lang.code, "language").get("spellings", {}).items():
+            forms.setdefault(fold_term(form), fold_term(word))
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
     # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
+    # Group words too: "ik haat moslmis" names the group it misspells.
     spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 4
                    and t.predicate.category != "self_harm_risk"}
+    spell_words |= {w for w in groups if len(w) >= 4 and w.isalpha()}
     speller = Speller(spell_words, common)
-    reader = Reader(vocab, Lemmatiser(vocab, forms), speller, separable)
+    lemmatiser = Lemmatiser(vocab, forms)
+    hostile = frozenset(w for t in terms if len(t.parts) == 1 and t.role != "addressed"
+                        and t.predicate.category not in ("self_harm_risk", "profanity")
+                        for w in t.parts[0] if len(w) >= 3 and w.isalpha())
+    profanity = predicates.get("profanity")
+    unglue = Unglue(vocab, frozenset(groups), hostile, lemmatiser, common,
+                    tuple(profanity.words("prefixes")) if profanity is not None else ())
+    reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
     # them (it cost a message 100-300 ms now and then).
@@ -314,7 +447,9 @@ def lexicon() -> Lexicon:
                    tuple(sorted(w for w in person_nouns | group_heads if len(w) >= 4)),
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
-                   _target_words(vocab, names, person_nouns, groups, group_adjectives))
+                   _target_words(vocab, names, person_nouns, groups, group_adjectives),
+                   frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
+                   tuple(sorted(reference_relatives)))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],

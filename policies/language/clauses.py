@@ -5,7 +5,7 @@ neer" -> the token "steek" also reads "neersteken")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -69,8 +69,14 @@ class Reader:
     lexicon's separable verbs (derived from the predicate data, see ``policies.harassment``)."""
 
     def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
-                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]]) -> None:
+                 separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]],
+                 unglue: Callable[[str], tuple[str, ...] | None] | None = None,
+                 join: Callable[[str, str], str | None] | None = None) -> None:
         self.vocab = vocab
+        # Words written without a space between them ("ikhaat moslims"): the parts, or None.
+        self.unglue = unglue
+        # A word broken by a space ("mos lims"): the word, or None.
+        self.join = join
         self.lemmatiser = lemmatiser
         self.speller = speller
         self.separable = dict(separable)
@@ -91,6 +97,8 @@ class Reader:
         clauses: list[Clause] = []
         current: list[tuple[str, bool]] = []
         tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
+        if self.join is not None:
+            tokens = self._joined(tokens)
         for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
@@ -102,13 +110,32 @@ class Reader:
                         clauses.append(self._clause(current))
                         current = []
                     continue
-                current.append((word, token[0] == "@"))
+                parts = self.unglue(word) if self.unglue is not None and token[0] != "@" else None
+                if parts:
+                    current.extend((part, False) for part in parts)
+                else:
+                    current.append((word, token[0] == "@"))
             elif current:
                 clauses.append(self._clause(current))
                 current = []
         if current:
             clauses.append(self._clause(current))
         return tuple(clauses)
+
+    def _joined(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            word = tokens[i]
+            if i + 1 < len(tokens) and word.isalpha() and tokens[i + 1].isalpha():
+                whole = self.join(word, tokens[i + 1]) if self.join is not None else None
+                if whole is not None:
+                    out.append(whole)
+                    i += 2
+                    continue
+            out.append(word)
+            i += 1
+        return out
 
     def word_lemmas(self, word: str) -> frozenset[str]:
         """A word's lemmas and, when it is a misspelling of a lexicon word, that word's."""

@@ -1,13 +1,14 @@
 """Spelling tolerance: an unknown word one or two edits away from a lexicon word is read as that
-word ("sukel" -> "sukkel"), unless it is a common Dutch or English word in its own right (wordfreq):
-a real word is never "corrected" into an insult."""
+word ("sukel" -> "sukkel"; two swapped letters are one edit: "moslmis" -> "moslims"), unless it is
+a common Dutch or English word in its own right (wordfreq): a real word is never "corrected" into
+an insult."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from wordfreq import get_frequency_dict
 
 # A word at least this frequent (Zipf scale: 3 = once per million words) is a word of its own.
@@ -52,6 +53,6 @@ class Speller:
         if not choices:
             return None
         limit = 1 if len(word) < 8 else 2
-        match = process.extractOne(word, choices, scorer=Levenshtein.distance,
-                                   score_cutoff=limit)
+        # Optimal string alignment: two swapped letters ("moslmis") are one edit, as typed.
+        match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else None
