@@ -43,3 +43,26 @@ def test_a_call_on_others_to_act_against_someone_is_incitement(policy: Harassmen
     assert found is not None
     found = harassment(policy, "iedereen blokkeer milan vanavond")
     assert found is not None and found.category == "incitement"
+
+
+@pytest.mark.parametrize("text", [
+    "onze dochter is doof aan één oor, kan ze vooraan zitten bij de mondeling?",
+    "my son is autistic and gets tired in the canteen, is there a quiet room?",
+])
+def test_a_parent_about_their_own_child_is_no_insult(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+def test_someone_elses_child_called_the_same_still_counts(policy: HarassmentPolicy) -> None:
+    assert harassment(policy, "jouw zoon is gewoon autistisch, daarom heeft hij geen vrienden") \
+        is not None
+
+
+@pytest.mark.parametrize("text", [
+    "stop met die 'turken zijn dom' grappen, dat is gewoon niet oké",
+    "antisemitische memes horen niet in deze groep, joodse leerlingen moeten zich veilig voelen",
+    "mijn zoon kreeg gisteren het verzoek om een naaktfoto te sturen, wie kan ik mailen?",
+])
+def test_rejecting_hate_or_reporting_a_request_is_clean(policy: HarassmentPolicy,
+                                                        text: str) -> None:
+    assert harassment(policy, text) is None

@@ -679,6 +679,14 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     return readings
 
 
+def _own(lex: Lexicon, target: Target) -> bool:
+    """A person noun the writer owns: "mijn zoon", "onze dochter", "our son"."""
+    first = target.text.split(" ", 1)[0]
+    vocab = lex.vocab
+    return first in vocab.first_person and first not in (
+        vocab.first_person_subject | vocab.first_person_object)
+
+
 def about_writer(lex: Lexicon, words: Sequence[str]) -> bool:
     """The writer says who they are: a first-person subject beside a copula ("ik ben", "zijn
     wij", "i am"), not "ik heb buren die moslim zijn"."""
@@ -824,6 +832,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "over de schrijver zelf"
     if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
         return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"
+    if pred.linked and target.kind == "noun" and _own(lex, target):
+        # A parent about their own child ("our son is autistic", "mijn zoon is een chaoot"): the
+        # writer's family, not a classmate put down.
+        return "over de eigen familie"
     if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,
                                                                    match.positions):
         return "niet over iemand gezegd"
