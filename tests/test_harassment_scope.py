@@ -66,3 +66,13 @@ def test_someone_elses_child_called_the_same_still_counts(policy: HarassmentPoli
 def test_rejecting_hate_or_reporting_a_request_is_clean(policy: HarassmentPolicy,
                                                         text: str) -> None:
     assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", ["joep doe ff nie zo achterlijk", "doe nou niet zo debiel ilse"])
+def test_a_negative_command_with_a_filler_still_insults(policy: HarassmentPolicy,
+                                                       text: str) -> None:
+    assert harassment(policy, text) is not None
+
+
+def test_a_negated_act_stays_negated(policy: HarassmentPolicy) -> None:
+    assert harassment(policy, "ik doe je echt niks, rustig maar") is None

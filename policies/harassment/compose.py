@@ -466,7 +466,8 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
     for i, word in enumerate(words):
         if word not in negators or i in used:
             continue
-        if (i and words[i - 1] in vocab.negation_not_after) or (
+        # (a filler may stand between: "doe ff nie zo dom", "doe nou niet zo raar")
+        if not vocab.negation_not_after.isdisjoint(words[max(0, i - 2) : i]) or (
                 i + 1 < len(words) and words[i + 1] in vocab.negation_not_before):
             continue
         if first - NEGATION_BEFORE <= i < first:
