@@ -11,8 +11,9 @@ scores a message in microseconds:
   (cues are signs of a personal message, such as a denial or a report, that function words hide);
 - a few shape features (a question, a time of day, a quotation, emoji, the length).
 
-Training data is written by the project (``policies/topic_data/train.jsonl``), never copied from the
-shared corpus, and moderator feedback adds examples ("wrongly flagged" and "missed" messages).
+Training data is written for the project (``policies/topic_data/train.jsonl`` and the train split
+of ``corpus/``), never copied from the shared corpus, and moderator feedback adds examples
+("wrongly flagged" and "missed" messages).
 ``train`` is deterministic (fixed seed), so the same data gives the same model file.
 """
 
