@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.events import GroupKind, MessageEvent, Role, Sender
-from core.findings import Finding
-from policies.base import PolicyContext
-from policies.harassment import HarassmentPolicy, HarassmentSettings
-from policies.text import TextView
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment
 
 
 @pytest.fixture(scope="module")
 def policy() -> HarassmentPolicy:
     return HarassmentPolicy()
-
-
-def harassment(policy: HarassmentPolicy, text: str) -> Finding | None:
-    event = MessageEvent("console", "klas", "m1", Sender("s1", "Leerling", Role.STUDENT), text=text)
-    ctx = PolicyContext("console:klas", GroupKind.CLASS, Role.STUDENT, HarassmentSettings())
-    found = [f for f in policy.check_text(TextView.of(text), ctx, event) if f.flag == "harassment"]
-    return found[0] if found else None
 
 
 @pytest.mark.parametrize(("text", "category"), [
