@@ -76,3 +76,22 @@ def test_a_negative_command_with_a_filler_still_insults(policy: HarassmentPolicy
 
 def test_a_negated_act_stays_negated(policy: HarassmentPolicy) -> None:
     assert harassment(policy, "ik doe je echt niks, rustig maar") is None
+
+
+@pytest.mark.parametrize("text", [
+    "we moesten allemaal lachen om de grap van meneer bij biologie",
+    "ik lig in bed met griep, kan iemand het huiswerk sturen?",
+    "i have nothing against gay people, my cousin is gay",
+])
+def test_a_story_a_sick_day_and_a_disclaimer_without_a_but_are_clean(policy: HarassmentPolicy,
+                                                                      text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "morgen allemaal lachen als sven zijn spreekbeurt houdt",
+    "hoi lisa, wil je vanavond bij mij in bed liggen? 😏",
+])
+def test_a_call_now_and_a_sexual_invitation_still_count(policy: HarassmentPolicy,
+                                                       text: str) -> None:
+    assert harassment(policy, text) is not None

@@ -196,8 +196,10 @@ class HarassmentPolicy(TextPolicy):
                 elsewhere = everyone[: starts[i]] + everyone[starts[i + 1] :]
                 readings += read_clause(lex, clause, list(clause_matches), ctx, fallback,
                                         elsewhere, named[i])
-        modifiers = [m for ms in found for m in ms
-                     if m.predicate.name in ("incitement", "doxxing")]
+        # Calls on others; a call told as a story ("we moesten allemaal lachen") calls for nothing.
+        modifiers = [m for clause, ms in zip(clauses, found, strict=True) for m in ms
+                     if m.predicate.name in ("incitement", "doxxing")
+                     and clause.lemma_set.isdisjoint(m.predicate.words("story"))]
         return Analysis(readings, modifiers, ctx, clauses, named, text.word_set, text.original,
                         message)
 

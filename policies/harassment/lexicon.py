@@ -31,7 +31,8 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # Keys that hold extra word lists for a class's own test (body parts, sextortion's three parts,
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
-               "actions", "diseases", "disease_after", "carry", "cues", "modals", "laughing")
+               "actions", "diseases", "disease_after", "carry", "cues", "modals", "laughing",
+               "story")
 
 
 def fold_term(term: str) -> str:
