@@ -95,3 +95,9 @@ def test_a_story_a_sick_day_and_a_disclaimer_without_a_but_are_clean(policy: Har
 def test_a_call_now_and_a_sexual_invitation_still_count(policy: HarassmentPolicy,
                                                        text: str) -> None:
     assert harassment(policy, text) is not None
+
+
+def test_waiting_for_someone_is_no_lying_in_wait(policy: HarassmentPolicy) -> None:
+    assert harassment(policy, "ik wacht op je bij de ingang, dan lopen we samen naar binnen") is None
+    found = harassment(policy, "ik wacht je morgen op na school, dan zul je het zien")
+    assert found is not None and found.category == "threat"

@@ -88,6 +88,9 @@ class Reader:
         self._no_break_after = vocab.no_break_after
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
+        # Words a preposition governs ("op je", "op hem"): a particle before one is a preposition.
+        self._objects = (vocab.second_person | vocab.third_person | vocab.first_person_object
+                         | vocab.plural_third)
         # The latest messages: the text rules of one message share its reading. Kept small: every
         # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
         self.read = lru_cache(maxsize=8)(self._read)
@@ -146,6 +149,14 @@ class Reader:
                 lemmas = lemmas | self.lemmatiser.lemmas(fixed)
         return lemmas
 
+    def _particle(self, words: Sequence[str], particle: str, verb_at: int) -> bool:
+        """A one-word particle of the verb at ``verb_at`` stands elsewhere in the clause, and not
+        as a preposition before a pronoun: "ik wacht je op" is "opwachten", "ik wacht op je" is
+        waiting for someone."""
+        return any(w == particle and j != verb_at
+                   and (j + 1 == len(words) or words[j + 1] not in self._objects)
+                   for j, w in enumerate(words))
+
     def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
         words = [w for w, _ in raw]
         tokens = []
@@ -160,7 +171,8 @@ class Reader:
                 joined = {compound
                           for base in lemmas & self._bases
                           for particle, compound in self.separable[base]
-                          if has_sequence(words, particle, skip=i if len(particle) == 1 else -1)}
+                          if (self._particle(words, particle[0], i) if len(particle) == 1
+                              else has_sequence(words, particle))}
                 if joined:
                     lemmas = lemmas | joined
             tokens.append(Token(word, lemmas, mention))
