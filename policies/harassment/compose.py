@@ -12,7 +12,7 @@ from functools import lru_cache
 from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
 from policies.language import Clause
-from policies.language.clauses import has_sequence
+from policies.language.clauses import find_sequence, has_sequence
 from policies.normalize import fold, normalize
 
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
@@ -295,10 +295,14 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
     return out
 
 
+_REPEATED_LETTER = re.compile(r"(.)\1+")
+_REPEATED_HA = re.compile(r"(?:ha){2,}h?")
+
+
 def _laugh(word: str) -> str:
     """A laugh stretched or repeated as typed, in the form the data lists: "lmaooo" -> "lmao",
     "hahahahahaha" -> "haha"."""
-    return re.sub(r"(?:ha){2,}h?", "haha", re.sub(r"(.)\1+", r"\1", word))
+    return _REPEATED_HA.sub("haha", _REPEATED_LETTER.sub(r"\1", word))
 
 
 def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
@@ -533,7 +537,9 @@ def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
     if lemmas.isdisjoint(starts):  # no entry's first word: the common case, one set test
         return None
     for parts, end in compiled:
-        if lemmas.isdisjoint(parts[0]):
+        # An entry with a word that stands nowhere in the message stands in no clause (a token's
+        # lemmas hold its word): most entries of a paste stop here, before the clauses are searched.
+        if any(lemmas.isdisjoint(p) for p in parts):
             continue
         if len(parts) == 1:
             return min(lemmas & parts[0])
@@ -704,8 +710,8 @@ def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozen
     hostile verb: "ik ben het niet eens met mensen die X haten", "people who hate X" (X is what
     others hate, not what the writer says); "ik haat mensen die moslim zijn" has none."""
     words = clause.words
-    starts = [i for rel in lex.reference_relatives for i in range(len(words) - len(rel) + 1)
-              if tuple(words[i : i + len(rel)]) == rel]
+    starts = [i for rel in lex.reference_relatives
+              if (i := find_sequence(words, rel)) is not None]  # (only the first is used)
     if not starts:
         return frozenset()
     verbs = [min(m.positions) for m in found
