@@ -230,3 +230,14 @@ def test_first_mention_equals_searching_every_clause(data: st.DataObject) -> Non
                                                                  max_size=14))))
     assert first_mention(clauses, entries, None, loose) == _first_mention_plain(clauses, entries,
                                                                                  loose)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["ik", "je", "steek", "neer", "maak", "af", "niet", ",", ".",
+                                 "@sem", "ikhaat", "moslims", "mos", "lims", "sukel", "haha",
+                                 "gestoken", "sukkeltje", "van", "het", "lachen"]), max_size=14))
+def test_every_word_stands_among_its_clause_lemmas(words: list[str]) -> None:
+    """What the message-wide prefilters (``first_mention``, the phrases of ``context``) rest on:
+    a word the message does not hold as a lemma stands in none of its clauses."""
+    for clause in lexicon().reader._read(" ".join(words)):
+        assert set(clause.words) <= clause.lemma_set

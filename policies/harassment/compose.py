@@ -312,8 +312,13 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     every = tuple(w for c in clauses for w in c.words)
     laugh_initials = {w[0] for w in lex.vocab.laughter if w.isalpha()}
 
+    def stands(p: tuple[str, ...]) -> bool:
+        """The phrase stands in the message's words, in a row (a token's lemmas hold its word: a
+        phrase with a word missing from the message is settled by one set test, no scan)."""
+        return lemmas.issuperset(p) and has_sequence(every, p)
+
     def phrase(table: str) -> bool:  # modality is read for the whole message
-        return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
+        return any(not words.isdisjoint(p[:1]) and stands(p)
                    for p in lex.modality_phrases.get(table, ()))
 
     verbs = mod.get("report_verbs", frozenset())
@@ -358,7 +363,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     lesson_hits = lemmas & mod.get("lesson_words", frozenset())
     if lesson_hits:
         lesson_hits -= {w for p in lex.modality_phrases.get("lesson_idioms", ())
-                        if has_sequence(every, p) for w in p}
+                        if stands(p) for w in p}
     relay = phrase("relay") or any(c.words and c.words[0] in mod.get("relay_words", ())
                                    for c in clauses)
     cued = frozenset(p.name for p in lex.predicates.values()
@@ -392,7 +397,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         relay=relay,
         cued=cued,
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
-                                  if has_sequence(every, p) for w in p),
+                                  if stands(p) for w in p),
     )
 
 
