@@ -119,9 +119,9 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
             if word in prefixes:
                 terms = [t for t in lex.compounds_of(word + following.word)
                          if t.predicate is not profanity]
-            if (not terms and slurs is not None and any(t.predicate is profanity
-                                                        for t in lex.terms_of(frozenset({word})))
-                    and following.word in lex.groups):  # (as written: "shit man" is no slur)
+            if (not terms and slurs is not None
+                    and following.word in lex.groups  # (as written: "shit man" is no slur)
+                    and any(t.predicate is profanity for t in lex.terms_of(frozenset({word})))):
                 # "kk turken", "fucking muslims": a curse on a group is a slur
                 terms = [Term(f"{word} {following.word}", (frozenset({word}),
                                                            frozenset({following.word})),
@@ -715,14 +715,16 @@ def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozen
     hostile verb: "ik ben het niet eens met mensen die X haten", "people who hate X" (X is what
     others hate, not what the writer says); "ik haat mensen die moslim zijn" has none."""
     words = clause.words
-    starts = [i for rel in lex.reference_relatives
-              if (i := find_sequence(words, rel)) is not None]  # (only the first is used)
-    if not starts:
-        return frozenset()
     verbs = [min(m.positions) for m in found
              if len(m.positions) == 1 and m.predicate.category != "profanity"
              and any(t.role == "verbs" and t.predicate is m.predicate
                      for i in m.positions for t in lex.terms_of(clause.tokens[i].lemmas))]
+    if not verbs:  # (most clauses: no hostile verb, no relative clause to look for)
+        return frozenset()
+    starts = [i for rel in lex.reference_relatives
+              if (i := find_sequence(words, rel)) is not None]  # (only the first is used)
+    if not starts:
+        return frozenset()
     start = min(starts)
     if not any(v > start for v in verbs):
         return frozenset()
