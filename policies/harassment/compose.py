@@ -299,6 +299,7 @@ _REPEATED_LETTER = re.compile(r"(.)\1+")
 _REPEATED_HA = re.compile(r"(?:ha){2,}h?")
 
 
+@lru_cache(maxsize=4096)  # per word: a paste asks for most of its words
 def _laugh(word: str) -> str:
     """A laugh stretched or repeated as typed, in the form the data lists: "lmaooo" -> "lmao",
     "hahahahahaha" -> "haha"."""
