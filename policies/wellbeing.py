@@ -49,10 +49,10 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
             ) -> list[tuple[Match, Severity]]:
     """The care signals of one clause: the writer (``writer``: the message speaks in the first
     person) × a self-harm predicate, not negated."""
+    if not writer or not any(m.predicate.name in SIGNALS for m in found):
+        return []  # (most clauses of a paste: nothing of a care-signal class matched)
     vocab = lex.vocab
     words = set(clause.words)
-    if not writer:
-        return []
     reflexive = not words.isdisjoint(vocab.first_person_object)
     # The writer as the object of this verb, not of another one ("kan iemand mij vertellen waar
     # de sleutel hangt"): the pronoun stands near it.

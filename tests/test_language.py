@@ -3,11 +3,13 @@ stay pinned to their plain reference versions (hypothesis)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from policies.harassment.lexicon import lexicon
-from policies.language import vocabulary
+from policies.language import Clause, vocabulary
 
 
 def lemmas_of(text: str, word: str) -> frozenset[str]:
@@ -80,9 +82,12 @@ def test_cached_clauses_equal_the_reference(words: list[str]) -> None:
 @given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=10),
        st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), st.integers(-1, 9))
 def test_sequence_search_equals_the_reference(words: list[str], seq: list[str], skip: int) -> None:
-    from policies.language.clauses import has_sequence, has_sequence_reference
+    from policies.language.clauses import find_sequence, has_sequence, has_sequence_reference
 
     assert has_sequence(words, seq, skip) == has_sequence_reference(words, seq, skip)
+    first = next((i for i in range(len(words) - len(seq) + 1)
+                  if seq and words[i : i + len(seq)] == seq and i != skip), None)
+    assert find_sequence(words, seq, skip) == first
 
 
 @settings(max_examples=200, deadline=None)
@@ -179,3 +184,60 @@ def test_mentions_any_equals_searching_every_clause(data: st.DataObject) -> None
     plain = any(e in lemmas if " " not in e
                 else any(has_sequence(c.words, e.split()) for c in clauses) for e in entries)
     assert mentions_any(clauses, entries) == plain
+
+
+def _all_of_lists() -> list[tuple[frozenset[str], bool]]:
+    lex = lexicon()
+    return [(p.words(k), k in p.loose) for p in lex.predicates.values() for k in p.all_of]
+
+
+def _first_mention_plain(clauses: Sequence[Clause], entries: frozenset[str], loose: bool
+                         ) -> str | None:
+    """``first_mention`` without its prefilters: every entry, in sorted order, in every clause."""
+    lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+    for entry in sorted(entries):
+        parts = [frozenset(p.split("|")) for p in entry.rstrip(".").split()]
+        end = entry.endswith(".") and len(parts) > 1
+        if len(parts) == 1:
+            if not lemmas.isdisjoint(parts[0]):
+                return min(lemmas & parts[0])
+            continue
+        for c in clauses:
+            if loose:
+                if all(not c.lemma_set.isdisjoint(p) for p in parts):
+                    return " ".join(min(c.lemma_set & p) for p in parts)
+                continue
+            n = len(parts)
+            for i in range(len(c.words) - n + 1):
+                if (not end or i == len(c.words) - n) and all(
+                        c.words[i + k] in parts[k] for k in range(n)):
+                    return " ".join(c.words[i : i + n])
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_first_mention_equals_searching_every_clause(data: st.DataObject) -> None:
+    """``first_mention`` (the message-wide ``all_of`` classes) skips an entry with any word missing
+    from the message's lemmas: the same answer as searching every clause for every entry."""
+    from policies.harassment.compose import first_mention
+
+    entries, loose = data.draw(st.sampled_from(_all_of_lists()))
+    chosen = data.draw(st.lists(st.sampled_from(sorted(entries)), min_size=1, max_size=4))
+    vocab = sorted({w for e in chosen for p in e.rstrip(".").split() for w in p.split("|")}
+                   | {"ik", "je", "mijn", "broer", ",", "."})
+    clauses = lexicon().reader._read(" ".join(data.draw(st.lists(st.sampled_from(vocab),
+                                                                 max_size=14))))
+    assert first_mention(clauses, entries, None, loose) == _first_mention_plain(clauses, entries,
+                                                                                 loose)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["ik", "je", "steek", "neer", "maak", "af", "niet", ",", ".",
+                                 "@sem", "ikhaat", "moslims", "mos", "lims", "sukel", "haha",
+                                 "gestoken", "sukkeltje", "van", "het", "lachen"]), max_size=14))
+def test_every_word_stands_among_its_clause_lemmas(words: list[str]) -> None:
+    """What the message-wide prefilters (``first_mention``, the phrases of ``context``) rest on:
+    a word the message does not hold as a lemma stands in none of its clauses."""
+    for clause in lexicon().reader._read(" ".join(words)):
+        assert set(clause.words) <= clause.lemma_set

@@ -12,7 +12,7 @@ from functools import lru_cache
 from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
 from policies.language import Clause
-from policies.language.clauses import has_sequence
+from policies.language.clauses import find_sequence, has_sequence
 from policies.normalize import fold, normalize
 
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
@@ -119,9 +119,9 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
             if word in prefixes:
                 terms = [t for t in lex.compounds_of(word + following.word)
                          if t.predicate is not profanity]
-            if (not terms and slurs is not None and any(t.predicate is profanity
-                                                        for t in lex.terms_of(frozenset({word})))
-                    and following.word in lex.groups):  # (as written: "shit man" is no slur)
+            if (not terms and slurs is not None
+                    and following.word in lex.groups  # (as written: "shit man" is no slur)
+                    and any(t.predicate is profanity for t in lex.terms_of(frozenset({word})))):
                 # "kk turken", "fucking muslims": a curse on a group is a slur
                 terms = [Term(f"{word} {following.word}", (frozenset({word}),
                                                            frozenset({following.word})),
@@ -295,10 +295,15 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
     return out
 
 
+_REPEATED_LETTER = re.compile(r"(.)\1+")
+_REPEATED_HA = re.compile(r"(?:ha){2,}h?")
+
+
+@lru_cache(maxsize=4096)  # per word: a paste asks for most of its words
 def _laugh(word: str) -> str:
     """A laugh stretched or repeated as typed, in the form the data lists: "lmaooo" -> "lmao",
     "hahahahahaha" -> "haha"."""
-    return re.sub(r"(?:ha){2,}h?", "haha", re.sub(r"(.)\1+", r"\1", word))
+    return _REPEATED_HA.sub("haha", _REPEATED_LETTER.sub(r"\1", word))
 
 
 def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
@@ -308,8 +313,13 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     every = tuple(w for c in clauses for w in c.words)
     laugh_initials = {w[0] for w in lex.vocab.laughter if w.isalpha()}
 
+    def stands(p: tuple[str, ...]) -> bool:
+        """The phrase stands in the message's words, in a row (a token's lemmas hold its word: a
+        phrase with a word missing from the message is settled by one set test, no scan)."""
+        return lemmas.issuperset(p) and has_sequence(every, p)
+
     def phrase(table: str) -> bool:  # modality is read for the whole message
-        return any(not words.isdisjoint(p[:1]) and has_sequence(every, p)
+        return any(not words.isdisjoint(p[:1]) and stands(p)
                    for p in lex.modality_phrases.get(table, ()))
 
     verbs = mod.get("report_verbs", frozenset())
@@ -354,7 +364,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     lesson_hits = lemmas & mod.get("lesson_words", frozenset())
     if lesson_hits:
         lesson_hits -= {w for p in lex.modality_phrases.get("lesson_idioms", ())
-                        if has_sequence(every, p) for w in p}
+                        if stands(p) for w in p}
     relay = phrase("relay") or any(c.words and c.words[0] in mod.get("relay_words", ())
                                    for c in clauses)
     cued = frozenset(p.name for p in lex.predicates.values()
@@ -388,7 +398,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         relay=relay,
         cued=cued,
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
-                                  if has_sequence(every, p) for w in p),
+                                  if stands(p) for w in p),
     )
 
 
@@ -533,7 +543,9 @@ def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
     if lemmas.isdisjoint(starts):  # no entry's first word: the common case, one set test
         return None
     for parts, end in compiled:
-        if lemmas.isdisjoint(parts[0]):
+        # An entry with a word that stands nowhere in the message stands in no clause (a token's
+        # lemmas hold its word): most entries of a paste stop here, before the clauses are searched.
+        if any(lemmas.isdisjoint(p) for p in parts):
             continue
         if len(parts) == 1:
             return min(lemmas & parts[0])
@@ -704,14 +716,16 @@ def _in_relative(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozen
     hostile verb: "ik ben het niet eens met mensen die X haten", "people who hate X" (X is what
     others hate, not what the writer says); "ik haat mensen die moslim zijn" has none."""
     words = clause.words
-    starts = [i for rel in lex.reference_relatives for i in range(len(words) - len(rel) + 1)
-              if tuple(words[i : i + len(rel)]) == rel]
-    if not starts:
-        return frozenset()
     verbs = [min(m.positions) for m in found
              if len(m.positions) == 1 and m.predicate.category != "profanity"
              and any(t.role == "verbs" and t.predicate is m.predicate
                      for i in m.positions for t in lex.terms_of(clause.tokens[i].lemmas))]
+    if not verbs:  # (most clauses: no hostile verb, no relative clause to look for)
+        return frozenset()
+    starts = [i for rel in lex.reference_relatives
+              if (i := find_sequence(words, rel)) is not None]  # (only the first is used)
+    if not starts:
+        return frozenset()
     start = min(starts)
     if not any(v > start for v in verbs):
         return frozenset()

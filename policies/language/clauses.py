@@ -41,19 +41,25 @@ def has_sequence(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> bo
     Each occurrence of the first word is found by ``index`` (a C scan), so a paste costs one scan
     per sequence, not a slice per position (pinned to ``has_sequence_reference`` by a property
     test)."""
+    return find_sequence(words, seq, skip) is not None
+
+
+def find_sequence(words: Sequence[str], seq: Sequence[str], skip: int = -1) -> int | None:
+    """Where ``seq`` first stands in ``words`` as consecutive words (not at position ``skip``), or
+    None (see ``has_sequence``)."""
     words = tuple(words)
     seq = tuple(seq)
     if not seq:
-        return False
+        return None
     n = len(seq)
     start = 0
     while True:
         try:
             i = words.index(seq[0], start)
         except ValueError:
-            return False
+            return None
         if i != skip and words[i : i + n] == seq:
-            return True
+            return i
         start = i + 1
 
 
