@@ -37,7 +37,7 @@ EXAMPLE = ROOT / "config.example.toml"
 
 CONVERSATION = [
     "/als Jorinde Vermeulen student",
-    "Het nummer van Wessel is 06-12345678, app hem maar",
+    "Het nummer van Wessel is 06-12345678",
     "/als Floortje Ambachtsheer student",
     "Wie heeft het huiswerk van aardrijkskunde?",
     "/als Kasper Dijkhuis student",
