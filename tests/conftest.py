@@ -35,13 +35,6 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 from tests.postgres_fixture import postgres_url  # noqa: E402,F401  (session fixture)
 
-
-@pytest.fixture
-def shared_dir() -> Path:
-    """The project's shared folder (design notes, corpus), beside the repository."""
-    return ROOT.parent / "shared"
-
-
 # A fixed data key and install secret for tests that build the app in this process; tests of
 # generating them clear these variables, and the console runs (a subprocess with a clean
 # environment) generate their own in their tmp folder.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +28,6 @@ from core.events import AttachmentKind, GroupKind, Role
 LRM = "\u200e"
 NNBSP = "\u202f"
 REPO = Path(__file__).resolve().parents[1]
-SHARED_WHATSAPP = REPO.parent / "shared" / "corpus" / "whatsapp"
 
 
 def lines(*rows: str, newline: str = "\n") -> str:
@@ -374,23 +372,3 @@ def test_zip_media_over_the_limit_is_not_read(tmp_path: Path) -> None:
     (record,) = to_records(source.export, kind=GroupKind.CLASS, source=source)
     with pytest.raises(ValueError, match="too large"):
         asyncio.run(record.event.attachments[0].fetch())
-
-
-# --- the shared samples: counts and labelled keys -------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["example_android_2D_engels", "example_ios_mavo3"])
-def test_shared_samples_match_their_labels(name: str) -> None:
-    if not SHARED_WHATSAPP.is_dir():
-        pytest.skip("../shared is not beside this clone (a user's clone has none)")
-    labels = json.loads((SHARED_WHATSAPP / f"{name}.labels.json").read_text("utf-8"))
-    source = load_export(SHARED_WHATSAPP / labels["file"])
-    export = source.export
-    assert len(export.messages) == labels["total_messages"]
-    assert len(export.system_lines) == labels["system_lines"]
-    assert export.total_lines == labels["total_lines"]
-    by_key = {f"{m.timestamp} | {m.sender}": m for m in export.messages}
-    for flagged in labels["flagged"]:
-        message = by_key[flagged["key"]]
-        assert message.line_index == flagged["line_index"]
-        assert message.kind is MessageKind.TEXT and message.text == flagged["text"]
