@@ -89,7 +89,10 @@ async def test_a_crash_at_any_step_loses_nothing_and_alerts_once(tmp_path: Path,
         assert deletes >= 1, "the message stayed up"
         assert warnings >= 1
         if name == "call3-after":  # the alert was accepted, then the process died
-            assert 1 <= len(alerts) <= 2
+            # At least once: the platform may have taken it before the crash, so a second copy
+            # is the documented limit (docs/delivery.md), and only a copy of the same alert.
+            assert len(alerts) in (1, 2)
+            assert len({a.detail["text"] for a in alerts}) == 1
         else:
             assert len(alerts) == 1, [a.detail["text"] for a in alerts]
         assert "bericht verwijderd" in alerts[-1].detail["text"]
