@@ -14,8 +14,8 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
-from policies.images import is_image
+from policies.base import PolicyContext, PolicySettings
+from policies.images import ImagePolicy, images
 from policies.registry import register
 from policies.text import TextView
 
@@ -30,7 +30,7 @@ class ReshareSettings(PolicySettings):
 
 
 @register
-class ResharePolicy(BasePolicy):
+class ResharePolicy(ImagePolicy):
     name: ClassVar[str] = "reshare"
     flag: ClassVar[str] = "leaked_screenshot"
     article: ClassVar[str] = articles.A8
@@ -39,20 +39,12 @@ class ResharePolicy(BasePolicy):
     settings_model: ClassVar[type[PolicySettings]] = ReshareSettings
     kind_defaults: ClassVar = {GroupKind.STAFF: {"enabled": False}}
 
-    def wants(self, event: MessageEvent) -> bool:
-        return any(is_image(att) for att in event.attachments)
-
-    def not_applicable(self, event: MessageEvent) -> str:
-        return super().not_applicable(event) if not event.attachments else NO_IMAGE
-
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         from policies.images.service import ImageService  # the image stack, on the first image
 
         service = ImageService.for_env(self.env)
         findings: list[Finding] = []
-        for att in event.attachments:
-            if not is_image(att):
-                continue
+        for att in images(event):
             known = await service.known(att)
             if known is None:
                 ctx.clear("not a known flagged image")

@@ -16,8 +16,8 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
-from policies.images import is_image
+from policies.base import PolicyContext, PolicySettings
+from policies.images import ImagePolicy, images
 from policies.registry import register
 from policies.text import TextView
 
@@ -36,7 +36,7 @@ class ScreenshotSettings(PolicySettings):
 
 
 @register
-class ScreenshotPolicy(BasePolicy):
+class ScreenshotPolicy(ImagePolicy):
     name: ClassVar[str] = "screenshot"
     flag: ClassVar[str] = "leaked_screenshot"
     article: ClassVar[str] = articles.A8
@@ -51,20 +51,12 @@ class ScreenshotPolicy(BasePolicy):
 
         return ImageService.for_env(self.env)
 
-    def wants(self, event: MessageEvent) -> bool:
-        return any(is_image(att) for att in event.attachments)
-
-    def not_applicable(self, event: MessageEvent) -> str:
-        return super().not_applicable(event) if not event.attachments else NO_IMAGE
-
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         settings = ctx.settings
         min_score = getattr(settings, "min_score", 4.0)
         service = self._service()
         findings: list[Finding] = []
-        for att in event.attachments:
-            if not is_image(att):
-                continue
+        for att in images(event):
             if await service.known(att) is not None:
                 # a re-post of a flagged image: the re-share rule reports it, no OCR
                 ctx.clear("a known flagged image: the re-share rule answers")

@@ -24,8 +24,8 @@ from pydantic import Field
 from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
-from policies.base import NO_IMAGE, BasePolicy, PolicyContext, PolicySettings
-from policies.images import is_image
+from policies.base import PolicyContext, PolicySettings
+from policies.images import ImagePolicy, images
 from policies.registry import register
 from policies.text import TextView
 
@@ -57,7 +57,7 @@ class UnreadableImageSettings(PolicySettings):
 
 
 @register
-class UnreadableImagePolicy(BasePolicy):
+class UnreadableImagePolicy(ImagePolicy):
     name: ClassVar[str] = "unreadable_image"
     flag: ClassVar[str] = "unreadable_image"
     article: ClassVar[str] = articles.NONE
@@ -65,20 +65,12 @@ class UnreadableImagePolicy(BasePolicy):
     synchronous: ClassVar[bool] = False
     settings_model: ClassVar[type[PolicySettings]] = UnreadableImageSettings
 
-    def wants(self, event: MessageEvent) -> bool:
-        return any(is_image(att) for att in event.attachments)
-
-    def not_applicable(self, event: MessageEvent) -> str:
-        return super().not_applicable(event) if not event.attachments else NO_IMAGE
-
     async def check(self, event: MessageEvent, text: TextView, ctx: PolicyContext) -> list[Finding]:
         from policies.images.service import ImageService  # the image stack, on the first image
 
         service = ImageService.for_env(self.env)
         findings: list[Finding] = []
-        for att in event.attachments:
-            if not is_image(att):
-                continue
+        for att in images(event):
             refused = await service.refusal(att)
             if refused is None:
                 ctx.clear("the image could be read")
