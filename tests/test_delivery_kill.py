@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.repositories import Repositories
 from tests.privacy_support import TEST_KEYS
 from tests.telegram_standin import BotApiStandIn, administrator, group, message, user
+from tests.test_service import write_config as write_service_config
 
 TOKEN = "123456:TEST-token"
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,28 +31,12 @@ INSULT = "Bel hem maar op 06-12345678 en zeg wat je van die sukkel vindt"
 
 
 def write_config(tmp_path: Path, api: BotApiStandIn) -> Path:
-    path = tmp_path / "schoolwacht.toml"
-    path.write_text(f"""
-[school]
-name = "Testschool"
-
-[storage]
-url = "sqlite:///{tmp_path / 'sw.db'}"
-
-[mail]
-backend = "memory"
-
-[adapters.telegram]
-enabled = true
-base_url = "{api.base_url}"
-admin_chat_id = {ADMIN_CHAT}
-
+    return write_service_config(tmp_path, api, f"""
 [[groups]]
 id = "telegram:{CLASS_ID}"
 kind = "class"
 title = "Klas 3A"
-""", encoding="utf-8")
-    return path
+""")
 
 
 class Bot:

@@ -21,7 +21,8 @@ TOKEN = "123456:TEST-token"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_config(tmp_path: Path, api: BotApiStandIn) -> Path:
+def write_config(tmp_path: Path, api: BotApiStandIn, more: str = "") -> Path:
+    """A Telegram bot's config on the Bot API stand-in (``more``: further TOML, such as groups)."""
     path = tmp_path / "schoolwacht.toml"
     path.write_text(f"""
 [school]
@@ -37,7 +38,7 @@ backend = "memory"
 enabled = true
 base_url = "{api.base_url}"
 admin_chat_id = -100900
-""", encoding="utf-8")
+{more}""", encoding="utf-8")
     return path
 
 
