@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.events import GroupKind, MessageEvent, Role
+from core.events import Attachment, GroupKind, MessageEvent, Role
 from core.findings import ActionKind, Finding, Route
 from core.image_hashes import ImageHashStore
+from policies.images import is_image
 from policies.images.settings import ImageSettings
 from policies.ml.settings import ModelSettings
 from policies.text import TextView
@@ -188,3 +189,18 @@ class TextPolicy(BasePolicy):
         self, event: MessageEvent, text: TextView, ctx: PolicyContext
     ) -> list[Finding]:
         return self.check_text(text, ctx, event)
+
+
+def images(event: MessageEvent) -> list[Attachment]:
+    """The attachments of a message that are images (photos, or image files sent as documents)."""
+    return [att for att in event.attachments if is_image(att)]
+
+
+class ImagePolicy(BasePolicy):
+    """A rule about the images of a message: it runs only when one is attached."""
+
+    def wants(self, event: MessageEvent) -> bool:
+        return any(is_image(att) for att in event.attachments)
+
+    def not_applicable(self, event: MessageEvent) -> str:
+        return super().not_applicable(event) if not event.attachments else NO_IMAGE

@@ -14,8 +14,7 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
-from policies.base import PolicyContext, PolicySettings
-from policies.images import ImagePolicy, images
+from policies.base import ImagePolicy, PolicyContext, PolicySettings, images
 from policies.registry import register
 from policies.text import TextView
 

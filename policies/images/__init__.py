@@ -8,8 +8,7 @@ stack (Pillow, numpy, scipy, imagehash) loads with ``policies.images.service`` o
 
 from __future__ import annotations
 
-from core.events import Attachment, AttachmentKind, MessageEvent
-from policies.base import NO_IMAGE, BasePolicy
+from core.events import Attachment, AttachmentKind
 
 IMAGE_MIME_PREFIX = "image/"
 
@@ -20,16 +19,3 @@ def is_image(att: Attachment) -> bool:
     return att.kind is AttachmentKind.DOCUMENT and (att.mime_type or "").startswith(
         IMAGE_MIME_PREFIX)
 
-
-def images(event: MessageEvent) -> list[Attachment]:
-    return [att for att in event.attachments if is_image(att)]
-
-
-class ImagePolicy(BasePolicy):
-    """A rule about the images of a message: it runs only when one is attached."""
-
-    def wants(self, event: MessageEvent) -> bool:
-        return any(is_image(att) for att in event.attachments)
-
-    def not_applicable(self, event: MessageEvent) -> str:
-        return super().not_applicable(event) if not event.attachments else NO_IMAGE
