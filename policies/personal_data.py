@@ -17,7 +17,6 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -29,6 +28,7 @@ from pydantic import Field
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
+from core.clock import now_utc
 from core.events import MessageEvent
 from core.findings import ActionKind, Finding, Severity
 from policies import articles
@@ -960,7 +960,7 @@ class Detectors:
                              or self.lex.birth_re.search(self.low, end, end + 10))
             birthday = cue and year and self.lex.birthday_re.search(
                 self.low, max(0, start - 40), start)
-            long_ago = bool(year) and int(year) <= date.today().year - BIRTH_YEARS_AGO and (
+            long_ago = bool(year) and int(year) <= now_utc().year - BIRTH_YEARS_AGO and (
                 named_person(self.src, self.low, start - 30, start))
             if not (birth or birthday or long_ago):
                 continue
