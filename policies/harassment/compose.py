@@ -75,6 +75,7 @@ class Context:
     hyperbole: bool
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
     staff: bool = False  # a teacher or staff member wrote it (the trained model leaves it alone)
+    scorn: bool = False  # a sign of mockery that is not laughter ("wat een baby 👶"): see language.toml
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
@@ -388,6 +389,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                          if len(w) > 3 and w[0] in laugh_initials)
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
+        scorn=(not words.isdisjoint(lex.vocab.scorn)
+               or any(e in original for e in lex.vocab.scorn if not e.isalnum())),
         event_targets=tuple(event_targets),
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
@@ -841,7 +844,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words
                                    for i in match.positions):
         return "overdrijving"
-    if pred.mocking and not ctx.laughter and not _laughed_at(clause, match):
+    if pred.mocking and not (ctx.laughter or ctx.scorn) and not _laughed_at(clause, match):
         return "zonder spot"
     if match.term.role == "standalone" and self_only:
         return "over de schrijver zelf"

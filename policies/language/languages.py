@@ -16,7 +16,7 @@ LEXICON_DIR = Path(__file__).resolve().parents[1] / "lexicons"
 WORD_SETS = (
     "second_person", "possessive_only", "first_person_subject", "first_person",
     "first_person_object", "third_person", "plural_self", "plural_third", "kind_of", "negators",
-    "clause_breaks", "laughter", "copulas", "possession", "third_possessive",
+    "clause_breaks", "laughter", "scorn", "copulas", "possession", "third_possessive",
     "second_person_reflexive", "clause_breaks_before_pronoun", "scope_breaks",
     "deniers", "denial_verbs", "contrast", "permission_before", "demonstratives", "quantifiers",
     "no_break_after", "first_person_copulas", "negation_not_after", "negation_not_before",

@@ -1,0 +1,45 @@
+"""Mockery without laughter (issue 14): a scornful word or emoji ("huilde weer, huilie 👶", a photo taken
+📸) lets a mocking class count, as laughter does; it never turns a care signal into a joke. Every
+sentence was written for these tests (none comes from a corpus file)."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.harassment import HarassmentPolicy
+from policies.wellbeing import WellbeingPolicy
+from tests.test_harassment import harassment, run
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+@pytest.mark.parametrize("text", [
+    "milan huilde weer bij zijn spreekbeurt 👶🍼",
+    "senna stotterde de hele presentatie, zo gênant",
+    "harper cried in the toilets again, crybaby",
+    "look who tripped on the stairs 📸 it's josh",
+])
+def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None, text
+    assert found.category == "humiliation", (text, found.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "milan huilde weer bij zijn spreekbeurt",  # telling what happened, no mockery
+    "ik huilde bij de film gisteren, zo gênant 👶",  # the writer about themself
+    "de baby van juf sanne huilde de hele nacht, zegt ze",
+])
+def test_without_scorn_or_a_target_it_stays_clean(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is None, (text, found.evidence if found else "")
+
+
+def test_scorn_never_makes_a_care_signal_a_joke() -> None:
+    # laughter makes hyperbole a joke ("ik wil dood haha"); a scornful emoji must not
+    found = [f for f in run(WellbeingPolicy(), "ik wil er gewoon niet meer zijn 🤮")
+             if f.flag == "wellbeing"]
+    assert found, "a care signal with a scornful emoji is still a care signal"
