@@ -21,11 +21,14 @@ def policy() -> HarassmentPolicy:
     "senna stotterde de hele presentatie, zo gênant",
     "harper cried in the toilets again, crybaby",
     "look who tripped on the stairs 📸 it's josh",
+    "fenna viel van het podium bij de musical, ik vertel het zo aan de hele jaarlaag",
+    "made a meme of liam crying after the match, sending it to everyone",
 ])
 def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
     assert found is not None, text
-    assert found.category == "humiliation", (text, found.evidence)
+    hits = {h["category"] for h in found.data["hits"]}
+    assert "humiliation" in hits, (text, found.evidence)
 
 
 @pytest.mark.parametrize("text", [

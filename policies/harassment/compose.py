@@ -390,7 +390,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                   or any(e in original for e in lex.vocab.laughter if not e.isalnum())),
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         scorn=(not words.isdisjoint(lex.vocab.scorn)
-               or any(e in original for e in lex.vocab.scorn if not e.isalnum())),
+               or any(e in original for e in lex.vocab.scorn if not e.isalnum())
+               or mentions_any(clauses, _phrases(lex.vocab.scorn), lemmas)),
         event_targets=tuple(event_targets),
         staff=staff,
         contrast=not words.isdisjoint(lex.vocab.contrast),
@@ -563,6 +564,12 @@ def first_mention(clauses: Sequence[Clause], entries: Iterable[str],
                 if found is not None:
                     return found
     return None
+
+
+@lru_cache(maxsize=16)
+def _phrases(entries: frozenset[str]) -> frozenset[str]:
+    """The entries of several words (a word list may hold phrases beside single words)."""
+    return frozenset(e for e in entries if " " in e)
 
 
 @lru_cache(maxsize=256)
