@@ -371,7 +371,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     cued = frozenset(p.name for p in lex.predicates.values()
                      if p.words("cues") and mentions_any(clauses, p.words("cues"), lemmas))
     return Context(
-        report=received or (report_verb and (told or victim or quoted or counter)),
+        # (a staff member relays an incident to colleagues: "leerling meldt dat …")
+        report=received or (report_verb and (told or victim or quoted or counter))
+        or (staff and not lemmas.isdisjoint(mod.get("report_staff_verbs", ()))),
         quote_only=report_verb and quoted and not (received or told or victim or counter),
         quoted=quoted,
         told=told,

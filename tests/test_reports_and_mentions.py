@@ -1,0 +1,45 @@
+"""Reports, relays and mentions that are no harassment (issue 14): a staff member relaying an
+incident to colleagues, a student telling a teacher what was sent, a question about what a quoted
+line means, a dialect negator. Every sentence was written for these tests (none from a corpus file)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.events import GroupKind, Role
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+@pytest.mark.parametrize("text", [
+    "wat betekent 'ik maak je af' in dit gedicht, is dat echt een dreigement?",
+    "what does 'kys' mean? someone wrote it under my post",
+    "ge zijt gin idioot, die vraag was gewoon lastig",
+    "sir, someone keeps posting 'kys' under mila's photo, i screenshotted it",
+])
+def test_students_reports_and_mentions_stay_clean(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is None, (text, found.evidence if found else "")
+
+
+def test_a_staff_member_relaying_an_incident_is_no_harassment(policy: HarassmentPolicy) -> None:
+    text = "collega's, een leerling meldt dat er een naaktfoto van een meisje uit 2b rondgaat"
+    found = harassment(policy, text, role=Role.TEACHER, kind=GroupKind.STAFF)
+    assert found is None, found.evidence if found else ""
+
+
+@pytest.mark.parametrize("text", [
+    # addressing colleagues is no relay: what follows is the writer's own words
+    "collega's, ik zeg het maar eerlijk: die jongen uit 3c is een ongelooflijke sukkel",
+    # a report verb without a relay is not enough: the student still says it
+    "ik zeg het gewoon, lotte is een hoer",
+])
+def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy, text: str) -> None:
+    role = Role.TEACHER if text.startswith("collega") else Role.STUDENT
+    found = harassment(policy, text, role=role)
+    assert found is not None, text
