@@ -2,12 +2,13 @@
 the sealed test split from the sealed writers' files as they were written.
 
     python corpus/split.py --dev DEV.jsonl [DEV.jsonl ...] --sealed SEALED.jsonl [SEALED.jsonl ...]
-    python corpus/split.py --add MORE.jsonl [...] [--sealed NEW_SEALED.jsonl ...]
+    python corpus/split.py --add MORE.jsonl [...] [--sealed NEW_SEALED.jsonl ...] [--functional NEW.jsonl]
 
 Run once when the corpus was written (see corpus/README.md); its output is committed. ``--add`` is a
 later round: it splits new development files (and a retired sealed split) the same way and appends
 them to the committed train and dev files, leaving earlier assignments alone; with ``--sealed`` it also
-installs a newly written sealed split and drops its texts from train and dev. The split of the
+installs a newly written sealed split and drops its texts from train and dev; ``--functional`` does the
+same for a newly written functional suite (``sealed/functional/suite.jsonl``). The split of the
 development files is stratified by category with a fixed seed, so it is reproducible. Texts that also
 occur in the sealed split (after case and space folding) are dropped from train and dev, never from the
 sealed split. Nothing is printed of any text: only counts.
@@ -84,18 +85,21 @@ def stratified(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     return train, dev
 
 
-def add(more_paths: list[Path], sealed_paths: list[Path]) -> None:
-    """A later round: new development texts appended, an optional new sealed split installed."""
+def add(more_paths: list[Path], sealed_paths: list[Path], functional_paths: list[Path]) -> None:
+    """A later round: new development texts appended, an optional new sealed split and functional
+    suite installed."""
     train, dev = read([HERE / "train.jsonl"]), read([HERE / "dev.jsonl"])
     more = read(more_paths)
     check(more)
     sealed = read(sealed_paths) if sealed_paths else []
     check(sealed)
-    sealed_keys = {key(r["text"]) for r in sealed}
+    functional = read(functional_paths) if functional_paths else []
+    check(functional)
+    sealed_keys = {key(r["text"]) for r in sealed + functional}
     before = len(train) + len(dev)
     train = [r for r in train if key(r["text"]) not in sealed_keys]
     dev = [r for r in dev if key(r["text"]) not in sealed_keys]
-    print(f"dropped {before - len(train) - len(dev)} train/dev texts also in the new sealed split")
+    print(f"dropped {before - len(train) - len(dev)} train/dev texts also in the new sealed files")
     seen = {key(r["text"]) for r in train + dev} | sealed_keys
     unique = []
     for r in more:
@@ -109,10 +113,14 @@ def add(more_paths: list[Path], sealed_paths: list[Path]) -> None:
     write(HERE / "dev.jsonl", sorted(dev + more_dev, key=lambda r: r["id"]))
     if sealed:
         write(HERE / "sealed" / "test.jsonl", sealed)
+    if functional:
+        write(HERE / "sealed" / "functional" / "suite.jsonl", functional)
     for name, rows in (("train", train + more_train), ("dev", dev + more_dev)):
         counts(name, rows)
     if sealed:
         counts("sealed", sealed)
+    if functional:
+        counts("functional", functional)
 
 
 def main() -> None:
@@ -120,9 +128,10 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, nargs="+")
     parser.add_argument("--add", type=Path, nargs="+")
     parser.add_argument("--sealed", type=Path, nargs="+")
+    parser.add_argument("--functional", type=Path, nargs="+")
     args = parser.parse_args()
     if args.add:
-        add(args.add, args.sealed or [])
+        add(args.add, args.sealed or [], args.functional or [])
         return
     if not (args.dev and args.sealed):
         parser.error("--dev and --sealed are both needed for the first split")
