@@ -43,3 +43,31 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     role = Role.TEACHER if text.startswith("collega") else Role.STUDENT
     found = harassment(policy, text, role=role)
     assert found is not None, text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # a negator in the sentence before does not reach past "jij" starting the next one
+    ("ik heb niks gepakt jij vieze leugenaar", "insult"),
+    # curse compounds whose tail is a person or a mouth
+    ("hou je kankerbek nou eens", "insult"),
+    ("wat een kutventje is dat", "insult"),
+    # a person named by what they do ("die pestkop"), a prison cell is no biology lesson
+    ("ik wens die pester echt een langzame dood toe", "death_wish"),
+    ("die dader mag van mij wegrotten in de cel", "death_wish"),
+    ("u bent echt een slecht mens", "insult"),
+])
+def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None, text
+    assert category in {h["category"] for h in found.data["hits"]}, (text, found.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "jij bent niet dom hoor",  # the negator still reaches what it stands before
+    "de cel deelt zich in twee dochtercellen",
+    "ik heb een slecht cijfer voor bio",
+    "mijn broer is geen leugenaar, hij zegt de waarheid",
+])
+def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is None, (text, found.evidence if found else "")

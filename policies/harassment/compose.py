@@ -488,6 +488,8 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
+            if not vocab.negation_stops_at.isdisjoint(between):
+                continue
         elif inside and first < i < last:
             between = words[first + 1 : i]
         elif last < i <= last + after or (after and len(used) == 1 and i == len(words) - 1
