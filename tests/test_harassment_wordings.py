@@ -1,6 +1,7 @@
-"""Reports, relays and mentions that are no harassment (issue 14): a staff member relaying an
-incident to colleagues, a student telling a teacher what was sent, a question about what a quoted
-line means, a dialect negator. Every sentence was written for these tests (none from a corpus file)."""
+"""Wordings read since the third sealed round (issue 14): reports, relays and mentions that are no
+harassment (a staff member relaying an incident to colleagues, a student telling a teacher what was
+sent, a question about what a quoted line means, a dialect negator), more insults and death wishes,
+and evidence a mentor can read. Every sentence was written for these tests (none from a corpus file)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,9 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
     assert found is None, (text, found.evidence if found else "")
+
+
+def test_the_evidence_shows_the_words_found_not_the_alternatives(policy: HarassmentPolicy) -> None:
+    found = harassment(policy, "die pester mag van mij verrekken")
+    assert found is not None
+    assert "/" not in found.evidence and "verrekken" in found.evidence, found.evidence
