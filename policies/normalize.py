@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 MAX_CHARS = 20_000  # rules look at the first 20k characters; longer messages are cut, not rejected
 # Word-list rules (the folded form) read the first 4,000 characters: a 20 kB paste still gets a
@@ -85,6 +86,7 @@ _APOSTROPHES = "'’`´ʼ‘"
 _SEP = " .\\-_*·•~+"
 _SPACED = re.compile(rf"\b\w(?:[{_SEP}]{{1,3}}\w\b){{2,}}")
 _SPACER = re.compile(rf"[{_SEP}]")
+_GAPS = re.compile(rf"([{_SEP}]+)")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _RUNS = re.compile(r"([^\W\d_])\1+")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -299,7 +301,18 @@ def _join_spaced(match: re.Match[str]) -> str:
     # "1 2 3" or "a b" lists are not words in disguise: need two letters at least.
     if sum(ch.isalpha() for ch in joined) < 2:
         return run
-    return joined
+    # The run's most common gap joins letters; any other gap parts words ("l o s e r   d a a n",
+    # "s.t.u.u.r m.e"): "loser daan", "stuur me".
+    parts = _GAPS.split(run)
+    chars, gaps = parts[0::2], parts[1::2]
+    letter_gap = Counter(gaps).most_common(1)[0][0]
+    words = [chars[0]]
+    for gap, ch in zip(gaps, chars[1:], strict=True):
+        if gap == letter_gap:
+            words[-1] += ch
+        else:
+            words.append(ch)
+    return " ".join(words)
 
 
 def join_spaced(text: str) -> str:

@@ -56,6 +56,11 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("ik wens die pester echt een langzame dood toe", "death_wish"),
     ("die dader mag van mij wegrotten in de cel", "death_wish"),
     ("u bent echt een slecht mens", "insult"),
+    # unpunctuated chat: "af" before "jij" is the particle; the insult is said of "jij"
+    ("ik maak je af jij vieze kakkerlak", "threat"),
+    ("ik zie je morgen jij vieze rat", "insult"),
+    # a letter-spaced sentence is read as its words
+    ("l o s e r   s e m", "insult"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)

@@ -77,6 +77,14 @@ def test_letter_spaced_words_are_joined() -> None:
     assert join_spaced("a b") == "a b"
 
 
+def test_a_wider_gap_parts_letter_spaced_words() -> None:
+    # The run's usual gap joins letters; another gap (wider, or a space between dotted words)
+    # parts words: a spaced sentence is read as its words, not one long word.
+    assert join_spaced("w e e t  j i j  h e t") == "weet jij het"
+    assert join_spaced("d.i.t i.s e.e.n t.e.s.t") == "dit is een test"
+    assert join_spaced("z-o-n-d-e  v-a-n") == "zonde van"
+
+
 def test_marks_apostrophes_and_hyphens() -> None:
     assert strip_marks("k̶a̶n̶k̶e̶r̶ zoë") == "kanker zoe"
     assert fold(normalize("zo'n try-hard")) == "zon tryhard"

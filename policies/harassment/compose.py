@@ -488,7 +488,7 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
             continue
         if first - NEGATION_BEFORE <= i < first:
             between = words[i + 1 : first]
-            if not vocab.negation_stops_at.isdisjoint(between):
+            if not vocab.second_person_subject.isdisjoint(between):
                 continue
         elif inside and first < i < last:
             between = words[first + 1 : i]
@@ -691,6 +691,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             if not pool:
                 continue
             target = pool[0]
+            if pred.linked and len(pool) > 1:
+                # Said of the one it stands with: "ik zie je morgen jij vieze rat" is said of
+                # "jij", not of the first "je".
+                target = next((t for t in pool if t.kind in DIRECT
+                               and _linked(lex, clause, t, match.positions)), target)
         if target.kind == "third" and target.text in lex.reference_pronouns and referred:
             # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
             target = Target("group", f"{target.text} = {referred[0].text}", target.position)

@@ -96,7 +96,7 @@ class Reader:
                           | vocab.plural_third)
         # Words a preposition governs ("op je", "op hem"): a particle before one is a preposition.
         self._objects = (vocab.second_person | vocab.third_person | vocab.first_person_object
-                         | vocab.plural_third)
+                         | vocab.plural_third) - vocab.second_person_subject
         # The latest messages: the text rules of one message share its reading. Kept small: every
         # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
         self.read = lru_cache(maxsize=8)(self._read)
