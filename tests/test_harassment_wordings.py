@@ -61,6 +61,10 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("ik zie je morgen jij vieze rat", "insult"),
     # a letter-spaced sentence is read as its words
     ("l o s e r   s e m", "insult"),
+    # sexual remarks and grooming
+    ("hee noor, kom even bij mij op schoot zitten", "sexual"),
+    ("zullen we na het zwemmen samen douchen noor 😏", "sexual"),
+    ("die nieuwe invaller van engels, als ik tien jaar jonger was 😏", "sexual"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
@@ -73,6 +77,8 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     "de cel deelt zich in twee dochtercellen",
     "ik heb een slecht cijfer voor bio",
     "mijn broer is geen leugenaar, hij zegt de waarheid",
+    "mijn kleine zusje zat de hele film bij mij op schoot",
+    "na gym moet iedereen douchen, neem een handdoek mee",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
