@@ -65,6 +65,8 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("hee noor, kom even bij mij op schoot zitten", "sexual"),
     ("zullen we na het zwemmen samen douchen noor 😏", "sexual"),
     ("die nieuwe invaller van engels, als ik tien jaar jonger was 😏", "sexual"),
+    ("vanaf nu praat niemand meer met sanne", "exclusion"),
+    ("ik walg van homo's, echt waar", "discrimination"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
@@ -79,6 +81,16 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     "mijn broer is geen leugenaar, hij zegt de waarheid",
     "mijn kleine zusje zat de hele film bij mij op schoot",
     "na gym moet iedereen douchen, neem een handdoek mee",
+    # a negator inside a phrase of hatred negates it
+    "ik walg echt niet van homo's, waarom zou ik",
+    "ik heb nooit een hekel gehad aan polen",
+    # two frequent words side by side are two words ("nu de" is no "nude")
+    "kunnen jullie nu de foto's van de excursie sturen?",
+    "op de tweede verdieping komt een genderneutrale wc voor iedereen",
+    # counter-speech names the hate it rejects; "niemand praat erover" excludes no one
+    "ik heb die haatberichten over marokkanen gemeld, dit hoort hier niet",
+    "dat joden nog steeds bedreigd worden is erg, en niemand praat erover",
+    "die goal van jou gisteren was echt killing",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)

@@ -490,7 +490,9 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
             between = words[i + 1 : first]
             if not vocab.second_person_subject.isdisjoint(between):
                 continue
-        elif inside and first < i < last:
+        elif inside and first < i < last and min(p for p in used if p > i) - i <= 2:
+            # (close before the phrase's next word: "ik walg niet van X", not "X moet je niet
+            # helpen je moet ze verzuipen")
             between = words[first + 1 : i]
         elif last < i <= last + after or (after and len(used) == 1 and i == len(words) - 1
                                           and i > last):
@@ -809,7 +811,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "vriendschappelijk geplaag"
     verbal = _verbal(lex, clause, match)
     if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
-                                  vocab.negators | vocab.deniers if verbal else None):
+                                  vocab.negators | vocab.deniers if verbal else None,
+                                  inside=len(match.term.parts) > 1):  # "ik walg niet van X"
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
