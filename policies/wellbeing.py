@@ -30,7 +30,7 @@ from policies.registry import register
 from policies.text import TextView
 
 # The predicate classes that are care signals when the writer speaks of themself, and how serious.
-SIGNALS = {"self_harm": Severity.HIGH, "despair": Severity.MEDIUM}
+SIGNALS = {"self_harm": Severity.HIGH, "despair": Severity.MEDIUM, "unsafe": Severity.HIGH}
 # How far the writer as object may stand from a reflexive verb: before it ("ik ga me vanavond echt
 # ophangen") and after it ("misschien hang ik me op").
 REFLEXIVE_BEFORE = 4
