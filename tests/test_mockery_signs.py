@@ -23,6 +23,10 @@ def policy() -> HarassmentPolicy:
     "look who tripped on the stairs 📸 it's josh",
     "fenna viel van het podium bij de musical, ik vertel het zo aan de hele jaarlaag",
     "made a meme of liam crying after the match, sending it to everyone",
+    "we noemen hem vanaf nu 'bram de brilslang' 😂",
+    "zag je hoe lotte las bij de presentatie, ik deed haar na en iedereen lag dubbel",
+    "mijn broertje van vijf kan beter tekenen dan daan 😂",
+    "you remember when noah fell off the stage, legend 😂",
 ])
 def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
@@ -35,6 +39,8 @@ def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
     "milan huilde weer bij zijn spreekbeurt",  # telling what happened, no mockery
     "ik huilde bij de film gisteren, zo gênant 👶",  # the writer about themself
     "de baby van juf sanne huilde de hele nacht, zegt ze",
+    "we noemen de nieuwe klassenapp vanaf nu gewoon 'de groep'",
+    "you're a legend for bringing snacks 😂",
 ])
 def test_without_scorn_or_a_target_it_stays_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
