@@ -67,6 +67,8 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("die nieuwe invaller van engels, als ik tien jaar jonger was 😏", "sexual"),
     ("vanaf nu praat niemand meer met sanne", "exclusion"),
     ("ik walg van homo's, echt waar", "discrimination"),
+    # "nooit zo'n X als jij" compares; it denies nothing
+    ("ik heb nog nooit zo'n irritant persoon ontmoet als jij", "insult"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
@@ -91,6 +93,7 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     "ik heb die haatberichten over marokkanen gemeld, dit hoort hier niet",
     "dat joden nog steeds bedreigd worden is erg, en niemand praat erover",
     "die goal van jou gisteren was echt killing",
+    "ik heb nog nooit zo'n mooie zonsondergang gezien",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
