@@ -710,11 +710,13 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                    _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
             reading = Reading(match, target, clause, why)
             first = first or reading
-            # For a threat, a reason that belongs to this target (the writer's own family, a
-            # word not said of them) lets the next one named be the one aimed at ("ik neem mn
-            # broer zn mes mee voor die gast"); any other reason settles it, and so does any
-            # reason for what is said *of* someone ("mijn dochter … een hoofddoek … kort").
-            if why not in _TARGET_REASONS or pred.category != "threat":
+            # A word not said of this target may be said of the next one named ("ik maak je af
+            # jij vieze rat"); for a threat, the writer's own family lets the next one be the one
+            # aimed at too ("ik neem mn broer zn mes mee voor die gast"), but a judgement of the
+            # writer's own child is no judgement of a group named beside it ("mijn dochter …
+            # een hoofddoek … kort"). Any other reason settles it.
+            if why != _NOT_SAID_OF and (why not in _TARGET_REASONS
+                                        or pred.category != "threat"):
                 break
         else:
             reading = first
@@ -725,7 +727,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
 # How many of the targets a clause names are tried in turn (a paste names many).
 _TARGETS_TRIED = 4
 # Reasons of ``_cleared`` that hold for one target only: another one named may still be aimed at.
-_TARGET_REASONS = frozenset({"over de eigen familie", "niet over iemand gezegd"})
+_NOT_SAID_OF = "niet over iemand gezegd"
+_TARGET_REASONS = frozenset({"over de eigen familie", _NOT_SAID_OF})
 
 
 def _own_object(lex: Lexicon, clause: Clause, match: Match) -> bool:
