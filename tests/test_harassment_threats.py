@@ -289,3 +289,20 @@ def test_a_threat_the_writer_insists_on_is_no_game(policy: HarassmentPolicy) -> 
 def test_an_act_with_its_own_object_takes_no_target_from_elsewhere(
         policy: HarassmentPolicy) -> None:
     assert harassment(policy, "ik ga die printer slopen, hij doet het weer niet") is None
+
+
+def test_an_attack_on_a_school_or_a_place_of_worship_is_a_threat(policy: HarassmentPolicy) -> None:
+    assert category(policy, "ik ga volgende week die synagoge beschieten") == "threat"
+    assert category(policy, "i'm gonna blow up the school on monday") == "threat"
+    assert category(policy, "in fortnite we shoot up the school map every round lol") is None
+
+
+def test_a_group_deserving_to_burn_is_a_death_wish(policy: HarassmentPolicy) -> None:
+    assert category(policy, "lesbians deserve to rot") == "death_wish"
+    assert category(policy, "you deserve to rest after that exam") is None
+
+
+def test_a_particle_before_a_subject_pronoun_joins_its_verb(policy: HarassmentPolicy) -> None:
+    found = harassment(policy, "ik maak je af jij sukkel")
+    assert found is not None and found.category == "threat"
+    assert category(policy, "ik wacht wel op jou bij de ingang") is None
