@@ -87,6 +87,7 @@ _SEP = " .\\-_*·•~+"
 _SPACED = re.compile(rf"\b\w(?:[{_SEP}]{{1,3}}\w\b){{2,}}")
 _SPACER = re.compile(rf"[{_SEP}]")
 _GAPS = re.compile(rf"([{_SEP}]+)")
+_WIDE_GAP = re.compile(r"\s{2,}")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _RUNS = re.compile(r"([^\W\d_])\1+")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -301,8 +302,12 @@ def _join_spaced(match: re.Match[str]) -> str:
     # "1 2 3" or "a b" lists are not words in disguise: need two letters at least.
     if sum(ch.isalpha() for ch in joined) < 2:
         return run
-    # The run's most common gap joins letters; any other gap parts words ("l o s e r   d a a n",
-    # "s.t.u.u.r m.e"): "loser daan", "stuur me".
+    if _WIDE_GAP.search(run):
+        # Letters one space (or mark) apart, words two spaces or more: "i k  s l a  j e",
+        # "w.e  s e e  u" -> "ik sla je", "we see u".
+        return " ".join(_SPACER.sub("", word) for word in _WIDE_GAP.split(run))
+    # Otherwise the run's most common gap joins letters and any other gap parts words
+    # ("s.t.u.u.r m.e" -> "stuur me").
     parts = _GAPS.split(run)
     chars, gaps = parts[0::2], parts[1::2]
     letter_gap = Counter(gaps).most_common(1)[0][0]

@@ -79,3 +79,69 @@ def test_a_disease_opening_its_clause_is_a_curse_even_in_a_lesson(policy: Harass
 ])
 def test_a_disease_named_in_a_lesson_is_no_curse(policy: HarassmentPolicy, text: str) -> None:
     assert run(policy, text) == []
+
+
+# -- calls on the group: mass acts against one person ----------------------------------------------
+@pytest.mark.parametrize("text", [
+    "pak die gast uit 2c maar, ik dek jullie bij de mentor",
+    "zullen we allemaal 'loser' onder de laatste foto van bram zetten?",
+    "gooi morgen allemaal eieren tegen het raam van die jongen",
+    "iedereen ontvolgt vanavond fenna op tiktok, stuur een screenshot",
+    "let's all report his channel and comment 'cringe' under every video",
+])
+def test_a_call_on_the_group_to_pile_on_someone_is_found(policy: HarassmentPolicy,
+                                                        text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None and found.severity >= Severity.HIGH
+
+
+@pytest.mark.parametrize("text", [
+    "zullen we allemaal een kaartje sturen naar juf die ziek is?",
+    "iedereen moet de nieuwe app van school downloaden",
+    "juf, iemand heeft in de groep gezet dat ze tim gaan pakken na school",
+])
+def test_a_kind_call_or_a_reported_one_is_no_incitement(policy: HarassmentPolicy,
+                                                         text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "haar insta is lara.x_2010, ga los jongens",
+    "this is his address, go say hi to him tonight lol",
+])
+def test_data_with_go_for_it_is_doxxing(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text, prior=PHONE)
+    assert found is not None and found.category == "doxxing"
+
+
+# -- exclusion: votes, unfollowing, no seat, re-adding ---------------------------------------------
+@pytest.mark.parametrize("text", [
+    "poll: mag daan nog in de groepsapp blijven? ja of nee",
+    "vote: should mia stay or go? react below",
+    "nobody sit with lucas on the bus tomorrow",
+    "wie hem weer toevoegt gaat er zelf ook uit",
+    "kunnen we hem niet gewoon verwijderen uit de app, hij zegt toch nooit wat",
+    "jij hoort nie bij ons, zoek maar een andere tafel",
+    "die nieuwe ouders hoeven niet in de klassenapp",
+    "bij het project doen we gewoon alsof sem er niet is",
+    "none of us want you at the sleepover, emma",
+])
+def test_votes_seats_and_removals_are_exclusion(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None and found.category in ("exclusion", "incitement")
+
+
+@pytest.mark.parametrize("text", [
+    "stem vandaag op de leerlingenraad, de poll sluit om 5 uur",
+    "je stem klonk echt mooi bij het koor, mag je blijven zingen?",
+    "niemand hoeft zich zorgen te maken, de toets blijft gewoon",
+    "mijn moeder staat in de keuken, ik moet zo eten",
+])
+def test_voting_singing_and_chores_are_no_exclusion(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is None
+
+
+def test_someone_pointed_at_by_a_label_is_named(policy: HarassmentPolicy) -> None:
+    found = harassment(policy, "kunnen we die zeurpiet niet gewoon verwijderen uit de app")
+    assert found is not None
+    assert "die zeurpiet" in found.evidence

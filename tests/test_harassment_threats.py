@@ -217,3 +217,92 @@ def test_laughing_oneself_to_death_mocks_no_one(policy: HarassmentPolicy) -> Non
 ])
 def test_a_denied_act_or_a_reported_call_is_no_call(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text) is None
+
+
+# -- weapons, fire and a gang brought to someone ----------------------------------------------------
+@pytest.mark.parametrize("text", [
+    # a weapon that belongs to the writer's family is still brought for someone
+    "ik neem vrijdag mn oom zn knuppel mee voor die jongen uit de brugklas",
+    "ik neem mijn vader zn luchtbuks mee en dan schiet ik op je raam",
+    "ik heb morgen een mes bij me, dus jesse moet maar thuisblijven",
+    "die rotjes van vorig jaar liggen nog bij mij, ze gaan vanavond door jouw brievenbus",
+    "ik heb benzine en een aansteker in mn tas, zeg nog één woord",
+    "mn jongens komen je vannacht halen bij je huis, succes",
+    "ik neem dinsdag iets mee naar school, ik heb niks meer te verliezen",
+    "i'm bringing something to school tomorrow, i have nothing to lose",
+])
+def test_a_weapon_fire_or_gang_brought_to_someone_is_a_threat(policy: HarassmentPolicy,
+                                                               text: str) -> None:
+    assert category(policy, text) == "threat"
+
+
+@pytest.mark.parametrize("text", [
+    "ik heb mijn broer een zakmes gegeven voor zijn verjaardag, jij ook?",
+    "neem jij het vuurwerk mee naar het feest bij je oom?",
+    "er ligt nog vuurwerk in de schuur van mijn opa",
+    "mijn moeder komt je vanavond halen bij je huis voor de training",
+    "ik neem morgen iets lekkers mee naar school voor mijn verjaardag",
+    "heb jij een aansteker voor de kaarsjes op de taart?",
+])
+def test_tools_lifts_and_treats_are_no_threat(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- warnings without a named act ------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "wie mijn tas heeft leeggegooid krijgt klappen",
+    "iemand gaat jou pakken na het feest, ik zeg het je alvast",
+    "jij komt niet meer heelhuids thuis, ik zweer het",
+    "het zou jammer zijn als er iets met je scooter gebeurt",
+    "als die conciërge nog één keer tegen me schreeuwt, trek ik hem over de toonbank",
+    "if the school won't sort it out, i will deal with that kid myself",
+    "tell anyone and i'll make sure you never walk again",
+    "out on the field nobody will hear you scream",
+])
+def test_veiled_and_conditional_warnings_are_threats(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) == "threat"
+
+
+@pytest.mark.parametrize("text", [
+    "wie krijgt er klappen in dat boek, de hoofdpersoon?",
+    "het zou jammer zijn als de excursie niet doorgaat",
+    "ik zorg ervoor dat je je boek terugkrijgt",
+    "make sure you can walk to school if the buses strike",
+])
+def test_questions_and_care_are_no_threat(policy: HarassmentPolicy, text: str) -> None:
+    assert category(policy, text) is None
+
+
+# -- a negator inside a condition, and a game the writer insists is no game -------------------------
+def test_a_negator_in_the_condition_does_not_negate_the_threat(policy: HarassmentPolicy) -> None:
+    assert category(policy, "als je morgen niet betaalt sla ik je in elkaar") == "threat"
+    assert category(policy, "als je wilt sla ik je niet, beloofd") is None
+
+
+def test_a_threat_the_writer_insists_on_is_no_game(policy: HarassmentPolicy) -> None:
+    assert category(policy, "ik breek je benen bij voetbal, geen grap") == "threat"
+    assert category(policy, "i'll break your legs at football practice, i mean it") == "threat"
+    assert category(policy, "ik sloop je bij fifa vanavond haha") is None
+    assert category(policy, "ik sloop jullie vanavond bij handbal, let maar op 💪") is None
+
+
+def test_an_act_with_its_own_object_takes_no_target_from_elsewhere(
+        policy: HarassmentPolicy) -> None:
+    assert harassment(policy, "ik ga die printer slopen, hij doet het weer niet") is None
+
+
+def test_an_attack_on_a_school_or_a_place_of_worship_is_a_threat(policy: HarassmentPolicy) -> None:
+    assert category(policy, "ik ga volgende week die synagoge beschieten") == "threat"
+    assert category(policy, "i'm gonna blow up the school on monday") == "threat"
+    assert category(policy, "in fortnite we shoot up the school map every round lol") is None
+
+
+def test_a_group_deserving_to_burn_is_a_death_wish(policy: HarassmentPolicy) -> None:
+    assert category(policy, "lesbians deserve to rot") == "death_wish"
+    assert category(policy, "you deserve to rest after that exam") is None
+
+
+def test_a_particle_before_a_subject_pronoun_joins_its_verb(policy: HarassmentPolicy) -> None:
+    found = harassment(policy, "ik maak je af jij sukkel")
+    assert found is not None and found.category == "threat"
+    assert category(policy, "ik wacht wel op jou bij de ingang") is None

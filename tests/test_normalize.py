@@ -75,6 +75,9 @@ def test_letter_spaced_words_are_joined() -> None:
     # Lists of numbers or two letters are not words in disguise.
     assert join_spaced("1 2 3") == "1 2 3"
     assert join_spaced("a b") == "a b"
+    # Letters one space apart, words two apart: each word on its own.
+    assert join_spaced("i k  s l a  j e") == "ik sla je"
+    assert join_spaced("w.e  s e e  u") == "we see u"
 
 
 def test_a_wider_gap_parts_letter_spaced_words() -> None:

@@ -43,6 +43,7 @@ from policies.harassment.compose import (
     Target,
     about_writer,
     context,
+    earnest,
     first_mention,
     mentions_any,
     read_clause,
@@ -282,7 +283,10 @@ class HarassmentPolicy(TextPolicy):
         doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
         lex = self.lexicon
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
-        if mctx.report and not doxx_call:  # a report, unless it hands out someone's data to act on
+        # A report, unless it hands out someone's data to act on or calls on the group itself
+        # ("let's all report her account and comment 'ugly'": the quote is the call's words)
+        if mctx.report and not doxx_call and not (mctx.inciting and not (
+                mctx.told or mctx.received or mctx.counter)):
             # (or a threat the writer asks others to pass on: "zeg maar tegen haar …")
             return self._all_of(analysis, lemmas, reported=True)
         out = self._all_of(analysis, lemmas)
@@ -300,7 +304,9 @@ class HarassmentPolicy(TextPolicy):
         # A call on others: it raises what was found, or is harassment itself when it names a
         # person and an act against them ("iedereen blokkeer jesse").
         acting = bool(incitement) and (bool(mctx.event_targets) or any(
-            t.kind in DIRECT | {"third", "noun"} for t in named)) and self._acted(
+            t.kind in DIRECT | {"third", "noun"} or (  # "his account", not "zijn een" (a verb)
+                t.kind == "owner" and t.text.split(" ", 1)[0] not in lex.vocab.copulas)
+            for t in named)) and self._acted(
             clauses, incitement[0].predicate.words("actions"), lemmas)
         if incitement and (counted or acting):
             pred = incitement[0].predicate
@@ -360,7 +366,8 @@ class HarassmentPolicy(TextPolicy):
                 continue
             if pred.targets and kinds.isdisjoint(pred.targets):
                 continue
-            if (mctx.game and "game" in pred.cleared_by) or (
+            if (mctx.game and "game" in pred.cleared_by
+                    and not earnest(mctx, pred.category)) or (
                     mctx.kitchen and "kitchen" in pred.cleared_by):
                 continue
             shown = " + ".join(f"'{w}'" for w in words if w)

@@ -95,6 +95,10 @@ class Context:
     # A report only by quote marks (no adult told, no victim, nothing received): with laughter
     # and mockery it is someone's words spread to laugh at, not reported.
     quote_only: bool = False
+    received: bool = False  # a message the writer or their own received, passed on
+    # The writer insists they mean it ("ik meen het", "geen grap", "no joke"): a threat is then no
+    # part of a game or a match, unless laughter or affection says otherwise.
+    serious: bool = False
 
 
 def matches(lex: Lexicon, clause: Clause) -> list[Match]:
@@ -273,10 +277,17 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
         elif (word in vocab.demonstratives and i + 1 < len(words) and len(words[i + 1]) >= 3
               and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
-              and tokens[i + 1].lemmas.isdisjoint(lex.triggers)):
+              and tokens[i + 1].lemmas.isdisjoint(lex.triggers)
+              and not lex.compounds_of(words[i + 1])):  # "die kankerautomaat": a cursed thing
             # "die Shaquille": a name the list does not know, pointed at (an uncommon word
             # that is no lexicon word)
             out.append(Target("name", f"{word} {words[i + 1]}", i + 1))
+        elif (word in vocab.demonstratives and i + 1 < len(words)
+              and any(t.role == "standalone" and t.predicate.category in _LABELS
+                      for t in lex.terms_of(frozenset({words[i + 1]})))):  # (one: "al die
+            # pannenkoeken" are food)
+            # "kunnen we die zeurpiet niet verwijderen": someone pointed at by a label
+            out.append(Target("noun", f"{word} {words[i + 1]}", i + 1))
         else:
             group = next((lex.groups[lemma] for lemma in token.lemmas if lemma in lex.groups), None)
             if group is None and len(word) > 8 and word.endswith(lex.person_suffixes):
@@ -296,6 +307,8 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
     return out
 
 
+# Labels for a person that point someone out after "die" ("die zeurpiet", "die dikzak").
+_LABELS = frozenset({"insult", "body_shaming"})
 _REPEATED_LETTER = re.compile(r"(.)\1+")
 _REPEATED_HA = re.compile(r"(?:ha){2,}h?")
 
@@ -358,7 +371,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     # ("ik ben geen racist, maar …").
     counter_words = mod.get("counter_speech_words", frozenset())
     counter = any(not t.lemmas.isdisjoint(counter_words)
-                  and (i == 0 or c.words[i - 1] not in lex.vocab.negators)
+                  # (not negated, nor the act of a call: "let's all report her account")
+                  and (i == 0 or c.words[i - 1] not in lex.vocab.negators | lex.vocab.quantifiers)
                   for c in clauses if not c.lemma_set.isdisjoint(counter_words)
                   for i, t in enumerate(c.tokens)) or phrase("counter_speech")
     # Lesson words inside an idiom are no lesson ("dan kom ik verhaal halen").
@@ -374,6 +388,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         # (a staff member relays an incident to colleagues: "leerling meldt dat …")
         report=received or (report_verb and (told or victim or quoted or counter))
         or (staff and not lemmas.isdisjoint(mod.get("report_staff_verbs", ()))),
+        received=received,
         quote_only=report_verb and quoted and not (received or told or victim or counter),
         quoted=quoted,
         told=told,
@@ -402,6 +417,7 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         mentioned=frozenset(w for span in _QUOTED.findall(unelided)
                             for w in fold(normalize(span)).split()),
         relay=relay,
+        serious=phrase("serious") or not words.isdisjoint(mod.get("serious_words", ())),
         cued=cued,
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
                                   if stands(p) for w in p),
@@ -487,8 +503,13 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
                 i + 1 < len(words) and words[i + 1] in vocab.negation_not_before):
             continue
         if first - NEGATION_BEFORE <= i < first:
+            if (first + 1 < len(words) and words[first + 1] in vocab.first_person_subject
+                    and not vocab.conditions.isdisjoint(words[:i])):
+                # "als je niet betaalt sla ik je": the negator belongs to the condition; the verb
+                # with its subject after it opens the main clause.
+                continue
             between = words[i + 1 : first]
-            if not vocab.second_person_subject.isdisjoint(between):
+            if not vocab.subject_only.isdisjoint(between):
                 continue
         elif inside and first < i < last and min(p for p in used if p > i) - i <= 2:
             # (close before the phrase's next word: "ik walg niet van X", not "X moet je niet
@@ -667,17 +688,16 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             if (agent and words.isdisjoint(vocab.second_person)
                     and pred.category in ("death_wish", "self_harm")):
                 continue  # "ik ga dood van de hitte": the writer about themself
-            target = candidates[0] if candidates else Target("addressed", "aangesproken lezer")
+            pool = [*candidates, Target("addressed", "aangesproken lezer")]
         elif term.role == "standalone" or pred.category == "profanity":
-            target = candidates[0] if candidates else (
-                fallback[0] if fallback else Target("none", "iemand"))
+            pool = candidates or [fallback[0] if fallback else Target("none", "iemand")]
         else:
             # A group named in another clause is what a group-only class speaks of ("die X … die
             # horen hier niet"); other classes take a person from there, never a group.
             group_only = bool(kinds) and kinds <= {"group", "kind_of"}
             # (only looked through when the clause names no one: a paste names many elsewhere)
-            others = [] if candidates else [t for t in elsewhere
-                                            if group_only or t.kind != "group"]
+            others = [] if candidates or _own_object(lex, clause, match) else [
+                t for t in elsewhere if group_only or t.kind != "group"]
             if pred.linked and not group_only:
                 # Said of someone: only in its own clause, unless the writer carries it to a
                 # person named elsewhere ("ik heb een mes gekocht, raad maar voor wie @kaan").
@@ -692,25 +712,48 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 pool = [referred[0]]  # "vluchtelingen komen hier wonen. het zijn ratten"
             if not pool:
                 continue
-            target = pool[0]
-            if pred.linked and len(pool) > 1:
-                # Said of the one it stands with: "ik zie je morgen jij vieze rat" is said of
-                # "jij", not of the first "je".
-                target = next((t for t in pool if t.kind in DIRECT
-                               and _linked(lex, clause, t, match.positions)), target)
-        if target.kind == "third" and target.text in lex.reference_pronouns and referred:
-            # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
-            target = Target("group", f"{target.text} = {referred[0].text}", target.position)
         # "ik ben een trotse flikker": a group word the writer calls themself names no one else.
         own = self_only or (not words.isdisjoint(vocab.first_person_subject)
                             and not words.isdisjoint(vocab.copulas)
                             and all(t.position in match.positions for t in named))
-        why = ("wat anderen doen" if target.kind in ("group", "kind_of")
-               and target.position in others_act else
-               _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
-        reading = Reading(match, target, clause, why)
+        first: Reading | None = None
+        for target in pool[:_TARGETS_TRIED]:
+            if target.kind == "third" and target.text in lex.reference_pronouns and referred:
+                # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
+                target = Target("group", f"{target.text} = {referred[0].text}", target.position)
+            why = ("wat anderen doen" if target.kind in ("group", "kind_of")
+                   and target.position in others_act else
+                   _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
+            reading = Reading(match, target, clause, why)
+            first = first or reading
+            # A word not said of this target may be said of the next one named ("ik maak je af
+            # jij vieze rat"); for a threat, the writer's own family lets the next one be the one
+            # aimed at too ("ik neem mn broer zn mes mee voor die gast"), but a judgement of the
+            # writer's own child is no judgement of a group named beside it ("mijn dochter …
+            # een hoofddoek … kort"). Any other reason settles it.
+            if why != _NOT_SAID_OF and (why not in _TARGET_REASONS
+                                        or pred.category != "threat"):
+                break
+        else:
+            reading = first
         readings.append(reading)
     return readings
+
+
+# How many of the targets a clause names are tried in turn (a paste names many).
+_TARGETS_TRIED = 4
+# Reasons of ``_cleared`` that hold for one target only: another one named may still be aimed at.
+_NOT_SAID_OF = "niet over iemand gezegd"
+_TARGET_REASONS = frozenset({"over de eigen familie", _NOT_SAID_OF})
+
+
+def _own_object(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """The act has its own object in its clause, a thing pointed at before it that names no one
+    ("ik ga die automaat slopen, hij heeft mn euro ingeslikt"): no one named elsewhere is its
+    target (but "als ik die Ilias zie, breek ik zijn benen" has none)."""
+    words = clause.words
+    return any(words[i] in lex.vocab.demonstratives and words[i + 1] not in lex.vocab.third_person
+               for i in range(min(match.positions) - 1))
 
 
 def _own(lex: Lexicon, target: Target) -> bool:
@@ -789,6 +832,12 @@ def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
         for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
+def earnest(ctx: Context, category: str) -> bool:
+    """A threat the writer insists on, without laughter or affection: no game clears it ("ik maak
+    je af bij gym, geen grap"; not "ik maak je af bij gym haha")."""
+    return category == "threat" and ctx.serious and not (ctx.laughter or ctx.affection)
+
+
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
              agent: bool, self_only: bool, named: Sequence[Target],
              denied: frozenset[int] = frozenset()) -> str:
@@ -810,9 +859,13 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
     verbal = _verbal(lex, clause, match)
-    if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
-                                  vocab.negators | vocab.deniers if verbal else None,
-                                  inside=len(match.term.parts) > 1):  # "ik walg niet van X"
+    if pred.negatable and (
+            negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
+                    vocab.negators | vocab.deniers if verbal else None)
+            # (a negator between a phrase's own words: "ik neem geen mes mee")
+            or (len(match.term.parts) > 1 and all(part.isdisjoint(vocab.negators)
+                                                  for part in match.term.parts)
+                and negated(lex, clause, match.positions, 0, inside=True))):
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
@@ -832,14 +885,18 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             return "niet door de schrijver"
         if (pred.category == "threat" and target.kind not in DIRECT | {"third"}
                 and not words.isdisjoint(vocab.first_person_object - vocab.first_person_subject)
-                and words.isdisjoint(vocab.second_person)):
+                and words.isdisjoint(vocab.second_person)
+                # (not when the writer is part of the phrase: "ik heb een mes bij me", "i'll
+                # deal with him myself")
+                and all(clause.words[i] not in vocab.first_person_object
+                        for i in match.positions)):
             return "over de schrijver zelf"  # "ik schiet me dood van het lachen om meneer"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
             return "wij tegen zij (een wedstrijd)"
     # A game clears mockery between players ("prepare to cry 😂"), not laughing with others at
     # someone named ("sanne heeft bij gym in haar broek geplast 😭").
-    if ctx.game and (("game" in pred.cleared_by
+    if ctx.game and not earnest(ctx, pred.category) and (("game" in pred.cleared_by
                       and not (pred.mocking and target.kind in ("name", "mention")))
                      or (match.term.role == "standalone" and target.kind not in DIRECT
                          and pred.category not in _NOT_GAME_TALK)):
@@ -873,7 +930,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         # A parent about their own child ("our son is autistic", "mijn zoon is een chaoot"): the
         # writer's family, not a classmate put down.
         return "over de eigen familie"
-    if pred.linked and match.term.role == "words" and not _linked(lex, clause, target,
-                                                                   match.positions):
+    if (pred.linked and match.term.role == "words"
+            # (a weapon brought or carried is aimed at whoever the clause names: "ik neem mn
+            # broer zn bom mee en gooi hem in je kluisje")
+            and clause.lemma_set.isdisjoint(pred.words("carry"))
+            and not _linked(lex, clause, target, match.positions)):
         return "niet over iemand gezegd"
     return ""

@@ -95,8 +95,9 @@ class Reader:
         self._pronouns = (vocab.first_person_subject | vocab.second_person | vocab.third_person
                           | vocab.plural_third)
         # Words a preposition governs ("op je", "op hem"): a particle before one is a preposition.
+        # (not a pronoun that is only ever a subject: "ik maak je af jij rat" is "afmaken")
         self._objects = (vocab.second_person | vocab.third_person | vocab.first_person_object
-                         | vocab.plural_third) - vocab.second_person_subject
+                         | vocab.plural_third) - vocab.subject_only
         # The latest messages: the text rules of one message share its reading. Kept small: every
         # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
         self.read = lru_cache(maxsize=8)(self._read)
