@@ -45,6 +45,7 @@ from policies.harassment.compose import (
     context,
     first_mention,
     mentions_any,
+    object_at,
     read_clause,
     read_message,
     reported_speech,
@@ -395,7 +396,7 @@ _MODALITY = {
     "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
     "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
     "wat anderen doen": "counter_speech",
-    "overdrijving": "hyperbole",
+    "overdrijving": "hyperbole", "over een ding": "object",
 }
 
 
@@ -431,6 +432,14 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
         return "lesson"
     if not addressed and mctx.game:
         return "game"
+    # A thing as the subject, nobody named ("die kutlaptop valt elke les uit", "die app van
+    # school is een ramp").
+    lex = analysis.message.lexicon
+    determiners = lex.modality.get("objects_determiners", frozenset())
+    if not mctx.event_targets and not any(analysis.message.named) and any(
+            (at := object_at(lex, c)) is not None and 0 < at <= 2
+            and c.words[at - 1 if at == 1 else 0] in determiners for c in analysis.clauses):
+        return "object"
     return None
 
 

@@ -78,6 +78,9 @@ class Context:
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
+    # Words of a statement between quote marks (two words or more: "'X zijn Y' is geen mening"):
+    # a group named inside it is mentioned, not spoken of ("die 'vluchtelingen'" stays scare quotes).
+    stated: frozenset[str] = frozenset()
     complete: bool = True  # False: not read (nothing hostile in the message)
     contrast: bool = False  # "…, maar …": what a disclaimer needs to count
     kitchen: bool = False  # cooking or eating: a knife is a tool ("een mes voor de taart")
@@ -272,7 +275,10 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
         elif (word in vocab.demonstratives and i + 1 < len(words) and len(words[i + 1]) >= 3
               and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
-              and tokens[i + 1].lemmas.isdisjoint(lex.triggers)):
+              and tokens[i + 1].lemmas.isdisjoint(lex.triggers)
+              # (a thing is no name: "die kutlaptop", "die schoolcomputer")
+              and not words[i + 1].endswith(_suffixes(lex.modality.get("objects_words",
+                                                                         frozenset())))):
             # "die Shaquille": a name the list does not know, pointed at (an uncommon word
             # that is no lexicon word)
             out.append(Target("name", f"{word} {words[i + 1]}", i + 1))
@@ -395,6 +401,9 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         lesson_words=frozenset() if phrase("lesson") else frozenset(lesson_hits),
         mentioned=frozenset(w for span in _QUOTED.findall(unelided)
                             for w in fold(normalize(span)).split()),
+        stated=frozenset(w for span in _QUOTED.findall(unelided)
+                         if len(words_of := fold(normalize(span)).split()) >= 2
+                         for w in words_of),
         relay=relay,
         cued=cued,
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
@@ -407,6 +416,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
 # betaalt sla ik je": the "niet" belongs to the condition).
 NEGATION_BEFORE = 4
 NEGATION_AFTER = 2
+# How far apart a phrase's words may stand for a negator between them to negate it.
+_INSIDE_SPAN = 5
 
 
 def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
@@ -768,6 +779,23 @@ def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
         for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
+def object_at(lex: Lexicon, clause: Clause) -> int | None:
+    """Where the clause names a thing ("deze stomme printer", "dat smartboard", "die kutlaptop"):
+    the first word that is, or ends in, one of ``[objects]`` in modality.toml; None when none."""
+    objects = lex.modality.get("objects_words", frozenset())
+    if not objects:
+        return None
+    suffixes = _suffixes(objects)
+    return next((i for i, t in enumerate(clause.tokens)
+                 if not t.lemmas.isdisjoint(objects)
+                 or (len(t.word) > 6 and t.word.endswith(suffixes))), None)
+
+
+@lru_cache(maxsize=4)
+def _suffixes(objects: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(w for w in objects if len(w) >= 3))
+
+
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
              agent: bool, self_only: bool, named: Sequence[Target],
              denied: frozenset[int] = frozenset()) -> str:
@@ -781,6 +809,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
             and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
         return "geciteerd"
+    if (target.kind in ("group", "kind_of") and not ctx.inciting and ctx.stated
+            and 0 <= target.position < len(clause.words)
+            and clause.words[target.position] in ctx.stated
+            and all(clause.tokens[i].word in ctx.stated for i in match.positions)):
+        return "geciteerd"  # "'X zijn Y' is geen mening": a statement quoted, not made
     if _denied(lex, clause, match.positions) or not denied.isdisjoint(match.positions):
         return "ontkend (niemand zegt dat)"
     if pred.contrast and not ctx.contrast:
@@ -789,8 +822,16 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
     verbal = _verbal(lex, clause, match)
+    # A negator between the words of a short phrase that holds none negates it too: "ik walg niet
+    # van X", "ik heb nooit een hekel gehad aan X" (not the words of two statements: "X moet je
+    # niet helpen, je moet ze ...").
+    inside = (len(match.term.parts) > 1
+              and max(match.positions) - min(match.positions) <= _INSIDE_SPAN
+              and all(part.isdisjoint(vocab.negators | vocab.deniers)
+                      for part in match.term.parts))
     if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
-                                  vocab.negators | vocab.deniers if verbal else None):
+                                  vocab.negators | vocab.deniers if verbal else None,
+                                  inside=inside):
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
@@ -824,6 +865,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
+    if target.kind == "third" and pred.category != "profanity" and (
+            (thing := object_at(lex, clause)) is not None
+            and (target not in named or target.position > thing)):
+        # "ik haat deze stomme printer, hij doet het weer niet": "hij" is the printer.
+        return "over een ding"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
