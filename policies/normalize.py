@@ -85,6 +85,8 @@ _APOSTROPHES = "'’`´ʼ‘"
 _SEP = " .\\-_*·•~+"
 _SPACED = re.compile(rf"\b\w(?:[{_SEP}]{{1,3}}\w\b){{2,}}")
 _SPACER = re.compile(rf"[{_SEP}]")
+_WIDE_GAP = re.compile(r" {2,}")
+_SINGLE_GAP = re.compile(r"\w \w")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _RUNS = re.compile(r"([^\W\d_])\1+")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -299,6 +301,10 @@ def _join_spaced(match: re.Match[str]) -> str:
     # "1 2 3" or "a b" lists are not words in disguise: need two letters at least.
     if sum(ch.isalpha() for ch in joined) < 2:
         return run
+    if "  " in run and _SINGLE_GAP.search(run) is not None:
+        # Letters one space apart, words two or more: "s u r i n a m e r s  z i j n  l u i"
+        # is three words, not one.
+        return " ".join(_SPACER.sub("", word) for word in _WIDE_GAP.split(run))
     return joined
 
 
