@@ -15,6 +15,8 @@ from policies.language import Clause
 from policies.language.clauses import find_sequence, has_sequence
 from policies.normalize import fold, normalize
 
+# The characteristic of a group's places in targets.toml ("moskee", "synagogue"): threats only.
+PLACES = "places"
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
 DIRECT = frozenset({"second", "name", "mention", "reply"})
 # Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
@@ -123,7 +125,8 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
                 terms = [t for t in lex.compounds_of(word + following.word)
                          if t.predicate is not profanity]
             if (not terms and slurs is not None
-                    and following.word in lex.groups  # (as written: "shit man" is no slur)
+                    and lex.groups.get(following.word, PLACES) != PLACES  # ("shit man",
+                    # "kkr druk in de moskee": no slur)
                     and any(t.predicate is profanity for t in lex.terms_of(frozenset({word})))):
                 # "kk turken", "fucking muslims": a curse on a group is a slur
                 terms = [Term(f"{word} {following.word}", (frozenset({word}),
@@ -226,7 +229,7 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
         for prefix in sorted(profanity.words("prefixes"), key=len, reverse=True):
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
                 tail = word[len(prefix):]
-                if tail in lex.groups and "slurs" in lex.predicates:
+                if lex.groups.get(tail, PLACES) != PLACES and "slurs" in lex.predicates:
                     return [Term(word, (frozenset({word}),), "standalone", lex.predicates["slurs"])]
                 labels = [t for t in lex.single.get(tail, ()) if t.role == "standalone"]
                 if labels:
@@ -296,7 +299,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                 forms = token.lemmas | {word[:-1]} if word.endswith("e") else token.lemmas
                 group = next((lex.group_adjectives[lemma] for lemma in forms
                               if lemma in lex.group_adjectives), None)
-            if group is not None:
+            if group == PLACES:
+                out.append(Target("place", f"{word} ({group})", i))
+            elif group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
     return out
 
@@ -433,13 +438,15 @@ def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
                for i, t in enumerate(clause.tokens[:at]))
 
 
-def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+def _denied(lex: Lexicon, clause: Clause, used: Iterable[int],
+            skip: frozenset[int] = frozenset()) -> bool:
     """"niemand zegt dat je dom bent", "ik heb nooit gezegd dat ...": a denier right before a
-    verb of saying or wanting, before the predicate."""
+    verb of saying or wanting, before the predicate (``skip``: deniers that are words of another
+    phrase: "nobody wants you X" excludes, it denies no label)."""
     first = min(used, default=0)
     vocab = lex.vocab
     for i, token in enumerate(clause.tokens[:first]):
-        if token.word in vocab.deniers and any(
+        if token.word in vocab.deniers and i not in skip and any(
                 not t.lemmas.isdisjoint(vocab.denial_verbs)
                 for t in clause.tokens[max(0, i - 2) : i + 4]):
             return True
@@ -452,9 +459,13 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
     right after its verb). A reading that uses such a denier ("niemand willen") is denied too."""
     vocab = lex.vocab
     out: set[int] = set()
+    in_phrase = phrase_words(found)
     for match in found:
         first = min(match.positions, default=0)
         for i, token in enumerate(clause.tokens[:first]):
+            if (match.term.role == "standalone" and i in in_phrase
+                    and i not in match.positions):
+                continue  # "nobody wants you X": the denier excludes, it denies no label
             if token.word in vocab.deniers and any(
                     not t.lemmas.isdisjoint(vocab.denial_verbs)
                     for t in clause.tokens[max(0, i - 2) : i + 4]):
@@ -467,6 +478,11 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
                 for j in range(i + 1, min(i + 3, len(words)))):
             out.add(i)
     return frozenset(out)
+
+
+def phrase_words(found: Sequence[Match]) -> frozenset[int]:
+    """The positions of the words of the clause's phrases (terms of several words)."""
+    return frozenset(i for m in found if len(m.term.parts) > 1 for i in m.positions)
 
 
 def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER,
@@ -622,6 +638,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         m.predicate.name == "incitement" for m in found)
     self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
     denied = denials(lex, clause, found)
+    in_phrase = phrase_words(found)
     # The writer as an object ("beter af zonder mij"), not as the one who permits ("van mij mag
     # hij …", "wat mij betreft").
     self_object = any(w in vocab.first_person_object and not (i and clause.words[i - 1]
@@ -649,7 +666,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         candidates = [t for t in named
                       if (t.position not in match.positions or len(term.parts) > 1)
                       and not (pred.linked and t.kind == "owner")
-                      and (not kinds or t.kind in kinds)]
+                      and (not kinds or t.kind in kinds)
+                      and (t.kind != "place" or pred.category == "threat")]
         if pred.name == "self_harm":
             # Encouragement: the reader is the one told to do it ("ga je ophangen", "kys"); the
             # writer speaking of themself is the wellbeing rule's.
@@ -688,6 +706,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             if not pool:
                 continue
             target = pool[0]
+            if pred.linked and term.role == "words" and len(pool) > 1 and not _linked(
+                    lex, clause, target, match.positions):
+                # Said of the one it stands with: "ik maak je af jij vieze rat" ("jij").
+                target = next((t for t in pool[1:] if t.kind in DIRECT
+                               and _linked(lex, clause, t, match.positions)), target)
         if target.kind == "third" and target.text in lex.reference_pronouns and referred:
             # "ik ken veel moslims. ik haat ze": the pronoun takes up the group named before.
             target = Target("group", f"{target.text} = {referred[0].text}", target.position)
@@ -697,7 +720,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                             and all(t.position in match.positions for t in named))
         why = ("wat anderen doen" if target.kind in ("group", "kind_of")
                and target.position in others_act else
-               _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
+               _cleared(lex, clause, match, target, ctx, agent, own, named, denied,
+                        in_phrase))
         reading = Reading(match, target, clause, why)
         readings.append(reading)
     return readings
@@ -798,7 +822,8 @@ def _suffixes(objects: frozenset[str]) -> tuple[str, ...]:
 
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
              agent: bool, self_only: bool, named: Sequence[Target],
-             denied: frozenset[int] = frozenset()) -> str:
+             denied: frozenset[int] = frozenset(), in_phrase: frozenset[int] = frozenset()
+             ) -> str:
     pred = match.predicate
     vocab = lex.vocab
     words = set(clause.words)
@@ -814,7 +839,9 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and clause.words[target.position] in ctx.stated
             and all(clause.tokens[i].word in ctx.stated for i in match.positions)):
         return "geciteerd"  # "'X zijn Y' is geen mening": a statement quoted, not made
-    if _denied(lex, clause, match.positions) or not denied.isdisjoint(match.positions):
+    if _denied(lex, clause, match.positions,
+               in_phrase if match.term.role == "standalone" else frozenset()) or (
+            not denied.isdisjoint(match.positions)):
         return "ontkend (niemand zegt dat)"
     if pred.contrast and not ctx.contrast:
         return "voorbehoud zonder maar"
@@ -874,7 +901,9 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and pred.category not in _NOT_LESSON_CONTENT
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
-            and not (pred.category != "discrimination" and ctx.lesson_words
+            # (nor what a group "should" suffer: "X zouden als slaven moeten werken")
+            and not ((pred.category != "discrimination" or _normative(lex, clause))
+                     and ctx.lesson_words
                      and ctx.lesson_words <= frozenset().union(
                          *(clause.tokens[i].lemmas for i in match.positions)))
             and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
@@ -889,7 +918,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "overdrijving"
     if pred.mocking and not ctx.laughter and not _laughed_at(clause, match):
         return "zonder spot"
-    if match.term.role == "standalone" and self_only:
+    if match.term.role == "standalone" and self_only and (
+            pred.category != "discrimination" or about_writer(lex, clause.words)):
+        # (a slur for a group is self-reference only when the writer says they are one: "ik
+        # ben een trotse flikker"; not "why do we even let X in", "X mogen niet in onze app")
         return "over de schrijver zelf"
     if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
         return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"
