@@ -47,8 +47,16 @@ def policy() -> HarassmentPolicy:
     "trans people deserve to suffer",
     "im going to burn down the synagogue",
     "ik ga die moskee opblazen",
-    # spaced letters, words two spaces apart
+    # spaced letters, words two spaces apart; whole sentences glued; a digit read aloud
     "t u r k e n  z i j n  d i e v e n",
+    "homoszijnallemaalziek",
+    "allevluchtelingenzijnratten",
+    "i h8 muslims",
+    # a group taken up by a relative pronoun or a pronoun in a subordinate clause
+    "transen, die ik echt walgelijk vind, moeten uit de kleedkamer blijven",
+    "ik zag zigeuners op het plein en ik denk dat ze kwamen om te jatten",
+    # a slur ending in a word for a thing is still a slur
+    "die handdoekkoppen moeten niet zo zeuren",
 ])
 def test_hate_in_these_wordings(policy: HarassmentPolicy, text: str) -> None:
     assert_hate(policy, text)
@@ -69,6 +77,9 @@ def test_hate_in_these_wordings(policy: HarassmentPolicy, text: str) -> None:
     "ik ben moslim, we moeten straks weg naar de moskee",
     "kk vol in de moskee met het suikerfeest",
     "ik ben echt gesloopt na die toets",
+    "allemaal",
+    "ik h8 maandagen",
+    "er zitten moslims in mijn klas, die zijn heel aardig",
 ])
 def test_their_clean_twins(policy: HarassmentPolicy, text: str) -> None:
     assert_clean(policy, text)

@@ -647,6 +647,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     readings: list[Reading] = []
     # A group named in another clause, for a pronoun or subject that takes it up.
     referred = [t for t in elsewhere if t.kind in ("group", "kind_of")]
+    if referred:
+        # A pronoun that takes up the group is the group for every class, those said of a group
+        # only too ("ik zag X … ik weet dat ze daar kwamen om te jatten").
+        named = [Target("group", f"{t.text} = {referred[0].text}", t.position)
+                 if t.kind == "third" and t.text in lex.reference_pronouns else t for t in named]
     others_act = _in_relative(lex, clause, found)
     for match in found:
         pred = match.predicate
@@ -700,9 +705,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]
-            if not pool and referred and any(has_sequence(clause.words, subject)
-                                             for subject in lex.reference_subjects):
-                pool = [referred[0]]  # "vluchtelingen komen hier wonen. het zijn ratten"
+            if not pool and referred and (
+                    any(has_sequence(clause.words, subject) for subject in lex.reference_subjects)
+                    or (clause.words and clause.words[0] in lex.reference_openers)):
+                # "vluchtelingen komen hier wonen. het zijn ratten"; "moslims, die ik haat, …"
+                pool = [referred[0]]
             if not pool:
                 continue
             target = pool[0]
@@ -817,7 +824,7 @@ def object_at(lex: Lexicon, clause: Clause) -> int | None:
 
 @lru_cache(maxsize=4)
 def _suffixes(objects: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(w for w in objects if len(w) >= 3))
+    return tuple(sorted(w for w in objects if len(w) >= 5))  # ("handdoekkoppen" is no "pen")
 
 
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
