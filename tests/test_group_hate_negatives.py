@@ -6,9 +6,13 @@ tests (none comes from a corpus file or a published test suite)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from policies.harassment import HarassmentPolicy
+from core.events import MessageEvent, Role, Sender
+from policies.harassment import HarassmentPolicy, clearing_modality
+from policies.text import TextView
 from tests.test_group_hate import assert_clean
 from tests.test_harassment import harassment
 
@@ -55,3 +59,30 @@ def test_what_stays_clean(policy: HarassmentPolicy, text: str) -> None:
 ])
 def test_what_is_still_found(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text) is not None, text
+
+
+# -- the trained model's clearing hook ----------------------------------------------------------
+
+
+def _clearing(text: str) -> str | None:
+    event = MessageEvent("console", "klas", "m1", Sender("s1", "Leerling", Role.STUDENT),
+                         text=text)
+    ctx = SimpleNamespace(sender_role=Role.STUDENT)  # (the hook reads the sender's role only)
+    return clearing_modality(TextView.of(text), ctx, event)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "modality"), [
+    ("die stomme schoolcomputer loopt weer vast", "object"),  # a thing, nobody named
+    ("ik walg niet van autisten", "negation"),
+    ("'vrouwen zijn dom' is gewoon seksistisch", "counter_speech"),
+])
+def test_the_model_leaves_cleared_messages_alone(text: str, modality: str) -> None:
+    assert _clearing(text) == modality
+
+
+@pytest.mark.parametrize("text", [
+    "typical of those people, they want everything for free",  # a word said of no one is no context
+    "die stomme sem loopt weer te zeuren",  # a person, not a thing
+])
+def test_no_clearing_context(text: str) -> None:
+    assert _clearing(text) is None

@@ -83,3 +83,24 @@ def test_hate_in_these_wordings(policy: HarassmentPolicy, text: str) -> None:
 ])
 def test_their_clean_twins(policy: HarassmentPolicy, text: str) -> None:
     assert_clean(policy, text)
+
+
+@pytest.mark.parametrize("text", [
+    "ze zouden die asielzoekers gewoon in elkaar moeten slaan",  # normative, others act
+    "jij bent zo'n nikker, doe normaal",  # a slur at the reader beside "doe normaal"
+    "doven zijn toch nutteloos",
+    "ik ken veel afghanen. die mensen hebben geen fatsoen",  # "die mensen" takes up the group
+    "vrouwen zijn minder leerbaar",
+    "women cant code",
+])
+def test_more_wordings(policy: HarassmentPolicy, text: str) -> None:
+    assert_hate(policy, text)
+
+
+@pytest.mark.parametrize("text", [
+    "mijn printer is nutteloos",
+    "die mensen van de kantine hebben geen pinautomaat",
+    "kap nou met dat schelden, doe normaal",
+])
+def test_more_clean_twins(policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(policy, text)

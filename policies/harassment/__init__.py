@@ -400,6 +400,10 @@ _MODALITY = {
 }
 
 
+# Reasons a reading does not count that say nothing of the message's context.
+_NOT_MODAL = frozenset({"niet over iemand gezegd"})
+
+
 @lru_cache(maxsize=1)
 def _reader() -> HarassmentPolicy:
     return HarassmentPolicy()
@@ -421,7 +425,10 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
         return "report"
     if mctx.counter:
         return "counter_speech"
-    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"]
+    # (a word read but said of no one, "typical of those people …", leaves the message to the
+    # model: only a clearing modality settles it)
+    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"
+               and r.cleared not in _NOT_MODAL]
     if hostile and all(r.cleared for r in hostile):
         return _MODALITY.get(hostile[0].cleared, "cleared")
     if staff:

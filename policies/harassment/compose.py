@@ -713,6 +713,9 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             if not pool:
                 continue
             target = pool[0]
+            if pred.agent and not agent and _normative(lex, clause):
+                # "ze moeten die X in elkaar slaan": what a group should suffer, whoever acts.
+                target = next((t for t in pool if t.kind in ("group", "kind_of")), target)
             if pred.linked and term.role == "words" and len(pool) > 1 and not _linked(
                     lex, clause, target, match.positions):
                 # Said of the one it stands with: "ik maak je af jij vieze rat" ("jij").
@@ -836,7 +839,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     words = set(clause.words)
     if ctx.report and not ctx.inciting and not (ctx.relay and pred.category == "threat"):
         return "geciteerd of gemeld"
-    if ctx.counter and pred.category != "threat":
+    if ctx.counter and pred.category != "threat" and not (
+            match.term.role == "standalone" and target.kind in DIRECT
+            and pred.category == "discrimination"):
+        # (a slur thrown at the reader stays one beside "doe normaal": "je bent zo'n X, doe
+        # normaal")
         return "tegenspraak"
     if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
             and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
