@@ -86,3 +86,31 @@ def test_the_model_leaves_cleared_messages_alone(text: str, modality: str) -> No
 ])
 def test_no_clearing_context(text: str) -> None:
     assert _clearing(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    # two frequent words side by side are two words ("nu de" is no "nude")
+    "joden vieren nu de sabbat, kan de toets een dag later?",
+    # a disclaimer whose "alleen" opens no clause goes on with no judgement
+    "ik heb echt niks tegen polen, mijn vraag ging alleen over de bus",
+    # hate denied, a thing hated after it
+    "ik haat niemand om zijn afkomst, ik haat alleen maandag",
+    # nobody is it
+    "niemand in deze groep is een sukkel, iedereen mag fouten maken",
+    "nobody in this class is stupid",
+    # counter-speech that tells others to think again, or names scapegoating
+    "iedereen die om homo's lacht moet eens nadenken",
+    "blaming migrants for the housing crisis is lazy",
+    "ik ga die kankerautomaat slopen, hij heeft mijn geld opgegeten",
+])
+def test_more_that_stays_clean(policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(policy, text)
+
+
+@pytest.mark.parametrize("text", [
+    "ik heb niks tegen turken, alleen zijn ze allemaal dieven",
+    "niemand is zo dom als jij, sukkel",
+    "na de toets sla ik hem in elkaar",
+])
+def test_their_hostile_twins(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is not None, text

@@ -401,7 +401,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         hyperbole=phrase("hyperbole") or not words.isdisjoint(mod.get("hyperbole_phrases", ())),
         event_targets=tuple(event_targets),
         staff=staff,
-        contrast=not words.isdisjoint(lex.vocab.contrast),
+        contrast=not words.isdisjoint(lex.vocab.contrast) or any(
+            c.words and c.words[0] in lex.vocab.contrast_openers for c in clauses),
         kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
         lesson_words=frozenset() if phrase("lesson") else frozenset(lesson_hits),
         mentioned=frozenset(w for span in _QUOTED.findall(unelided)
@@ -813,6 +814,19 @@ def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
         for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
+def _nobody_is(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """The clause says nobody is it: "niemand in deze klas is een loser", "nobody here is
+    stupid" (a denier that is a subject, a copula between it and the word); not a comparison
+    ("niemand is zo dom als jij")."""
+    words = clause.words
+    vocab = lex.vocab
+    first, last = min(match.positions), max(match.positions)
+    subjects = vocab.deniers & vocab.quantifiers
+    return (bool(words) and words[0] in subjects
+            and not vocab.copulas.isdisjoint(words[1:first])
+            and vocab.comparisons.isdisjoint(words[last + 1:]))
+
+
 def object_at(lex: Lexicon, clause: Clause) -> int | None:
     """Where the clause names a thing ("deze stomme printer", "dat smartboard", "die kutlaptop"):
     the first word that is, or ends in, one of ``[objects]`` in modality.toml; None when none."""
@@ -874,6 +888,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
                                   vocab.negators | vocab.deniers if verbal else None,
                                   inside=inside):
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
+    if pred.negatable and not verbal and _nobody_is(lex, clause, match):
+        return "ontkend"  # "niemand in deze klas is een loser"
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
     if (not pred.negatable and match.term.role in ("verbs", "phrases")
@@ -906,9 +922,16 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
-    if target.kind == "third" and pred.category != "profanity" and (
+    if (target.kind == "third" or (target.kind == "owner" and target not in named)) and (
+            pred.category != "profanity") and (
             (thing := object_at(lex, clause)) is not None
-            and (target not in named or target.position > thing)):
+            # (the thing is the verb's object: right after it, "ik haat deze stomme printer",
+            # or right before it with the pronoun in another clause, "ik ga die automaat slopen,
+            # hij …"; not "na de toets sla ik hem")
+            and ((min(match.positions) < thing <= max(match.positions) + 3
+                  and (target not in named or target.position > thing))
+                 or (min(match.positions) - 3 <= thing < min(match.positions)
+                     and target not in named))):
         # "ik haat deze stomme printer, hij doet het weer niet": "hij" is the printer.
         return "over een ding"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)

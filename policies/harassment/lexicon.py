@@ -190,8 +190,8 @@ class Unglue:
     MAX_LENGTH = 30
 
     def __init__(self, vocab: Vocabulary, groups: frozenset[str], hostile: frozenset[str],
-                 lemmatiser: Lemmatiser, common: frozenset[str], prefixes: tuple[str, ...]
-                 ) -> None:
+                 lemmatiser: Lemmatiser, common: frozenset[str], prefixes: tuple[str, ...],
+                 frequent: frozenset[str] = frozenset()) -> None:
         # (a short pronoun other than the writer is also a prefix: "ge" in "gekilld")
         self.pronouns = frozenset(w for w in vocab.first_person_subject | {
             w for w in vocab.second_person | vocab.third_person | vocab.plural_third
@@ -204,6 +204,9 @@ class Unglue:
         self.hostile = hostile
         self.lemmatiser = lemmatiser
         self.common = common
+        # The most frequent words (articles, adverbs): two of them side by side are two words
+        # even when together they spell a hostile word ("nu de" is no "nude").
+        self.frequent = frequent
         self.prefixes = prefixes
         # The first three letters of every hostile word: a part that starts otherwise is not
         # looked up (most parts of most words), which keeps the lemmatiser out of the loop.
@@ -266,7 +269,8 @@ class Unglue:
         """Two fragments that make a group word or a hostile word of four letters or more, when
         one of them is no word of its own or both have two letters ("mos lims", "walg elijk",
         "ha at"); two words ("kan ker", "vrouw en") are left alone."""
-        short = len(left) <= 2 and len(right) <= 2  # "ha at"
+        short = (len(left) <= 2 and len(right) <= 2  # "ha at"
+                 and not (left in self.frequent and right in self.frequent))
         if not short and left in self.common and right in self.common:
             return None  # "kan ker", "vrouw en" (most pairs stop here, before any lookup)
         key = (left, right)
@@ -282,6 +286,10 @@ class Unglue:
             return None  # "kk turken", "haat moslims": already words
         self._joined[key] = whole
         return whole
+
+
+# Zipf frequency from which a word is one of a language's function words ("de", "nu", "je").
+FREQUENT_ZIPF = 5.5
 
 
 def _read_names() -> frozenset[str]:
@@ -443,7 +451,8 @@ def lexicon() -> Lexicon:
                         for w in t.parts[0] if len(w) >= 3 and w.isalpha())
     profanity = predicates.get("profanity")
     unglue = Unglue(vocab, frozenset(groups), hostile, lemmatiser, common,
-                    tuple(profanity.words("prefixes")) if profanity is not None else ())
+                    tuple(profanity.words("prefixes")) if profanity is not None else (),
+                    common_words((lang.lemma_code for lang in vocab.languages), FREQUENT_ZIPF))
     reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
