@@ -114,3 +114,20 @@ def test_more_that_stays_clean(policy: HarassmentPolicy, text: str) -> None:
 ])
 def test_their_hostile_twins(policy: HarassmentPolicy, text: str) -> None:
     assert harassment(policy, text) is not None, text
+
+
+@pytest.mark.parametrize("text", [
+    # the writer says who they are before what they call themself or ask
+    "als bi meisje noem ik mezelf soms ook gewoon lesbo haha",
+    "as a muslim student i would like a quiet room during ramadan",
+])
+def test_who_the_writer_is(policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(policy, text)
+
+
+@pytest.mark.parametrize("text", [
+    "als een homo me aanraakt in de kleedkamer sla ik hem",  # "me" is the group's object
+    "als moslims hier komen wonen sla ik ze",  # a plural is others
+])
+def test_a_condition_about_others_is_no_identity(policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(policy, text) is not None, text

@@ -814,6 +814,35 @@ def _verbal(lex: Lexicon, clause: Clause, match: Match) -> bool:
         for i in match.positions for t in lex.terms_of(clause.tokens[i].lemmas))
 
 
+def _as_myself(lex: Lexicon, clause: Clause, target: Target) -> bool:
+    """The clause opens with who the writer is and has the writer as its subject: "als trans
+    meid noem ik mezelf travo", "as a gay student i'd like to join" (not "als ik die homo zie",
+    "als die homo …")."""
+    words = clause.words
+    vocab = lex.vocab
+    if len(words) < 3 or words[0] not in vocab.identity_openers:
+        return False
+    start = 2 if words[1] in vocab.articles else 1
+    word = words[start]
+    if start == 1 and any(len(lemma) < len(word) for lemma in clause.tokens[start].lemmas):
+        return False  # a plural is others: "als moslims hier komen …"
+    return (start <= target.position <= start + 2
+            and words[start] not in vocab.demonstratives | vocab.third_person | vocab.second_person
+            | vocab.first_person
+            # (the writer's verb right after: "als trans meid noem ik", "as a gay student i'd")
+            and not vocab.first_person_subject.isdisjoint(
+                words[target.position + 1 : target.position + 4])
+            and vocab.first_person_object.isdisjoint(words[target.position + 1 : target.position + 4]))
+
+
+def _object_me(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """Whether "me"/"mezelf" is not right after the violent verb (so the writer is not its
+    object): "als een X me aanraakt sla ik hem", not "ik schiet me dood"."""
+    me = lex.vocab.first_person_object - lex.vocab.first_person_subject
+    first = min(match.positions)
+    return me.isdisjoint(clause.words[first + 1 : first + 3])
+
+
 def _nobody_is(lex: Lexicon, clause: Clause, match: Match) -> bool:
     """The clause says nobody is it: "niemand in deze klas is een loser", "nobody here is
     stupid" (a denier that is a subject, a copula between it and the word); not a comparison
@@ -908,7 +937,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             return "niet door de schrijver"
         if (pred.category == "threat" and target.kind not in DIRECT | {"third"}
                 and not words.isdisjoint(vocab.first_person_object - vocab.first_person_subject)
-                and words.isdisjoint(vocab.second_person)):
+                and words.isdisjoint(vocab.second_person)
+                # (the writer as the verb's own object, right after it; not "als een X me
+                # aanraakt sla ik hem", where "me" is the group's object)
+                and not (target.kind == "group" and _object_me(lex, clause, match))):
             return "over de schrijver zelf"  # "ik schiet me dood van het lachen om meneer"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
@@ -955,6 +987,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "overdrijving"
     if pred.mocking and not ctx.laughter and not _laughed_at(clause, match):
         return "zonder spot"
+    if target.kind in ("noun", "group") and _as_myself(lex, clause, target):
+        return "over de schrijver zelf"  # "als trans meid noem ik mezelf …", "as a gay student i"
     if match.term.role == "standalone" and self_only and (
             pred.category != "discrimination" or about_writer(lex, clause.words)):
         # (a slur for a group is self-reference only when the writer says they are one: "ik
