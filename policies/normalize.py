@@ -67,6 +67,9 @@ _LEET_TABLE = str.maketrans({
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "€": "e", "!": "i", "|": "l", "¡": "i", "£": "e",
 })  # fmt: skip
+# Whole words whose digit is read aloud, not as a look-alike letter.
+_LEET_WORDS = {"h8": "hate", "h8e": "hate", "h8s": "hates", "h8r": "hater", "h8rs": "haters",
+               "h8ed": "hated", "h8te": "haat", "h8t": "haat"}
 _LEET_SYMBOL = re.compile(r"[@$€|¡£]")
 _LEET_BANG = re.compile(r"[a-z]!+[a-z]")
 # A leet character touching a letter (``k@n``, ``h0e``, ``d3b``); ``!`` only between letters. Two
@@ -341,6 +344,9 @@ def _fold_chunk(chunk: str) -> str:
     tail = chunk[len(head) + len(core) :]
     if core.startswith("@"):
         return head + "@" + core[1:].translate(_LEET_TABLE) + tail
+    word = _LEET_WORDS.get(core)
+    if word is not None:  # "h8" is "hate", not "hb"
+        return head + word + tail
     return head + core.translate(_LEET_TABLE) + tail
 
 

@@ -46,6 +46,7 @@ from policies.harassment.compose import (
     earnest,
     first_mention,
     mentions_any,
+    object_at,
     read_clause,
     read_message,
     reported_speech,
@@ -415,8 +416,12 @@ _MODALITY = {
     "spel of sport": "game", "wij tegen zij (een wedstrijd)": "game", "lesstof": "lesson",
     "over de schrijver zelf": "self", "vriendschappelijk geplaag": "affection",
     "wat anderen doen": "counter_speech",
-    "overdrijving": "hyperbole",
+    "overdrijving": "hyperbole", "over een ding": "object",
 }
+
+
+# Reasons a reading does not count that say nothing of the message's context.
+_NOT_MODAL = frozenset({"niet over iemand gezegd"})
 
 
 @lru_cache(maxsize=1)
@@ -440,7 +445,10 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
         return "report"
     if mctx.counter:
         return "counter_speech"
-    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"]
+    # (a word read but said of no one, "typical of those people …", leaves the message to the
+    # model: only a clearing modality settles it)
+    hostile = [r for r in analysis.readings if r.match.predicate.category != "profanity"
+               and r.cleared not in _NOT_MODAL]
     if hostile and all(r.cleared for r in hostile):
         return _MODALITY.get(hostile[0].cleared, "cleared")
     if staff:
@@ -451,6 +459,14 @@ def clearing_modality(text: TextView, ctx: PolicyContext, event: MessageEvent) -
         return "lesson"
     if not addressed and mctx.game:
         return "game"
+    # A thing as the subject, nobody named ("die kutlaptop valt elke les uit", "die app van
+    # school is een ramp").
+    lex = analysis.message.lexicon
+    determiners = lex.modality.get("objects_determiners", frozenset())
+    if not mctx.event_targets and not any(analysis.message.named) and any(
+            (at := object_at(lex, c)) is not None and 0 < at <= 2
+            and c.words[at - 1 if at == 1 else 0] in determiners for c in analysis.clauses):
+        return "object"
     return None
 
 

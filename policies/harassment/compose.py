@@ -15,6 +15,8 @@ from policies.language import Clause
 from policies.language.clauses import find_sequence, has_sequence
 from policies.normalize import fold, normalize
 
+# The characteristic of a group's places in targets.toml ("moskee", "synagogue"): threats only.
+PLACES = "places"
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
 DIRECT = frozenset({"second", "name", "mention", "reply"})
 # Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
@@ -79,6 +81,9 @@ class Context:
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
+    # Words of a statement between quote marks (two words or more: "'X zijn Y' is geen mening"):
+    # a group named inside it is mentioned, not spoken of ("die 'vluchtelingen'" stays scare quotes).
+    stated: frozenset[str] = frozenset()
     complete: bool = True  # False: not read (nothing hostile in the message)
     contrast: bool = False  # "…, maar …": what a disclaimer needs to count
     kitchen: bool = False  # cooking or eating: a knife is a tool ("een mes voor de taart")
@@ -125,7 +130,8 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
                 terms = [t for t in lex.compounds_of(word + following.word)
                          if t.predicate is not profanity]
             if (not terms and slurs is not None
-                    and following.word in lex.groups  # (as written: "shit man" is no slur)
+                    and lex.groups.get(following.word, PLACES) != PLACES  # ("shit man",
+                    # "kkr druk in de moskee": no slur)
                     and any(t.predicate is profanity for t in lex.terms_of(frozenset({word})))):
                 # "kk turken", "fucking muslims": a curse on a group is a slur
                 terms = [Term(f"{word} {following.word}", (frozenset({word}),
@@ -228,7 +234,7 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
         for prefix in sorted(profanity.words("prefixes"), key=len, reverse=True):
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
                 tail = word[len(prefix):]
-                if tail in lex.groups and "slurs" in lex.predicates:
+                if lex.groups.get(tail, PLACES) != PLACES and "slurs" in lex.predicates:
                     return [Term(word, (frozenset({word}),), "standalone", lex.predicates["slurs"])]
                 labels = [t for t in lex.single.get(tail, ()) if t.role == "standalone"]
                 if labels:
@@ -278,7 +284,10 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
         elif (word in vocab.demonstratives and i + 1 < len(words) and len(words[i + 1]) >= 3
               and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
               and tokens[i + 1].lemmas.isdisjoint(lex.triggers)
-              and not lex.compounds_of(words[i + 1])):  # "die kankerautomaat": a cursed thing
+              and not lex.compounds_of(words[i + 1])  # "die kankerautomaat": a cursed thing
+              # (a thing is no name: "die kutlaptop", "die schoolcomputer")
+              and not words[i + 1].endswith(_suffixes(lex.modality.get("objects_words",
+                                                                         frozenset())))):
             # "die Shaquille": a name the list does not know, pointed at (an uncommon word
             # that is no lexicon word)
             out.append(Target("name", f"{word} {words[i + 1]}", i + 1))
@@ -302,7 +311,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                 forms = token.lemmas | {word[:-1]} if word.endswith("e") else token.lemmas
                 group = next((lex.group_adjectives[lemma] for lemma in forms
                               if lemma in lex.group_adjectives), None)
-            if group is not None:
+            if group == PLACES:
+                out.append(Target("place", f"{word} ({group})", i))
+            elif group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
     return out
 
@@ -411,11 +422,15 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                or mentions_any(clauses, _phrases(lex.vocab.scorn), lemmas)),
         event_targets=tuple(event_targets),
         staff=staff,
-        contrast=not words.isdisjoint(lex.vocab.contrast),
+        contrast=not words.isdisjoint(lex.vocab.contrast) or any(
+            c.words and c.words[0] in lex.vocab.contrast_openers for c in clauses),
         kitchen=not lemmas.isdisjoint(mod.get("kitchen_words", ())),
         lesson_words=frozenset() if phrase("lesson") else frozenset(lesson_hits),
         mentioned=frozenset(w for span in _QUOTED.findall(unelided)
                             for w in fold(normalize(span)).split()),
+        stated=frozenset(w for span in _QUOTED.findall(unelided)
+                         if len(words_of := fold(normalize(span)).split()) >= 2
+                         for w in words_of),
         relay=relay,
         serious=phrase("serious") or not words.isdisjoint(mod.get("serious_words", ())),
         cued=cued,
@@ -429,6 +444,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
 # betaalt sla ik je": the "niet" belongs to the condition).
 NEGATION_BEFORE = 4
 NEGATION_AFTER = 2
+# How far apart a phrase's words may stand for a negator between them to negate it.
+_INSIDE_SPAN = 5
 
 
 def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
@@ -444,13 +461,15 @@ def reported_speech(lex: Lexicon, clause: Clause, at: int) -> bool:
                for i, t in enumerate(clause.tokens[:at]))
 
 
-def _denied(lex: Lexicon, clause: Clause, used: Iterable[int]) -> bool:
+def _denied(lex: Lexicon, clause: Clause, used: Iterable[int],
+            skip: frozenset[int] = frozenset()) -> bool:
     """"niemand zegt dat je dom bent", "ik heb nooit gezegd dat ...": a denier right before a
-    verb of saying or wanting, before the predicate."""
+    verb of saying or wanting, before the predicate (``skip``: deniers that are words of another
+    phrase: "nobody wants you X" excludes, it denies no label)."""
     first = min(used, default=0)
     vocab = lex.vocab
     for i, token in enumerate(clause.tokens[:first]):
-        if token.word in vocab.deniers and any(
+        if token.word in vocab.deniers and i not in skip and any(
                 not t.lemmas.isdisjoint(vocab.denial_verbs)
                 for t in clause.tokens[max(0, i - 2) : i + 4]):
             return True
@@ -463,9 +482,13 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
     right after its verb). A reading that uses such a denier ("niemand willen") is denied too."""
     vocab = lex.vocab
     out: set[int] = set()
+    in_phrase = phrase_words(found)
     for match in found:
         first = min(match.positions, default=0)
         for i, token in enumerate(clause.tokens[:first]):
+            if (match.term.role == "standalone" and i in in_phrase
+                    and i not in match.positions):
+                continue  # "nobody wants you X": the denier excludes, it denies no label
             if token.word in vocab.deniers and any(
                     not t.lemmas.isdisjoint(vocab.denial_verbs)
                     for t in clause.tokens[max(0, i - 2) : i + 4]):
@@ -478,6 +501,11 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
                 for j in range(i + 1, min(i + 3, len(words)))):
             out.add(i)
     return frozenset(out)
+
+
+def phrase_words(found: Sequence[Match]) -> frozenset[int]:
+    """The positions of the words of the clause's phrases (terms of several words)."""
+    return frozenset(i for m in found if len(m.term.parts) > 1 for i in m.positions)
 
 
 def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGATION_AFTER,
@@ -648,6 +676,7 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         m.predicate.name == "incitement" for m in found)
     self_only = (agent or not words.isdisjoint(vocab.first_person)) and not named
     denied = denials(lex, clause, found)
+    in_phrase = phrase_words(found)
     # The writer as an object ("beter af zonder mij"), not as the one who permits ("van mij mag
     # hij …", "wat mij betreft").
     self_object = any(w in vocab.first_person_object and not (i and clause.words[i - 1]
@@ -656,6 +685,11 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
     readings: list[Reading] = []
     # A group named in another clause, for a pronoun or subject that takes it up.
     referred = [t for t in elsewhere if t.kind in ("group", "kind_of")]
+    if referred:
+        # A pronoun that takes up the group is the group for every class, those said of a group
+        # only too ("ik zag X … ik weet dat ze daar kwamen om te jatten").
+        named = [Target("group", f"{t.text} = {referred[0].text}", t.position)
+                 if t.kind == "third" and t.text in lex.reference_pronouns else t for t in named]
     others_act = _in_relative(lex, clause, found)
     for match in found:
         pred = match.predicate
@@ -675,7 +709,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
         candidates = [t for t in named
                       if (t.position not in match.positions or len(term.parts) > 1)
                       and not (pred.linked and t.kind == "owner")
-                      and (not kinds or t.kind in kinds)]
+                      and (not kinds or t.kind in kinds)
+                      and (t.kind != "place" or pred.category == "threat")]
         if pred.name == "self_harm":
             # Encouragement: the reader is the one told to do it ("ga je ophangen", "kys"); the
             # writer speaking of themself is the wellbeing rule's.
@@ -707,11 +742,16 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                                   if not kinds or t.kind in kinds]
             if not pool and pred.linked and _exclaimed(clause, match.positions):
                 pool = [Target("exclamation", "iemand (uitroep)")]
-            if not pool and referred and any(has_sequence(clause.words, subject)
-                                             for subject in lex.reference_subjects):
-                pool = [referred[0]]  # "vluchtelingen komen hier wonen. het zijn ratten"
+            if not pool and referred and (
+                    any(has_sequence(clause.words, subject) for subject in lex.reference_subjects)
+                    or (clause.words and clause.words[0] in lex.reference_openers)):
+                # "vluchtelingen komen hier wonen. het zijn ratten"; "moslims, die ik haat, …"
+                pool = [referred[0]]
             if not pool:
                 continue
+            if pred.agent and not agent and _normative(lex, clause):
+                # "ze moeten die X in elkaar slaan": what a group should suffer, whoever acts.
+                pool = sorted(pool, key=lambda t: t.kind not in ("group", "kind_of"))
         # "ik ben een trotse flikker": a group word the writer calls themself names no one else.
         own = self_only or (not words.isdisjoint(vocab.first_person_subject)
                             and not words.isdisjoint(vocab.copulas)
@@ -723,7 +763,8 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
                 target = Target("group", f"{target.text} = {referred[0].text}", target.position)
             why = ("wat anderen doen" if target.kind in ("group", "kind_of")
                    and target.position in others_act else
-                   _cleared(lex, clause, match, target, ctx, agent, own, named, denied))
+                   _cleared(lex, clause, match, target, ctx, agent, own, named, denied,
+                            in_phrase))
             reading = Reading(match, target, clause, why)
             first = first or reading
             # A word not said of this target may be said of the next one named ("ik maak je af
@@ -838,20 +879,91 @@ def earnest(ctx: Context, category: str) -> bool:
     return category == "threat" and ctx.serious and not (ctx.laughter or ctx.affection)
 
 
+def _as_myself(lex: Lexicon, clause: Clause, target: Target) -> bool:
+    """The clause opens with who the writer is and has the writer as its subject: "als trans
+    meid noem ik mezelf travo", "as a gay student i'd like to join" (not "als ik die homo zie",
+    "als die homo …")."""
+    words = clause.words
+    vocab = lex.vocab
+    if len(words) < 3 or words[0] not in vocab.identity_openers:
+        return False
+    start = 2 if words[1] in vocab.articles else 1
+    word = words[start]
+    if start == 1 and any(len(lemma) < len(word) for lemma in clause.tokens[start].lemmas):
+        return False  # a plural is others: "als moslims hier komen …"
+    return (start <= target.position <= start + 2
+            and words[start] not in vocab.demonstratives | vocab.third_person | vocab.second_person
+            | vocab.first_person
+            # (the writer's verb right after: "als trans meid noem ik", "as a gay student i'd")
+            and not vocab.first_person_subject.isdisjoint(
+                words[target.position + 1 : target.position + 4])
+            and vocab.first_person_object.isdisjoint(words[target.position + 1 : target.position + 4]))
+
+
+def _object_me(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """Whether "me"/"mezelf" is not right after the violent verb (so the writer is not its
+    object): "als een X me aanraakt sla ik hem", not "ik schiet me dood"."""
+    me = lex.vocab.first_person_object - lex.vocab.first_person_subject
+    first = min(match.positions)
+    return me.isdisjoint(clause.words[first + 1 : first + 3])
+
+
+def _nobody_is(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """The clause says nobody is it: "niemand in deze klas is een loser", "nobody here is
+    stupid" (a denier that is a subject, a copula between it and the word); not a comparison
+    ("niemand is zo dom als jij")."""
+    words = clause.words
+    vocab = lex.vocab
+    first, last = min(match.positions), max(match.positions)
+    subjects = vocab.deniers & vocab.quantifiers
+    return (bool(words) and words[0] in subjects
+            and not vocab.copulas.isdisjoint(words[1:first])
+            and vocab.comparisons.isdisjoint(words[last + 1:]))
+
+
+def object_at(lex: Lexicon, clause: Clause) -> int | None:
+    """Where the clause names a thing ("deze stomme printer", "dat smartboard", "die kutlaptop"):
+    the first word that is, or ends in, one of ``[objects]`` in modality.toml; None when none."""
+    objects = lex.modality.get("objects_words", frozenset())
+    if not objects:
+        return None
+    suffixes = _suffixes(objects)
+    return next((i for i, t in enumerate(clause.tokens)
+                 if not t.lemmas.isdisjoint(objects)
+                 or (len(t.word) > 6 and t.word.endswith(suffixes))), None)
+
+
+@lru_cache(maxsize=4)
+def _suffixes(objects: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(w for w in objects if len(w) >= 5))  # ("handdoekkoppen" is no "pen")
+
+
 def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Context,
              agent: bool, self_only: bool, named: Sequence[Target],
-             denied: frozenset[int] = frozenset()) -> str:
+             denied: frozenset[int] = frozenset(), in_phrase: frozenset[int] = frozenset()
+             ) -> str:
     pred = match.predicate
     vocab = lex.vocab
     words = set(clause.words)
     if ctx.report and not ctx.inciting and not (ctx.relay and pred.category == "threat"):
         return "geciteerd of gemeld"
-    if ctx.counter and pred.category != "threat":
+    if ctx.counter and pred.category != "threat" and not (
+            match.term.role == "standalone" and target.kind in DIRECT
+            and pred.category == "discrimination"):
+        # (a slur thrown at the reader stays one beside "doe normaal": "je bent zo'n X, doe
+        # normaal")
         return "tegenspraak"
     if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
             and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
         return "geciteerd"
-    if _denied(lex, clause, match.positions) or not denied.isdisjoint(match.positions):
+    if (target.kind in ("group", "kind_of") and not ctx.inciting and ctx.stated
+            and 0 <= target.position < len(clause.words)
+            and clause.words[target.position] in ctx.stated
+            and all(clause.tokens[i].word in ctx.stated for i in match.positions)):
+        return "geciteerd"  # "'X zijn Y' is geen mening": a statement quoted, not made
+    if _denied(lex, clause, match.positions,
+               in_phrase if match.term.role == "standalone" else frozenset()) or (
+            not denied.isdisjoint(match.positions)):
         return "ontkend (niemand zegt dat)"
     if pred.contrast and not ctx.contrast:
         return "voorbehoud zonder maar"
@@ -859,14 +971,19 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             and match.predicate.severity <= Severity.MEDIUM):
         return "vriendschappelijk geplaag"
     verbal = _verbal(lex, clause, match)
-    if pred.negatable and (
-            negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
-                    vocab.negators | vocab.deniers if verbal else None)
-            # (a negator between a phrase's own words: "ik neem geen mes mee")
-            or (len(match.term.parts) > 1 and all(part.isdisjoint(vocab.negators)
-                                                  for part in match.term.parts)
-                and negated(lex, clause, match.positions, 0, inside=True))):
+    # A negator between the words of a short phrase that holds none negates it too: "ik walg niet
+    # van X", "ik heb nooit een hekel gehad aan X" (not the words of two statements: "X moet je
+    # niet helpen, je moet ze ...").
+    inside = (len(match.term.parts) > 1
+              and max(match.positions) - min(match.positions) <= _INSIDE_SPAN
+              and all(part.isdisjoint(vocab.negators | vocab.deniers)
+                      for part in match.term.parts))
+    if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
+                                  vocab.negators | vocab.deniers if verbal else None,
+                                  inside=inside):
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
+    if pred.negatable and not verbal and _nobody_is(lex, clause, match):
+        return "ontkend"  # "niemand in deze klas is een loser"
     if not pred.negatable and len(match.term.parts) > 1 and _split_by_saying(lex, clause, match):
         return "niet in één zin"
     if (not pred.negatable and match.term.role in ("verbs", "phrases")
@@ -887,9 +1004,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
                 and not words.isdisjoint(vocab.first_person_object - vocab.first_person_subject)
                 and words.isdisjoint(vocab.second_person)
                 # (not when the writer is part of the phrase: "ik heb een mes bij me", "i'll
-                # deal with him myself")
+                # deal with him myself"; the writer as the verb's own object, right after it, but
+                # not "als een X me aanraakt sla ik hem", where "me" is the group's object)
                 and all(clause.words[i] not in vocab.first_person_object
-                        for i in match.positions)):
+                        for i in match.positions)
+                and not (target.kind == "group" and _object_me(lex, clause, match))):
             return "over de schrijver zelf"  # "ik schiet me dood van het lachen om meneer"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
@@ -903,11 +1022,25 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "spel of sport"
     if ctx.kitchen and "kitchen" in pred.cleared_by:
         return "keukengerei"
+    if (target.kind == "third" or (target.kind == "owner" and target not in named)) and (
+            pred.category != "profanity") and (
+            (thing := object_at(lex, clause)) is not None
+            # (the thing is the verb's object: right after it, "ik haat deze stomme printer",
+            # or right before it with the pronoun in another clause, "ik ga die automaat slopen,
+            # hij …"; not "na de toets sla ik hem")
+            and ((min(match.positions) < thing <= max(match.positions) + 3
+                  and (target not in named or target.position > thing))
+                 or (min(match.positions) - 3 <= thing < min(match.positions)
+                     and target not in named))):
+        # "ik haat deze stomme printer, hij doet het weer niet": "hij" is the printer.
+        return "over een ding"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
-            and not (pred.category != "discrimination" and ctx.lesson_words
+            # (nor what a group "should" suffer: "X zouden als slaven moeten werken")
+            and not ((pred.category != "discrimination" or _normative(lex, clause))
+                     and ctx.lesson_words
                      and ctx.lesson_words <= frozenset().union(
                          *(clause.tokens[i].lemmas for i in match.positions)))
             and (not ctx.lesson_words or not clause.lemma_set.isdisjoint(ctx.lesson_words))):
@@ -922,7 +1055,12 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "overdrijving"
     if pred.mocking and not (ctx.laughter or ctx.scorn) and not _laughed_at(clause, match):
         return "zonder spot"
-    if match.term.role == "standalone" and self_only:
+    if target.kind in ("noun", "group") and _as_myself(lex, clause, target):
+        return "over de schrijver zelf"  # "als trans meid noem ik mezelf …", "as a gay student i"
+    if match.term.role == "standalone" and self_only and (
+            pred.category != "discrimination" or about_writer(lex, clause.words)):
+        # (a slur for a group is self-reference only when the writer says they are one: "ik
+        # ben een trotse flikker"; not "why do we even let X in", "X mogen niet in onze app")
         return "over de schrijver zelf"
     if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
         return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"

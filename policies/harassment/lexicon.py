@@ -146,6 +146,9 @@ class Lexicon:
     reference_subjects: tuple[tuple[str, ...], ...] = ()
     # "mensen die X haten": a relative clause of others who act (see targets.toml [reference]).
     reference_relatives: tuple[tuple[str, ...], ...] = ()
+    # "moslims, die ik echt haat, …": a clause opened by a relative pronoun speaks of the group
+    # named just before it.
+    reference_openers: frozenset[str] = frozenset()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -195,6 +198,8 @@ class Unglue:
             if len(w) >= 3} if w.isalpha())
         self.negators = vocab.negators
         self.copulas = vocab.copulas
+        # "allemaal", "alle": "zwartenzijnallemaalapen", "allemoslimszijnterroristen"
+        self.quantifiers = frozenset(w for w in vocab.quantifiers if len(w) >= 4 and w.isalpha())
         self.groups = groups
         self.hostile = hostile
         self.lemmatiser = lemmatiser
@@ -221,7 +226,7 @@ class Unglue:
 
     def _part(self, part: str) -> bool:
         return (part in self.pronouns or part in self.negators or part in self.copulas
-                or part in self.groups or self._hostile(part))
+                or part in self.groups or part in self.quantifiers or self._hostile(part))
 
     def _split(self, word: str, depth: int) -> tuple[str, ...] | None:
         if self._part(word):
@@ -241,7 +246,7 @@ class Unglue:
         if (not 5 <= len(word) <= self.MAX_LENGTH or not word.isalpha() or word in self.common
                 or self._part(word) or word.startswith(self.prefixes)):
             return None
-        parts = self._split(word, 3)
+        parts = self._split(word, 4)
         if parts is None or len(parts) < 2:
             return None
         if parts[0] in self.groups and not (parts[1] in self.copulas or (
@@ -402,6 +407,7 @@ def lexicon() -> Lexicon:
     reference_pronouns: set[str] = set()
     reference_subjects: set[tuple[str, ...]] = set()
     reference_relatives: set[tuple[str, ...]] = set()
+    reference_openers: set[str] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         for characteristic, words in targets.get("groups", {}).items():
@@ -417,6 +423,7 @@ def lexicon() -> Lexicon:
         reference_subjects.update(tuple(fold_term(w).split()) for w in reference.get("subjects", []))
         reference_relatives.update(tuple(fold_term(w).split())
                                    for w in reference.get("relatives", []))
+        reference_openers.update(fold_term(w) for w in reference.get("openers", []))
     names = _read_names()
     modality, modality_phrases = _modality(vocab)
     # Verbs: the "verbs" of every class, and the infinitives inside phrases ("niemand uitnodigen").
@@ -459,7 +466,7 @@ def lexicon() -> Lexicon:
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
                    _target_words(vocab, names, person_nouns, groups, group_adjectives),
                    frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
-                   tuple(sorted(reference_relatives)))
+                   tuple(sorted(reference_relatives)), frozenset(reference_openers))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],

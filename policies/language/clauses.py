@@ -150,7 +150,9 @@ class Reader:
     def word_lemmas(self, word: str) -> frozenset[str]:
         """A word's lemmas and, when it is a misspelling of a lexicon word, that word's."""
         lemmas = self.lemmatiser.lemmas(word)
-        if self.speller is not None:
+        # A form of a common word is no misspelling: "flikkert" (de lamp) is "flikkeren", not the
+        # slur one letter away.
+        if self.speller is not None and (lemmas - {word}).isdisjoint(self.speller.common):
             fixed = self.speller.correct(word)
             if fixed is not None:
                 lemmas = lemmas | self.lemmatiser.lemmas(fixed)

@@ -21,6 +21,7 @@ WORD_SETS = (
     "deniers", "denial_verbs", "contrast", "permission_before", "demonstratives", "quantifiers",
     "no_break_after", "first_person_copulas", "negation_not_after", "negation_not_before",
     "conditions", "subject_only",
+    "contrast_openers", "comparisons", "identity_openers", "articles",
 )
 
 
