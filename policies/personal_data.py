@@ -933,12 +933,16 @@ class Detectors:
             hits.append(self._take(Hit("password", 0.9, evidence, start, end, (secret, cue.group(0)))))
         return hits
 
-    _DATE = re.compile(
+    _DATE_PLAIN = re.compile(
         r"(?<!\d)(?:(?P<d>[0-3]?\d)[-/.](?P<m>[01]?\d)[-/.](?P<y>(?:19|20)\d{2})"
         r"|(?P<y4>(?:19|20)\d{2})-(?P<m4>[01]?\d)-(?P<d4>[0-3]?\d)"
         r"|(?P<d2>[0-3]?\d)(?:e|ste|de|th|st|nd|rd)?\s+(?:of\s+)?(?P<mn>jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|march|mrt|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<y2>(?:19|20)\d{2}))?"
         r"|(?P<mn3>january|february|march|april|may|june|july|august|september|october|november|december)\s+(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2}))(?!\d)"
     )
+    # The same dates, with the characters a date can start with in front (a digit, or the first
+    # letter of an English month): the engine tries the alternatives only there, which halves the
+    # search of a long paste (the reference reads ``_DATE_PLAIN``).
+    _DATE = re.compile(r"(?=[\djfmasond])" + _DATE_PLAIN.pattern)
 
     def dob(self) -> list[Hit]:
         """A named person's birth date: a date next to a birth word, or a full date of long ago
@@ -946,9 +950,8 @@ class Detectors:
         years back, a birth date is)."""
         hits: list[Hit] = []
         cue = self.has(self.lex.birth)
-        if not cue and not self._DATE.search(self.low):
-            return hits
-        for match in self._DATE.finditer(self.low):
+        dates = self._DATE_PLAIN if self.reference else self._DATE
+        for match in dates.finditer(self.low):
             start, end = match.span()
             year = match.group("y") or match.group("y2") or match.group("y3") or match.group("y4")
             # Historical figures in a history lesson ("geboren op 24 april 1533").
