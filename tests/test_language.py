@@ -68,6 +68,17 @@ def test_cached_spelling_equals_the_reference(word: str) -> None:
     assert speller.correct(word) == speller.compute(word)
 
 
+@settings(max_examples=200, deadline=None)
+@given(_words)
+def test_cached_tokens_equal_the_reference(word: str) -> None:
+    from policies.language.clauses import Token
+
+    reader = lexicon().reader
+    plain = Token(word, reader.word_lemmas(word))
+    assert reader.token(word) == plain
+    assert reader.token(word) == plain  # and again from the cache
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(["ik", "je", "steek", "neer", "maak", "af", "niet", ",", ".",
                                  "maar", "en", "hij", "dom", "sukkel", "in", "elkaar", "trap"]),

@@ -100,7 +100,7 @@ class Reader:
         # The latest messages: the text rules of one message share its reading. Kept small: every
         # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
         self.read = lru_cache(maxsize=8)(self._read)
-        self._words: dict[str, frozenset[str]] = {}
+        self._tokens: dict[str, Token] = {}
 
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
@@ -111,10 +111,11 @@ class Reader:
         for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
-                following = tokens[i + 1] if i + 1 < len(tokens) else ""
-                previous = current[-1][0] if current else ""
-                if (word in self._breaks and previous not in self._no_break_after) or (
-                        word in self._soft_breaks and following in self._pronouns):
+                # (the words around are looked at only for a clause word: most words are none)
+                if (word in self._breaks and (not current
+                                              or current[-1][0] not in self._no_break_after)) or (
+                        word in self._soft_breaks and i + 1 < len(tokens)
+                        and tokens[i + 1] in self._pronouns):
                     if current:
                         clauses.append(self._clause(current))
                         current = []
@@ -163,16 +164,22 @@ class Reader:
                    and (j + 1 == len(words) or words[j + 1] not in self._objects)
                    for j, w in enumerate(words))
 
+    def token(self, word: str) -> Token:
+        """The word read on its own: ``Token(word, word_lemmas(word))``, kept per word because a
+        paste repeats its words (pinned to the plain reading by a property test)."""
+        token = self._tokens.get(word)
+        if token is None:
+            if len(self._tokens) > 100_000:
+                self._tokens.clear()
+            token = self._tokens[word] = Token(word, self.word_lemmas(word))
+        return token
+
     def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
         words = [w for w, _ in raw]
         tokens = []
         for i, (word, mention) in enumerate(raw):
-            lemmas = self._words.get(word)
-            if lemmas is None:
-                lemmas = self.word_lemmas(word)
-                if len(self._words) > 100_000:
-                    self._words.clear()
-                self._words[word] = lemmas
+            token = self.token(word)
+            lemmas = token.lemmas
             if not lemmas.isdisjoint(self._bases):
                 joined = {compound
                           for base in lemmas & self._bases
@@ -180,7 +187,7 @@ class Reader:
                           if (self._particle(words, particle[0], i) if len(particle) == 1
                               else has_sequence(words, particle))}
                 if joined:
-                    lemmas = lemmas | joined
-            tokens.append(Token(word, lemmas, mention))
+                    token = Token(word, lemmas | joined)
+            tokens.append(token._replace(mention=True) if mention else token)
         lemma_set = frozenset().union(*(t.lemmas for t in tokens))
         return Clause(tuple(tokens), lemma_set, tuple(words))
