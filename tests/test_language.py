@@ -171,6 +171,24 @@ def test_the_phrase_prefilter_never_drops_a_phrase(data: st.DataObject) -> None:
         assert term.required <= lemmas
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_message_phrase_filter_equals_trying_every_phrase(data: st.DataObject) -> None:
+    """``read_message`` tries a clause only for the phrases whose words all stand in the message
+    (``phrases_in``): the same matches as trying every phrase of the lexicon on every clause."""
+    from policies.harassment.compose import matches, read_message
+
+    lex = lexicon()
+    terms = data.draw(st.lists(st.sampled_from([t for ts in lex.phrases.values() for t in ts]),
+                               min_size=1, max_size=3))
+    vocab = sorted({w for t in terms for part in t.parts for w in part}
+                   | {"ik", "je", "niet", "hij", "sukkel", ",", "."})
+    text = " ".join(data.draw(st.lists(st.sampled_from(vocab), max_size=16)))
+    shared = read_message(lex, text)
+    assert [[(m.term, m.positions) for m in ms] for ms in shared.found] == \
+        [[(m.term, m.positions) for m in matches(lex, c)] for c in lex.reader._read(text)]
+
+
 def _entries() -> list[str]:
     lex = lexicon()
     return sorted({e for name, keys in (("sextortion", ("media", "spread", "demand")),
