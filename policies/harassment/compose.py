@@ -231,7 +231,9 @@ class MessageReading:
         return self._named
 
 
-@lru_cache(maxsize=8)  # the latest messages: the text rules of one message share its reading
+# The latest messages: the text rules of one message share its reading (kept small, as
+# ``Reader.read``: every cached paste is objects the garbage collector walks).
+@lru_cache(maxsize=2)
 def read_message(lex: Lexicon, text: str) -> MessageReading:
     return MessageReading(lex, text)
 
