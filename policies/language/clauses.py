@@ -101,11 +101,11 @@ class Reader:
         # cached paste is hundreds of objects the garbage collector walks (with 8 a collection of
         # the middle generation took ~1.4 ms instead of ~0.3: the p99 of a 4 kB paste).
         self.read = lru_cache(maxsize=2)(self._read)
-        self._tokens: dict[str, Token] = {}
+        self._written: dict[str, tuple[Token, ...]] = {}
 
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
-        current: list[tuple[str, bool]] = []
+        current: list[Token] = []
         tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
         if self.join is not None:
             tokens = self._joined(tokens)
@@ -114,18 +114,17 @@ class Reader:
                 word = token.lstrip("@")
                 # (the words around are looked at only for a clause word: most words are none)
                 if (word in self._breaks and (not current
-                                              or current[-1][0] not in self._no_break_after)) or (
+                                              or current[-1].word not in self._no_break_after)) or (
                         word in self._soft_breaks and i + 1 < len(tokens)
                         and tokens[i + 1] in self._pronouns):
                     if current:
                         clauses.append(self._clause(current))
                         current = []
                     continue
-                parts = self.unglue(word) if self.unglue is not None and token[0] != "@" else None
-                if parts:
-                    current.extend((part, False) for part in parts)
+                if token[0] == "@":  # a mention is one word, never split
+                    current.append(Token(word, self.word_lemmas(word), mention=True))
                 else:
-                    current.append((word, token[0] == "@"))
+                    current += self.written(word)
             elif current:
                 clauses.append(self._clause(current))
                 current = []
@@ -165,21 +164,23 @@ class Reader:
                    and (j + 1 == len(words) or words[j + 1] not in self._objects)
                    for j, w in enumerate(words))
 
-    def token(self, word: str) -> Token:
-        """The word read on its own: ``Token(word, word_lemmas(word))``, kept per word because a
-        paste repeats its words (pinned to the plain reading by a property test)."""
-        token = self._tokens.get(word)
-        if token is None:
-            if len(self._tokens) > 100_000:
-                self._tokens.clear()
-            token = self._tokens[word] = Token(word, self.word_lemmas(word))
-        return token
+    def written(self, word: str) -> tuple[Token, ...]:
+        """The tokens of a word as written: its parts when it is words written together ("ikhaat":
+        "ik", "haat"), else the word, each read on its own (``word_lemmas``). Kept per word,
+        because a paste repeats its words (pinned to the plain reading by a property test)."""
+        found = self._written.get(word)
+        if found is None:
+            if len(self._written) > 100_000:
+                self._written.clear()
+            parts = self.unglue(word) if self.unglue is not None else None
+            found = self._written[word] = tuple(Token(part, self.word_lemmas(part))
+                                                for part in parts or (word,))
+        return found
 
-    def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
-        words = [w for w, _ in raw]
-        tokens = []
-        for i, (word, mention) in enumerate(raw):
-            token = self.token(word)
+    def _clause(self, tokens: list[Token]) -> Clause:
+        """The clause of ``tokens`` (each read on its own), separable verbs joined."""
+        words = [t.word for t in tokens]
+        for i, token in enumerate(tokens):
             lemmas = token.lemmas
             if not lemmas.isdisjoint(self._bases):
                 joined = {compound
@@ -188,7 +189,6 @@ class Reader:
                           if (self._particle(words, particle[0], i) if len(particle) == 1
                               else has_sequence(words, particle))}
                 if joined:
-                    token = Token(word, lemmas | joined)
-            tokens.append(token._replace(mention=True) if mention else token)
+                    tokens[i] = token._replace(lemmas=lemmas | joined)
         lemma_set = frozenset().union(*(t.lemmas for t in tokens))
         return Clause(tuple(tokens), lemma_set, tuple(words))
