@@ -132,6 +132,17 @@ class Terms:
         return frozenset(found)
 
 
+@lru_cache(maxsize=64)
+def _bare_account_re(cues: frozenset[str]) -> re.Pattern[str]:
+    """An account word, then a name: "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet
+    op snapchat x" (all the cues for the lexicon, a message's own cues for that message)."""
+    return re.compile(
+        rf"(?<![\w@.])(?:{_alternation(cues)})(?!\w)(?:\s+(?:van|of)\s+[\w'’]+)?"
+        r"\s*(?:is|:|=|heet|called|named|as)?\s*(?:gewoon\s+|just\s+)?(?P<name>[a-z0-9_.]{3,30}[a-z0-9_])"
+        r"(?![\w@])"
+    )
+
+
 @lru_cache(maxsize=512)
 def _medical_re(terms: frozenset[str]) -> re.Pattern[str]:
     """The medical terms of one message, as whole words (a compound's hyphen ends it: "kanker-x")."""
@@ -262,12 +273,7 @@ def lexicon() -> Lexicon:
         account_number_re=_words_re(data["bank"]["account_cues"]),
         accounts=Terms.of(handles["account_cues"]),
         account_re=_words_re(handles["account_cues"]),
-        # "snap thomvl_08", "zn snap is x", "de insta van bo: x", "heet op snapchat x"
-        bare_account_re=re.compile(
-            rf"(?<![\w@.])(?:{_alternation(handles['account_cues'])})(?!\w)(?:\s+(?:van|of)\s+[\w'’]+)?"
-            r"\s*(?:is|:|=|heet|called|named|as)?\s*(?:gewoon\s+|just\s+)?(?P<name>[a-z0-9_.]{3,30}[a-z0-9_])"
-            r"(?![\w@])"
-        ),
+        bare_account_re=_bare_account_re(frozenset(handles["account_cues"])),
         expose_re=_words_re(handles["expose_cues"]),
         visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
         birth=Terms.of(data["dates"]["birth_cues"] + data["dates"]["birthday_cues"]),
@@ -892,7 +898,10 @@ class Detectors:
             # "@x op insta", or "@x" with a call to go and visit the account ("go follow").
             if self.near(self.lex.account_re, start, end, 40) or self.near(self.lex.visit_re, start, end, 60):
                 found.append((start, end, match.group(1)))
-        for match in self.lex.bare_account_re.finditer(self.low) if self.has(self.lex.accounts) else ():
+        # Only the account words that stand in the message are searched for (the reference: all).
+        cues = self.lex.accounts.in_text(self.words)
+        bare = self.lex.bare_account_re if self.reference else _bare_account_re(cues) if cues else None
+        for match in bare.finditer(self.low) if bare is not None else ():
             name = match.group("name")
             # A bare word is an account name only when it looks like one ("jelmer.xo2009").
             if re.search(r"[\d_.]", name) and re.search(r"[a-z]", name) and "@" not in name:
