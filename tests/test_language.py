@@ -68,6 +68,20 @@ def test_cached_spelling_equals_the_reference(word: str) -> None:
     assert speller.correct(word) == speller.compute(word)
 
 
+@settings(max_examples=300, deadline=None)
+@given(_words | st.sampled_from(["ikhaat", "ikhaatmoslims", "haatmoslims", "moslimszijnratten",
+                                 "jijbentdom", "kankerturk", "jodenhaat"]))
+def test_cached_written_words_equal_the_reference(word: str) -> None:
+    from policies.language.clauses import Token
+
+    reader = lexicon().reader
+    assert reader.unglue is not None
+    plain = tuple(Token(part, reader.word_lemmas(part))
+                  for part in reader.unglue.compute(word) or (word,))
+    assert reader.written(word) == plain
+    assert reader.written(word) == plain  # and again from the cache
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(["ik", "je", "steek", "neer", "maak", "af", "niet", ",", ".",
                                  "maar", "en", "hij", "dom", "sukkel", "in", "elkaar", "trap"]),
@@ -158,6 +172,24 @@ def test_the_phrase_prefilter_never_drops_a_phrase(data: st.DataObject) -> None:
     lemmas = frozenset(data.draw(st.lists(st.sampled_from(words), max_size=8)))
     if all(not part.isdisjoint(lemmas) for part in term.parts):
         assert term.required <= lemmas
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_message_phrase_filter_equals_trying_every_phrase(data: st.DataObject) -> None:
+    """``read_message`` tries a clause only for the phrases whose words all stand in the message
+    (``phrases_in``): the same matches as trying every phrase of the lexicon on every clause."""
+    from policies.harassment.compose import matches, read_message
+
+    lex = lexicon()
+    terms = data.draw(st.lists(st.sampled_from([t for ts in lex.phrases.values() for t in ts]),
+                               min_size=1, max_size=3))
+    vocab = sorted({w for t in terms for part in t.parts for w in part}
+                   | {"ik", "je", "niet", "hij", "sukkel", ",", "."})
+    text = " ".join(data.draw(st.lists(st.sampled_from(vocab), max_size=16)))
+    shared = read_message(lex, text)
+    assert [[(m.term, m.positions) for m in ms] for ms in shared.found] == \
+        [[(m.term, m.positions) for m in matches(lex, c)] for c in lex.reader._read(text)]
 
 
 def _entries() -> list[str]:

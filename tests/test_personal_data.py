@@ -367,6 +367,7 @@ _PIECES = [
     "Kees", "lisa", "woont", "op", "de", "Kastanjelaan", "8", "14", "tulpstraat", "laan", "van",
     "Meerdervoort", "212", "privé-adres", "adres", "moved", "to", "Street", "12b", "1234 AB",
     "geboren", "verjaardagskalender", "birthday", "3rd", "of", "may", "2010", "17-04-2012",
+    "january", "5,", "12e", "mei", "2011-06-30",
     "heeft", "een", "8,5", "voor", "wiskunde", "10", "je", "haal", "ww", "wachtwoord", "is",
     "gewoon", "'Welkom01'", "login", "noor.b", "/", "Football22", "adhd", "eating disorder",
     "notenallergie", "kanker-", "burn-out", "hij", "volgens mij", "insta", "@sem_09", "snap",
@@ -394,6 +395,30 @@ def test_word_gates_and_preconditions_never_hide_a_hit(text: str) -> None:
     # detect() looks a word list up in the message's words before it searches the text, skips the
     # number detectors without a digit and e-mail without an "@": the same hits as the reference.
     assert detect(TextView.of(text)) == _reference_detect(text)
+
+
+_DATE_PIECES = [
+    "january 5, 2010", "december 31st 1999", "5 mei 2012", "3rd of june", "12e okt.", "january",
+    "june", "december", "may", "mei", "maart", "okt.", "sept", "of", "5", "05", "12e",
+    "3rd", "31st,", "2010", "1999", "17-04-2012", "2011-06-30", "1/2/2009", "a", "d", "j", "n", "s",
+    "x", "-", ".", "/", ",", "\n",
+]
+
+
+@given(
+    st.lists(st.sampled_from(_DATE_PIECES), max_size=16).map(" ".join)
+    | st.lists(st.sampled_from(_DATE_PIECES), max_size=16).map("".join)
+    | st.text(alphabet=st.sampled_from(list("0123456789-/. ,adefjmnosuyrt\n")), max_size=60)
+)
+@settings(max_examples=400, deadline=None)
+def test_the_date_search_finds_what_the_plain_date_pattern_finds(text: str) -> None:
+    # ``_DATE`` names the characters a date starts with in front of ``_DATE_PLAIN``.
+    from policies.personal_data import Detectors
+
+    def dates(pattern) -> list:
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert dates(Detectors._DATE) == dates(Detectors._DATE_PLAIN)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ MODALITY that clears it. Plain functions over ``policies.language`` clauses and 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -106,9 +106,12 @@ class Context:
     serious: bool = False
 
 
-def matches(lex: Lexicon, clause: Clause) -> list[Match]:
+def matches(lex: Lexicon, clause: Clause,
+            phrases: Mapping[str, Sequence[Term]] | None = None) -> list[Match]:
     """Every predicate term standing in the clause (one-word terms by lemma, phrases when all their
-    words are there in any order), plus Dutch curse compounds and label suffixes."""
+    words are there in any order), plus Dutch curse compounds and label suffixes. ``phrases``: the
+    lexicon's phrases by key, or only those that can stand in the clause's message
+    (``phrases_in``)."""
     out: list[Match] = []
     for i, token in enumerate(clause.tokens):
         terms = lex.terms_of(token.lemmas)
@@ -139,9 +142,10 @@ def matches(lex: Lexicon, clause: Clause) -> list[Match]:
                               "standalone", slurs)]
             out.extend(Match(term, frozenset({i, i + 1})) for term in terms)
     lemma_set = clause.lemma_set
+    phrases = lex.phrases if phrases is None else phrases
     seen: set[int] = set()
-    for key in sorted(lemma_set & lex.phrase_keys):  # a fixed order, never set order
-        for term in lex.phrases[key]:
+    for key in sorted(lemma_set & phrases.keys()):  # a fixed order, never set order
+        for term in phrases[key]:
             if (term.required <= lemma_set and id(term) not in seen
                     and all(not part.isdisjoint(lemma_set) for part in term.parts)):
                 seen.add(id(term))
@@ -179,6 +183,20 @@ def _in_row(clause: Clause, parts: Sequence[frozenset[str]]) -> int | None:
     return None
 
 
+def phrases_in(lex: Lexicon, lemmas: frozenset[str]) -> dict[str, list[Term]]:
+    """The phrases (by key, each key's in the lexicon's order) with every part among ``lemmas``,
+    the lemmas of a whole message: a clause holds a subset of them, so the others cannot stand in
+    any of its clauses. A paste tries each phrase once here instead of once per clause with its
+    key."""
+    out: dict[str, list[Term]] = {}
+    for key in lemmas & lex.phrase_keys:
+        kept = [t for t in lex.phrases[key]
+                if t.required <= lemmas and all(not part.isdisjoint(lemmas) for part in t.parts)]
+        if kept:
+            out[key] = kept
+    return out
+
+
 def may_match(lex: Lexicon, clause: Clause) -> bool:
     """False when ``matches`` cannot find anything in the clause: no lexicon word, no unknown long
     word that may be a compound (one set test; most clauses of a paste stop here)."""
@@ -205,10 +223,13 @@ class MessageReading:
     def __init__(self, lex: Lexicon, text: str) -> None:
         self.lexicon = lex
         self.clauses: tuple[Clause, ...] = lex.reader.read(text)
-        # A clause proved empty by one set test is not read word by word (pinned to reading every
-        # clause by a property test, tests/test_language.py).
+        lemmas = frozenset().union(*(c.lemma_set for c in self.clauses))
+        # A clause proved empty by one set test is not read word by word, and a clause is tried
+        # only for the phrases whose words all stand in the message (both pinned to reading every
+        # clause by property tests, tests/test_language.py).
+        phrases = phrases_in(lex, lemmas)
         self.found: tuple[tuple[Match, ...], ...] = tuple(
-            tuple(matches(lex, clause)) if may_match(lex, clause) else ()
+            tuple(matches(lex, clause, phrases)) if may_match(lex, clause) else ()
             for clause in self.clauses)
         self._named: tuple[tuple[Target, ...], ...] | None = None
 
@@ -221,7 +242,9 @@ class MessageReading:
         return self._named
 
 
-@lru_cache(maxsize=8)  # the latest messages: the text rules of one message share its reading
+# The latest messages: the text rules of one message share its reading (kept small, as
+# ``Reader.read``: every cached paste is objects the garbage collector walks).
+@lru_cache(maxsize=2)
 def read_message(lex: Lexicon, text: str) -> MessageReading:
     return MessageReading(lex, text)
 

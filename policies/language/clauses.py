@@ -99,32 +99,33 @@ class Reader:
         self._objects = (vocab.second_person | vocab.third_person | vocab.first_person_object
                          | vocab.plural_third) - vocab.subject_only
         # The latest messages: the text rules of one message share its reading. Kept small: every
-        # cached paste is hundreds of objects the garbage collector walks (p99 of a 4 kB paste).
-        self.read = lru_cache(maxsize=8)(self._read)
-        self._words: dict[str, frozenset[str]] = {}
+        # cached paste is hundreds of objects the garbage collector walks (with 8 a collection of
+        # the middle generation took ~1.4 ms instead of ~0.3: the p99 of a 4 kB paste).
+        self.read = lru_cache(maxsize=2)(self._read)
+        self._written: dict[str, tuple[Token, ...]] = {}
 
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
-        current: list[tuple[str, bool]] = []
+        current: list[Token] = []
         tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
         if self.join is not None:
             tokens = self._joined(tokens)
         for i, token in enumerate(tokens):
             if token[0].isalnum() or token[0] == "@":
                 word = token.lstrip("@")
-                following = tokens[i + 1] if i + 1 < len(tokens) else ""
-                previous = current[-1][0] if current else ""
-                if (word in self._breaks and previous not in self._no_break_after) or (
-                        word in self._soft_breaks and following in self._pronouns):
+                # (the words around are looked at only for a clause word: most words are none)
+                if (word in self._breaks and (not current
+                                              or current[-1].word not in self._no_break_after)) or (
+                        word in self._soft_breaks and i + 1 < len(tokens)
+                        and tokens[i + 1] in self._pronouns):
                     if current:
                         clauses.append(self._clause(current))
                         current = []
                     continue
-                parts = self.unglue(word) if self.unglue is not None and token[0] != "@" else None
-                if parts:
-                    current.extend((part, False) for part in parts)
+                if token[0] == "@":  # a mention is one word, never split
+                    current.append(Token(word, self.word_lemmas(word), mention=True))
                 else:
-                    current.append((word, token[0] == "@"))
+                    current += self.written(word)
             elif current:
                 clauses.append(self._clause(current))
                 current = []
@@ -166,16 +167,24 @@ class Reader:
                    and (j + 1 == len(words) or words[j + 1] not in self._objects)
                    for j, w in enumerate(words))
 
-    def _clause(self, raw: list[tuple[str, bool]]) -> Clause:
-        words = [w for w, _ in raw]
-        tokens = []
-        for i, (word, mention) in enumerate(raw):
-            lemmas = self._words.get(word)
-            if lemmas is None:
-                lemmas = self.word_lemmas(word)
-                if len(self._words) > 100_000:
-                    self._words.clear()
-                self._words[word] = lemmas
+    def written(self, word: str) -> tuple[Token, ...]:
+        """The tokens of a word as written: its parts when it is words written together ("ikhaat":
+        "ik", "haat"), else the word, each read on its own (``word_lemmas``). Kept per word,
+        because a paste repeats its words (pinned to the plain reading by a property test)."""
+        found = self._written.get(word)
+        if found is None:
+            if len(self._written) > 100_000:
+                self._written.clear()
+            parts = self.unglue(word) if self.unglue is not None else None
+            found = self._written[word] = tuple(Token(part, self.word_lemmas(part))
+                                                for part in parts or (word,))
+        return found
+
+    def _clause(self, tokens: list[Token]) -> Clause:
+        """The clause of ``tokens`` (each read on its own), separable verbs joined."""
+        words = [t.word for t in tokens]
+        for i, token in enumerate(tokens):
+            lemmas = token.lemmas
             if not lemmas.isdisjoint(self._bases):
                 joined = {compound
                           for base in lemmas & self._bases
@@ -183,7 +192,6 @@ class Reader:
                           if (self._particle(words, particle[0], i) if len(particle) == 1
                               else has_sequence(words, particle))}
                 if joined:
-                    lemmas = lemmas | joined
-            tokens.append(Token(word, lemmas, mention))
+                    tokens[i] = token._replace(lemmas=lemmas | joined)
         lemma_set = frozenset().union(*(t.lemmas for t in tokens))
         return Clause(tuple(tokens), lemma_set, tuple(words))
