@@ -69,11 +69,23 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("ik walg van homo's, echt waar", "discrimination"),
     # "nooit zo'n X als jij" compares; it denies nothing
     ("ik heb nog nooit zo'n irritant persoon ontmoet als jij", "insult"),
+    # death wishes by permission, hope and a funeral
+    ("die conciërge mag van mij de pest krijgen", "death_wish"),
+    ("ik hoop echt dat die pester een ongeluk krijgt", "death_wish"),
+    ("people like him don't deserve to live", "death_wish"),
+    # sextortion with what the writer has, exclusion among adults and from a chat
+    ("ik weet wat er op je telefoon staat, 50 euro of ik stuur het naar iedereen", "sextortion"),
+    ("laten we de ouderavond gewoon regelen zonder ingrid, die zeurt toch alleen", "exclusion"),
+    ("niemand zet lotte in de klassenapp oké", "exclusion"),
+    ("sem, verlaat gewoon de groep", "exclusion"),
+    # a call on the group
+    ("wie laat bij tim de banden leeglopen? hij verdient het", "incitement"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
     assert found is not None, text
-    assert category in {h["category"] for h in found.data["hits"]}, (text, found.evidence)
+    assert category in {h["category"] for h in found.data["hits"]} | {found.category}, (
+        text, found.evidence)
 
 
 @pytest.mark.parametrize("text", [
@@ -94,6 +106,9 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     "dat joden nog steeds bedreigd worden is erg, en niemand praat erover",
     "die goal van jou gisteren was echt killing",
     "ik heb nog nooit zo'n mooie zonsondergang gezien",
+    "we doen de proef zonder rekenmachine",
+    "ik hoop dat je geen ongeluk krijgt op die gladde weg, rij voorzichtig",
+    "wie mag er van mij een koekje?",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
