@@ -1062,7 +1062,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
             # (nor what a group "should" suffer: "X zouden als slaven moeten werken")
-            and not ((pred.category != "discrimination" or _normative(lex, clause))
+            and not ((pred.category != "discrimination" or _normative(lex, clause)
+                      or match.term.role == "standalone")  # ("hitler had gelijk")
                      and ctx.lesson_words
                      and ctx.lesson_words <= frozenset().union(
                          *(clause.tokens[i].lemmas for i in match.positions)))

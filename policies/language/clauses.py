@@ -16,6 +16,7 @@ from policies.language.spelling import Speller
 
 # A word (an @mention kept as one), or a run of sentence punctuation.
 _TOKEN = re.compile(r"@?[^\W_]+|[.!?;:\n]+|,")
+_EQUALS = re.compile(r"(?<=[^\W\d_])\s*=+\s*(?=[^\W\d_])")
 
 
 class Token(NamedTuple):  # a tuple: a paste makes hundreds
@@ -107,6 +108,8 @@ class Reader:
     def _read(self, text: str) -> tuple[Clause, ...]:
         clauses: list[Clause] = []
         current: list[Token] = []
+        if "=" in text:  # "islam = kanker", "X = dieven": an equals sign between words says "is"
+            text = _EQUALS.sub(" is ", text)
         tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
         if self.join is not None:
             tokens = self._joined(tokens)

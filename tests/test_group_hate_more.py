@@ -1,0 +1,44 @@
+"""Group hate read since the third sealed round (issue 14): an equals sign as "is", Hitler
+praised, "typisch X", adapt-or-leave, not suited; and their ordinary neighbours. Every sentence
+was written for these tests (none comes from a corpus file)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.findings import Severity
+from policies.harassment import HarassmentPolicy
+from tests.test_harassment import harassment
+
+
+@pytest.fixture(scope="module")
+def policy() -> HarassmentPolicy:
+    return HarassmentPolicy()
+
+
+@pytest.mark.parametrize("text", [
+    "moslims = ratten",
+    "joden = kanker echt",
+    "hitler had gewoon gelijk over die mensen",
+    "typisch turken weer, altijd te laat",
+    "die vluchtelingen moeten zich aanpassen of oprotten",
+    "roma passen niet in onze samenleving",
+    "girls should just go back to the kitchen",
+    "muslims are just not suited for this country",
+])
+def test_group_hate_is_found(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None, text
+    assert found.severity >= Severity.HIGH, (text, found.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "roken = kanker, zegt de biologiedocent",
+    "typisch nederlands weer vandaag, weer regen",
+    "mijn zus moet zich nog aanpassen aan de nieuwe school",
+    "5 + 3 = 8, dat is het antwoord op vraag 2",
+    "in de geschiedenisles: hitler had een plan om heel europa te veroveren",
+])
+def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is None, (text, found.evidence if found else "")
