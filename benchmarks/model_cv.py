@@ -39,6 +39,9 @@ CANDIDATES = [
     (hm.FeatureSpec(values="sublinear_l2", ngrams=(3, 4)), 10.0),
     (hm.FeatureSpec(values="sublinear_l2"), 3.0),
     (hm.FeatureSpec(values="sublinear_l2"), 30.0),
+    (hm.FeatureSpec(values="sublinear_l2", cues=True, classes=True), 3.0),
+    (hm.TRAINED_SPEC, hm.TRAINED_C),  # the shipped one: lemmas, n-grams, pairs, cues, rule classes
+    (hm.FeatureSpec(values="sublinear_l2", cues=True, classes=True), 30.0),
 ]
 CLEAN_LIMIT = 0.01
 

@@ -80,6 +80,7 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("sem, verlaat gewoon de groep", "exclusion"),
     # a call on the group
     ("wie laat bij tim de banden leeglopen? hij verdient het", "incitement"),
+    ("they keep mocking emma's accent, it's so funny 😂", "humiliation"),
 ])
 def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(policy, text)
@@ -109,6 +110,13 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     "we doen de proef zonder rekenmachine",
     "ik hoop dat je geen ongeluk krijgt op die gladde weg, rij voorzichtig",
     "wie mag er van mij een koekje?",
+    # a word that is also a name or a school word
+    "nobody here ever said that your daughter is lazy",
+    "the mock exams for year 11 start on monday",
+    "your solo at the concert was insane, so talented",
+    # a student asking a teacher to step in, counter-speech about bodies
+    "miss, they keep calling noah a loser in the chat and he's really upset, can you talk to them?",
+    "stop commenting on people's bodies, it's not ok",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
