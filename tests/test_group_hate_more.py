@@ -25,6 +25,7 @@ def policy() -> HarassmentPolicy:
     "roma passen niet in onze samenleving",
     "girls should just go back to the kitchen",
     "muslims are just not suited for this country",
+    "vrouwen als directeur? die zijn toch veel te emotioneel",
 ])
 def test_group_hate_is_found(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
@@ -37,6 +38,7 @@ def test_group_hate_is_found(policy: HarassmentPolicy, text: str) -> None:
     "typisch nederlands weer vandaag, weer regen",
     "mijn zus moet zich nog aanpassen aan de nieuwe school",
     "5 + 3 = 8, dat is het antwoord op vraag 2",
+    "ik was te emotioneel bij de diploma-uitreiking haha",
     "in de geschiedenisles: hitler had een plan om heel europa te veroveren",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from core.events import GroupKind, Role
 from policies.harassment import HarassmentPolicy
 from tests.test_harassment import harassment
+from tests.test_harassment_calls import PHONE
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,10 @@ def test_the_evidence_shows_the_words_found_not_the_alternatives(policy: Harassm
     found = harassment(policy, "die pester mag van mij verrekken")
     assert found is not None
     assert "/" not in found.evidence and "verrekken" in found.evidence, found.evidence
+
+
+def test_a_call_by_saying_one_does_not_call_is_doxxing(policy: HarassmentPolicy) -> None:
+    # someone's data (the personal-data rule found it) + "ik zeg niet wat je moet doen"
+    text = "zijn nummer is 06-12345678, ik zeg niet wat je moet doen hoor"
+    found = harassment(policy, text, prior=PHONE)
+    assert found is not None and found.category == "doxxing", found
