@@ -23,7 +23,14 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment.compose import Match, context, negated, read_message, reported_speech
+from policies.harassment.compose import (
+    Match,
+    as_written,
+    context,
+    negated,
+    read_message,
+    reported_speech,
+)
 from policies.harassment.lexicon import Lexicon, categories, lexicon
 from policies.language import Clause
 from policies.registry import register
@@ -127,17 +134,17 @@ class WellbeingPolicy(TextPolicy):
                 or any(reported_speech(lex, clause, min(m.positions))
                        for clause, s in found for m, _ in s)):
             return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words
-        best: tuple[Match, Severity] | None = None
-        for _clause, clause_signals in found:
+        best: tuple[Match, Severity, Clause] | None = None
+        for clause, clause_signals in found:
             for match, severity in clause_signals:
                 if match.predicate.hyperbole and (mctx.laughter or mctx.hyperbole):
                     continue
                 if best is None or severity > best[1]:
-                    best = (match, severity)
+                    best = (match, severity, clause)
         if best is None:
             return []
-        match, severity = best
+        match, severity, clause = best
         return [Finding(
             self.name, self.flag, self.article, 0.9 if severity >= Severity.HIGH else 0.6,
-            severity, f"{categories()[CATEGORY].label}: de schrijver + '{match.term.shown}' "
+            severity, f"{categories()[CATEGORY].label}: de schrijver + '{as_written(clause, match)}' "
             f"({match.predicate.label})", category=CATEGORY)]

@@ -18,7 +18,7 @@ from tests.test_wellbeing import findings
     # self-harm already done, at a place, or again
     ("mn benen zitten vol sneetjes, niemand weet het", Severity.HIGH),
     ("ik zat gisteravond op het viaduct en dacht aan alles", Severity.HIGH),
-    ("na de overdosis weet ik niet of ik het nog een keer probeer", Severity.HIGH),
+    ("vorige week heb ik een overdosis genomen", Severity.HIGH),
     ("i took way too many pills on saturday", Severity.HIGH),
     # despair
     ("ik denk steeds aan doodgaan, ook in de les", Severity.MEDIUM),
@@ -42,6 +42,14 @@ def test_more_signals_are_found(text: str, severity: Severity) -> None:
     "ik loop even weg uit de kantine, te druk",
     "hij dacht dat de toets morgen was, wat een dag",
     "ik ben zo moe, ik heb slecht geslapen",
+    "ik zit op de bank en het dak lekt weer",
+    "ik probeer het morgen nog een keer met die som",
+    "i'm not going to be around tomorrow, dentist appointment",
 ])
 def test_ordinary_sentences_with_their_words_are_not_signals(text: str) -> None:
     assert findings(text) == [], text
+
+
+def test_the_evidence_shows_the_words_found() -> None:
+    found = findings("ik stond gisteren op het viaduct, ik weet het niet meer")
+    assert found and "|" not in found[0].evidence and "viaduct" in found[0].evidence

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field
@@ -42,6 +42,7 @@ from policies.harassment.compose import (
     Reading,
     Target,
     about_writer,
+    as_written,
     context,
     earnest,
     first_mention,
@@ -100,19 +101,6 @@ def vocatives(named: Sequence[Sequence[Target]], clauses: Sequence[Clause]) -> l
         if who and len(clause.tokens) <= 2 and all(t.kind in DIRECT for t in who):
             out.extend(who)
     return out
-
-
-def _as_written(reading: Reading) -> str:
-    """The words a phrase with alternatives found, as the message has them ("wens … dood", not the
-    whole list of alternatives); other terms as the data lists them."""
-    term = reading.match.term
-    if "|" not in term.text:
-        return term.shown
-    words, at = reading.clause.words, sorted(reading.match.positions)
-    out = [words[at[0]]]
-    for before, i in pairwise(at):
-        out.append(words[i] if i == before + 1 else f"… {words[i]}")
-    return " ".join(out)
 
 
 def _most_specific(counted: list[tuple[Reading, str, Severity]]
@@ -384,7 +372,8 @@ class HarassmentPolicy(TextPolicy):
         ranked: list[tuple[Severity, str]] = []
         for reading, category, severity in counted:
             term = reading.match.term
-            notes.append(f"{labels[category].label}: '{reading.target.text}' + '{_as_written(reading)}' "
+            found = as_written(reading.clause, reading.match)
+            notes.append(f"{labels[category].label}: '{reading.target.text}' + '{found}' "
                          f"({term.predicate.label})")
             ranked.append((severity, category))
         for category, severity, note in extra:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from core.findings import Severity
 from policies.harassment.lexicon import Lexicon, Predicate, Term
@@ -605,6 +606,19 @@ def _exclaimed(clause: Clause, positions: frozenset[int]) -> bool:
     words = clause.words
     first = min(positions)
     return any(tuple(words[i : i + 2]) in _EXCLAMATION for i in range(max(0, first - 3), first))
+
+
+def as_written(clause: Clause, match: Match) -> str:
+    """The words a phrase with alternatives found, as the message has them ("wens … dood", not the
+    whole list of alternatives), for evidence a mentor reads; other terms as the data lists them."""
+    term = match.term
+    if "|" not in term.text:
+        return term.shown
+    words, at = clause.words, sorted(match.positions)
+    out = [words[at[0]]]
+    for before, i in pairwise(at):
+        out.append(words[i] if i == before + 1 else f"… {words[i]}")
+    return " ".join(out)
 
 
 def mentions_any(clauses: Sequence[Clause], entries: Iterable[str],
