@@ -127,7 +127,10 @@ class WellbeingPolicy(TextPolicy):
         if not any(s for _, s in found):
             return []
         mctx = context(lex, text.word_set, text.original, False, (), clauses)
-        if mctx.quoted or mctx.lesson:  # quoting someone, or a lesson about self-harm
+        # Quoting someone, or a lesson about self-harm; not care words alone ("ik lag in het
+        # ziekenhuis na mijn overdosis" is the writer's own crisis, not lesson content).
+        care = lex.modality.get("lesson_medical", frozenset())
+        if mctx.quoted or (mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care)):
             return []
         if mctx.report and mctx.told and (
                 any(t.kind in ("name", "third", "noun") for t in others)

@@ -19,6 +19,8 @@ from tests.test_wellbeing import findings
     ("mn benen zitten vol sneetjes, niemand weet het", Severity.HIGH),
     ("ik zat gisteravond op het viaduct en dacht aan alles", Severity.HIGH),
     ("vorige week heb ik een overdosis genomen", Severity.HIGH),
+    # a hospital is the writer's own crisis here, not lesson content
+    ("ik lag in het ziekenhuis na mijn overdosis, niemand weet het", Severity.HIGH),
     ("i took way too many pills on saturday", Severity.HIGH),
     # despair
     ("ik denk steeds aan doodgaan, ook in de les", Severity.MEDIUM),
