@@ -118,6 +118,8 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     # a student asking a teacher to step in, counter-speech about bodies
     "miss, they keep calling noah a loser in the chat and he's really upset, can you talk to them?",
     "stop commenting on people's bodies, it's not ok",
+    # a denier inside a death wish denies it
+    "ik wens niemand dood, ook bram niet",
 ])
 def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)

@@ -1016,8 +1016,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
               and all(part.isdisjoint(vocab.negators | vocab.deniers)
                       for part in match.term.parts))
     if pred.negatable and negated(lex, clause, match.positions, NEGATION_AFTER if verbal else 0,
-                                  vocab.negators | vocab.deniers if verbal else None,
-                                  inside=inside):
+                                  vocab.negators | vocab.deniers if verbal or inside else None,
+                                  inside=inside):  # (inside also by a denier: "ik wens niemand dood")
         return "ontkend"  # (a verb also by a denier: "niemand zou moslims moeten haten")
     if pred.negatable and not verbal and _nobody_is(lex, clause, match):
         return "ontkend"  # "niemand in deze klas is een loser"
