@@ -24,6 +24,7 @@ member per day and reports repeats to the group's teacher or mentor.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +44,7 @@ from policies.base import (
     PolicySettings,
     TextPolicy,
 )
+from policies.language import vocabulary
 from policies.registry import register
 from policies.text import TextView
 from policies.topic_model import (
@@ -56,6 +58,15 @@ from policies.topic_model import (
 )
 
 log = logging.getLogger(__name__)
+_SECOND_PERSON = vocabulary().second_person  # "miss you", "juf je bent …": no address
+# A teacher addressed: the word and up to three name words, then a comma or colon.
+_ADDRESS_COMMA = re.compile(r"\s*\w+(?:\s+[\w.'-]+){0,3}\s*[,:]")
+# A question or request right after the address word ("juf mag ik …", "sir can you …").
+_ASKING = frozenset({
+    "mag", "kan", "kunt", "kun", "wil", "wilt", "moet", "moeten", "hoe", "wanneer", "waar", "wat",
+    "waarom", "welke", "ik", "is", "zijn", "heeft", "hebt", "can", "could", "may", "will", "would",
+    "when", "where", "what", "why", "how", "which", "i", "do", "does", "did",
+})
 
 # A school's own retrained model (``schoolwacht topic train --feedback``) lives in the data folder
 # and wins over the model shipped with the code.
@@ -101,6 +112,13 @@ class Acknowledgements:
 
 
 @lru_cache(maxsize=2)
+def teacher_addresses(path: Path = LEXICON_PATH) -> frozenset[str]:
+    """The words that address a teacher at the start of a message (topic.toml ``[addressed]``)."""
+    data = tomllib.loads(path.read_text("utf-8")).get("addressed", {})
+    return frozenset(data.get("teachers", []))
+
+
+@lru_cache(maxsize=2)
 def acknowledgements(path: Path = LEXICON_PATH) -> Acknowledgements:
     data = tomllib.loads(path.read_text("utf-8")).get("acknowledgements", {})
     return Acknowledgements(frozenset(data.get("core", [])), frozenset(data.get("filler", [])))
@@ -135,6 +153,7 @@ class TopicPolicy(TextPolicy):
         super().__init__(env)
         self.lexicon = load_lexicon()
         self.acks = acknowledgements()
+        self.teachers = teacher_addresses()
         self.model_path = self._model_path()
         self.model: TopicModel = load_model(self.model_path)
 
@@ -172,6 +191,16 @@ class TopicPolicy(TextPolicy):
             )
         ]
 
+    def _to_a_teacher(self, text: TextView, words: tuple[str, ...]) -> bool:
+        """The message opens by addressing a teacher: the word, maybe a name, then a comma
+        ("juf, …", "meneer Jansen: …"), or a question right after it ("juf mag ik …", "sir can
+        you …"); not a teacher talked about ("mevrouw de Wit heeft …") nor "miss you"."""
+        if not words or words[0] not in self.teachers or (
+                len(words) > 1 and words[1] in _SECOND_PERSON):
+            return False
+        return _ADDRESS_COMMA.match(text.original) is not None or (
+            len(words) > 1 and words[1] in _ASKING)
+
     def probability(self, text: TextView, settings: TopicSettings | None = None) -> float:
         """P(off topic) from the model alone (used by benchmarks and tests)."""
         settings = settings or TopicSettings()
@@ -202,6 +231,9 @@ class TopicPolicy(TextPolicy):
         if "wellbeing" in prior:
             # a student who may be at risk: the care route, never a topic reminder
             ctx.clear("care signal: no topic reminder")
+            return None
+        if "harassment" not in prior and self._to_a_teacher(text, words):
+            ctx.clear("addressed to a teacher: a question or report to staff")
             return None
         found = self._categories(text, settings)
         probability = self.model.probability(feature_set(text, self.lexicon, found))
