@@ -47,3 +47,11 @@ def _test_keys() -> Iterator[None]:
         patch.setenv("SCHOOLWACHT_DATA_KEY", TEST_DATA_KEY)
         patch.setenv("SCHOOLWACHT_SECRET", "test-install-secret")
         yield
+
+
+@pytest.fixture(scope="session")
+def harassment_policy():  # type: ignore[no-untyped-def]
+    """One harassment rule for the wording tests (its lexicon is built once per process anyway)."""
+    from policies.harassment import HarassmentPolicy
+
+    return HarassmentPolicy()

@@ -11,11 +11,6 @@ from policies.harassment import HarassmentPolicy
 from tests.test_harassment import harassment
 
 
-@pytest.fixture(scope="module")
-def policy() -> HarassmentPolicy:
-    return HarassmentPolicy()
-
-
 @pytest.mark.parametrize("text", [
     "moslims = ratten",
     "joden = kanker echt",
@@ -27,8 +22,8 @@ def policy() -> HarassmentPolicy:
     "muslims are just not suited for this country",
     "vrouwen als directeur? die zijn toch veel te emotioneel",
 ])
-def test_group_hate_is_found(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is not None, text
     assert found.severity >= Severity.HIGH, (text, found.evidence)
 
@@ -41,6 +36,6 @@ def test_group_hate_is_found(policy: HarassmentPolicy, text: str) -> None:
     "ik was te emotioneel bij de diploma-uitreiking haha",
     "in de geschiedenisles: hitler had een plan om heel europa te veroveren",
 ])
-def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is None, (text, found.evidence if found else "")

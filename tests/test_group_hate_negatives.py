@@ -17,11 +17,6 @@ from tests.test_group_hate import assert_clean
 from tests.test_harassment import harassment
 
 
-@pytest.fixture(scope="module")
-def policy() -> HarassmentPolicy:
-    return HarassmentPolicy()
-
-
 @pytest.mark.parametrize("text", [
     # a negator between the words of a phrase of hatred
     "ik walg echt niet van autisten hoor",
@@ -44,8 +39,8 @@ def policy() -> HarassmentPolicy:
     "ik trap die automaat kapot als hij mijn geld weer inslikt",
     "die stomme wifi is weer traag, niemand kan inloggen",
 ])
-def test_what_stays_clean(policy: HarassmentPolicy, text: str) -> None:
-    assert_clean(policy, text)
+def test_what_stays_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -57,8 +52,8 @@ def test_what_stays_clean(policy: HarassmentPolicy, text: str) -> None:
     "die flikker weer met zijn tasje",
     "vluchtelingen moet je niet helpen, je moet ze laten verzuipen",
 ])
-def test_what_is_still_found(policy: HarassmentPolicy, text: str) -> None:
-    assert harassment(policy, text) is not None, text
+def test_what_is_still_found(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(harassment_policy, text) is not None, text
 
 
 # -- the trained model's clearing hook ----------------------------------------------------------
@@ -103,8 +98,8 @@ def test_no_clearing_context(text: str) -> None:
     "blaming migrants for the housing crisis is lazy",
     "ik ga die kankerautomaat slopen, hij heeft mijn geld opgegeten",
 ])
-def test_more_that_stays_clean(policy: HarassmentPolicy, text: str) -> None:
-    assert_clean(policy, text)
+def test_more_that_stays_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -112,8 +107,8 @@ def test_more_that_stays_clean(policy: HarassmentPolicy, text: str) -> None:
     "niemand is zo dom als jij, sukkel",
     "na de toets sla ik hem in elkaar",
 ])
-def test_their_hostile_twins(policy: HarassmentPolicy, text: str) -> None:
-    assert harassment(policy, text) is not None, text
+def test_their_hostile_twins(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(harassment_policy, text) is not None, text
 
 
 @pytest.mark.parametrize("text", [
@@ -121,13 +116,13 @@ def test_their_hostile_twins(policy: HarassmentPolicy, text: str) -> None:
     "als bi meisje noem ik mezelf soms ook gewoon lesbo haha",
     "as a muslim student i would like a quiet room during ramadan",
 ])
-def test_who_the_writer_is(policy: HarassmentPolicy, text: str) -> None:
-    assert_clean(policy, text)
+def test_who_the_writer_is(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
     "als een homo me aanraakt in de kleedkamer sla ik hem",  # "me" is the group's object
     "als moslims hier komen wonen sla ik ze",  # a plural is others
 ])
-def test_a_condition_about_others_is_no_identity(policy: HarassmentPolicy, text: str) -> None:
-    assert harassment(policy, text) is not None, text
+def test_a_condition_about_others_is_no_identity(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert harassment(harassment_policy, text) is not None, text

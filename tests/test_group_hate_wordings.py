@@ -14,11 +14,6 @@ from policies.harassment import HarassmentPolicy
 from tests.test_group_hate import assert_clean, assert_hate
 
 
-@pytest.fixture(scope="module")
-def policy() -> HarassmentPolicy:
-    return HarassmentPolicy()
-
-
 @pytest.mark.parametrize("text", [
     # feelings about a group
     "chinezen irriteren me mateloos",
@@ -58,8 +53,8 @@ def policy() -> HarassmentPolicy:
     # a slur ending in a word for a thing is still a slur
     "die handdoekkoppen moeten niet zo zeuren",
 ])
-def test_hate_in_these_wordings(policy: HarassmentPolicy, text: str) -> None:
-    assert_hate(policy, text)
+def test_hate_in_these_wordings(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_hate(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -81,8 +76,8 @@ def test_hate_in_these_wordings(policy: HarassmentPolicy, text: str) -> None:
     "ik h8 maandagen",
     "er zitten moslims in mijn klas, die zijn heel aardig",
 ])
-def test_their_clean_twins(policy: HarassmentPolicy, text: str) -> None:
-    assert_clean(policy, text)
+def test_their_clean_twins(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -93,8 +88,8 @@ def test_their_clean_twins(policy: HarassmentPolicy, text: str) -> None:
     "vrouwen zijn minder leerbaar",
     "women cant code",
 ])
-def test_more_wordings(policy: HarassmentPolicy, text: str) -> None:
-    assert_hate(policy, text)
+def test_more_wordings(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_hate(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -102,5 +97,5 @@ def test_more_wordings(policy: HarassmentPolicy, text: str) -> None:
     "die mensen van de kantine hebben geen pinautomaat",
     "kap nou met dat schelden, doe normaal",
 ])
-def test_more_clean_twins(policy: HarassmentPolicy, text: str) -> None:
-    assert_clean(policy, text)
+def test_more_clean_twins(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)

@@ -13,25 +13,20 @@ from tests.test_harassment import harassment
 from tests.test_harassment_calls import PHONE
 
 
-@pytest.fixture(scope="module")
-def policy() -> HarassmentPolicy:
-    return HarassmentPolicy()
-
-
 @pytest.mark.parametrize("text", [
     "wat betekent 'ik maak je af' in dit gedicht, is dat echt een dreigement?",
     "what does 'kys' mean? someone wrote it under my post",
     "ge zijt gin idioot, die vraag was gewoon lastig",
     "sir, someone keeps posting 'kys' under mila's photo, i screenshotted it",
 ])
-def test_students_reports_and_mentions_stay_clean(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_students_reports_and_mentions_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is None, (text, found.evidence if found else "")
 
 
-def test_a_staff_member_relaying_an_incident_is_no_harassment(policy: HarassmentPolicy) -> None:
+def test_a_staff_member_relaying_an_incident_is_no_harassment(harassment_policy: HarassmentPolicy) -> None:
     text = "collega's, een leerling meldt dat er een naaktfoto van een meisje uit 2b rondgaat"
-    found = harassment(policy, text, role=Role.TEACHER, kind=GroupKind.STAFF)
+    found = harassment(harassment_policy, text, role=Role.TEACHER, kind=GroupKind.STAFF)
     assert found is None, found.evidence if found else ""
 
 
@@ -41,9 +36,10 @@ def test_a_staff_member_relaying_an_incident_is_no_harassment(policy: Harassment
     # a report verb without a relay is not enough: the student still says it
     "ik zeg het gewoon, lotte is een hoer",
 ])
-def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy, text: str) -> None:
+def test_own_words_after_a_report_verb_stay_harassment(harassment_policy: HarassmentPolicy,
+                                                       text: str) -> None:
     role = Role.TEACHER if text.startswith("collega") else Role.STUDENT
-    found = harassment(policy, text, role=role)
+    found = harassment(harassment_policy, text, role=role)
     assert found is not None, text
 
 
@@ -83,8 +79,8 @@ def test_own_words_after_a_report_verb_stay_harassment(policy: HarassmentPolicy,
     ("wie laat bij tim de banden leeglopen? hij verdient het", "incitement"),
     ("they keep mocking emma's accent, it's so funny 😂", "humiliation"),
 ])
-def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: str) -> None:
-    found = harassment(policy, text)
+def test_more_wordings_are_read(harassment_policy: HarassmentPolicy, text: str, category: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is not None, text
     assert category in {h["category"] for h in found.data["hits"]} | {found.category}, (
         text, found.evidence)
@@ -121,19 +117,19 @@ def test_more_wordings_are_read(policy: HarassmentPolicy, text: str, category: s
     # a denier inside a death wish denies it
     "ik wens niemand dood, ook bram niet",
 ])
-def test_their_neighbours_stay_clean(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is None, (text, found.evidence if found else "")
 
 
-def test_the_evidence_shows_the_words_found_not_the_alternatives(policy: HarassmentPolicy) -> None:
-    found = harassment(policy, "die pester mag van mij verrekken")
+def test_the_evidence_shows_the_words_found_not_the_alternatives(harassment_policy: HarassmentPolicy) -> None:
+    found = harassment(harassment_policy, "die pester mag van mij verrekken")
     assert found is not None
     assert "/" not in found.evidence and "verrekken" in found.evidence, found.evidence
 
 
-def test_a_call_by_saying_one_does_not_call_is_doxxing(policy: HarassmentPolicy) -> None:
+def test_a_call_by_saying_one_does_not_call_is_doxxing(harassment_policy: HarassmentPolicy) -> None:
     # someone's data (the personal-data rule found it) + "ik zeg niet wat je moet doen"
     text = "zijn nummer is 06-12345678, ik zeg niet wat je moet doen hoor"
-    found = harassment(policy, text, prior=PHONE)
+    found = harassment(harassment_policy, text, prior=PHONE)
     assert found is not None and found.category == "doxxing", found

@@ -11,11 +11,6 @@ from policies.wellbeing import WellbeingPolicy
 from tests.test_harassment import harassment, run
 
 
-@pytest.fixture(scope="module")
-def policy() -> HarassmentPolicy:
-    return HarassmentPolicy()
-
-
 @pytest.mark.parametrize("text", [
     "milan huilde weer bij zijn spreekbeurt 👶🍼",
     "senna stotterde de hele presentatie, zo gênant",
@@ -28,8 +23,8 @@ def policy() -> HarassmentPolicy:
     "mijn broertje van vijf kan beter tekenen dan daan 😂",
     "you remember when noah fell off the stage, legend 😂",
 ])
-def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_scorn_makes_mockery_count(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is not None, text
     hits = {h["category"] for h in found.data["hits"]}
     assert "humiliation" in hits, (text, found.evidence)
@@ -42,8 +37,8 @@ def test_scorn_makes_mockery_count(policy: HarassmentPolicy, text: str) -> None:
     "we noemen de nieuwe klassenapp vanaf nu gewoon 'de groep'",
     "you're a legend for bringing snacks 😂",
 ])
-def test_without_scorn_or_a_target_it_stays_clean(policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(policy, text)
+def test_without_scorn_or_a_target_it_stays_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
     assert found is None, (text, found.evidence if found else "")
 
 
