@@ -78,6 +78,11 @@ def test_own_words_after_a_report_verb_stay_harassment(harassment_policy: Harass
     # a call on the group
     ("wie laat bij tim de banden leeglopen? hij verdient het", "incitement"),
     ("they keep mocking emma's accent, it's so funny 😂", "humiliation"),
+    # veiled threats: waylaid, "you're dead" inverted, someone sent to deal with you
+    ("jij wordt morgen na school opgewacht, succes", "threat"),
+    ("vrijdag ben je dood na het zesde uur", "threat"),
+    ("my brother is coming friday, he will deal with you", "threat"),
+    ("stuur er nog een of ik stuur de andere naar je moeder", "sextortion"),
 ])
 def test_more_wordings_are_read(harassment_policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(harassment_policy, text)
@@ -116,6 +121,12 @@ def test_more_wordings_are_read(harassment_policy: HarassmentPolicy, text: str, 
     "stop commenting on people's bodies, it's not ok",
     # a denier inside a death wish denies it
     "ik wens niemand dood, ook bram niet",
+    # a parent's violence told by their child is a care matter, not a threat by the writer
+    "thuis slaat mijn vader weer, ik weet niet wat ik moet doen",
+    # a quoted line in a lesson; a thing, not a person; "whoever said that" calls on no one
+    "in het toneelstuk zegt de koning 'ik zal je doden', is dat ironie?",
+    "die kantinetosti is echt ranzig vandaag",
+    "nobody here thinks you're weird, whoever said that is just jealous",
 ])
 def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
     found = harassment(harassment_policy, text)

@@ -28,6 +28,7 @@ from tests.test_wellbeing import findings
     ("ik kots alles uit na het avondeten, elke dag", Severity.MEDIUM),
     ("ik heb al een week niks gegeten", Severity.MEDIUM),
     ("ik heb t nait meer, wil nait meer wakker worden", Severity.HIGH),
+    ("ik ben er klaar mee, jullie zien me nooit meer", Severity.MEDIUM),
 ])
 def test_more_signals_are_found(text: str, severity: Severity) -> None:
     found = findings(text)

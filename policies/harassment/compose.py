@@ -990,8 +990,10 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         # (a slur thrown at the reader stays one beside "doe normaal": "je bent zo'n X, doe
         # normaal")
         return "tegenspraak"
-    if (match.term.role in ("standalone", "words") and not ctx.inciting and ctx.mentioned
+    if ((match.term.role in ("standalone", "words") or ctx.lesson) and not ctx.inciting
+            and ctx.mentioned
             and all(clause.tokens[i].word in ctx.mentioned for i in match.positions)):
+        # (a quoted line in a lesson, any word: "in het gedicht staat 'ik zal je doden'")
         return "geciteerd"
     if (target.kind in ("group", "kind_of") and not ctx.inciting and ctx.stated
             and 0 <= target.position < len(clause.words)
@@ -1102,9 +1104,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "over de schrijver zelf"
     if pred.linked and target.kind == "noun" and about_writer(lex, clause.words):
         return "over de schrijver zelf"  # "ik ben echt de slechtste moeder ooit"
-    if pred.linked and target.kind == "noun" and _own(lex, target):
-        # A parent about their own child ("our son is autistic", "mijn zoon is een chaoot"): the
-        # writer's family, not a classmate put down.
+    if target.kind == "noun" and _own(lex, target) and (
+            pred.linked or pred.category == "threat"):
+        # A parent about their own child ("our son is autistic", "mijn zoon is een chaoot"), a
+        # child about a parent ("thuis slaat mn vader me weer"): the writer's family, not a
+        # classmate put down or threatened (a threat still tries the next one named).
         return "over de eigen familie"
     if (pred.linked and match.term.role == "words"
             # (a weapon brought or carried is aimed at whoever the clause names: "ik neem mn
