@@ -39,3 +39,28 @@ def test_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> 
 def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
     found = harassment(harassment_policy, text)
     assert found is None, (text, found.evidence if found else "")
+
+
+@pytest.mark.parametrize("text", [
+    "die moslims bij de moskee, we gooien er vanavond stenen naar",
+    "we gaan die polen na school pakken",
+    "we're gonna jump the turkish boys after school",
+    "next gay kid who looks at me gets his face smashed in",
+    "lesbians make my skin crawl honestly",
+    "ik vind dat vluchtelingen ons land kapotmaken",
+    "de smousen hebben weer alles in handen",
+    "tyfus antilianen overal",
+])
+def test_more_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
+    assert found is not None, text
+
+
+@pytest.mark.parametrize("text", [
+    "we gaan de trein van half acht pakken",
+    "tyfus wifi hier, alles laadt traag",
+    "i'm gonna jump in the pool after training",
+])
+def test_more_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(harassment_policy, text)
+    assert found is None, (text, found.evidence if found else "")

@@ -1050,6 +1050,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
                 and not (target.kind == "group" and _object_me(lex, clause, match))):
             return "over de schrijver zelf"  # "ik schiet me dood van het lachen om meneer"
         if (words.isdisjoint(vocab.first_person_subject - vocab.plural_self)
+                and target.kind not in ("group", "kind_of", "place")  # ("… we gooien er stenen naar")
                 and all(t.kind == "third" and t.text in vocab.plural_third for t in named)):
             return "wij tegen zij (een wedstrijd)"
     # A game clears mockery between players ("prepare to cry 😂"), not laughing with others at
