@@ -83,6 +83,9 @@ def test_own_words_after_a_report_verb_stay_harassment(harassment_policy: Harass
     ("vrijdag ben je dood na het zesde uur", "threat"),
     ("my brother is coming friday, he will deal with you", "threat"),
     ("stuur er nog een of ik stuur de andere naar je moeder", "sextortion"),
+    # body shaming by what someone should not wear, a forehead to land on
+    ("met die benen moet jij echt geen korte rok aan lisa", "body_shaming"),
+    ("bro your forehead is so big you could land a plane on it", "body_shaming"),
 ])
 def test_more_wordings_are_read(harassment_policy: HarassmentPolicy, text: str, category: str) -> None:
     found = harassment(harassment_policy, text)
