@@ -61,12 +61,6 @@ log = logging.getLogger(__name__)
 _SECOND_PERSON = vocabulary().second_person  # "miss you", "juf je bent …": no address
 # A teacher addressed: the word and up to three name words, then a comma or colon.
 _ADDRESS_COMMA = re.compile(r"\s*\w+(?:\s+[\w.'-]+){0,3}\s*[,:]")
-# A question or request right after the address word ("juf mag ik …", "sir can you …").
-_ASKING = frozenset({
-    "mag", "kan", "kunt", "kun", "wil", "wilt", "moet", "moeten", "hoe", "wanneer", "waar", "wat",
-    "waarom", "welke", "ik", "is", "zijn", "heeft", "hebt", "can", "could", "may", "will", "would",
-    "when", "where", "what", "why", "how", "which", "i", "do", "does", "did",
-})
 
 # A school's own retrained model (``schoolwacht topic train --feedback``) lives in the data folder
 # and wins over the model shipped with the code.
@@ -112,10 +106,11 @@ class Acknowledgements:
 
 
 @lru_cache(maxsize=2)
-def teacher_addresses(path: Path = LEXICON_PATH) -> frozenset[str]:
-    """The words that address a teacher at the start of a message (topic.toml ``[addressed]``)."""
+def teacher_addresses(path: Path = LEXICON_PATH) -> tuple[frozenset[str], frozenset[str]]:
+    """The words that address a teacher at the start of a message, and the words of a question or
+    request right after one (topic.toml ``[addressed]``)."""
     data = tomllib.loads(path.read_text("utf-8")).get("addressed", {})
-    return frozenset(data.get("teachers", []))
+    return frozenset(data.get("teachers", [])), frozenset(data.get("asking", []))
 
 
 @lru_cache(maxsize=2)
@@ -153,7 +148,7 @@ class TopicPolicy(TextPolicy):
         super().__init__(env)
         self.lexicon = load_lexicon()
         self.acks = acknowledgements()
-        self.teachers = teacher_addresses()
+        self.teachers, self.asking = teacher_addresses()
         self.model_path = self._model_path()
         self.model: TopicModel = load_model(self.model_path)
 
@@ -199,7 +194,7 @@ class TopicPolicy(TextPolicy):
                 len(words) > 1 and words[1] in _SECOND_PERSON):
             return False
         return _ADDRESS_COMMA.match(text.original) is not None or (
-            len(words) > 1 and words[1] in _ASKING)
+            len(words) > 1 and words[1] in self.asking)
 
     def probability(self, text: TextView, settings: TopicSettings | None = None) -> float:
         """P(off topic) from the model alone (used by benchmarks and tests)."""

@@ -78,7 +78,7 @@ class Context:
     hyperbole: bool
     event_targets: tuple[Target, ...]  # the replied-to member, mentions
     staff: bool = False  # a teacher or staff member wrote it (the trained model leaves it alone)
-    scorn: bool = False  # a sign of mockery that is not laughter ("wat een baby 👶"): see language.toml
+    scorn: bool = False  # a sign of mockery that is not laughter ("huilie 👶"), see language.toml
     affection: bool = False  # a friendly tease ("haha jij sukkel ❤️")
     inciting: bool = False  # a call on others: then a quote is a message to spread, not a report
     mentioned: frozenset[str] = frozenset()  # words standing between quote marks
