@@ -5,12 +5,13 @@ confidential adviser alone (the group's moderators only without a reachable advi
 reach out; it never opens an incident others see.
 
 Read on the same clause/lemma layer as the harassment rule (``policies.language``) with the same
-data: the writer (first person) × a self-harm predicate (``[self_harm]`` and ``[despair]`` in
-``lexicons/<lang>/predicates.toml``), within one clause, so every tense, word order and spelling
-counts. Negation clears ("ik ga me niet snijden"); hyperbole with laughter clears the classes marked
-``hyperbole`` ("ik ga dood van het lachen", "ik wil dood haha drie toetsen"); so do a lesson and a
-report about someone else. The same predicate aimed at the reader is self-harm *encouragement*, which
-the harassment rule reports instead.
+data: the writer (first person) × a self-harm predicate (``[self_harm]``, ``[despair]`` and
+``[unsafe]``, a child unsafe at home, in ``lexicons/<lang>/predicates.toml``), within one
+clause, so every tense, word order and spelling counts. Negation clears ("ik ga me niet
+snijden"); hyperbole with laughter clears the classes marked ``hyperbole`` ("ik ga dood van het
+lachen", "ik wil dood haha drie toetsen"); so do a lesson and a report about someone else. The
+same predicate aimed at the reader is self-harm *encouragement*, which the harassment rule reports
+instead.
 """
 
 from __future__ import annotations
