@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.findings import Severity
 from policies.harassment import HarassmentPolicy
+from tests.test_group_hate import assert_clean, assert_hate
 from tests.test_harassment import harassment
 
 
@@ -23,9 +23,7 @@ from tests.test_harassment import harassment
     "vrouwen als directeur? die zijn toch veel te emotioneel",
 ])
 def test_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is not None, text
-    assert found.severity >= Severity.HIGH, (text, found.evidence)
+    assert_hate(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -37,8 +35,7 @@ def test_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> 
     "in de geschiedenisles: hitler had een plan om heel europa te veroveren",
 ])
 def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is None, (text, found.evidence if found else "")
+    assert_clean(harassment_policy, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -62,5 +59,4 @@ def test_more_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str
     "i'm gonna jump in the pool after training",
 ])
 def test_more_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is None, (text, found.evidence if found else "")
+    assert_clean(harassment_policy, text)

@@ -9,6 +9,7 @@ import pytest
 
 from core.events import GroupKind, Role
 from policies.harassment import HarassmentPolicy
+from tests.test_group_hate import assert_clean
 from tests.test_harassment import harassment
 from tests.test_harassment_calls import PHONE
 
@@ -20,8 +21,7 @@ from tests.test_harassment_calls import PHONE
     "sir, someone keeps posting 'kys' under mila's photo, i screenshotted it",
 ])
 def test_students_reports_and_mentions_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is None, (text, found.evidence if found else "")
+    assert_clean(harassment_policy, text)
 
 
 def test_a_staff_member_relaying_an_incident_is_no_harassment(harassment_policy: HarassmentPolicy) -> None:
@@ -132,8 +132,7 @@ def test_more_wordings_are_read(harassment_policy: HarassmentPolicy, text: str, 
     "nobody here thinks you're weird, whoever said that is just jealous",
 ])
 def test_their_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is None, (text, found.evidence if found else "")
+    assert_clean(harassment_policy, text)
 
 
 def test_the_evidence_shows_the_words_found_not_the_alternatives(harassment_policy: HarassmentPolicy) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from policies.harassment import HarassmentPolicy
 from policies.wellbeing import WellbeingPolicy
+from tests.test_group_hate import assert_clean
 from tests.test_harassment import harassment, run
 
 
@@ -38,8 +39,7 @@ def test_scorn_makes_mockery_count(harassment_policy: HarassmentPolicy, text: st
     "you're a legend for bringing snacks 😂",
 ])
 def test_without_scorn_or_a_target_it_stays_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
-    found = harassment(harassment_policy, text)
-    assert found is None, (text, found.evidence if found else "")
+    assert_clean(harassment_policy, text)
 
 
 def test_scorn_never_makes_a_care_signal_a_joke() -> None:
