@@ -22,8 +22,9 @@ How it combines with the rules (order 40: after harassment 20 and wellbeing 30, 
    remove or lower a rule's finding (a model cannot overrule a hard rule).
 2. A wellbeing finding settles it too: a student who may hurt themself is cared for, not reported
    for harassment.
-3. Context the rules count as clearing (quoting to report it, a lesson, sports or a game, a staff
-   member's message) settles it: see ``rules_cleared``.
+3. Context the rules count as clearing (quoting to report it, counter-speech, a lesson, sports or
+   a game, a staff member's message, a hostile reading whose meaning the rules found changed by
+   negation or quotation) settles it: see ``rules_cleared``.
 4. Swearing the rules reported as ``profanity`` does not count: the swear words' features are left
    out before scoring, so untargeted swearing alone can never become harassment here.
 5. Otherwise the calibrated probability decides: from ``threshold`` a ``low`` finding, from

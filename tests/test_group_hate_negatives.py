@@ -70,6 +70,8 @@ def _clearing(text: str) -> str | None:
     ("die stomme schoolcomputer loopt weer vast", "object"),  # a thing, nobody named
     ("ik walg niet van autisten", "negation"),
     ("'vrouwen zijn dom' is gewoon seksistisch", "counter_speech"),
+    ("ik maak je af met fifa vanavond", "game"),  # a game between writer and reader
+    ("in het boek zegt het personage dat niemand hem erbij wil", "lesson"),
 ])
 def test_the_model_leaves_cleared_messages_alone(text: str, modality: str) -> None:
     assert _clearing(text) == modality
@@ -78,6 +80,12 @@ def test_the_model_leaves_cleared_messages_alone(text: str, modality: str) -> No
 @pytest.mark.parametrize("text", [
     "typical of those people, they want everything for free",  # a word said of no one is no context
     "die stomme sem loopt weer te zeuren",  # a person, not a thing
+    # a reading the rules set aside for a weaker reason than a changed meaning: the rule thought
+    # the writer spoke of themself, a part was missing (no laughter), a game while someone else
+    # is named; the model may still judge these
+    "ik gooi morgen vuurwerk in de kluisjes van die tyfuslijers",
+    "wie wil de foto zien van mees die bij gym zijn broek scheurde",
+    "bij korfbal zag je die broek van noor toch, ik kon niet meer",
 ])
 def test_no_clearing_context(text: str) -> None:
     assert _clearing(text) is None
