@@ -2,8 +2,9 @@
 split, then check each candidate once on dev (docs/detection.md, section 4).
 
 For each candidate: out-of-fold AUC and, with the rules' own verdicts, rules+model precision/recall/F1
-at the threshold that is best on out-of-fold train with at most 1 % of clean training messages
-flagged; then the model trained on all of train, scored on dev at that threshold.
+at the threshold ``schoolwacht model train`` would choose (``choose_thresholds`` on the out-of-fold
+probabilities of the training messages the rules leave to the model, ``LEFT_LOW_PRECISION``); then
+the model trained on all of train, scored on dev at that threshold.
 
     .venv/bin/python benchmarks/model_cv.py
 
@@ -43,7 +44,6 @@ CANDIDATES = [
     (hm.TRAINED_SPEC, hm.TRAINED_C),  # the shipped one: lemmas, n-grams, pairs, cues, rule classes
     (hm.FeatureSpec(values="sublinear_l2", cues=True, classes=True), 30.0),
 ]
-CLEAN_LIMIT = 0.01
 
 
 async def rules_verdicts(rows: list[dict]) -> list[dict]:
@@ -121,6 +121,7 @@ def main() -> None:
              for e in hm.read_corpus(hm.EXTRA_EXAMPLES)]
     v_train, v_dev = asyncio.run(rules_verdicts(train)), asyncio.run(rules_verdicts(dev))
     rows = train + extra
+    left = [v["eligible"] for v in v_train + asyncio.run(rules_verdicts(extra))]
     y = np.array([r["labels"]["harassment"] for r in rows], dtype=int)
     strata = [f"{r.get('category')}|{r['labels']['harassment']}" for r in rows]
     strata = [s if strata.count(s) >= 5 else s.split("|")[1] for s in strata]
@@ -131,9 +132,13 @@ def main() -> None:
             clf, vocab = fit([x[i] for i in tr], y[tr], c)
             oof[te] = clf.decision_function(matrix([x[i] for i in te], vocab))
         platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
-        p = platt.predict_proba(oof.reshape(-1, 1))[:, 1][:len(train)]
-        best = max(((t, combined(train, v_train, p, t)) for t in np.arange(0.5, 0.99, 0.01)),
-                   key=lambda tc: (tc[1][3] <= CLEAN_LIMIT, tc[1][2]))
+        held_out = platt.predict_proba(oof.reshape(-1, 1))[:, 1]
+        t = hm.choose_thresholds(
+            [q for q, judged in zip(held_out, left, strict=True) if judged],
+            [bool(g) for g, judged in zip(y, left, strict=True) if judged],
+            low_precision=hm.LEFT_LOW_PRECISION,
+            medium_precision=hm.LEFT_MEDIUM_PRECISION)["threshold"]
+        best = (t, combined(train, v_train, held_out[:len(train)], t))
         clf, vocab = fit(x, y, c)
         d = platt.predict_proba(clf.decision_function(
             matrix(vectors([r["text"] for r in dev], spec), vocab)).reshape(-1, 1))[:, 1]

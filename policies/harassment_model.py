@@ -425,6 +425,11 @@ TRAINED_C = 10.0  # chosen by 5-fold cross-validation on the train split (docs/d
 # which the model's own precision reaches these (``low`` and ``medium`` findings).
 LOW_PRECISION = 0.90
 MEDIUM_PRECISION = 0.95
+# ... and, when the rules' verdicts are known (``train(left=…)``), the precision among the messages
+# the rules leave to the model, the only ones it ever judges. Few of those are harassment, so the
+# same threshold shows a lower precision there; a ``low`` finding only notifies a moderator.
+LEFT_LOW_PRECISION = 0.80
+LEFT_MEDIUM_PRECISION = 0.90
 
 
 def example_features(ex: Example, spec: FeatureSpec) -> dict[str, float]:
@@ -433,10 +438,11 @@ def example_features(ex: Example, spec: FeatureSpec) -> dict[str, float]:
                                          original=view.original), spec)
 
 
-def choose_thresholds(probabilities: Sequence[float], labels: Sequence[bool]
-                      ) -> dict[str, float]:
+def choose_thresholds(probabilities: Sequence[float], labels: Sequence[bool], *,
+                      low_precision: float = LOW_PRECISION,
+                      medium_precision: float = MEDIUM_PRECISION) -> dict[str, float]:
     """The lowest thresholds (0.50 … 0.99) at which the model's precision on held-out scores
-    reaches ``LOW_PRECISION`` and ``MEDIUM_PRECISION`` (0.99 when it never does)."""
+    reaches ``low_precision`` and ``medium_precision`` (0.99 when it never does)."""
     def lowest(wanted: float, start: int = 50) -> float:
         for step in range(start, 100):
             t = step / 100
@@ -445,18 +451,22 @@ def choose_thresholds(probabilities: Sequence[float], labels: Sequence[bool]
                 return t
         return 0.99
 
-    low = lowest(LOW_PRECISION)
-    return {"threshold": low, "medium_threshold": lowest(MEDIUM_PRECISION, round(low * 100))}
+    low = lowest(low_precision)
+    return {"threshold": low, "medium_threshold": lowest(medium_precision, round(low * 100))}
 
 
 def train(examples: Sequence[Example], *, c: float = TRAINED_C, min_count: int = 2,
-          folds: int = 5, spec: FeatureSpec = TRAINED_SPEC) -> LinearModel:
+          folds: int = 5, spec: FeatureSpec = TRAINED_SPEC,
+          left: Sequence[bool] | None = None) -> LinearModel:
     """Fit the model (scikit-learn, deterministic: same examples -> same weights).
 
     Features seen fewer than ``min_count`` times are dropped, except those of examples weighted
     above 1 (a moderator's feedback: its own words must be able to count). The probabilities are
     calibrated by Platt scaling on out-of-fold scores (fixed, seeded folds), and the thresholds
     are chosen on those out-of-fold probabilities (``choose_thresholds``), never on dev or sealed.
+    ``left`` marks the examples the rules leave to the model (``left_to_model``): the model is
+    fitted on all of them, but its thresholds are chosen where it acts, on those marked
+    (``LEFT_LOW_PRECISION``); without it, on all examples (``LOW_PRECISION``).
     """
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -503,6 +513,18 @@ def train(examples: Sequence[Example], *, c: float = TRAINED_C, min_count: int =
     if a <= 0:  # held-out scores that say nothing (too few examples): the plain sigmoid
         a, b = 1.0, 0.0
     held_out = [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * s + b)))) for s in scores]
+    if left is not None:
+        if len(left) != len(examples):
+            raise ValueError("left must mark every example")
+        chosen = [(p, y) for p, y, judged in zip(held_out, labels, left, strict=True) if judged]
+        thresholds = choose_thresholds([p for p, _ in chosen], [y for _, y in chosen],
+                                       low_precision=LEFT_LOW_PRECISION,
+                                       medium_precision=LEFT_MEDIUM_PRECISION)
+        chosen_on = (f"{n_folds}-fold out-of-fold probabilities of the {len(chosen)} training "
+                     "examples the rules leave to the model")
+    else:
+        thresholds = choose_thresholds(held_out, labels)
+        chosen_on = f"{n_folds}-fold out-of-fold probabilities of the training examples"
     names = sorted(vocabulary, key=vocabulary.__getitem__)
     weights = {f: float(v) for f, v in zip(names, fitted.coef_[0], strict=True) if abs(v) >= 1e-4}
     return LinearModel(
@@ -511,9 +533,7 @@ def train(examples: Sequence[Example], *, c: float = TRAINED_C, min_count: int =
         calibration=(a, b),
         meta={"examples": len(examples), "harassment": int(y.sum()),
               "features": len(weights), "c": c, "min_count": min_count,
-              "thresholds": choose_thresholds(held_out, labels),
-              "thresholds_chosen_on": f"{n_folds}-fold out-of-fold probabilities of the "
-                                      "training examples"},
+              "thresholds": thresholds, "thresholds_chosen_on": chosen_on},
         spec=spec,
     )
 
@@ -612,6 +632,19 @@ def load_model(path: Path) -> LinearModel:
 
 
 SETTLING_FLAGS = frozenset({"harassment", "wellbeing"})
+
+
+def _settled(ctx: PolicyContext) -> bool:
+    return any(f.flag in SETTLING_FLAGS for f in ctx.prior_findings)
+
+
+def left_to_model(text: TextView, ctx: PolicyContext, event: MessageEvent,
+                  min_words: int = 3) -> bool:
+    """Would the model judge this message? Not when it is too short, when the rules found
+    harassment or a care signal, or when their context clears it (``rules_cleared``). The same
+    test as the policy's; ``model train`` uses it to choose thresholds where the model acts."""
+    return (len(text.words) >= min_words and not _settled(ctx)
+            and rules_cleared(text, ctx, event) is None)
 # For a model file without stored thresholds (an older file).
 FALLBACK_THRESHOLD = 0.6
 FALLBACK_MEDIUM_THRESHOLD = 0.85
@@ -658,12 +691,10 @@ class HarassmentModelPolicy(TextPolicy):
         if not isinstance(settings, HarassmentModelSettings):
             settings = HarassmentModelSettings.model_validate(settings.model_dump())
         words = text.words
-        if len(words) < settings.min_words:
-            return []
+        if len(words) < settings.min_words or _settled(ctx):
+            return []  # the rules decided: a model never overrules or doubles a hard rule
         swearing: set[str] = set()
         for finding in ctx.prior_findings:
-            if finding.flag in SETTLING_FLAGS:
-                return []  # the rules decided: a model never overrules or doubles a hard rule
             if finding.flag == "profanity":
                 swearing.update(str(t) for t in (finding.data or {}).get("terms", ()))
         skip = frozenset(w for w in words if w in swearing or any(w.startswith(t) for t in swearing))

@@ -23,6 +23,7 @@ from policies.harassment_model import (
     LinearModel,
     ModelFileError,
     features,
+    left_to_model,
     read_corpus,
     text_words,
     train,
@@ -318,6 +319,36 @@ def test_thresholds_are_read_off_held_out_scores() -> None:
     chosen = choose_thresholds(probabilities, labels)
     assert chosen == {"threshold": 0.71, "medium_threshold": 0.71}
     assert choose_thresholds([0.9], [False]) == {"threshold": 0.99, "medium_threshold": 0.99}
+
+
+def test_thresholds_are_chosen_where_the_model_acts() -> None:
+    """With the rules' verdicts known, the thresholds come from the examples the rules leave to
+    the model only, at the lower precision wanted there; unmarked examples still train it."""
+    examples = read_corpus(TOY)
+    everywhere = train(examples)
+    nowhere = train(examples, left=[False] * len(examples))
+    assert nowhere.meta["thresholds"] == {"threshold": 0.99, "medium_threshold": 0.99}
+    assert "leave to the model" in nowhere.meta["thresholds_chosen_on"]
+    assert nowhere.weights == everywhere.weights  # the same fit: only the thresholds differ
+    with pytest.raises(ValueError, match="every example"):
+        train(examples, left=[True])
+    lenient = choose_thresholds([0.9, 0.8, 0.7, 0.6], [True, True, False, True],
+                                low_precision=0.75, medium_precision=0.9)
+    assert lenient == {"threshold": 0.5, "medium_threshold": 0.71}
+
+
+@pytest.mark.parametrize(("text", "prior", "left"), [
+    ("niemand wil jou erbij, ga weg", (), True),
+    ("jij", (), False),  # too short to judge
+    ("niemand wil jou erbij, ga weg", (finding("harassment"),), False),  # the rules found it
+    ("ik wil er niet meer zijn, niemand ziet me", (finding("wellbeing"),), False),  # care route
+    ("ik zeg niet dat je dom bent", (), False),  # the rules read a denial
+])
+def test_left_to_model_is_the_policys_own_test(text: str, prior: tuple[Finding, ...],
+                                               left: bool) -> None:
+    ctx = PolicyContext(GROUP, GroupKind.CLASS, Role.STUDENT, HarassmentModelSettings(),
+                        prior_findings=prior)
+    assert left_to_model(TextView.of(text), ctx, event(text)) is left
 
 
 def test_the_model_file_carries_its_thresholds_and_features(toy_model: LinearModel,

@@ -51,6 +51,47 @@ def _feedback_examples(config: Path | None) -> list:
     return [Example(text, flagged, FEEDBACK_WEIGHT) for text, flagged in pairs]
 
 
+def _left_to_model(examples: list, config: Path | None) -> list[bool]:
+    """Which examples the rules leave to the model (``left_to_model``), each read as a student's
+    message in a class group, where the model's second opinion matters most."""
+    import asyncio
+
+    from bot.checker import Checker, event_from_input
+    from bot.cli import config_from
+    from core.events import Role
+    from policies.base import PolicyContext
+    from policies.harassment_model import (
+        HarassmentModelPolicy,
+        HarassmentModelSettings,
+        left_to_model,
+    )
+    from policies.registry import policy_types
+    from policies.text import TextView
+
+    order = {name: cls.order for name, cls in policy_types().items()}
+    settings = HarassmentModelSettings()
+
+    async def judge() -> list[bool]:
+        checker = Checker.from_config(config_from(config))
+        try:
+            left = []
+            for number, example in enumerate(examples, 1):
+                event, kind = event_from_input({"id": f"train-{number}", "text": example.text},
+                                               number)
+                verdict = await checker.evaluate(event, kind)
+                prior = tuple(f for f in verdict.findings
+                              if order.get(f.policy, 0) < HarassmentModelPolicy.order)
+                ctx = PolicyContext(group_key="train", group_kind=kind, sender_role=Role.STUDENT,
+                                    settings=settings, prior_findings=prior)
+                left.append(left_to_model(TextView.of(example.text), ctx, event,
+                                          settings.min_words))
+            return left
+        finally:
+            await checker.aclose()
+
+    return asyncio.run(judge())
+
+
 @app.command("train")
 def train_cmd(
     data: Annotated[list[Path] | None, typer.Option(
@@ -88,8 +129,10 @@ def train_cmd(
         except (OSError, ValueError) as exc:
             _fail(exc)
     extra = _feedback_examples(config) if feedback else []
+    everything = [*examples, *extra]
     try:
-        model = train([*examples, *extra], c=TRAINED_C if c is None else c)
+        model = train(everything, c=TRAINED_C if c is None else c,
+                      left=_left_to_model(everything, config))
     except ValueError as exc:
         _fail(exc)
     model.meta.update(sources=[p.name for p in paths], feedback_examples=len(extra))
