@@ -645,6 +645,8 @@ def left_to_model(text: TextView, ctx: PolicyContext, event: MessageEvent,
     test as the policy's; ``model train`` uses it to choose thresholds where the model acts."""
     return (len(text.words) >= min_words and not _settled(ctx)
             and rules_cleared(text, ctx, event) is None)
+
+
 # For a model file without stored thresholds (an older file).
 FALLBACK_THRESHOLD = 0.6
 FALLBACK_MEDIUM_THRESHOLD = 0.85

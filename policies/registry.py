@@ -21,6 +21,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "policies.harassment",
     "policies.wellbeing",
     "policies.harassment_model",
+    "policies.wellbeing_model",
     "policies.toxicity_model",
     "policies.screenshot",
     "policies.reshare",

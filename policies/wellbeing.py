@@ -84,6 +84,27 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
     return out
 
 
+def cleared_by_context(text: TextView) -> str | None:
+    """Why this rule's context would clear a care signal in the message, or None: for the
+    trained wellbeing model (policies/wellbeing_model.py), which must not overrule it. A
+    quotation, a lesson (not care words alone), laughter or exaggeration, a negated signal."""
+    lex = lexicon()
+    message = read_message(lex, text.folded or text.normalized)
+    mctx = context(lex, text.word_set, text.original, False, (), message.clauses)
+    care = lex.modality.get("lesson_medical", frozenset())
+    if mctx.quoted:
+        return "quoted"
+    if mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care):
+        return "lesson"
+    if mctx.laughter or mctx.hyperbole:
+        return "laughter or exaggeration"
+    for clause, found in zip(message.clauses, message.found, strict=True):
+        if any(m.predicate.name in SIGNALS and m.predicate.negatable
+               and negated(lex, clause, m.positions) for m in found):
+            return "negated"
+    return None
+
+
 @register
 class WellbeingPolicy(TextPolicy):
     name: ClassVar[str] = "wellbeing"

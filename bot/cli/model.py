@@ -36,7 +36,7 @@ def _fail(exc: Exception) -> None:
 FEEDBACK_WEIGHT = 3.0  # a school's own corrections weigh more than the generic examples
 
 
-def _feedback_examples(config: Path | None) -> list:
+def _feedback_examples(config: Path | None, flag: str = "harassment") -> list:
     from bot.cli import config_from
     from bot.keys import open_database
     from policies.harassment_model import Example
@@ -45,7 +45,7 @@ def _feedback_examples(config: Path | None) -> list:
     cfg = config_from(config)
     db = open_database(cfg, generate=False)
     try:
-        pairs = FeedbackRepository(db).training_examples("harassment")
+        pairs = FeedbackRepository(db).training_examples(flag)
     finally:
         db.close()
     return [Example(text, flagged, FEEDBACK_WEIGHT) for text, flagged in pairs]
@@ -107,8 +107,12 @@ def train_cmd(
     = None,
     c: Annotated[float | None, typer.Option(
         help="Inverse regularisation strength (default: the cross-validated one).")] = None,
+    flag: Annotated[str, typer.Option(
+        help="Which model: harassment (A.10) or wellbeing (A.11, care signals).")] = "harassment",
 ) -> None:
-    """Train the harassment model and write it as a reviewable JSON file (weights per feature)."""
+    """Train the harassment (or wellbeing) model and write it as a reviewable JSON file (weights
+    per feature)."""
+    from policies import wellbeing_model
     from policies.harassment_model import (
         CORPUS_DIR,
         EXTRA_EXAMPLES,
@@ -119,26 +123,32 @@ def train_cmd(
         train,
     )
 
+    if flag not in ("harassment", "wellbeing"):
+        _fail(ValueError(f"unknown model {flag!r} (harassment or wellbeing)"))
+    shipped, local = ((MODEL_PATH, LOCAL_MODEL_NAME) if flag == "harassment" else
+                      (wellbeing_model.MODEL_PATH, wellbeing_model.LOCAL_MODEL_NAME))
     paths = data or [CORPUS_DIR / "train.jsonl", EXTRA_EXAMPLES]
     if any("sealed" in p.parts for p in paths):
         _fail(ValueError("the sealed split is never trained on"))
     examples = []
     for path in paths:
         try:
-            examples += read_corpus(path)
+            examples += read_corpus(path, flag)
         except (OSError, ValueError) as exc:
             _fail(exc)
-    extra = _feedback_examples(config) if feedback else []
+    extra = _feedback_examples(config, flag) if feedback else []
     everything = [*examples, *extra]
+    # (the harassment model's thresholds are chosen where it acts, beside the rules; the
+    # wellbeing model's over all examples, at the precision of a low finding)
+    left = _left_to_model(everything, config) if flag == "harassment" else None
     try:
-        model = train(everything, c=TRAINED_C if c is None else c,
-                      left=_left_to_model(everything, config))
+        model = train(everything, c=TRAINED_C if c is None else c, left=left)
     except ValueError as exc:
         _fail(exc)
-    model.meta.update(sources=[p.name for p in paths], feedback_examples=len(extra))
-    target = out or (Path("var") / LOCAL_MODEL_NAME if feedback else MODEL_PATH)
+    model.meta.update(flag=flag, sources=[p.name for p in paths], feedback_examples=len(extra))
+    target = out or (Path("var") / local if feedback else shipped)
     model.save(target)
-    typer.echo(f"harassment model: {len(examples) + len(extra)} examples ({len(extra)} from "
+    typer.echo(f"{flag} model: {len(examples) + len(extra)} examples ({len(extra)} from "
                f"feedback), {model.meta['features']} features, thresholds "
                f"{model.meta['thresholds']} -> {target}")
 
