@@ -202,15 +202,34 @@ _HOUSE_NUMBER = (
 )
 # A word, then a house number: "tulpstraat 14", "jan-van-galenstraat 3a". Whether the word is a
 # street is decided by its ending (``street_suffixes``), in Python.
-_NAME_THEN_NUMBER = re.compile(r"(?<![\w@'-])([a-zà-ÿ'-]+)\s+" + _HOUSE_NUMBER)
+# (also "marktplein, nummer 12b")
+_NAME_THEN_NUMBER = re.compile(
+    r"(?<![\w@'-])([a-zà-ÿ'-]+)\s*(?:,?\s*(?:huisnummer|nummer|nr\.?|no\.?)\s*)?\s" + _HOUSE_NUMBER
+)
+# A street and the floor or room of a home without its number: "jan evertsenstraat, 2e bel",
+# "aan de ravellaan, kamer 12", "rijnkade, 4 hoog".
+_NAME_THEN_FLOOR = re.compile(
+    r"(?<![\w@'-])([a-zà-ÿ'-]+),?\s+(?:\d{1,2}\s?(?:e|de|ste)?\s+(?:bel|hoog|etage|verdieping)"
+    r"|kamer\s+\d{1,4})(?!\w)"
+)
+# A capitalised name and a house number in a town: "Slinge 450c in Rotterdam", "Ringbaan-Oost 14
+# in Tilburg" (a home only beside a home word, like every address without a postcode).
+_NAME_NUMBER_TOWN = re.compile(
+    r"(?<![\w@'-])([A-ZÀ-Ý][^\W\d_]+(?:[- ][A-ZÀ-Ý][^\W\d_]+){0,2})\s+(\d{1,4}[a-z]?),?\s+(?:in|te)\s+"
+    r"[A-ZÀ-Ý][^\W\d_]+"
+)
+# Compass words after a street ("Ringbaan-Oost", "Dorpsstraat-Noord").
+_COMPASS = frozenset(["noord", "oost", "zuid", "west"])
 # A home word, then a capitalised name and a number: "woont op Kamperfoelie 12", "adres: Zonnehof 3".
 _HOME_WORDS = frozenset(["woont", "wonen", "woonde", "adres", "address", "lives", "live", "lived"])
 _HOME_THEN_NAME_NUMBER = re.compile(
     r"(?<![\w@])(?i:woont|wonen|woonde|adres|address|lives|live|lived)\s*(?:is\s+)?(?i:op|aan|at|on)?"
-    r"\s*:?\s*(?i:de\s+|het\s+|the\s+)?([A-ZÀ-Ý][^\W\d_]+(?:\s+[A-ZÀ-Ý][^\W\d_]+)?)\s+" + _HOUSE_NUMBER
+    r"\s*:?\s*(?i:de\s+|het\s+|the\s+)?([A-ZÀ-Ý][^\W\d_]+(?:[\s-][A-ZÀ-Ý][^\W\d_]+)?)\s+" + _HOUSE_NUMBER
 )
 # A house number, then the street: "14 tulpstraat", "lives at 7 mozartlaan".
-_NUMBER_THEN_NAME = re.compile(r"(?<![\w@.,:/€$-])(\d{1,4}[a-z]?)\s+([a-zà-ÿ'-]+)(?![\w@-])")
+_NUMBER_THEN_NAME = re.compile(
+    r"(?<![\w@.,:/€$-])(\d{1,4}[a-z]?)\s+(?:(?:van|de|den|der|ter|ten)\s+)?([a-zà-ÿ'-]+)(?![\w@-])"
+)
 
 
 @lru_cache(maxsize=1)
@@ -272,7 +291,8 @@ def lexicon() -> Lexicon:
         shared_re=_words_re(cred["shared"]),
         account_number_re=_words_re(data["bank"]["account_cues"]),
         accounts=Terms.of(handles["account_cues"]),
-        account_re=_words_re(handles["account_cues"]),
+        # (also the head of a compound: "twitter-account", "insta-profiel")
+        account_re=re.compile(rf"(?<![\w@.])(?:{_alternation(handles['account_cues'])})(?![\w@])"),
         bare_account_re=_bare_account_re(frozenset(handles["account_cues"])),
         expose_re=_words_re(handles["expose_cues"]),
         visit_re=re.compile(rf"(?<!\w)(?:{_alternation(handles['visit_cues'])})"),
@@ -354,6 +374,7 @@ _OWN_AFTER = re.compile(
     r"(?:nummer|nr|06|number|mobiel|mobile|adres|address|mail|e-?mail(?:adres)?|mailadres|iban"
     r"|rekening(?:nummer)?)(?!\w)"
 )
+_THEY_LIVE = re.compile(r"(?<!\w)(?:hij|zij|ze|he|she|they)\s+(?:woont|woonde|wonen|lives|live)(?!\w)")
 _STAY_BEFORE = re.compile(r"(?<!\w)(?:in|naar|uit|to|from|at)\s+(?:het\s+|'t\s+|the\s+)?$")
 
 
@@ -412,7 +433,13 @@ def named_person(src: str, low: str, lo: int, hi: int) -> bool:
 # A BSN-shaped number not glued to other digits, amounts or codes.
 _BSN = re.compile(  # (?=\d) first: the engine then skips ahead to the next digit
     r"(?=\d)(?<![\d.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}"
-    r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2})(?!\d|[.,]\d)"
+    r"|\d{2}[ .-]\d{3}[ .-]\d{3}|\d[ .]\d{3}[ .]\d{2}[ .]\d{2}"
+    # any other grouping in two to four parts ("1714 97 685"): only when it passes the 11-test
+    r"|\d{1,5}(?:[ .]\d{1,5}){1,3})(?!\d|[.,]\d)"
+)
+_BSN_USUAL = re.compile(
+    r"\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3}|\d{2}[ .-]\d{3}[ .-]\d{3}"
+    r"|\d[ .]\d{3}[ .]\d{2}[ .]\d{2}"
 )
 _BSN_CUE = re.compile(r"(?<!\w)(?:bsn|burgerservicenummer|sofi(?:nummer)?|citizen service number)(?!\w)")
 _DUTCH_IBAN = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
@@ -445,7 +472,7 @@ _GRADE_VERB_BEFORE = re.compile(
 _MARK_AFTER_EEN = re.compile(r"(?<!\w)(?:een|a|an)\s+(?:10|[1-9])(?:[.,]\d{1,2})?(?![\w%:/-]|[.,]\d)")
 _GRADE_VERB_AFTER = re.compile(r"\s+(?:heeft|had|gehaald|gescoord|kreeg|haalde)(?!\w)")
 _GRADE_FOR = re.compile(
-    r"\s*(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
+    r"\s*(?:(?:had|heeft|haalde|kreeg|gehaald|gekregen|gescoord|got|had)\s+)?(?:gemiddeld\s+)?(?:voor|for|on|op|bij|in)\s+(?:het\s+|de\s+|his\s+|her\s+|the\s+|zijn\s+|haar\s+)?"
     r"(?:wiskunde|engels|nederlands|frans|duits|biologie|geschiedenis|aardrijkskunde|economie|scheikunde"
     r"|natuurkunde|latijn|grieks|toets|proefwerk|so|tentamen|test|exam|math|maths|english|french|german"
     r"|biology|history|science|chemistry|physics|essay|herkansing|[a-z]*toets|[a-z]*kunde)(?!\w)"
@@ -492,7 +519,14 @@ _CREDENTIAL_VALUE = re.compile(
 _CREDENTIAL_BARE = re.compile(r"\s+" + _VALUE)  # "ww Voetbal123"
 # "login for the project? its noah.b / Football22"
 _CREDENTIAL_PAIR = re.compile(r"[\s:=]*(?:\S+\s+){0,8}?(?P<v>[\w.@+-]{3,})\s*/\s*(?P<v2>[^\s\"'”’,;]{4,})")
-_CREDENTIAL_FORMS = ((_CREDENTIAL_VALUE, False), (_CREDENTIAL_BARE, True), (_CREDENTIAL_PAIR, True))
+# "user k.nguyen, code 4471", "naam sem.v / ww zomer22": a name, then the secret named by its word.
+_CREDENTIAL_NAMED = re.compile(
+    r"[\s:=]*(?:\S+\s+){0,8}?(?P<v>[\w.@+-]{3,})\s*[,;/]\s*(?:en\s+|and\s+)?(?:de\s+|het\s+|the\s+)?"
+    r"(?:code|pin|pincode|wachtwoord|ww|password|passwd|pw|pass)\s*(?:is\s+|:\s*|=\s*)?"
+    r"[\"'“‘]?(?P<v2>[^\s\"'”’,;]{3,})"
+)
+_CREDENTIAL_FORMS = ((_CREDENTIAL_VALUE, False), (_CREDENTIAL_BARE, True), (_CREDENTIAL_PAIR, True),
+                     (_CREDENTIAL_NAMED, False))
 
 
 def _looks_secret(value: str, strict: bool) -> bool:
@@ -688,7 +722,9 @@ class Detectors:
         for match in _BSN.finditer(self.src):
             start, end = match.span()
             digits = re.sub(r"\D", "", match.group(0))
-            if not self._free(start, end) or _placeholder(digits):
+            if len(digits) != 9 or not self._free(start, end) or _placeholder(digits):
+                continue
+            if not _BSN_USUAL.fullmatch(match.group(0)) and not stdnum_bsn.is_valid(digits):
                 continue
             cue = _BSN_CUE.search(self.low)
             # A number that passes the 11-test is a BSN; one the message calls a BSN is shared as
@@ -750,6 +786,12 @@ class Detectors:
                 start, end = match.span(1)[0], match.end()
                 if self._free(start, end) and match.group(1).casefold() not in lex.not_names:
                     candidates.append((start, end, f"{match.group(1)} {MASK * 2}", False))
+        if len(self.src) == len(low):
+            for match in _NAME_NUMBER_TOWN.finditer(self.src):
+                start, end = match.span()
+                first = match.group(1).split()[0].split("-")[0].casefold()
+                if self._free(start, end) and first not in lex.not_names and first not in lex.names:
+                    candidates.append((start, end, f"{match.group(1)} {MASK * 2}", False))
         english = self.reference or not lex.english_street_words.isdisjoint(self.words)
         for match in lex.english_street_re.finditer(low) if english else ():
             start, end = match.span()
@@ -761,7 +803,8 @@ class Detectors:
             return hits
         start = min(c[0] for c in candidates)
         end = max(c[1] for c in candidates)
-        if own_data_before(low, start, 40):
+        # "ik woon naast hamza, hij woont op …": the writer's home named, then someone else's.
+        if own_data_before(low, start, 40) and not _THEY_LIVE.search(low, max(0, start - 40), start):
             return hits
         has_postcode = any(c[3] for c in candidates)
         home = self.near(lex.home_re, start, end, 60)
@@ -778,7 +821,8 @@ class Detectors:
             or (home and not venue)
             or (has_postcode and not venue and person)
         ):
-            masked = ", ".join(c[2] for c in sorted(candidates))
+            shown = {c[2].casefold(): c[2] for c in sorted(candidates, reverse=True)}
+            masked = ", ".join(sorted(shown.values(), key=str.casefold))
             score = 0.92 if (strong_home or has_postcode) else 0.85
             hits.append(
                 self._take(
@@ -790,7 +834,8 @@ class Detectors:
         return hits
 
     def _is_street(self, word: str) -> bool:
-        last = re.split(r"[-'’]", word)[-1]  # "jan-van-galenstraat", "'s-gravenweg"
+        parts = re.split(r"[-'’]", word)  # "jan-van-galenstraat", "'s-gravenweg"
+        last = parts[-2] if len(parts) > 1 and parts[-1] in _COMPASS else parts[-1]
         return (
             last.endswith(self.lex.street_suffixes)
             and len(last) >= 5
@@ -810,6 +855,9 @@ class Detectors:
         for match in _NUMBER_THEN_NAME.finditer(self.low):
             if self._is_street(match.group(2)):
                 found.append((match.start(), match.end(), match.group(2)))
+        for match in _NAME_THEN_FLOOR.finditer(self.low):
+            if self._is_street(match.group(1)):
+                found.append((match.start(), match.end(), match.group(1)))
         return found
 
     def _home_of_person(self, lo: int, hi: int) -> bool:
@@ -817,12 +865,14 @@ class Detectors:
         lex = self.lex
         for match in re.finditer(
             r"(?:adres|address|huis|house)\s+(?:is\s+)?(?:van|of)\s+([\w]+)|([\w]+)(?:['’]s)?\s+"
-            r"(?:woont|lives|huis|house|adres|address)(?!\w)",
+            r"(?:woont|lives|huis|house|adres|address)(?!\w)|(?<!\w)(?:bij|at)\s+([\w]+)(?!\w)",
             self.low[lo:hi],
         ):
-            word = match.group(1) or match.group(2)
+            word = match.group(1) or match.group(2) or match.group(3)
             if word in lex.names:
                 return True
+            if match.group(3):  # "bij Anouk": only a first name is someone's home
+                continue
             at = lo + match.start(1 if match.group(1) else 2)
             if (
                 len(self.src) == len(self.low)
@@ -929,7 +979,8 @@ class Detectors:
             for pattern, strict in forms:
                 value = pattern.match(tail)
                 secret = (value.group("v2") or value.group("v")).rstrip(".!?)") if value else ""
-                if value and secret.casefold() not in lex.not_values and _looks_secret(secret, strict):
+                if (value and secret.casefold() not in lex.not_values and _looks_secret(secret, strict)
+                        and (pattern is not _CREDENTIAL_NAMED or _DIGIT.search(secret))):
                     break
             else:
                 continue
@@ -1065,7 +1116,8 @@ class Detectors:
                 continue
             following = words[index + 1].group(0) if index + 1 < len(words) else ""
             if following in _GRADE_VERBS and previous not in ("de", "het", "the", "een", "a"):
-                return "other"  # the subject of "chen got a 4"
+                # the subject of "chen got a 4"; "mijn rapport stond …" is the writer's own
+                return "self" if previous in _POSSESSIVES_OWN else "other"
             pos = words[index].start()
             if self.src[pos : pos + 1].isupper() and len(self.src) == len(self.low):
                 sentence_start = not self.src[:pos].strip() or _SENTENCE_END.search(self.src[:pos])
@@ -1145,7 +1197,13 @@ def _after_having(lex: Lexicon, before: str) -> bool:
     return not lex.having.isdisjoint(words[-2:])
 
 
-_FAIL_MARK = re.compile(r"(?<!\w)(?:een|an?)\s+(?:dikke\s+|big\s+)?(?:onvoldoende|fail)(?!\w)")
+_FAIL_MARK = re.compile(
+    r"(?<!\w)(?:(?:een|an?)\s+(?:dikke\s+|big\s+)?(?:onvoldoende|fail)"
+    # fails counted or filling a report: "vol onvoldoendes", "vijf onvoldoendes", "alleen maar rode cijfers"
+    r"|(?:vol|alleen|maar|allemaal|twee|drie|vier|vijf|zes|zeven|acht|\d)\s+(?:onvoldoendes|rode\s+cijfers|fails)"
+    # "staat voor alle vakken onvoldoende", "stond overal onvoldoende"
+    r"|(?:staat|stond|staan|stonden)\s+(?:\w+\s+){0,4}?onvoldoende|onvoldoende\s+(?:staat|stond))(?!\w)"
+)
 
 
 @register

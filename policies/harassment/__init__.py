@@ -268,10 +268,20 @@ class HarassmentPolicy(TextPolicy):
                       ) -> list[tuple[str, Severity, str]]:
         """Message-wide findings: sextortion, incitement, doxxing (category, severity, note)."""
         mctx, modifiers, clauses = analysis.context, analysis.modifiers, analysis.clauses
-        personal = any(f.flag == "personal_data" for f in ctx.prior_findings)
-        doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
         lex = self.lexicon
+        doxx = lex.predicates.get("doxxing")
+        # Someone else's data that lets people reach or find them (not a grade or a diagnosis:
+        # laughing about those is humiliation, not doxxing).
+        reachable = doxx.words("data") if doxx is not None else frozenset()
+        personal = any(f.flag == "personal_data" and (not f.category or f.category in reachable)
+                       for f in ctx.prior_findings)
+        doxx_call = personal and any(m.predicate.name == "doxxing" for m in modifiers)
         lemmas = frozenset().union(*(c.lemma_set for c in clauses)) if clauses else frozenset()
+        # A call composed of its parts ("bel hem allemaal", "zaterdag gaan we erheen"); unlike the
+        # phrases it does not overrule a report (a leak told to a teacher quotes the call).
+        composed = personal and doxx is not None and self._doxx_composed(
+            clauses, doxx, lemmas, any(f.flag == "personal_data" and f.category == "home_address"
+                                       for f in ctx.prior_findings))
         # A report, unless it hands out someone's data to act on or calls on the group itself
         # ("let's all report her account and comment 'ugly'": the quote is the call's words)
         if mctx.report and not doxx_call and not (mctx.inciting and not (
@@ -301,11 +311,37 @@ class HarassmentPolicy(TextPolicy):
             pred = incitement[0].predicate
             out.append(("incitement", pred.severity,
                         f"{categories()['incitement'].label}: '{incitement[0].term.shown}'"))
-        doxx = lex.predicates.get("doxxing")
-        if doxx is not None and personal and (counted or doxx_call):
+        if doxx is not None and personal and (counted or doxx_call or composed):
             out.append(("doxxing", doxx.severity,
                         f"{categories()['doxxing'].label}: persoonsgegevens + spot of oproep"))
         return out
+
+    def _doxx_composed(self, clauses: Sequence[Clause], doxx: Predicate,
+                       lemmas: frozenset[str], home: bool = False) -> bool:
+        """A call to act on someone's data, read in one clause from its parts: an act that reaches
+        the person (``reach``) with a call on many or a shared intention (``calls``), or a grudge
+        (``grudges``) with an offer to whoever wants it (``offers``); with a home address
+        (``home``), going there together (``visits``). Not negated in its clause, not told as a
+        story, not an invitation (``welcome``: "kom allemaal langs op het feest")."""
+        reach, grudges = doxx.words("reach"), doxx.words("grudges")
+        visiting = home and mentions_any(clauses, doxx.words("visits"), lemmas)
+        if (lemmas.isdisjoint(reach | grudges) and not visiting) or mentions_any(
+                clauses, doxx.words("welcome"), lemmas):
+            return False
+        negators, story = self.lexicon.vocab.negators, doxx.words("story")
+        for clause in clauses:
+            own = clause.lemma_set
+            if not negators.isdisjoint(clause.words) or not own.isdisjoint(story):
+                continue
+            if visiting and mentions_any([clause], doxx.words("visits"), own):
+                return True
+            if own.isdisjoint(reach | grudges):
+                continue
+            calls = mentions_any([clause], doxx.words("calls"), own)
+            if (calls and not own.isdisjoint(reach)) or (not own.isdisjoint(grudges) and (
+                    calls or mentions_any([clause], doxx.words("offers"), own))):
+                return True
+        return False
 
     def _acted(self, clauses: Sequence[Clause], actions: frozenset[str],
                lemmas: frozenset[str]) -> bool:
@@ -379,7 +415,9 @@ class HarassmentPolicy(TextPolicy):
         for category, severity, note in extra:
             notes.append(note)
             ranked.append((severity, category))
-        severity, category = max(ranked, key=lambda sc: sc[0])
+        # Of equal severity, doxxing names what was done (data handed out with a call) more
+        # precisely than the call itself or a word said of the person.
+        severity, category = max(ranked, key=lambda sc: (sc[0], sc[1] == "doxxing"))
         if any(c == "incitement" for _, c in ranked) and severity < Severity.HIGH:
             severity, category = Severity.HIGH, "incitement"
         evidence = "; ".join(dict.fromkeys(notes))

@@ -32,7 +32,7 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
                "actions", "diseases", "disease_after", "carry", "cues", "modals", "laughing",
-               "story")
+               "story", "reach", "calls", "data", "grudges", "offers", "welcome", "visits")
 
 
 def fold_term(term: str) -> str:
@@ -434,6 +434,12 @@ def lexicon() -> Lexicon:
         elif len(t.parts) > 1:
             verbs.setdefault(t.lang, set()).update(
                 w for p in t.parts for w in p if len(w) >= 6 and w.endswith("en"))
+    # The verbs of a doxxing call ("schrijf hem allemaal in" = "inschrijven"), read from its data.
+    for lang in vocab.languages:
+        for table in load_table(lang.code, "predicates").values():
+            verbs.setdefault(lang.code, set()).update(
+                fold_term(w) for key in ("reach", "grudges") for w in table.get(key, [])
+                if " " not in w and len(w) >= 6 and w.endswith("en"))
     separable, forms = _separable(vocab, verbs)
     for lang in vocab.languages:  # chat spellings read as the word ("nie" -> "niet")
         for form, word in load_table(lang.code, "language").get("spellings", {}).items():
