@@ -95,11 +95,15 @@ def add(more_paths: list[Path], sealed_paths: list[Path], functional_paths: list
     check(sealed)
     functional = read(functional_paths) if functional_paths else []
     check(functional)
-    sealed_keys = {key(r["text"]) for r in sealed + functional}
+    # The sealed files that stay installed count too: no development text may repeat one.
+    kept = [p for p, new in ((HERE / "sealed" / "test.jsonl", sealed),
+                             (HERE / "sealed" / "functional" / "suite.jsonl", functional))
+            if not new and p.exists()]
+    sealed_keys = {key(r["text"]) for r in sealed + functional + read(kept)}
     before = len(train) + len(dev)
     train = [r for r in train if key(r["text"]) not in sealed_keys]
     dev = [r for r in dev if key(r["text"]) not in sealed_keys]
-    print(f"dropped {before - len(train) - len(dev)} train/dev texts also in the new sealed files")
+    print(f"dropped {before - len(train) - len(dev)} train/dev texts also in the sealed files")
     seen = {key(r["text"]) for r in train + dev} | sealed_keys
     unique = []
     for r in more:
