@@ -9,7 +9,7 @@ import pytest
 
 from policies.harassment import HarassmentPolicy
 from policies.harassment.compose import capitalised_names
-from policies.harassment.lexicon import lexicon
+from policies.harassment.lexicon import categories, lexicon
 from tests.test_harassment import harassment
 
 
@@ -68,3 +68,60 @@ def test_a_name_the_list_does_not_know_is_a_target(policy: HarassmentPolicy, tex
 def test_a_capitalised_word_alone_accuses_no_one(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
     assert found is None, (text, found.evidence if found else "")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # humiliation told as a story: poverty and clothes, private writing or a voice message offered
+    # to the group, a vote on who is the worst, a third person's failure laughed at
+    ("kijk hoe arm Wobbe is, hij draagt al een maand dezelfde jas 🤢", "humiliation"),
+    ("haha daan heeft weer dezelfde hoodie aan, vierde dag al", "humiliation"),
+    ("dat meisje met die jas van de kringloop 😂", "humiliation"),
+    ("ik heb het dagboek van noor gevonden, zal ik het hier plakken?", "humiliation"),
+    ("wie wil het spraakbericht van sem horen 😂", "humiliation"),
+    ("poll: wie is de domste van de klas? ik zeg finn", "humiliation"),
+    ("poll time: who is the ugliest boy in our year", "humiliation"),
+    ("lmao he failed his driving test again 😂", "humiliation"),
+    # exclusion: ghosting, not answering from now on, not picking, deliberately not asking
+    ("we ghosten sanne vanaf nu", "exclusion"),
+    ("bij voetbal kiest niemand lars, laat hem maar staan", "exclusion"),
+    ("vanaf nu reageren we niet meer op bram", "exclusion"),
+    ("tom vragen we bewust niet mee naar het feest", "exclusion"),
+    ("everyone stop replying to jake from now on", "exclusion"),
+])
+def test_humiliation_and_exclusion_by_kind(policy: HarassmentPolicy, text: str,
+                                           category: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None, text
+    # (a message-wide class, such as a vote on the ugliest, is named in the evidence)
+    assert category in {h["category"] for h in found.data["hits"]} | {found.category} or (
+        f"{categories()[category].label}:" in found.evidence), (text, found.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "wie heeft de lelijkste kersttrui? stemmen maar 🎄",
+    "ik draag vandaag dezelfde trui als gisteren haha",
+    "ik heb mijn oude dagboek gevonden, zal ik een stukje hier plakken? 😂",
+    "u failed one quiz lol, you'll be fine",
+    "we reageren niet meer op die mails van de webshop",
+    "niemand kiest wiskunde D, dus dat vak vervalt",
+    # the laughing idiom with a person (laughter, not a threat) and sport banter
+    "ik schiet me dood van het lachen om jou 😂",
+    "ik lig dubbel, ik ga dood van het lachen om je",
+    "wacht maar tot de finale, dan ga je huilen",
+    "wait till the finals, ur gonna cry",
+])
+def test_the_same_shape_stays_clean(policy: HarassmentPolicy, text: str) -> None:
+    found = harassment(policy, text)
+    assert found is None, (text, found.evidence if found else "")
+
+
+@pytest.mark.parametrize("text", [
+    "ik schiet je dood haha",
+    "ik sla je dood 😂",
+    "wacht maar tot na de finale, dan pak ik je bij de fietsenstalling",
+    "wacht maar tot na school, dan ga je huilen",
+])
+def test_threats_beside_laughter_or_sport_stay_threats(policy: HarassmentPolicy,
+                                                       text: str) -> None:
+    found = harassment(policy, text)
+    assert found is not None and found.category == "threat", text

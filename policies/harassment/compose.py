@@ -994,6 +994,25 @@ def _object_me(lex: Lexicon, clause: Clause, match: Match) -> bool:
     return me.isdisjoint(clause.words[first + 1 : first + 3])
 
 
+def _dies_laughing(lex: Lexicon, clause: Clause, match: Match, ctx: Context) -> bool:
+    """The writer dies or kills themself laughing, and the person named is what they laugh at
+    ("ik schiet me dood van het lachen om jou", "ik ga dood van het lachen om je"): an idiom of
+    laughter (a hyperbole phrase such as "van het lachen", or laughter itself) with the writer
+    as the violent verb's object right after it ("schiet me"), or as the subject right before a
+    dying that has no object ("ik ga dood"). "ik sla je dood 😂" stays a threat: the reader is
+    the object."""
+    if not (ctx.hyperbole or ctx.laughter):
+        return False
+    vocab = lex.vocab
+    first = min(match.positions)
+    me = vocab.first_person_object - vocab.first_person_subject
+    if any(w in me for w in clause.words[first + 1 : first + 3]):
+        return True
+    return (match.predicate.category == "death_wish" and first > 0
+            and clause.words[first - 1] in vocab.first_person_subject
+            and vocab.second_person.isdisjoint(clause.words[first : max(match.positions) + 1]))
+
+
 def _nobody_is(lex: Lexicon, clause: Clause, match: Match) -> bool:
     """The clause says nobody is it: "niemand in deze klas is een loser", "nobody here is
     stupid" (a denier that is a subject, a copula between it and the word); not a comparison
@@ -1138,6 +1157,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio", "… is seriously hot,
         # i'd book extra appointments".)
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
+    if pred.category in ("threat", "death_wish") and _dies_laughing(lex, clause, match, ctx):
+        return "overdrijving"  # "ik schiet me dood van het lachen om jou"
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
     if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words
