@@ -81,6 +81,7 @@ def test_a_capitalised_word_alone_accuses_no_one(policy: HarassmentPolicy, text:
     ("poll: wie is de domste van de klas? ik zeg finn", "humiliation"),
     ("poll time: who is the ugliest boy in our year", "humiliation"),
     ("lmao he failed his driving test again 😂", "humiliation"),
+    ("lars dacht echt dat Parijs in Spanje ligt 😂", "humiliation"),
     # exclusion: ghosting, not answering from now on, not picking, deliberately not asking
     ("we ghosten sanne vanaf nu", "exclusion"),
     ("bij voetbal kiest niemand lars, laat hem maar staan", "exclusion"),
@@ -102,6 +103,10 @@ def test_humiliation_and_exclusion_by_kind(policy: HarassmentPolicy, text: str,
     "ik draag vandaag dezelfde trui als gisteren haha",
     "ik heb mijn oude dagboek gevonden, zal ik een stukje hier plakken? 😂",
     "u failed one quiz lol, you'll be fine",
+    "hij dacht dat ik boos was haha",
+    "sanne dacht dat de toets vandaag was, gelukkig niet haha",
+    "zag je dat de juf weer te laat was 🙄",
+    "we hoeven de mentor niet te vragen, het staat in de mail",
     "we reageren niet meer op die mails van de webshop",
     "niemand kiest wiskunde D, dus dat vak vervalt",
     # the laughing idiom with a person (laughter, not a threat) and sport banter
