@@ -268,9 +268,10 @@ def capitalised_names(lex: Lexicon, original: str) -> frozenset[str]:
     """Names the list does not know, as the personal-data rule reads them: a word written with a
     capital in the middle of a sentence (after a word or a comma: "bij gym kiest niemand Rosa"),
     that is no ordinary word (wordfreq), no lexicon or group word and no place, brand, feast or
-    subject (``Lexicon.not_names``), does not end like a place or street ("Zaandam",
-    "Kerkstraat") and follows no place preposition ("in Ede"). A message written in title case
-    (most of its words capitalised) says nothing by its capitals."""
+    subject (``Lexicon.not_names``), does not end like a place, a street or an adjective of
+    origin ("Zaandam", "Kerkstraat", "Antilliaanse") and follows no place preposition ("in
+    Ede"). A message written in title case (most of its words capitalised) says nothing by its
+    capitals."""
     text = original[:_NAME_SCAN]
     if not text or text.islower():
         return frozenset()
@@ -278,10 +279,16 @@ def capitalised_names(lex: Lexicon, original: str) -> frozenset[str]:
     if not found or (len(found) >= 3 and 2 * len(found) > text.count(" ") + 1):
         return frozenset()
     out: set[str] = set()
+    known: dict[str, str | None] = {}  # as written -> the word when it may be a name
     for match in found:
-        word = fold_term(match.group(1))
-        if (word in out or word in lex.names or word in lex.not_names or word in lex.triggers
-                or word.endswith(lex.place_endings)):
+        written = match.group(1)
+        if written not in known:
+            word = written.lower() if written.isascii() else fold_term(written)
+            known[written] = None if (
+                word in lex.names or word in lex.not_names or word in lex.triggers
+                or word.endswith(lex.not_name_endings)) else word
+        word = known[written]
+        if word is None or word in out:
             continue
         at = match.start() - 1
         while at >= 0 and text[at].isspace():

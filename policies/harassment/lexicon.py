@@ -151,10 +151,10 @@ class Lexicon:
     reference_openers: frozenset[str] = frozenset()
     # A capitalised word mid-sentence that the name list does not know is read as a name
     # (``compose.capitalised_names``) unless it is one of these (common words, lexicon and group
-    # words, places, brands, feasts, subjects: targets.toml [names]), ends like a place or a
-    # street, or follows a place preposition ("in Zwolle").
+    # words, places, brands, feasts, subjects: targets.toml [names]), ends like a place, a street
+    # or an adjective of origin, or follows a place preposition ("in Zwolle").
     not_names: frozenset[str] = frozenset()
-    place_endings: tuple[str, ...] = ()
+    not_name_endings: tuple[str, ...] = ()
     place_before: frozenset[str] = frozenset()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
@@ -432,7 +432,8 @@ def lexicon() -> Lexicon:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         name_data = targets.get("names", {})
         not_names.update(fold_term(w) for w in name_data.get("not_names", []))
-        place_endings.update(fold_term(w) for w in name_data.get("place_endings", []))
+        place_endings.update(fold_term(w) for w in (*name_data.get("place_endings", []),
+                                                    *name_data.get("word_endings", [])))
         place_before.update(fold_term(w) for w in name_data.get("place_before", []))
         for characteristic, words in targets.get("groups", {}).items():
             for word in words:
