@@ -129,7 +129,7 @@ class WellbeingPolicy(TextPolicy):
         if not text.words:
             return []
         # The message as the harassment rule read it (one reading per message, shared).
-        message = read_message(lex, text.folded or text.normalized)
+        message = read_message(lex, text.folded or text.normalized, text.original)
         clauses = message.clauses
         vocab = lex.vocab
         first = vocab.first_person | vocab.first_person_object | vocab.first_person_subject
@@ -155,7 +155,7 @@ class WellbeingPolicy(TextPolicy):
         if mctx.quoted or (mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care)):
             return []
         if mctx.report and mctx.told and (
-                any(t.kind in ("name", "third", "noun") for t in others)
+                any(t.kind in ("name", "capital", "third", "noun") for t in others)
                 or any(reported_speech(lex, clause, min(m.positions))
                        for clause, s in found for m, _ in s)):
             return []  # "juf, rosa schreef dat ik me moet ophangen": someone else's words

@@ -35,6 +35,7 @@ from core.findings import ActionKind, Finding, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicySettings, TextPolicy
 from policies.harassment.compose import (
+    CAPITAL,
     DIRECT,
     Context,
     Match,
@@ -163,7 +164,7 @@ class HarassmentPolicy(TextPolicy):
         """Every predicate read in the message (cleared ones with the reason), the message-wide
         modifiers (incitement, doxxing, sextortion parts) and the message's context."""
         lex = self.lexicon
-        message = read_message(lex, text.folded or text.normalized)
+        message = read_message(lex, text.folded or text.normalized, text.original)
         clauses, found = message.clauses, message.found
         anything = any(found)
         # Who each clause names (only read when something hostile stands in the message).
@@ -458,7 +459,8 @@ _SETTLING = frozenset({"negation", "report", "quotation", "counter_speech", "aff
 
 
 _THIRD_PERSONS = frozenset({"name", "mention", "noun", "owner"})
-_PERSONS = DIRECT | _THIRD_PERSONS
+# (a name read from its capital is a person, but does not end lesson or game talk: "Caesar")
+_PERSONS = (DIRECT | _THIRD_PERSONS) - {CAPITAL}
 
 
 # Reasons a reading does not count that say nothing of the message's context.

@@ -11,7 +11,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from core.findings import Severity
-from policies.harassment.lexicon import Lexicon, Predicate, Term
+from policies.harassment.lexicon import Lexicon, Predicate, Term, fold_term
 from policies.language import Clause
 from policies.language.clauses import find_sequence, has_sequence
 from policies.normalize import fold, normalize
@@ -19,7 +19,10 @@ from policies.normalize import fold, normalize
 # The characteristic of a group's places in targets.toml ("moskee", "synagogue"): threats only.
 PLACES = "places"
 # Target kinds that name one person directly (a lesson or a game never clears these by itself).
-DIRECT = frozenset({"second", "name", "mention", "reply"})
+DIRECT = frozenset({"second", "name", "capital", "mention", "reply"})
+# A name the list does not know, read from its capital ("Rosa"): a person like any name, but one
+# that does not end lesson or game talk ("in history we read how Caesar was stabbed").
+CAPITAL = "capital"
 # Labels a game or a match never excuses: a body, sex or a group is no part of the play ("dikke
 # walvis kan niet eens over de bok springen bij gym").
 _NOT_GAME_TALK = frozenset({"body_shaming", "sexual", "discrimination"})
@@ -205,13 +208,14 @@ def may_match(lex: Lexicon, clause: Clause) -> bool:
         len(w) >= 6 for w in set(clause.words) - lex.common)
 
 
-def may_name(lex: Lexicon, clause: Clause) -> bool:
+def may_name(lex: Lexicon, clause: Clause, names: frozenset[str] = frozenset()) -> bool:
     """False when ``targets`` cannot find anyone in the clause: no word or lemma of its tests
-    (``Lexicon.target_words``; a token's lemmas hold its word), no mention, no long word with a
-    person suffix."""
-    return not clause.lemma_set.isdisjoint(lex.target_words) or any(
+    (``Lexicon.target_words``; a token's lemmas hold its word), no name written with a capital
+    (``names``), no mention, no long word with a person suffix."""
+    return not clause.lemma_set.isdisjoint(lex.target_words) or (
+        bool(names) and not clause.lemma_set.isdisjoint(names)) or any(
         t.mention or (len(t.word) > 8 and t.word.endswith(lex.person_suffixes))
-        or (t.word[-1:] == "s" and t.word[:-1] in lex.names)  # a possessive name
+        or (t.word[-1:] == "s" and (t.word[:-1] in lex.names or t.word[:-1] in names))
         for t in clause.tokens)
 
 
@@ -221,8 +225,9 @@ class MessageReading:
     names (computed the first time a rule asks: a message without anything hostile never needs
     it)."""
 
-    def __init__(self, lex: Lexicon, text: str) -> None:
+    def __init__(self, lex: Lexicon, text: str, original: str = "") -> None:
         self.lexicon = lex
+        self.original = original  # as written: its capitals say which unknown words are names
         self.clauses: tuple[Clause, ...] = lex.reader.read(text)
         lemmas = frozenset().union(*(c.lemma_set for c in self.clauses))
         # A clause proved empty by one set test is not read word by word, and a clause is tried
@@ -238,7 +243,8 @@ class MessageReading:
     def named(self) -> tuple[tuple[Target, ...], ...]:
         if self._named is None:
             lex = self.lexicon
-            self._named = tuple(tuple(targets(lex, c)) if may_name(lex, c) else ()
+            names = capitalised_names(lex, self.original)
+            self._named = tuple(tuple(targets(lex, c, names)) if may_name(lex, c, names) else ()
                                 for c in self.clauses)
         return self._named
 
@@ -246,8 +252,54 @@ class MessageReading:
 # The latest messages: the text rules of one message share its reading (kept small, as
 # ``Reader.read``: every cached paste is objects the garbage collector walks).
 @lru_cache(maxsize=2)
-def read_message(lex: Lexicon, text: str) -> MessageReading:
-    return MessageReading(lex, text)
+def read_message(lex: Lexicon, text: str, original: str = "") -> MessageReading:
+    """``text``: the folded message; ``original``: as written (for names written with a
+    capital)."""
+    return MessageReading(lex, text, original)
+
+
+# A capitalised word ("Rosa", "Zoë", "Elif's"): a capital, then only small letters.
+_CAPITALISED = re.compile(r"(?<![\w'’@#/.-])([A-ZÀ-Þ][^\W\d_A-ZÀ-Þ]{2,})(?:['’]s)?(?![\w@'’-])")
+_NAME_SCAN = 4000  # the first characters, as the word lists read them
+_PREVIOUS_WORD = re.compile(r"(\w+)\W*$")
+
+
+def capitalised_names(lex: Lexicon, original: str) -> frozenset[str]:
+    """Names the list does not know, as the personal-data rule reads them: a word written with a
+    capital in the middle of a sentence (after a word or a comma: "bij gym kiest niemand Rosa"),
+    that is no ordinary word (wordfreq), no lexicon or group word and no place, brand, feast or
+    subject (``Lexicon.not_names``), does not end like a place, a street or an adjective of
+    origin ("Zaandam", "Kerkstraat", "Antilliaanse") and follows no place preposition ("in
+    Ede"). A message written in title case (most of its words capitalised) says nothing by its
+    capitals."""
+    text = original[:_NAME_SCAN]
+    if not text or text.islower():
+        return frozenset()
+    found = list(_CAPITALISED.finditer(text))
+    if not found or (len(found) >= 3 and 2 * len(found) > text.count(" ") + 1):
+        return frozenset()
+    out: set[str] = set()
+    known: dict[str, str | None] = {}  # as written -> the word when it may be a name
+    for match in found:
+        written = match.group(1)
+        if written not in known:
+            word = written.lower() if written.isascii() else fold_term(written)
+            known[written] = None if (
+                word in lex.names or word in lex.not_names or word in lex.triggers
+                or word.endswith(lex.not_name_endings)) else word
+        word = known[written]
+        if word is None or word in out:
+            continue
+        at = match.start() - 1
+        while at >= 0 and text[at].isspace():
+            at -= 1
+        if at < 0 or not (text[at].isalnum() or text[at] == ","):
+            continue  # a sentence starts with a capital
+        before = _PREVIOUS_WORD.search(text, max(0, at - 15), at + 1)
+        if before is not None and before.group(1).casefold() in lex.place_before:
+            continue
+        out.add(word)
+    return frozenset(out)
 
 
 def compound_terms(lex: Lexicon, word: str) -> list[Term]:
@@ -279,8 +331,9 @@ def compound_terms(lex: Lexicon, word: str) -> list[Term]:
     return []
 
 
-def targets(lex: Lexicon, clause: Clause) -> list[Target]:
-    """Who the clause names: you, a name or mention, he/she, "die jongen", a protected group,
+def targets(lex: Lexicon, clause: Clause, names: frozenset[str] = frozenset()) -> list[Target]:
+    """Who the clause names: you, a name or mention (``names``: names the list does not know,
+    written with a capital, ``capitalised_names``), he/she, "die jongen", a protected group,
     "die soort X"."""
     vocab = lex.vocab
     out: list[Target] = []
@@ -339,6 +392,9 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
                 out.append(Target("place", f"{word} ({group})", i))
             elif group is not None:
                 out.append(Target("group", f"{word} ({group})", i))
+            elif names and (word in names or (word[-1] == "s" and word[:-1] in names)):
+                # a name the list does not know, written with a capital ("Rosa", "Elif's")
+                out.append(Target(CAPITAL, word, i))
     return out
 
 
@@ -945,6 +1001,25 @@ def _object_me(lex: Lexicon, clause: Clause, match: Match) -> bool:
     return me.isdisjoint(clause.words[first + 1 : first + 3])
 
 
+def _dies_laughing(lex: Lexicon, clause: Clause, match: Match, ctx: Context) -> bool:
+    """The writer dies or kills themself laughing, and the person named is what they laugh at
+    ("ik schiet me dood van het lachen om jou", "ik ga dood van het lachen om je"): an idiom of
+    laughter (a hyperbole phrase such as "van het lachen", or laughter itself) with the writer
+    as the violent verb's object right after it ("schiet me"), or as the subject right before a
+    dying that has no object ("ik ga dood"). "ik sla je dood 😂" stays a threat: the reader is
+    the object."""
+    if not (ctx.hyperbole or ctx.laughter):
+        return False
+    vocab = lex.vocab
+    first = min(match.positions)
+    me = vocab.first_person_object - vocab.first_person_subject
+    if any(w in me for w in clause.words[first + 1 : first + 3]):
+        return True
+    return (match.predicate.category == "death_wish" and first > 0
+            and clause.words[first - 1] in vocab.first_person_subject
+            and vocab.second_person.isdisjoint(clause.words[first : max(match.positions) + 1]))
+
+
 def _nobody_is(lex: Lexicon, clause: Clause, match: Match) -> bool:
     """The clause says nobody is it: "niemand in deze klas is een loser", "nobody here is
     stupid" (a denier that is a subject, a copula between it and the word); not a comparison
@@ -1056,7 +1131,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     # A game clears mockery between players ("prepare to cry 😂"), not laughing with others at
     # someone named ("sanne heeft bij gym in haar broek geplast 😭").
     if ctx.game and not earnest(ctx, pred.category) and (("game" in pred.cleared_by
-                      and not (pred.mocking and target.kind in ("name", "mention")))
+                      and not (pred.mocking and target.kind in ("name", CAPITAL, "mention")))
                      or (match.term.role == "standalone" and target.kind not in DIRECT
                          and pred.category not in _NOT_GAME_TALK)):
         return "spel of sport"
@@ -1074,7 +1149,7 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
                      and target not in named))):
         # "ik haat deze stomme printer, hij doet het weer niet": "hij" is the printer.
         return "over een ding"
-    if (ctx.lesson and (target.kind not in DIRECT or target not in named)
+    if (ctx.lesson and (target.kind not in DIRECT or target.kind == CAPITAL or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
@@ -1089,6 +1164,8 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         # elsewhere: "X zijn walgelijk, ik zit niet naast haar bij bio", "… is seriously hot,
         # i'd book extra appointments".)
         return "lesstof"  # (a curse in a lesson: the policy clears only the diseases)
+    if pred.category in ("threat", "death_wish") and _dies_laughing(lex, clause, match, ctx):
+        return "overdrijving"  # "ik schiet me dood van het lachen om jou"
     if pred.hyperbole and ctx.hyperbole:  # laughter never excuses telling someone to hurt themself
         return "overdrijving"
     if ctx.hyperbole_words and all(clause.words[i] in ctx.hyperbole_words

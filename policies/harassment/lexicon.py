@@ -149,6 +149,13 @@ class Lexicon:
     # "moslims, die ik echt haat, …": a clause opened by a relative pronoun speaks of the group
     # named just before it.
     reference_openers: frozenset[str] = frozenset()
+    # A capitalised word mid-sentence that the name list does not know is read as a name
+    # (``compose.capitalised_names``) unless it is one of these (common words, lexicon and group
+    # words, places, brands, feasts, subjects: targets.toml [names]), ends like a place, a street
+    # or an adjective of origin, or follows a place preposition ("in Zwolle").
+    not_names: frozenset[str] = frozenset()
+    not_name_endings: tuple[str, ...] = ()
+    place_before: frozenset[str] = frozenset()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -290,6 +297,16 @@ class Unglue:
 # Words this frequent (about one in 300,000 running words or more) are function words: two of them
 # side by side are two words, not a word split in disguise.
 FREQUENT_ZIPF = 5.5
+# Words this frequent (about one in 100,000 running words) are ordinary words, not a name the list
+# does not know ("Rosa" 3.8, "Jolien" 3.0; "Utrecht" 5.1, "Lekker" 5.0).
+NAME_COMMON_ZIPF = 4.0
+
+
+def load_personal_people() -> dict[str, Any]:
+    """personal_data.toml [people]: its ``not_names`` (weekdays, months, subjects, titles) are no
+    names for the harassment reader either."""
+    path = LEXICON_DIR / "personal_data.toml"
+    return tomllib.loads(path.read_text("utf-8")).get("people", {}) if path.exists() else {}
 
 
 def _read_names() -> frozenset[str]:
@@ -408,8 +425,16 @@ def lexicon() -> Lexicon:
     reference_subjects: set[tuple[str, ...]] = set()
     reference_relatives: set[tuple[str, ...]] = set()
     reference_openers: set[str] = set()
+    not_names: set[str] = {fold_term(w) for w in load_personal_people().get("not_names", [])}
+    place_endings: set[str] = set()
+    place_before: set[str] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
+        name_data = targets.get("names", {})
+        not_names.update(fold_term(w) for w in name_data.get("not_names", []))
+        place_endings.update(fold_term(w) for w in (*name_data.get("place_endings", []),
+                                                    *name_data.get("word_endings", [])))
+        place_before.update(fold_term(w) for w in name_data.get("place_before", []))
         for characteristic, words in targets.get("groups", {}).items():
             for word in words:
                 groups.setdefault(fold_term(word), characteristic)
@@ -445,6 +470,11 @@ def lexicon() -> Lexicon:
         for form, word in load_table(lang.code, "language").get("spellings", {}).items():
             forms.setdefault(fold_term(form), fold_term(word))
     common = common_words(lang.lemma_code for lang in vocab.languages) | names
+    # An ordinary word is no name even when capitalised ("Netflix", "Marktplaats" are kept out by
+    # the list); names themselves are frequent in wordfreq, so only frequent words count here.
+    not_names |= common_words((lang.lemma_code for lang in vocab.languages), NAME_COMMON_ZIPF)
+    not_names |= set(groups) | set(group_adjectives) | person_nouns | group_heads
+    not_names -= names
     # Candidates from four letters ("fuuck" -> "fuck"); only words of five or more are corrected.
     # Group words too: "ik haat moslmis" names the group it misspells.
     spell_words = {w for t in terms if len(t.parts) == 1 for w in t.parts[0] if len(w) >= 4
@@ -472,7 +502,8 @@ def lexicon() -> Lexicon:
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
                    _target_words(vocab, names, person_nouns, groups, group_adjectives),
                    frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
-                   tuple(sorted(reference_relatives)), frozenset(reference_openers))
+                   tuple(sorted(reference_relatives)), frozenset(reference_openers),
+                   frozenset(not_names), tuple(sorted(place_endings)), frozenset(place_before))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],
