@@ -303,10 +303,12 @@ class Unmask:
 
     MAX_LENGTH = 24
 
-    def __init__(self, words: Mapping[str, str], prefixes: Iterable[str]) -> None:
+    def __init__(self, words: Mapping[str, str], prefixes: Iterable[str],
+                 common: frozenset[str] = frozenset()) -> None:
         self.classes = dict(words)  # candidate -> its class
         by_first: dict[str, list[str]] = {}
-        for word in sorted(words):
+        # (a common spelling first: "f*ck" reads "fuck", not the variant "fack")
+        for word in sorted(words, key=lambda w: (w not in common, w)):
             by_first.setdefault(word[0], []).append(word)
         self.by_first = by_first
         self.prefixes = tuple(sorted(p for p in prefixes if p.isalpha()))
@@ -530,7 +532,7 @@ def lexicon() -> Lexicon:
               and t.role in ("standalone", "words") and not (
                   t.predicate.name == "sexual" and t.role == "words")
               for w in t.parts[0] if len(w) >= 3 and w.isalpha()}
-    unmask = Unmask(masked, profanity.words("prefixes") if profanity is not None else ())
+    unmask = Unmask(masked, profanity.words("prefixes") if profanity is not None else (), common)
     reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join, unmask)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
