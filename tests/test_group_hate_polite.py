@@ -123,3 +123,35 @@ def test_their_neighbours_are_no_sexual_remarks(harassment_policy: HarassmentPol
                                                 text: str) -> None:
     found = harassment(harassment_policy, text)
     assert found is None or found.category not in ("sexual", "sextortion"), (text, found.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    # a mental illness or a label for a person, now, is no lesson content beside a medical word
+    "dyslecten zijn gewoon sukkels met een diagnose",
+    # a group taken up as "die religie" is no lesson either
+    "ik wil geen gebedsruimte voor moslims op school. die religie is gewoon gevaarlijk",
+    # rhetorical questions, conspiracy, falling standards
+    "is het nou echt zo moeilijk voor roemenen om op tijd te komen?",
+    "volgens mij regeren de joden stiekem de media",
+    "het niveau van de school daalt door al die statushouders",
+    "i don't trust refugees, they support terrorism",
+    "why are gay people so unstable",
+])
+def test_more_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_hate(harassment_policy, text)
+
+
+@pytest.mark.parametrize("text", [
+    # "hoor" is an interjection, "zijn" before "niet" the verb: no place and no owner
+    "jongens zijn echt niet beter in tekenen hoor, kijk maar naar de cijfers lol",
+    # counter-speech: not passing it on, not joining in, jokes about a group rejected
+    "turken worden in die meme belachelijk gemaakt, niet verder delen aub",
+    "ik doe niet mee aan dat gepest van die joodse jongen, zoek maar iemand anders",
+    "grappen over blinden zijn gewoon niet grappig, mijn opa is blind",
+    "dat gescheld op marokkanen na de wedstrijd past niet bij onze school",
+    # a lesson telling what was said
+    "bij geschiedenis leerden we dat de nazi's joden ratten noemden",
+    "bij bio: mensen met een beperking zijn geen sukkels, ook met een diagnose niet",
+])
+def test_more_neighbours_stay_clean(harassment_policy: HarassmentPolicy, text: str) -> None:
+    assert_clean(harassment_policy, text)

@@ -307,7 +307,8 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
             # "mevrouw de Wit heeft …", "meneer Bakker is …": a title and a name open the clause
             name = words[1:3] if words[1] in lex.name_particles else words[1:2]
             out.append(Target("noun", " ".join((word, *name)), i))
-        elif word in vocab.third_possessive and i + 1 < len(words):
+        elif (word in vocab.third_possessive and i + 1 < len(words)
+              and words[i + 1] not in vocab.not_possessed):
             out.append(Target("owner", f"{word} {words[i + 1]}", i))
         elif word in vocab.kind_of and i + 1 < len(words):
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
@@ -435,6 +436,8 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     if lesson_hits:
         lesson_hits -= {w for p in lex.modality_phrases.get("lesson_idioms", ())
                         if stands(p) for w in p}
+        # (nor a group taken up again: "… moslims … die religie is gevaarlijk")
+        lesson_hits -= {w for p in lex.reference_subjects if stands(p) for w in p}
     relay = phrase("relay") or any(c.words and c.words[0] in mod.get("relay_words", ())
                                    for c in clauses)
     # (a cue may be an emoji: "🥵" beside "ik wil haar wel pakken")
@@ -1101,6 +1104,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "over een ding"
     if (ctx.lesson and (target.kind not in DIRECT or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
+            # (a group called a label for a person, now, is no lesson content: "X zijn gewoon Y
+            # met een diagnose"; history tells what was said: "werden Y genoemd")
+            and not (target.kind in ("group", "kind_of") and match.term.role == "standalone"
+                     and pred.category == "insult"
+                     and not words.isdisjoint(vocab.present_copulas))
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
             # (nor what a group "should" suffer: "X zouden als slaven moeten werken")
