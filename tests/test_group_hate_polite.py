@@ -149,6 +149,8 @@ def test_more_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str
     "ik doe niet mee aan dat gepest van die joodse jongen, zoek maar iemand anders",
     "grappen over blinden zijn gewoon niet grappig, mijn opa is blind",
     "dat gescheld op marokkanen na de wedstrijd past niet bij onze school",
+    # people by what they do are no name the list does not know
+    "die skateboarders op het plein zijn zo irritant",
     # a lesson telling what was said
     "bij geschiedenis leerden we dat de nazi's joden ratten noemden",
     "bij bio: mensen met een beperking zijn geen sukkels, ook met een diagnose niet",

@@ -316,6 +316,8 @@ def targets(lex: Lexicon, clause: Clause) -> list[Target]:
               and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
               and tokens[i + 1].lemmas.isdisjoint(lex.triggers)
               and not lex.compounds_of(words[i + 1])  # "die kankerautomaat": a cursed thing
+              # (people by what they do, a plural: "die tiktokkers", "die gamers")
+              and not (len(words[i + 1]) > 5 and words[i + 1].endswith(lex.plural_endings))
               # (a thing is no name: "die kutlaptop", "die schoolcomputer")
               and not words[i + 1].endswith(_suffixes(lex.modality.get("objects_words",
                                                                          frozenset())))):

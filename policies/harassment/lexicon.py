@@ -153,6 +153,8 @@ class Lexicon:
     # "mevrouw de Wit heeft …": a title and a name (or a name's particle) opening a clause.
     titles: frozenset[str] = frozenset()
     name_particles: frozenset[str] = frozenset()
+    # Endings of plural person nouns ("tiktokkers", "gamers"): after "die" no unknown name.
+    plural_endings: tuple[str, ...] = ()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -477,6 +479,7 @@ def lexicon() -> Lexicon:
     reference_relatives: set[tuple[str, ...]] = set()
     reference_openers: set[str] = set()
     titles: set[str] = set()
+    plural_endings: set[str] = set()
     name_particles: set[str] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
@@ -490,6 +493,8 @@ def lexicon() -> Lexicon:
         group_heads.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_heads", []))
         group_topics.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_topics", []))
         titles.update(fold_term(w) for w in targets.get("person_nouns", {}).get("titles", []))
+        plural_endings.update(fold_term(w) for w in targets.get("person_nouns", {})
+                              .get("plural_endings", []))
         name_particles.update(fold_term(w) for w in targets.get("person_nouns", {})
                               .get("name_particles", []))
         reference = targets.get("reference", {})
@@ -548,7 +553,8 @@ def lexicon() -> Lexicon:
                    _target_words(vocab, names, person_nouns, groups, group_adjectives),
                    frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
                    tuple(sorted(reference_relatives)), frozenset(reference_openers),
-                   frozenset(titles), frozenset(name_particles))
+                   frozenset(titles), frozenset(name_particles),
+                   tuple(sorted(plural_endings)))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],
