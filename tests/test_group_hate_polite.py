@@ -149,6 +149,9 @@ def test_more_group_hate_is_found(harassment_policy: HarassmentPolicy, text: str
     "ik doe niet mee aan dat gepest van die joodse jongen, zoek maar iemand anders",
     "grappen over blinden zijn gewoon niet grappig, mijn opa is blind",
     "dat gescheld op marokkanen na de wedstrijd past niet bij onze school",
+    # a denied claim: "het is niet waar dat …", "het klopt niet dat …"
+    "het is niet waar dat statushouders een last zijn",
+    "het klopt niet dat roma alleen maar overlast brengen",
     # people by what they do are no name the list does not know
     "die skateboarders op het plein zijn zo irritant",
     # a lesson telling what was said
