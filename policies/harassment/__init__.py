@@ -392,6 +392,8 @@ class HarassmentPolicy(TextPolicy):
                 continue
             if pred.targets and kinds.isdisjoint(pred.targets):
                 continue
+            if pred.category == "discrimination" and (mctx.counter or mctx.lesson):
+                continue  # (an insinuation named to reject it, or history told)
             if (mctx.game and "game" in pred.cleared_by
                     and not earnest(mctx, pred.category)) or (
                     mctx.kitchen and "kitchen" in pred.cleared_by):

@@ -354,7 +354,14 @@ def targets(lex: Lexicon, clause: Clause, names: frozenset[str] = frozenset()) -
             out.append(Target("name", word, i))  # a possessive: "mila's", "jake's" folded
         elif word in lex.person_nouns and i > 0:
             out.append(Target("noun", f"{words[i - 1]} {word}", i))
-        elif word in vocab.third_possessive and i + 1 < len(words):
+        elif (i == 0 and word in lex.titles and len(words) > 2
+              and (words[1] in lex.names or words[1] in lex.name_particles
+                   or words[1] not in lex.common)):
+            # "mevrouw de Wit heeft …", "meneer Bakker is …": a title and a name open the clause
+            name = words[1:3] if words[1] in lex.name_particles else words[1:2]
+            out.append(Target("noun", " ".join((word, *name)), i))
+        elif (word in vocab.third_possessive and i + 1 < len(words)
+              and words[i + 1] not in vocab.not_possessed):
             out.append(Target("owner", f"{word} {words[i + 1]}", i))
         elif word in vocab.kind_of and i + 1 < len(words):
             out.append(Target("kind_of", f"{word} {words[i + 1]}", i))
@@ -362,6 +369,8 @@ def targets(lex: Lexicon, clause: Clause, names: frozenset[str] = frozenset()) -
               and words[i + 1] not in lex.common and words[i + 1] not in vocab.second_person
               and tokens[i + 1].lemmas.isdisjoint(lex.triggers)
               and not lex.compounds_of(words[i + 1])  # "die kankerautomaat": a cursed thing
+              # (people by what they do, a plural: "die tiktokkers", "die gamers")
+              and not (len(words[i + 1]) > 5 and words[i + 1].endswith(lex.plural_endings))
               # (a thing is no name: "die kutlaptop", "die schoolcomputer")
               and not words[i + 1].endswith(_suffixes(lex.modality.get("objects_words",
                                                                          frozenset())))):
@@ -428,7 +437,13 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
                    for p in lex.modality_phrases.get(table, ()))
 
     verbs = mod.get("report_verbs", frozenset())
-    report_verb = not lemmas.isdisjoint(verbs)
+    # A verb of saying in an idiom of the writer's own ("eerlijk gezegd", "kort gezegd") reports
+    # nothing.
+    idioms = mod.get("report_idioms", frozenset())
+    saying = [(c, i) for c in clauses if not c.lemma_set.isdisjoint(verbs)
+              for i, t in enumerate(c.tokens) if not t.lemmas.isdisjoint(verbs)
+              and not (i and c.words[i - 1] in idioms)]
+    report_verb = bool(saying)
     # Someone told: a teacher addressed at the start of the message or on their own ("juf, …",
     # "…, sir, can you help"), not a teacher talked about ("die mentor zegt …").
     addressees = mod.get("report_addressees", frozenset())
@@ -440,10 +455,18 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     # A sending verb whose subject is the reader ("what u sent me") is said to the one who sent it:
     # no report.
     sent = mod.get("report_sent", frozenset())
-    victim = report_verb and any(  # (only when a report verb is there)
-        not t.lemmas.isdisjoint(verbs) and not victims.isdisjoint(c.words[i + 1 : i + 4])
-        and not (t.word in sent and i and c.words[i - 1] in lex.vocab.second_person)
-        for c in clauses if not c.lemma_set.isdisjoint(verbs) for i, t in enumerate(c.tokens))
+    # A saying the writer agrees with ("… zegt mijn pa ook", "dat zei mijn opa al"): the one after
+    # the verb is who said it, not who was called something.
+    endorsing = mod.get("report_endorsing", frozenset())
+    victim = any(
+        not victims.isdisjoint(c.words[i + 1 : i + 4])
+        # (the reader as the sender, before the verb or after it: "wat je me stuurde", "stuurde
+        # je me")
+        and not (c.tokens[i].word in sent
+                 and not lex.vocab.second_person.isdisjoint(c.words[max(0, i - 2) : i + 2]))
+        and not (c.words[-1] in endorsing and i + 1 < len(c.words)
+                 and c.words[i + 1] not in lex.vocab.first_person_object)
+        for c, i in saying)
     # A message received and passed on: the writer or their own ("mijn dochter kreeg een bericht",
     # "I got a message") receives a message.
     received_verbs = mod.get("report_received", frozenset())
@@ -471,10 +494,14 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     if lesson_hits:
         lesson_hits -= {w for p in lex.modality_phrases.get("lesson_idioms", ())
                         if stands(p) for w in p}
+        # (nor a group taken up again: "… moslims … die religie is gevaarlijk")
+        lesson_hits -= {w for p in lex.reference_subjects if stands(p) for w in p}
     relay = phrase("relay") or any(c.words and c.words[0] in mod.get("relay_words", ())
                                    for c in clauses)
+    # (a cue may be an emoji: "🥵" beside "ik wil haar wel pakken")
     cued = frozenset(p.name for p in lex.predicates.values()
-                     if p.words("cues") and mentions_any(clauses, p.words("cues"), lemmas))
+                     if p.words("cues") and (mentions_any(clauses, p.words("cues"), lemmas) or any(
+                         e in original for e in p.words("cues") if not e.isalnum())))
     return Context(
         # (a staff member relays an incident to colleagues: "leerling meldt dat …")
         report=received or (report_verb and (told or victim or quoted or counter))
@@ -549,7 +576,8 @@ def _denied(lex: Lexicon, clause: Clause, used: Iterable[int],
     first = min(used, default=0)
     vocab = lex.vocab
     for i, token in enumerate(clause.tokens[:first]):
-        if token.word in vocab.deniers and i not in skip and any(
+        if token.word in vocab.deniers and i not in skip and not (
+                i == 1 and clause.words[0] in vocab.denial_not_after) and any(
                 not t.lemmas.isdisjoint(vocab.denial_verbs)
                 for t in clause.tokens[max(0, i - 2) : i + 4]):
             return True
@@ -569,7 +597,8 @@ def denials(lex: Lexicon, clause: Clause, found: Sequence[Match]) -> frozenset[i
             if (match.term.role == "standalone" and i in in_phrase
                     and i not in match.positions):
                 continue  # "nobody wants you X": the denier excludes, it denies no label
-            if token.word in vocab.deniers and any(
+            if token.word in vocab.deniers and not (
+                    i == 1 and clause.words[0] in vocab.denial_not_after) and any(
                     not t.lemmas.isdisjoint(vocab.denial_verbs)
                     for t in clause.tokens[max(0, i - 2) : i + 4]):
                 out.add(i)
@@ -608,7 +637,8 @@ def negated(lex: Lexicon, clause: Clause, used: Iterable[int], after: int = NEGA
             continue
         # (a filler may stand between: "doe ff nie zo dom", "doe nou niet zo raar")
         if not vocab.negation_not_after.isdisjoint(words[max(0, i - 2) : i]) or (
-                i + 1 < len(words) and words[i + 1] in vocab.negation_not_before):
+                i + 1 < len(words) and words[i + 1] in vocab.negation_not_before) or (
+                i == 1 and words[0] in vocab.denial_not_after):  # ("zo niet, dan …": "if not")
             continue
         if first - NEGATION_BEFORE <= i < first:
             if (first + 1 < len(words) and words[first + 1] in vocab.first_person_subject
@@ -1151,6 +1181,11 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
         return "over een ding"
     if (ctx.lesson and (target.kind not in DIRECT or target.kind == CAPITAL or target not in named)
             and pred.category not in _NOT_LESSON_CONTENT
+            # (a group called a label for a person, now, is no lesson content: "X zijn gewoon Y
+            # met een diagnose"; history tells what was said: "werden Y genoemd")
+            and not (target.kind in ("group", "kind_of") and match.term.role == "standalone"
+                     and pred.category == "insult"
+                     and not words.isdisjoint(vocab.present_copulas))
             # (a lesson word that is the hostile word itself is no lesson, "X zijn dieren", "in de
             # war"; but a group word said as history stays one: "als slaven behandeld")
             # (nor what a group "should" suffer: "X zouden als slaven moeten werken")

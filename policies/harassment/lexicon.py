@@ -13,6 +13,7 @@ Every index below is derived from those files; no word is repeated in code.
 from __future__ import annotations
 
 import gc
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,11 @@ class Lexicon:
     not_names: frozenset[str] = frozenset()
     not_name_endings: tuple[str, ...] = ()
     place_before: frozenset[str] = frozenset()
+    # "mevrouw de Wit heeft …": a title and a name (or a name's particle) opening a clause.
+    titles: frozenset[str] = frozenset()
+    name_particles: frozenset[str] = frozenset()
+    # Endings of plural person nouns ("tiktokkers", "gamers"): after "die" no unknown name.
+    plural_endings: tuple[str, ...] = ()
     # Per-word answers, kept because a paste repeats its words (pinned to the plain lookups by a
     # property test).
     _terms: dict[frozenset[str], tuple[Term, ...]] = field(default_factory=dict)
@@ -294,6 +300,69 @@ class Unglue:
         return whole
 
 
+class Unmask:
+    """A curse or label written with letters masked ("sl*t", "l*l", "kl**tzak", "idi*t", "sl.t"):
+    the word of the lexicon's insults, slurs and curses it can be read as, or None. A run of n
+    stars stands for n letters (or n + 1: "idi*t"), a dot inside a word for one or two; letters
+    must stand on both sides and two at least. Only those words are candidates, so an ordinary
+    word with a star ("leerling*en", "5*3", "*nieuw*") stays as it is; when the candidates belong
+    to different classes ("k*t": "kut" or "kont" with two letters) only those of exactly the
+    masked length count, and a word still read two ways is left alone. A curse compound ("k*tjoch")
+    is a curse prefix that fits the mask + the rest as written."""
+
+    MAX_LENGTH = 24
+
+    def __init__(self, words: Mapping[str, str], prefixes: Iterable[str],
+                 common: frozenset[str] = frozenset()) -> None:
+        self.classes = dict(words)  # candidate -> its class
+        by_first: dict[str, list[str]] = {}
+        # (a common spelling first: "f*ck" reads "fuck", not the variant "fack")
+        for word in sorted(words, key=lambda w: (w not in common, w)):
+            by_first.setdefault(word[0], []).append(word)
+        self.by_first = by_first
+        self.prefixes = tuple(sorted(p for p in prefixes if p.isalpha()))
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, masked: str) -> str | None:
+        found = self._cache.get(masked, "")
+        if found == "":
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            found = self._cache[masked] = self.compute(masked)
+        return found
+
+    def compute(self, masked: str) -> str | None:
+        """The uncached answer."""
+        if len(masked) > self.MAX_LENGTH:
+            return None
+        parts = _MASK_GAP.split(masked)
+        if len(parts) < 2 or any(not p.isalpha() for p in parts) or sum(map(len, parts)) < 2:
+            return None
+        gaps = [len(g) if g[0] == "*" else 1 for g in _MASK_GAP.findall(masked)]
+        letter = r"[^\W\d_]"
+        exact = re.compile(parts[0] + "".join(f"{letter}{{{n}}}{re.escape(p)}"
+                                              for n, p in zip(gaps, parts[1:], strict=True)))
+        loose = re.compile(parts[0] + "".join(f"{letter}{{{n},{n + 1}}}{re.escape(p)}"
+                                              for n, p in zip(gaps, parts[1:], strict=True)))
+        candidates = self.by_first.get(parts[0][0], [])
+        for pattern in (loose, exact):
+            fits = [w for w in candidates if pattern.fullmatch(w)]
+            if len({self.classes[w] for w in fits}) == 1:
+                return fits[0]
+        last = parts[-1]
+        for prefix in self.prefixes:  # "k*tjoch": "kut" + "joch"
+            for j in range(1, len(last) - 1):
+                if exact.fullmatch(prefix + last[j:]):
+                    return prefix + last[j:]
+        return None
+
+
+_MASK_GAP = re.compile(r"\*{1,3}|\.")
+# The classes whose words are masked when written ("sl*t", "l*l", "f*ck"): labels, slurs, curses.
+MASKED_CLASSES = ("insult_labels", "insult_labels_strong", "insult_nouns", "slurs", "sexual",
+                  "profanity", "body_labels")
+
+
 # Words this frequent (about one in 300,000 running words or more) are function words: two of them
 # side by side are two words, not a word split in disguise.
 FREQUENT_ZIPF = 5.5
@@ -421,6 +490,7 @@ def lexicon() -> Lexicon:
     group_adjectives: dict[str, str] = {}
     person_nouns: set[str] = set()
     group_heads: set[str] = set()
+    group_topics: set[str] = set()
     reference_pronouns: set[str] = set()
     reference_subjects: set[tuple[str, ...]] = set()
     reference_relatives: set[tuple[str, ...]] = set()
@@ -428,6 +498,9 @@ def lexicon() -> Lexicon:
     not_names: set[str] = {fold_term(w) for w in load_personal_people().get("not_names", [])}
     place_endings: set[str] = set()
     place_before: set[str] = set()
+    titles: set[str] = set()
+    plural_endings: set[str] = set()
+    name_particles: set[str] = set()
     for lang in vocab.languages:
         targets: dict[str, Any] = load_table(lang.code, "targets")
         name_data = targets.get("names", {})
@@ -443,6 +516,12 @@ def lexicon() -> Lexicon:
                 group_adjectives.setdefault(fold_term(word), characteristic)
         person_nouns.update(fold_term(w) for w in targets.get("person_nouns", {}).get("words", []))
         group_heads.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_heads", []))
+        group_topics.update(fold_term(w) for w in targets.get("person_nouns", {}).get("group_topics", []))
+        titles.update(fold_term(w) for w in targets.get("person_nouns", {}).get("titles", []))
+        plural_endings.update(fold_term(w) for w in targets.get("person_nouns", {})
+                              .get("plural_endings", []))
+        name_particles.update(fold_term(w) for w in targets.get("person_nouns", {})
+                              .get("name_particles", []))
         reference = targets.get("reference", {})
         reference_pronouns.update(fold_term(w) for w in reference.get("pronouns", []))
         reference_subjects.update(tuple(fold_term(w).split()) for w in reference.get("subjects", []))
@@ -489,7 +568,13 @@ def lexicon() -> Lexicon:
     unglue = Unglue(vocab, frozenset(groups), hostile, lemmatiser, common,
                     tuple(profanity.words("prefixes")) if profanity is not None else (),
                     common_words((lang.lemma_code for lang in vocab.languages), FREQUENT_ZIPF))
-    reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join)
+    masked = {w: t.predicate.name for t in sorted(terms, key=lambda t: t.predicate.name)
+              if t.predicate.name in MASKED_CLASSES and len(t.parts) == 1
+              and t.role in ("standalone", "words") and not (
+                  t.predicate.name == "sexual" and t.role == "words")
+              for w in t.parts[0] if len(w) >= 3 and w.isalpha()}
+    unmask = Unmask(masked, profanity.words("prefixes") if profanity is not None else (), common)
+    reader = Reader(vocab, lemmatiser, speller, separable, unglue, unglue.join, unmask)
     # The word tables above (simplemma's dictionaries, wordfreq's list) are large and never
     # change: moved out of the cyclic garbage collector's sight, a full collection no longer walks
     # them (it cost a message 100-300 ms now and then).
@@ -497,13 +582,16 @@ def lexicon() -> Lexicon:
     return Lexicon(vocab, reader, predicates, single, phrases, groups, group_adjectives,
                    frozenset(person_nouns), frozenset(group_heads | person_nouns),
                    names, modality, modality_phrases, common,
-                   tuple(sorted(w for w in person_nouns | group_heads if len(w) >= 4)),
+                   tuple(sorted(w for w in person_nouns | group_heads | group_topics
+                                if len(w) >= 4)),
                    frozenset(single) | frozenset(phrases), frozenset(phrases),
                    tuple(sorted(w for w in modality.get("game_words", ()) if len(w) >= 5)),
                    _target_words(vocab, names, person_nouns, groups, group_adjectives),
                    frozenset(reference_pronouns), tuple(sorted(reference_subjects)),
                    tuple(sorted(reference_relatives)), frozenset(reference_openers),
-                   frozenset(not_names), tuple(sorted(place_endings)), frozenset(place_before))
+                   frozenset(not_names), tuple(sorted(place_endings)), frozenset(place_before),
+                   frozenset(titles), frozenset(name_particles),
+                   tuple(sorted(plural_endings)))
 
 
 def _target_words(vocab: Vocabulary, names: Iterable[str], person_nouns: Iterable[str],

@@ -16,6 +16,8 @@ from policies.language.spelling import Speller
 
 # A word (an @mention kept as one), or a run of sentence punctuation.
 _TOKEN = re.compile(r"@?[^\W_]+|[.!?;:\n]+|,")
+# Letters masked inside a word ("sl*t", "kl**tzak", "sl.t"): letters on both sides of each mask.
+_MASKED = re.compile(r"(?<![^\W_])[^\W\d_]+(?:(?:\*{1,3}|\.)[^\W\d_]+){1,3}(?![^\W_*])")
 _EQUALS = re.compile(r"(?<=[^\W\d_])\s*=+\s*(?=[^\W\d_])")
 
 
@@ -78,8 +80,11 @@ class Reader:
     def __init__(self, vocab: Vocabulary, lemmatiser: Lemmatiser, speller: Speller | None,
                  separable: Mapping[str, Sequence[tuple[tuple[str, ...], str]]],
                  unglue: Callable[[str], tuple[str, ...] | None] | None = None,
-                 join: Callable[[str, str], str | None] | None = None) -> None:
+                 join: Callable[[str, str], str | None] | None = None,
+                 unmask: Callable[[str], str | None] | None = None) -> None:
         self.vocab = vocab
+        # A word written with letters masked ("sl*t", "l*l"): the word, or None.
+        self.unmask = unmask
         # Words written without a space between them ("ikhaat moslims"): the parts, or None.
         self.unglue = unglue
         # A word broken by a space ("mos lims"): the word, or None.
@@ -110,6 +115,8 @@ class Reader:
         current: list[Token] = []
         if "=" in text:  # "islam = kanker", "X = dieven": an equals sign between words says "is"
             text = _EQUALS.sub(" is ", text)
+        if self.unmask is not None and ("*" in text or "." in text):
+            text = _MASKED.sub(self._unmasked, text)
         tokens = _TOKEN.findall(text)  # (no groups in the pattern: each match as a string)
         if self.join is not None:
             tokens = self._joined(tokens)
@@ -135,6 +142,10 @@ class Reader:
         if current:
             clauses.append(self._clause(current))
         return tuple(clauses)
+
+    def _unmasked(self, match: re.Match[str]) -> str:
+        word = self.unmask(match.group()) if self.unmask is not None else None
+        return word or match.group()
 
     def _joined(self, tokens: list[str]) -> list[str]:
         out: list[str] = []

@@ -20,7 +20,8 @@ WORD_SETS = (
     "second_person_reflexive", "clause_breaks_before_pronoun", "scope_breaks",
     "deniers", "denial_verbs", "contrast", "permission_before", "demonstratives", "quantifiers",
     "no_break_after", "first_person_copulas", "negation_not_after", "negation_not_before",
-    "conditions", "subject_only",
+    "conditions", "subject_only", "denial_not_after", "interjections",
+    "not_possessed", "present_copulas",
     "contrast_openers", "comparisons", "identity_openers", "articles",
 )
 

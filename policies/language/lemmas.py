@@ -21,6 +21,9 @@ class Lemmatiser:
         self.particles = tuple("".join(p) for p in vocab.particles)
         self.diminutives = tuple(sorted({d for lang in vocab.languages for d in lang.diminutives},
                                         key=len, reverse=True))
+        # Interjections that are also a verb form ("… niet slechter in wiskunde hoor"): read as
+        # written, never as the verb ("horen").
+        self.interjections = vocab.interjections
         self._cache: dict[str, frozenset[str]] = {}
         self.compute("les")  # loads simplemma's dictionaries now, not on the first message
 
@@ -35,6 +38,8 @@ class Lemmatiser:
     def compute(self, word: str) -> frozenset[str]:
         """The uncached answer (the reference the cache must agree with)."""
         out = {word}
+        if word in self.interjections:
+            return frozenset(out)
         for code in self.codes:
             lemma = simplemma.lemmatize(word, lang=code).lower().replace("_", "")
             out.add(lemma)
