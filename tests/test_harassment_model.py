@@ -377,3 +377,28 @@ def test_own_examples_are_clean_and_not_from_the_corpus() -> None:
             for split in ("train.jsonl", "dev.jsonl")
             for line in (corpus / split).read_text("utf-8").splitlines() if line.strip()}
     assert not seen & {ex.text.strip().lower() for ex in own}
+
+
+# Everyday school messages (written for this test; not in the corpus or extra_examples.jsonl):
+# greetings and plans to everyone once scored as hostile on "allemaal" + "morgen".
+EVERYDAY = [
+    "Tot morgen allemaal!", "succes morgen allemaal!", "doei allemaal, tot morgen",
+    "welterusten allemaal", "dank jullie wel allemaal", "goedemorgen allemaal",
+    "we gaan morgen met z'n allen naar het museum",
+    "iedereen moet morgen om 8 uur op het plein staan",
+    "morgen het eerste uur gym, neem je sportkleding mee", "ik wacht op je bij de ingang",
+    "zien we elkaar morgen bij de bushalte?", "hou je taai, morgen is het weekend",
+    "hebben jullie allemaal de toestemmingsbrief ingeleverd?",
+    "we gaan ze zaterdag inmaken bij de wedstrijd haha",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_the_shipped_models_leave_everyday_messages_alone(text: str) -> None:
+    from policies.wellbeing_model import MODEL_PATH as WELLBEING_MODEL
+
+    for path in (MODEL_PATH, WELLBEING_MODEL):
+        model = LinearModel.load(path)
+        view = TextView.of(text)
+        probability = model.probability(view.words, original=view.original)
+        assert probability < model.meta["thresholds"]["threshold"], (path.name, text)
