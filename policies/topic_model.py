@@ -534,7 +534,10 @@ class Example:
 
 def read_examples(path: Path) -> list[Example]:
     """Training examples: JSON Lines with ``text`` and ``off_topic`` (true/false), or corpus lines
-    with ``labels.off_topic``; lines of staff groups are skipped."""
+    with ``labels.off_topic``; lines of staff groups are skipped, and so are harassing messages:
+    the topic rule reports harassment as off topic from the harassment finding, and a model that
+    learnt hostile words as "not school" flagged counter-speech and denials about groups ("racisme
+    hoort hier niet", "surinamers zijn niet lui") as off topic."""
     out = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
@@ -544,6 +547,8 @@ def read_examples(path: Path) -> list[Example]:
             if row.get("group_kind") == "staff":  # never off topic: nothing to learn about topics
                 continue
             labels = row["labels"] if isinstance(row.get("labels"), dict) else row
+            if labels.get("harassment"):
+                continue
             out.append(
                 Example(str(row["text"]), bool(labels["off_topic"]), float(row.get("weight", 1)))
             )

@@ -2,7 +2,8 @@
 
 ``train`` fits the model on the project's examples (``policies/topic_data/train.jsonl``) and the
 corpus train split (``corpus/train.jsonl``, when the clone has it; staff groups are left out: they
-are never off topic, so they teach nothing about topics). The sealed split is never trained on. With
+are never off topic, so they teach nothing about topics; harassing messages too: the topic rule
+takes those from the harassment finding). The sealed split is never trained on. With
 ``--feedback`` it also learns from the school's moderator feedback (messages marked "wrongly
 flagged" or "missed" for off_topic) and writes the school's own model into the data folder, where
 the bot picks it up on its next start; the shipped model stays untouched.
