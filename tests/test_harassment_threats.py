@@ -32,6 +32,7 @@ def category(policy: HarassmentPolicy, text: str, **kw: object) -> str | None:
     "vanaf nu kom jij niet meer veilig thuis van school",
     "if you snitch on me again you'll end up in hospital",
     "one more word and you won't be safe walking home",
+    "pas maar op, jij komt de kerstvakantie niet heelhuids door",
 ])
 def test_a_consequence_for_the_reader_is_a_threat(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
@@ -173,6 +174,7 @@ def test_ordinary_wishes_are_no_death_wish(policy: HarassmentPolicy, text: str) 
     "je zegt steeds dat je dood wil, doe het dan",
     "snij de volgende keer maar dieper",
     "you keep talking about pills, nobody is stopping you",
+    "spring gewoon voor de tram, niemand gaat je missen",
 ])
 def test_daring_the_reader_to_hurt_themself(policy: HarassmentPolicy, text: str) -> None:
     found = harassment(policy, text)
@@ -185,6 +187,7 @@ def test_daring_the_reader_to_hurt_themself(policy: HarassmentPolicy, text: str)
     "snij de uien maar dieper in voor de soep",
     "just do it, the deadline is tomorrow",
     "doe het dan gewoon, je gaat er echt niet dood van",
+    "spring vlug voor de tram in, hij vertrekt zo",  # catching a tram
 ])
 def test_ordinary_dares_are_no_encouragement(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) is None
@@ -195,6 +198,8 @@ def test_ordinary_dares_are_no_encouragement(policy: HarassmentPolicy, text: str
     "als je het uitmaakt, gaan je naaktfoto's naar de hele klas",
     "do as i say or ur pics go to everyone",
     "send me more or everyone sees what you sent me",
+    "als je me nu blokkeert staat die video morgen op insta",
+    "if u block me again those pics go to your whole class",
 ])
 def test_sextortion_with_a_condition(policy: HarassmentPolicy, text: str) -> None:
     assert category(policy, text) == "sextortion"
