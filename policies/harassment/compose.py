@@ -105,9 +105,23 @@ class Context:
     # and mockery it is someone's words spread to laugh at, not reported.
     quote_only: bool = False
     received: bool = False  # a message the writer or their own received, passed on
+    saying: bool = False  # a verb of saying or writing ("someone wrote '…'")
     # The writer insists they mean it ("ik meen het", "geen grap", "no joke"): a threat is then no
     # part of a game or a match, unless laughter or affection says otherwise.
     serious: bool = False
+    # Words written with a capital in the middle of a sentence that name a people
+    # (``[homonyms] peoples``: "hoe de Mongolen leefden"): a name, no slur.
+    proper: frozenset[str] = frozenset()
+    # The message opens with people named by what they do ("mensen die hun hond …", "ouders die
+    # tot de deur rijden": ``[behaviour]``) and names no person: a complaint about behaviour.
+    behaviour: bool = False
+    # The writer names their own family ("mijn dochter", "our son"): a parent's question about
+    # their own child ("…, is dat een probleem bij gym?") asks about a thing, not a group.
+    family: bool = False
+
+
+# A capitalised word inside a sentence: after a letter and a space.
+_MID_CAPITAL = re.compile(r"(?<=[^\W\d_] )[^\W\d_a-z][^\W\d_]+")
 
 
 def matches(lex: Lexicon, clause: Clause,
@@ -502,11 +516,20 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
     cued = frozenset(p.name for p in lex.predicates.values()
                      if p.words("cues") and (mentions_any(clauses, p.words("cues"), lemmas) or any(
                          e in original for e in p.words("cues") if not e.isalnum())))
+    own = lex.vocab.first_person - lex.vocab.first_person_subject - lex.vocab.first_person_object
+    peoples = mod.get("homonyms_peoples", frozenset())
+    proper = frozenset(w for w in (fold(normalize(m)) for m in _MID_CAPITAL.findall(original))
+                       if w in peoples) if not words.isdisjoint(peoples) else frozenset()
     return Context(
+        proper=proper,
+        behaviour=_behaviour(lex, clauses, event_targets),
+        family=any(w in own and i + 1 < len(c.words) and c.words[i + 1] in lex.person_nouns
+                   for c in clauses for i, w in enumerate(c.words)),
         # (a staff member relays an incident to colleagues: "leerling meldt dat …")
         report=received or (report_verb and (told or victim or quoted or counter))
         or (staff and not lemmas.isdisjoint(mod.get("report_staff_verbs", ()))),
         received=received,
+        saying=report_verb,
         quote_only=report_verb and quoted and not (received or told or victim or counter),
         quoted=quoted,
         told=told,
@@ -544,6 +567,101 @@ def context(lex: Lexicon, words: frozenset[str], original: str, staff: bool,
         hyperbole_words=frozenset(w for p in lex.modality_phrases.get("hyperbole", ())
                                   if stands(p) for w in p),
     )
+
+
+def _behaviour(lex: Lexicon, clauses: Sequence[Clause], event_targets: Sequence[Target]) -> bool:
+    """The message opens with people named by what they do ("mensen die …", "people who …") and
+    names no one by name, mention, reply or a singular pronoun ("iedereen die haar …")."""
+    mod = lex.modality
+    if not clauses or len(clauses[0].words) < 3 or event_targets:
+        return False
+    first = clauses[0]
+    one = lex.vocab.third_person - lex.vocab.plural_third
+    return (first.words[0] in mod.get("behaviour_heads", ())
+            and first.words[1] in mod.get("behaviour_relatives", ())
+            and not any(t.mention or t.word in lex.names or t.word in one
+                        for c in clauses for t in c.tokens))
+
+
+def _in_order(words: Sequence[str], phrase: Sequence[str], span: int = 6) -> bool:
+    """The phrase's words stand in the clause in order, at most ``span`` words apart in all
+    ("maakt voor mij echt niks uit")."""
+    for start, word in enumerate(words):
+        if word != phrase[0]:
+            continue
+        at = start
+        for part in phrase[1:]:
+            at = next((j for j in range(at + 1, min(len(words), start + span + 1))
+                       if words[j] == part), -1)
+            if at < 0:
+                break
+        else:
+            return True
+    return False
+
+
+def _accepted(lex: Lexicon, clause: Clause) -> bool:
+    """The clause says it does not matter ("dat je X bent maakt niks uit")."""
+    return any(_in_order(clause.words, p) for p in lex.modality_phrases.get("acceptance", ())
+               if p[0] in clause.words)
+
+
+def _writers_own(lex: Lexicon, clause: Clause, match: Match) -> bool:
+    """The word is what the writer says they are: the writer as the subject of a copula, then only
+    fillers before it ("ik ben echt zo lelijk op die foto", "ik ben een pot en trots erop")."""
+    vocab = lex.vocab
+    words = clause.words
+    first = min(match.positions)
+    fillers = lex.modality.get("self_fillers", frozenset())
+    i = first - 1
+    while i >= 0 and words[i] in fillers:
+        i -= 1
+    if i < 0 or words[i] not in vocab.copulas:
+        return False
+    return ((i > 0 and words[i - 1] in vocab.first_person_subject)
+            or (i + 1 < first and words[i + 1] in vocab.first_person_subject)
+            or (words[i] in vocab.first_person_copulas and i + 1 < len(words)
+                and words[i + 1] not in vocab.second_person))
+
+
+def _homonym(lex: Lexicon, clause: Clause, at: int, ctx: Context) -> bool:
+    """The word at ``at`` is a homonym of a slur or insult: part of a proper name ("de rio
+    negro"), a people written with a capital ("de Mongolen"), or a verb after the writer as its
+    subject ("ik flikker bijna van de trap")."""
+    if not 0 <= at < len(clause.words):
+        return False
+    mod = lex.modality
+    word = clause.words[at]
+    before = clause.words[at - 1] if at else ""
+    after = clause.words[at + 1] if at + 1 < len(clause.words) else ""
+    vocab = lex.vocab
+    return (before in mod.get("homonyms_name_heads", ())
+            or word in ctx.proper
+            # (not with a person after it: "ik flikker je van de trap" throws someone)
+            or (word in mod.get("homonyms_verbs", ()) and before in vocab.first_person_subject
+                and after not in vocab.second_person | vocab.third_person))
+
+
+# The reader's pronouns that also mean anyone ("waar kun je dat kopen?").
+_GENERIC_YOU = frozenset({"je", "you"})
+
+
+def _asked_of_anyone(lex: Lexicon, clause: Clause) -> bool:
+    """The clause asks anyone in the group: a verb, then "iemand" or "anyone" ("weet iemand
+    waar …", "does anyone know …")."""
+    words = clause.words
+    vocab = lex.vocab
+    return (len(words) > 2 and words[1] in lex.modality.get("question_askees", ())
+            and words[0] not in vocab.first_person | vocab.second_person | vocab.third_person
+            and words[0] not in vocab.quantifiers)
+
+
+# Categories said of people named by what they do that are a complaint, not harassment.
+_BEHAVIOUR_CATEGORIES = frozenset({"insult", "exclusion"})
+# Categories acceptance ("… maakt niks uit") clears: what is said of someone, not what is done.
+_ACCEPTED_CATEGORIES = frozenset({"insult", "discrimination", "body_shaming"})
+# Categories the writer may say of themself ("ik ben zo lelijk", "ik ben een pot").
+_SELF_CATEGORIES = frozenset({"insult", "discrimination", "body_shaming"})
 
 
 # How far a negator reaches: up to four words before what it negates ("ik ga je heus niet in elkaar
@@ -842,6 +960,10 @@ def read_clause(lex: Lexicon, clause: Clause, found: Sequence[Match], ctx: Conte
             if pred.reflexive and term.role == "verbs" and words.isdisjoint(
                     vocab.second_person_reflexive):
                 continue  # "you killed it" is praise; "kill yourself" is not
+            if pred.reflexive and term.role == "verbs" and any(
+                    not clause.tokens[i].lemmas.isdisjoint(pred.words("others"))
+                    for i in range(min(match.positions))):
+                continue  # "mag je een mens doden om vijf anderen te redden?": not the reader
         if term.role == "addressed":
             if (agent and words.isdisjoint(vocab.second_person)
                     and pred.category in ("death_wish", "self_harm")):
@@ -1089,6 +1211,35 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     words = set(clause.words)
     if ctx.report and not ctx.inciting and not (ctx.relay and pred.category == "threat"):
         return "geciteerd of gemeld"
+    if pred.category != "profanity" and (
+            (len(match.positions) == 1 and match.term.role in ("standalone", "words")
+             and pred.category in ("discrimination", "insult")
+             and _homonym(lex, clause, min(match.positions), ctx))
+            or (target.kind in ("group", "kind_of") and _homonym(lex, clause, target.position, ctx))):
+        return "een naam of werkwoord, geen scheldwoord"
+    if (target.kind == "second" and target.text in _GENERIC_YOU and target.position > 1
+            and match.term.role in ("phrases", "verbs") and _asked_of_anyone(lex, clause)):
+        return "een vraag aan iedereen"  # "weet iemand waar je de boeken moet terugsturen?"
+    if (ctx.family and target.kind in ("group", "kind_of") and target not in named
+            and len(clause.words) > 2 and clause.words[0] in vocab.copulas
+            and clause.words[1] in lex.modality.get("question_things", ())):
+        return "een vraag over iets"  # "mijn dochter draagt een X, is dat een probleem bij gym?"
+    if ctx.behaviour and pred.category in _BEHAVIOUR_CATEGORIES and (
+            (target.kind not in ("group", "kind_of", "name", "mention", "reply", CAPITAL, "second"))
+            or target.text in lex.modality.get("behaviour_addressed", ())
+            # ("iedereen die anti-X dingen post": the relative pronoun is no "die Shaquille")
+            or (target.kind == "name" and target.position == 2
+                and clause.words[1] in lex.modality.get("behaviour_relatives", ()))):
+        return "mensen om wat ze doen"  # "ouders die dubbel parkeren zijn asociaal"
+    if (pred.category in _ACCEPTED_CATEGORIES and match.term.role in ("standalone", "words")
+            and _accepted(lex, clause)):
+        return "aanvaard"  # "dat je X bent maakt niks uit"
+    if (pred.category in _SELF_CATEGORIES and match.term.role in ("standalone", "words")
+            # (not what the writer feels about someone: "ik word misselijk van X")
+            and pred.name != "hatred" and target.kind not in ("group", "kind_of")
+            and (target.position > max(match.positions) or target.kind == "exclamation")
+            and _writers_own(lex, clause, match)):
+        return "over de schrijver zelf"  # "ik ben zo lelijk op die foto"
     if ctx.counter and pred.category != "threat" and not (
             match.term.role == "standalone" and target.kind in DIRECT
             and pred.category == "discrimination"):
@@ -1103,7 +1254,9 @@ def _cleared(lex: Lexicon, clause: Clause, match: Match, target: Target, ctx: Co
     if (target.kind in ("group", "kind_of") and not ctx.inciting and ctx.stated
             and 0 <= target.position < len(clause.words)
             and clause.words[target.position] in ctx.stated
-            and all(clause.tokens[i].word in ctx.stated for i in match.positions)):
+            # (a negator after the quote denies it: "die cijfers van '…' kloppen niet")
+            and all(clause.tokens[i].word in ctx.stated or clause.words[i] in vocab.negators
+                    for i in match.positions)):
         return "geciteerd"  # "'X zijn Y' is geen mening": a statement quoted, not made
     if _denied(lex, clause, match.positions,
                in_phrase if match.term.role == "standalone" else frozenset()) or (

@@ -33,7 +33,8 @@ TERM_ROLES = ("verbs", "words", "phrases", "addressed", "standalone")
 # curse compounds).
 EXTRA_LISTS = ("parts", "heads", "media", "spread", "demand", "prefixes", "ordinary", "insult_tails",
                "actions", "diseases", "disease_after", "carry", "cues", "modals", "laughing",
-               "story", "reach", "calls", "data", "grudges", "offers", "welcome", "visits")
+               "story", "reach", "calls", "data", "grudges", "offers", "welcome", "visits",
+               "selves", "others")
 
 
 def fold_term(term: str) -> str:
