@@ -66,6 +66,7 @@ _ADDRESS_COMMA = re.compile(r"\s*\w+(?:\s+[\w.'-]+){0,3}\s*[,:]")
 # and wins over the model shipped with the code.
 LOCAL_MODEL_NAME = "topic_model.json"
 SCHOOLWORK = frozenset({"lessons", "tests", "homework"})
+OBJECTING = "counter"  # the lexicon's cue category for objecting to what was said or posted
 
 
 class TopicSettings(PolicySettings):
@@ -238,7 +239,9 @@ class TopicPolicy(TextPolicy):
         off = [(c, e) for c, e in found.items() if c in self.lexicon.off_topic]
         threshold = settings.staff_threshold if Role(ctx.sender_role).is_staff else settings.threshold
         why = "staff threshold" if Role(ctx.sender_role).is_staff else "threshold"
-        if not off and not harassment:
+        # Objecting to what is posted ("stop sending those memes in here") names the off-topic
+        # subject only to reject it: that is the group's own conduct, so doubt as without one.
+        if (not off or OBJECTING in found) and not harassment:
             doubt = not self.lexicon.doubt_cues.isdisjoint(found)
             raised = settings.cue_threshold if doubt else settings.unnamed_threshold
             if raised > threshold:

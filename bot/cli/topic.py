@@ -20,6 +20,7 @@ import typer
 from policies.text import TextView
 from policies.topic_model import (
     MODEL_PATH,
+    OWN_WEIGHT,
     TRAIN_PATH,
     Example,
     TopicModel,
@@ -80,7 +81,7 @@ def train_command(
     examples: list[Example] = []
     for path in paths:
         try:
-            examples += read_examples(path)
+            examples += read_examples(path, OWN_WEIGHT if path.resolve() == TRAIN_PATH.resolve() else 1.0)
         except (OSError, ValueError) as exc:
             typer.echo(f"schoolwacht: {exc}", err=True)
             raise typer.Exit(2) from None
