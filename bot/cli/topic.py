@@ -33,7 +33,7 @@ from policies.topic_model import (
 app = typer.Typer(no_args_is_help=True, help="Train and measure the topic model (A.7 / B.2).")
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
-FEEDBACK_WEIGHT = 2.0  # a school's own corrections count double against the generic examples
+FEEDBACK_WEIGHT = 4.0  # a school's own corrections outweigh the project's own examples (OWN_WEIGHT 3)
 
 
 def _feedback_examples(config: Path | None) -> list[Example]:
