@@ -631,6 +631,20 @@ def load_model(path: Path) -> LinearModel:
     return _cached(str(path), mtime)
 
 
+def load_first(candidates: Sequence[Path], what: str) -> tuple[Path | None, LinearModel | None]:
+    """The first model file of ``candidates`` that exists and loads (the last one is tried even
+    when missing, so its error is logged). A broken school model is logged and the next one used;
+    without any model the rule stays silent."""
+    for path in candidates:
+        if not path.exists() and path != candidates[-1]:
+            continue
+        try:
+            return path, load_model(path)
+        except ModelFileError as exc:
+            log.warning("%s model unusable", what, extra={"error": str(exc)})
+    return None, None
+
+
 SETTLING_FLAGS = frozenset({"harassment", "wellbeing"})
 
 
@@ -671,19 +685,10 @@ class HarassmentModelPolicy(TextPolicy):
         self.model = model
 
     def _load(self) -> tuple[Path | None, LinearModel | None]:
-        """The configured file, else the school's retrained one, else the shipped one. A broken
-        school model is logged and the shipped one used; without any model the rule is silent."""
+        """The configured file, else the school's retrained one, else the shipped one."""
         configured = self.env.options.harassment_model
-        candidates = [Path(configured)] if configured else [
-            Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
-        for path in candidates:
-            if not path.exists() and path != candidates[-1]:
-                continue
-            try:
-                return path, load_model(path)
-            except ModelFileError as exc:
-                log.warning("harassment model unusable", extra={"error": str(exc)})
-        return None, None
+        return load_first([Path(configured)] if configured else [
+            Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH], "harassment")
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         model = self.model

@@ -25,6 +25,7 @@ from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
 from policies.harassment.compose import (
+    Context,
     Match,
     as_written,
     context,
@@ -84,6 +85,17 @@ def signals(lex: Lexicon, clause: Clause, found: list[Match], writer: bool
     return out
 
 
+def _quoted_or_lesson(lex: Lexicon, mctx: Context) -> str | None:
+    """Quoting someone, or a lesson about self-harm; not care words alone ("ik lag in het
+    ziekenhuis na mijn overdosis" is the writer's own crisis, not lesson content)."""
+    care = lex.modality.get("lesson_medical", frozenset())
+    if mctx.quoted:
+        return "quoted"
+    if mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care):
+        return "lesson"
+    return None
+
+
 def cleared_by_context(text: TextView) -> str | None:
     """Why this rule's context would clear a care signal in the message, or None: for the
     trained wellbeing model (policies/wellbeing_model.py), which must not overrule it. A
@@ -91,11 +103,8 @@ def cleared_by_context(text: TextView) -> str | None:
     lex = lexicon()
     message = read_message(lex, text.folded or text.normalized)
     mctx = context(lex, text.word_set, text.original, False, (), message.clauses)
-    care = lex.modality.get("lesson_medical", frozenset())
-    if mctx.quoted:
-        return "quoted"
-    if mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care):
-        return "lesson"
+    if (why := _quoted_or_lesson(lex, mctx)) is not None:
+        return why
     if mctx.laughter or mctx.hyperbole:
         return "laughter or exaggeration"
     for clause, found in zip(message.clauses, message.found, strict=True):
@@ -149,10 +158,7 @@ class WellbeingPolicy(TextPolicy):
         if not any(s for _, s in found):
             return []
         mctx = context(lex, text.word_set, text.original, False, (), clauses)
-        # Quoting someone, or a lesson about self-harm; not care words alone ("ik lag in het
-        # ziekenhuis na mijn overdosis" is the writer's own crisis, not lesson content).
-        care = lex.modality.get("lesson_medical", frozenset())
-        if mctx.quoted or (mctx.lesson and not (mctx.lesson_words and mctx.lesson_words <= care)):
+        if _quoted_or_lesson(lex, mctx) is not None:
             return []
         if mctx.report and mctx.told and (
                 any(t.kind in ("name", "capital", "third", "noun") for t in others)

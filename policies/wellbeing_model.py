@@ -24,7 +24,6 @@ How it combines (order 45, after the harassment model):
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,12 +34,10 @@ from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
 from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment_model import PACKAGE_DIR, LinearModel, ModelFileError, load_model
+from policies.harassment_model import PACKAGE_DIR, LinearModel, load_first
 from policies.registry import register
 from policies.text import TextView
 from policies.wellbeing import CATEGORY, cleared_by_context
-
-log = logging.getLogger(__name__)
 
 MODEL_PATH = PACKAGE_DIR / "model_data" / "wellbeing_model.json"
 LOCAL_MODEL_NAME = "wellbeing_model.json"
@@ -77,17 +74,8 @@ class WellbeingModelPolicy(TextPolicy):
         self.model = model
 
     def _load(self) -> tuple[Path | None, LinearModel | None]:
-        """The school's retrained file, else the shipped one. A broken school model is logged and
-        the shipped one used; without any model the rule is silent."""
-        candidates = [Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
-        for path in candidates:
-            if not path.exists() and path != candidates[-1]:
-                continue
-            try:
-                return path, load_model(path)
-            except ModelFileError as exc:
-                log.warning("wellbeing model unusable", extra={"error": str(exc)})
-        return None, None
+        """The school's retrained file, else the shipped one (``load_first``)."""
+        return load_first([Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH], "wellbeing")
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         model = self.model
