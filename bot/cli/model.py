@@ -99,8 +99,8 @@ def train_cmd(
         "repeatable. Default: corpus/train.jsonl (the train split only) and "
         "policies/model_data/extra_examples.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Model file to write. Default: the shipped model, or "
-        "var/harassment_model.json with --feedback.")] = None,
+        "--out", "-o", help="Model file to write. Default: the shipped model of --flag, or "
+        "var/<flag>_model.json with --feedback.")] = None,
     feedback: Annotated[bool, typer.Option(
         "--feedback", help="Also learn from moderator feedback in the database.")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
