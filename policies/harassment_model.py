@@ -666,8 +666,23 @@ FALLBACK_THRESHOLD = 0.6
 FALLBACK_MEDIUM_THRESHOLD = 0.85
 
 
+class LinearModelPolicy(TextPolicy):
+    """A text policy scored by a ``LinearModel`` file: the model handed in (tests), else the first
+    of ``model_files()`` that loads (``load_first``); without one the policy stays silent."""
+
+    def __init__(self, env: PolicyEnv | None = None, model: LinearModel | None = None) -> None:
+        super().__init__(env)
+        self.model_path: Path | None = None
+        if model is None:
+            self.model_path, model = load_first(self.model_files(), self.flag)
+        self.model = model
+
+    def model_files(self) -> list[Path]:
+        raise NotImplementedError
+
+
 @register
-class HarassmentModelPolicy(TextPolicy):
+class HarassmentModelPolicy(LinearModelPolicy):
     """A.10: the trained model's second opinion on messages the rules found nothing in."""
 
     name: ClassVar[str] = "harassment_model"
@@ -677,18 +692,11 @@ class HarassmentModelPolicy(TextPolicy):
     settings_model: ClassVar[type[PolicySettings]] = HarassmentModelSettings
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
 
-    def __init__(self, env: PolicyEnv | None = None, model: LinearModel | None = None) -> None:
-        super().__init__(env)
-        self.model_path: Path | None = None
-        if model is None:
-            self.model_path, model = self._load()
-        self.model = model
-
-    def _load(self) -> tuple[Path | None, LinearModel | None]:
+    def model_files(self) -> list[Path]:
         """The configured file, else the school's retrained one, else the shipped one."""
         configured = self.env.options.harassment_model
-        return load_first([Path(configured)] if configured else [
-            Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH], "harassment")
+        return [Path(configured)] if configured else [
+            Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         model = self.model

@@ -33,8 +33,8 @@ from pydantic import Field
 from core.events import GroupKind, MessageEvent
 from core.findings import ActionKind, Finding, Route, Severity
 from policies import articles
-from policies.base import PolicyContext, PolicyEnv, PolicySettings, TextPolicy
-from policies.harassment_model import PACKAGE_DIR, LinearModel, load_first
+from policies.base import PolicyContext, PolicySettings
+from policies.harassment_model import PACKAGE_DIR, LinearModelPolicy
 from policies.registry import register
 from policies.text import TextView
 from policies.wellbeing import CATEGORY, cleared_by_context
@@ -55,7 +55,7 @@ class WellbeingModelSettings(PolicySettings):
 
 
 @register
-class WellbeingModelPolicy(TextPolicy):
+class WellbeingModelPolicy(LinearModelPolicy):
     """A.11: the trained model's second opinion on messages the wellbeing rule found nothing in."""
 
     name: ClassVar[str] = "wellbeing_model"
@@ -66,16 +66,9 @@ class WellbeingModelPolicy(TextPolicy):
     settings_model: ClassVar[type[PolicySettings]] = WellbeingModelSettings
     kind_defaults: ClassVar[Mapping[GroupKind, Mapping[str, Any]]] = {}
 
-    def __init__(self, env: PolicyEnv | None = None, model: LinearModel | None = None) -> None:
-        super().__init__(env)
-        self.model_path: Path | None = None
-        if model is None:
-            self.model_path, model = self._load()
-        self.model = model
-
-    def _load(self) -> tuple[Path | None, LinearModel | None]:
-        """The school's retrained file, else the shipped one (``load_first``)."""
-        return load_first([Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH], "wellbeing")
+    def model_files(self) -> list[Path]:
+        """The school's retrained file, else the shipped one."""
+        return [Path(self.env.data_dir) / LOCAL_MODEL_NAME, MODEL_PATH]
 
     def check_text(self, text: TextView, ctx: PolicyContext, event: MessageEvent) -> list[Finding]:
         model = self.model
