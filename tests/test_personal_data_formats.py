@@ -57,7 +57,7 @@ def test_someone_elses_data_as_people_write_it(text: str, category: str) -> None
     "bestelnummer 12 345 6789 voor de schoolfoto's",
     "de vergadering is in kamer 12 van het hoofdgebouw",
     # codes that are not someone's login
-    "wie heeft roblox? join vanavond mn game, code stuur ik in dm",
+    "wie speelt er fortnite vanavond? kom in mijn lobby, de code app ik je zo",
     "de code van het fietsenhok is veranderd, vraag het de conciërge",
     # one's own marks
     "ik sta voor alle vakken onvoldoende, ik baal zo",
