@@ -101,7 +101,8 @@ def cleared_by_context(text: TextView) -> str | None:
     trained wellbeing model (policies/wellbeing_model.py), which must not overrule it. A
     quotation, a lesson (not care words alone), laughter or exaggeration, a negated signal."""
     lex = lexicon()
-    message = read_message(lex, text.folded or text.normalized)
+    # (the same arguments as the rule's reading, so the cached reading is shared)
+    message = read_message(lex, text.folded or text.normalized, text.original)
     mctx = context(lex, text.word_set, text.original, False, (), message.clauses)
     if (why := _quoted_or_lesson(lex, mctx)) is not None:
         return why
