@@ -427,8 +427,9 @@ LOW_PRECISION = 0.90
 MEDIUM_PRECISION = 0.95
 # ... and, when the rules' verdicts are known (``train(left=…)``), the precision among the messages
 # the rules leave to the model, the only ones it ever judges. Few of those are harassment, so the
-# same threshold shows a lower precision there; a ``low`` finding only notifies a moderator.
-LEFT_LOW_PRECISION = 0.80
+# same threshold shows a lower precision there; a ``low`` finding only notifies a moderator, and
+# at 0.80 the model lost critical messages it alone found (dev: 206 -> 202 of 214 critical).
+LEFT_LOW_PRECISION = 0.78
 LEFT_MEDIUM_PRECISION = 0.90
 
 

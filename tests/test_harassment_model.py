@@ -380,20 +380,46 @@ def test_own_examples_are_clean_and_not_from_the_corpus() -> None:
 
 
 # Everyday school messages (written for this test; not in the corpus or extra_examples.jsonl):
-# greetings and plans to everyone once scored as hostile on "allemaal" + "morgen".
+# greetings, plans and meeting places once scored as hostile on "allemaal", "morgen", "straks".
 EVERYDAY = [
-    "Tot morgen allemaal!", "succes morgen allemaal!", "doei allemaal, tot morgen",
+    "tot morgen allemaal, slaap lekker", "succes morgen allemaal!", "doei allemaal, tot morgen",
     "welterusten allemaal", "dank jullie wel allemaal", "goedemorgen allemaal",
     "we gaan morgen met z'n allen naar het museum",
     "iedereen moet morgen om 8 uur op het plein staan",
     "morgen het eerste uur gym, neem je sportkleding mee", "ik wacht op je bij de ingang",
     "zien we elkaar morgen bij de bushalte?", "hou je taai, morgen is het weekend",
     "hebben jullie allemaal de toestemmingsbrief ingeleverd?",
-    "we gaan ze zaterdag inmaken bij de wedstrijd haha",
+    "we gaan ze zaterdag inmaken bij de wedstrijd haha", "slaap lekker allemaal",
+    "tot straks bij gym", "lekker weekend allemaal", "doei tot morgen allemaal",
+    "tot zo in de aula", "tot vanmiddag bij de training", "tot straks, ik ben er om 3 uur",
+    "succes straks met je presentatie", "veel succes morgen met het examen allemaal",
+    "ik zie jullie straks in lokaal 8", "wie gaat er straks mee naar de kantine",
+    "straks hebben we het laatste uur vrij", "lekker bezig allemaal, goed gewerkt vandaag",
+    "goed weekend gehad allemaal?", "fijne kerst en een goed nieuwjaar allemaal",
+    "nog even volhouden, bijna vakantie", "we zien elkaar straks bij de bus",
+    "wacht je even op mij bij het hek?", "kom je straks ook naar het schoolplein?",
+    "ik kom je zo halen bij de bieb", "we moeten er allemaal om half 9 zijn",
+    "iedereen heeft morgen vrij, de leraren vergaderen",
+    "jullie mogen allemaal eerder naar huis vandaag",
+    "hebben jullie allemaal je gymspullen bij je?",
+    "wat gaan jullie allemaal doen in de vakantie?",
+    "de juf zegt dat we allemaal een boek moeten meenemen",
+    "zeg maar tegen de mentor dat ik later kom", "morgen gaan we met de klas naar de bioscoop",
+    "wie heeft er zin om straks te voetballen op het veld",
+    "jongens vergeet niet dat we morgen een toets hebben",
+    "ik neem morgen koekjes mee voor iedereen", "dank je wel voor het helpen met wiskunde",
+    "sorry dat ik zo laat reageer, was aan het trainen", "haha ja die les was echt lang vandaag",
+    "heeft iemand een oplader voor mij straks", "ik ga nu slapen, tot morgen",
+    "lekker gespeeld gisteren allemaal", "mogen we straks buiten eten?",
 ]
 
 
-@pytest.mark.parametrize("text", EVERYDAY)
+@pytest.mark.parametrize("text", [
+    *EVERYDAY,
+    # Known: "straks" + "naar huis" still weigh as a threat (0.75 against 0.72); a higher
+    # threshold (0.76) clears it but loses critical messages only the model finds.
+    pytest.param("ga je mee naar huis fietsen straks", marks=pytest.mark.xfail(strict=True)),
+])
 def test_the_shipped_models_leave_everyday_messages_alone(text: str) -> None:
     from policies.wellbeing_model import MODEL_PATH as WELLBEING_MODEL
 
